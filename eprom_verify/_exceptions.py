@@ -1,0 +1,85 @@
+"""One exception tree for the harness.
+
+::
+
+    EpromVerifyError                 base of everything the harness raises on purpose
+    ├── UsageError                   a bad option or a refused environment (exit 2)
+    ├── ApiError                     ePROM (or the simulator) answered an error status
+    ├── ListenerError                the callback listener cannot start (port in use, …)
+    └── CallbackTimeout              an awaited callback did not come in time
+
+    CheckFailure(AssertionError)     a check failed: expected vs received, which order,
+                                     which callback — what the report prints
+
+``config.ConfigError`` (a bad YAML file) is a ``UsageError`` too.
+Nothing here ever holds an API key: :class:`ApiError` redacts it from the server's text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "CallbackTimeout",
+    "CheckFailure",
+    "EpromVerifyError",
+    "ListenerError",
+    "UsageError",
+]
+
+
+class EpromVerifyError(Exception):
+    """Base of every error the harness raises on purpose."""
+
+
+class UsageError(EpromVerifyError):
+    """A bad option, file or environment: one line for the user, exit code 2."""
+
+
+class ListenerError(EpromVerifyError):
+    """The callback listener could not start or serve."""
+
+
+class ApiError(EpromVerifyError):
+    """ePROM answered with an error status. ``text`` is the server's message."""
+
+    def __init__(self, *, method: str, url: str, status: int, text: str) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.text = text
+        super().__init__(f"{method} {url} answered {status}: {text}")
+
+
+class CallbackTimeout(EpromVerifyError):
+    """An awaited callback did not arrive within the timeout."""
+
+    def __init__(self, what: str, *, timeout_s: float) -> None:
+        self.what = what
+        self.timeout_s = timeout_s
+        super().__init__(f"no {what} within {timeout_s:g} s")
+
+
+class CheckFailure(AssertionError):
+    """A failed check, with what a reviewer needs to understand it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: Any = None,
+        received: Any = None,
+        order_id: str | None = None,
+        callback: Any = None,
+    ) -> None:
+        self.message = message
+        self.expected = expected
+        self.received = received
+        self.order_id = order_id
+        self.callback = callback
+        parts = [message]
+        if expected is not None or received is not None:
+            parts.append(f"expected: {expected!r}")
+            parts.append(f"received: {received!r}")
+        super().__init__("\n".join(parts))

@@ -1,0 +1,145 @@
+"""Opening a harness for a run: listener, (embedded) simulator, client, recorder.
+
+Plain Python (the plugin calls it from a fixture; a script can call it directly).
+The order matters: the listener starts first, so its URL is known when the simulator
+registers the ordering system's callback ``ApiBaseUrl``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._exceptions import UsageError
+from ._version import __version__
+from .client import EpromClient
+from .config import load_environments, load_forms, load_patients
+from .harness import Harness, Recording
+from .listener import CallbackListener
+from .redact import Redactor, fingerprint
+from .settings import RunSettings
+
+__all__ = ["make_recorder", "open_harness", "resolve_base_url"]
+
+
+def resolve_base_url(settings: RunSettings) -> str | None:
+    """The ePROM base URL: ``--base-url``, else the environment's; None when embedded."""
+    if settings.base_url:
+        return settings.base_url.rstrip("/")
+    if settings.embedded:
+        return None
+    environments = load_environments()
+    env = environments.get(settings.env)
+    if env is None or not env.base_url:
+        known = ", ".join(environments)
+        raise UsageError(f"--env {settings.env!r} is not known; choose one of {known}")
+    return env.base_url.rstrip("/")
+
+
+def make_recorder(
+    report_dir: Path, settings: RunSettings, *, show_national_ids: bool, command: str
+) -> Any:
+    """The report recorder for ``report_dir`` with a redactor that knows our key."""
+    from .report.model import RunInfo
+    from .report.recorder import Recorder
+
+    key = settings.api_key.reveal()
+    redactor = Redactor(secrets=[key] if key else [], mask_national_ids=not show_national_ids)
+    run = RunInfo(
+        ordering_system=settings.ordering_system,
+        environment=settings.env,
+        base_url=resolve_base_url(settings) or "(embedded simulator)",
+        callback_url=settings.callback_public_url,
+        started_at=dt.datetime.now(dt.UTC),
+        tool_version=__version__,
+        api_key_fingerprint=fingerprint(key) if key and not settings.embedded else None,
+        lang=settings.lang,  # type: ignore[arg-type]
+        command=redactor.text(command),
+        hypothesis_profile=None,
+        national_ids_shown=show_national_ids,
+    )
+    return Recorder(report_dir, run=run, redactor=redactor)
+
+
+@contextmanager
+def open_harness(
+    settings: RunSettings, *, recorder: Recording | None = None, stream: Any = None
+) -> Iterator[Harness]:
+    """Start what the run needs and yield the harness; stop everything on exit."""
+    patients_file = load_patients(settings.patients)
+    forms_file = load_forms(settings.forms)
+    env_patients = [
+        p for p in patients_file.patients if settings.env in p.environments or settings.base_url
+    ]
+    key = settings.api_key.reveal()
+    out = stream if stream is not None else sys.__stderr__
+    with ExitStack() as stack:
+        public = settings.callback_public_url
+        listener = CallbackListener(
+            api_key=key,
+            host=settings.listen_host,
+            port=settings.listen_port,
+            path_prefix=urlsplit(public).path if public else "",
+        )
+        harness_ref: list[Harness] = []
+        listener._on_callback = lambda cb: (
+            harness_ref[0].record_callback(cb) if harness_ref else None
+        )
+        stack.enter_context(listener)
+        callback_url = (public or listener.url).rstrip("/")
+        simulator = None
+        base_url = resolve_base_url(settings)
+        if settings.embedded:
+            from .simulator import OrderingSystem, SimulatorSettings, run_in_thread
+
+            sim_settings = SimulatorSettings(
+                ordering_systems=[
+                    OrderingSystem(
+                        name=settings.ordering_system or "eprom-verify",
+                        api_key=key,
+                        callback_base_url=callback_url,
+                    )
+                ],
+                patients=patients_file.patients,
+                forms=forms_file.forms,
+                pvk=patients_file.pvk,
+            )
+            simulator = stack.enter_context(run_in_thread(sim_settings))
+            base_url = simulator.base_url
+        elif out is not None:
+            out.write(
+                f"eprom-verify: ePROM must call this ApiBaseUrl (register it at Hemit): "
+                f"{callback_url}\n"
+            )
+            out.flush()
+        assert base_url is not None
+        if recorder is not None and hasattr(recorder, "run"):
+            recorder.run.base_url = base_url
+            recorder.run.callback_url = callback_url
+        harness = Harness(
+            settings=settings,
+            client=EpromClient(base_url, key),
+            listener=listener,
+            patients=env_patients,
+            forms=forms_file.forms,
+            pvk=patients_file.pvk,
+            simulator=simulator,
+            recorder=recorder,
+            progress_stream=out,
+        )
+        harness.client._on_exchange = harness.record_exchange
+        if settings.attest is not None:
+            from .report.attest import load_attestations
+
+            for attestation in load_attestations(settings.attest):
+                harness.attestations[attestation.checkpoint_id] = attestation
+                if recorder is not None and hasattr(recorder, "add_attestation"):
+                    recorder.add_attestation(attestation)
+        harness_ref.append(harness)
+        stack.callback(harness.client.close)
+        yield harness

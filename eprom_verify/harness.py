@@ -1,0 +1,435 @@
+"""The harness a suite talks to: the client, the listener, the simulator, the evidence.
+
+It plays the ordering system. One :class:`Harness` lives for a pytest session (or any
+plain-Python run); suites ask it to place orders and letters and to wait for their
+callbacks. Every request, response and callback goes to the recorder as evidence, and
+each order gets a timeline. Orders are cached by case so that the tests proving V1.1,
+V1.2, V1.3 and V1.4 read one order rather than placing four.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ._exceptions import ApiError
+from .client import EpromClient, Exchange
+from .config import Form, Patient, PvkDefinition
+from .contract import (
+    NIL_GUID,
+    DistributionRule,
+    FormOrderRequest,
+    FormOrderResponse,
+    MessageToCitizenRequest,
+    MessageToCitizenResponse,
+    NotificationChannel,
+)
+from .listener import CallbackKind, CallbackListener, ReceivedCallback
+from .settings import RunSettings
+
+__all__ = ["Harness", "PlacedLetter", "PlacedOrder", "Recording", "expiry_in"]
+
+
+class Recording(Protocol):
+    """The part of the report recorder the harness uses."""
+
+    def add_evidence(self, kind: Any, **kwargs: Any) -> str: ...
+
+    def add_timeline_event(self, order_id: str, what: str, **kwargs: Any) -> None: ...
+
+
+def expiry_in(days: int) -> str:
+    """An ``expiryDate`` ``days`` from now, as the docs' JavaScript example writes it."""
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class PlacedOrder:
+    """A form order and what came back for it."""
+
+    case: str
+    request: FormOrderRequest
+    response: FormOrderResponse | None = None
+    error: ApiError | None = None
+    status_callbacks: list[ReceivedCallback] = field(default_factory=list)
+    waited_s: float = 0.0
+
+    @property
+    def order_id(self) -> str:
+        return self.response.id if self.response is not None else "(no order)"
+
+    @property
+    def made(self) -> bool:
+        return self.response is not None and self.response.id != NIL_GUID
+
+
+@dataclass
+class PlacedLetter:
+    case: str
+    request: MessageToCitizenRequest
+    response: MessageToCitizenResponse | None = None
+    error: ApiError | None = None
+    callbacks: list[ReceivedCallback] = field(default_factory=list)
+    waited_s: float = 0.0
+
+
+class ManualSteps:
+    """What a person does outside the simulator: instructions, waiting, attestations.
+
+    Mixed into :class:`Harness`; kept apart because none of it runs in the simulator.
+    """
+
+    settings: RunSettings
+    recorder: Recording | None
+    _stream: Any
+    attestations: dict[str, Any]
+
+    def say(self, text: str) -> None:
+        if self._stream is not None:
+            self._stream.write("\n" + text.rstrip() + "\n")
+            self._stream.flush()
+
+    def _login_hint(self) -> str:
+        from .config import load_environments
+
+        env = load_environments().get(self.settings.env)
+        portal = env.helsenorge_url if env and env.helsenorge_url else "Helsenorge"
+        return f"log in on {portal} (ID-porten: 'TestID på nivå høyt')"
+
+    def instruct_fill(self, case: Any, placed: PlacedOrder, *, signing: bool = False) -> float:
+        """Tell the tester what to do; returns how long to wait (0 with --fill skip)."""
+        if self.settings.fill == "skip":
+            return 0.0
+        from .national_id import mask
+
+        steps = "sign and deliver ('Signér og levere')" if signing else "fill it in and deliver"
+        self.say(
+            f"ACTION for the tester: {self._login_hint()} as the test person "
+            f"{mask(case.patient.national_id)} (full number in the patients file, key "
+            f"'{case.patient.key}'), open the task '{case.form.task_title}' "
+            f"(order {placed.order_id}), {steps}. Waiting up to "
+            f"{self.settings.fill_timeout_s:.0f} s (--fill-timeout)."
+        )
+        return self.settings.fill_timeout_s
+
+    def instruct_fill_on_behalf(
+        self, parent: Any, child: Any, form: Any, placed: PlacedOrder
+    ) -> None:
+        from .national_id import mask
+
+        self.say(
+            f"ACTION for the tester: {self._login_hint()} as {mask(parent.national_id)} "
+            f"('{parent.key}'); the task '{form.task_title}' (order {placed.order_id}) is "
+            f"filled in on behalf of {mask(child.national_id)} ('{child.key}'). Check that both "
+            "the task and the form say so, deliver, and check that you got no copy."
+        )
+
+    def instruct_patient_initiated(self, case: Any) -> tuple[str | None, float]:
+        """Outside the simulator: the tester starts the form from its public URL."""
+        if self.settings.fill == "skip":
+            return None, 0.0
+        self.say(
+            f"ACTION for the tester: open the public URL of '{case.form.name}' (form "
+            f"{case.form.id}; the URL is under 'Avansert innstilling' → 'Offentlig url' in "
+            f"ePROM's form builder), {self._login_hint()} as '{case.patient.key}', fill in and "
+            f"deliver. Waiting up to {self.settings.fill_timeout_s:.0f} s."
+        )
+        listener: CallbackListener = self.listener  # type: ignore[attr-defined]
+        known = {r.ident for r in listener.received("answer")}
+        deadline = time.monotonic() + self.settings.fill_timeout_s
+        while time.monotonic() < deadline:
+            for r in listener.received("answer"):
+                if (
+                    r.ident not in known
+                    and isinstance(r.data, dict)
+                    and r.data.get("isPatientInitiated")
+                ):
+                    return r.ident, 1.0
+            time.sleep(0.5)
+        return None, 0.0
+
+    def require_attestation(self, checkpoint_id: str, question: str) -> None:
+        """Pass with a 'yes', fail with a 'no', else leave the row 'needs attestation'."""
+        import pytest
+
+        from ._exceptions import CheckFailure
+        from .checklist import checkpoint
+
+        given = self.attestations.get(checkpoint_id)
+        if given is None and _interactive():
+            from .report.attest import ask_attestation
+
+            given = ask_attestation(
+                checkpoint(checkpoint_id),
+                question,
+                tester=self.settings.tester,
+                input_fn=_tty_input,
+                output=sys.__stderr__,
+                lang=self.settings.lang,
+            )
+            if given is not None:
+                self.attestations[checkpoint_id] = given
+                if self.recorder is not None and hasattr(self.recorder, "add_attestation"):
+                    self.recorder.add_attestation(given)
+        if given is None:
+            pytest.skip(f"needs attestation: {question}")
+        if given.answer != "yes":
+            raise CheckFailure(
+                f"{given.tester} answered no: {question}"
+                + (f" — {given.comment}" if given.comment else ""),
+                expected="yes",
+                received="no",
+            )
+
+
+class Harness(ManualSteps):
+    """Everything a suite needs, for one environment."""
+
+    def __init__(
+        self,
+        *,
+        settings: RunSettings,
+        client: EpromClient,
+        listener: CallbackListener,
+        patients: list[Patient],
+        forms: list[Form],
+        pvk: list[PvkDefinition],
+        simulator: Any = None,
+        recorder: Recording | None = None,
+        today: dt.date | None = None,
+        progress_stream: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.listener = listener
+        self.patients = patients
+        self.forms = forms
+        self.pvk = pvk
+        self.simulator = simulator
+        self.recorder = recorder
+        self.today = today or dt.date.today()
+        self.current_test: str | None = None
+        self.current_checkpoints: tuple[str, ...] = ()
+        self._orders: dict[str, PlacedOrder] = {}
+        self._letters: dict[str, PlacedLetter] = {}
+        self._lock = threading.Lock()
+        self._stream = progress_stream if progress_stream is not None else sys.__stderr__
+        self._last_progress = 0.0
+        self.attestations: dict[str, Any] = {}
+        self.receiver_latency: tuple[float, float, int] | None = None
+
+    # --- lookups --------------------------------------------------------------------
+    @property
+    def api_key(self) -> str:
+        return self.settings.api_key.reveal()
+
+    def patient(self, key: str) -> Patient:
+        for p in self.patients:
+            if p.key == key:
+                return p
+        known = ", ".join(p.key for p in self.patients)
+        raise KeyError(f"no test person {key!r} in the patients file; known: {known}")
+
+    def form(self, form_id: str) -> Form:
+        for f in self.forms:
+            if f.id == form_id:
+                return f
+        raise KeyError(f"no form {form_id!r} in the forms file")
+
+    def patient_by_id(self, national_id: str) -> Patient | None:
+        return next((p for p in self.patients if p.national_id == national_id), None)
+
+    # --- evidence -------------------------------------------------------------------
+    def evidence(self, kind: str, **kwargs: Any) -> str | None:
+        if self.recorder is None:
+            return None
+        kwargs.setdefault("test", self.current_test)
+        kwargs.setdefault("checkpoint_ids", self.current_checkpoints)
+        return self.recorder.add_evidence(kind, **kwargs)
+
+    def timeline(self, ident: str, what: str, **kwargs: Any) -> None:
+        if self.recorder is not None and ident and ident != NIL_GUID:
+            self.recorder.add_timeline_event(ident, what, **kwargs)
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        """The client's hook: one request and its response as evidence."""
+        ident = None
+        if isinstance(exchange.response_body, dict):
+            ident = exchange.response_body.get("id") or exchange.response_body.get(
+                "messageToCitizenId"
+            )
+        path = exchange.url.rsplit("/api/", 1)[-1]
+        self.evidence(
+            "request",
+            title=f"{exchange.method} {path}",
+            method=exchange.method,
+            url=exchange.url,
+            headers=exchange.request_headers,
+            body=exchange.request_body,
+            order_id=ident,
+        )
+        eid = self.evidence(
+            "response",
+            title=f"{exchange.status or 'no answer'} {path}",
+            method=exchange.method,
+            url=exchange.url,
+            status=exchange.status,
+            body=exchange.response_body if exchange.error is None else exchange.error,
+            order_id=ident,
+        )
+        if ident and "formorder" in path.lower():
+            self.timeline(ident, "order sent", evidence_id=eid)
+        elif ident and "messagetocitizen" in path.lower():
+            self.timeline(ident, "letter sent", kind="letter", evidence_id=eid)
+
+    def record_callback(self, callback: ReceivedCallback) -> None:
+        """The listener's hook (server thread): the callback as evidence, on the timeline."""
+        ident = callback.ident
+        eid = self.evidence(
+            "callback",
+            title=f"PUT {callback.path} ({callback.kind})",
+            method="PUT",
+            url=callback.path,
+            status=callback.answered_status,
+            headers=callback.headers,
+            body=callback.data if callback.data is not None else callback.body_text,
+            order_id=ident,
+            test=None,
+            checkpoint_ids=(),
+        )
+        what = {
+            "status": "status callback",
+            "answer": "answer callback",
+            "letter": "letter status callback",
+            "personvern": "privacy-setting callback",
+        }.get(callback.kind, "unreadable callback")
+        kind = "letter" if callback.kind == "letter" else "form_order"
+        if ident and callback.kind != "personvern":
+            self.timeline(ident, what, kind=kind, evidence_id=eid)
+
+    # --- waiting --------------------------------------------------------------------
+    def progress(self, label: str, so_far: float, limit: float) -> None:
+        """A short progress line while waiting (only once a wait takes > 2 s)."""
+        if so_far < 2.0 or self._stream is None:
+            return
+        tty = hasattr(self._stream, "isatty") and self._stream.isatty()
+        now = time.monotonic()
+        if not tty and now - self._last_progress < 15:
+            return
+        self._last_progress = now
+        line = f"waiting for {label}: {so_far:.0f} s of {limit:.0f} s"
+        self._stream.write(("\r" + line + " " * 8) if tty else line + "\n")
+        self._stream.flush()
+
+    def wait(
+        self, kind: CallbackKind, ident: str, *, timeout_s: float, what: str
+    ) -> tuple[list[ReceivedCallback], float]:
+        """Wait for the first callback, then a settle window for duplicates."""
+        start = time.monotonic()
+        found = self.listener.wait_for(
+            kind, ident, timeout_s=timeout_s, what=what, progress=self.progress
+        )
+        if found:
+            found = self.listener.settle(kind, ident, window_s=self.settings.duplicate_window_s)
+        return found, time.monotonic() - start
+
+    # --- orders ---------------------------------------------------------------------
+    def order_once(self, case: str, build: Callable[[], FormOrderRequest]) -> PlacedOrder:
+        """Place the order for ``case`` once per session and wait for its status callback."""
+        with self._lock:
+            cached = self._orders.get(case)
+        if cached is not None:
+            return cached
+        placed = self.place_order(case, build())
+        with self._lock:
+            self._orders[case] = placed
+        return placed
+
+    def place_order(
+        self, case: str, request: FormOrderRequest, *, wait: bool = True
+    ) -> PlacedOrder:
+        placed = PlacedOrder(case=case, request=request)
+        try:
+            placed.response = self.client.order_form(request)
+        except ApiError as exc:
+            placed.error = exc
+            return placed
+        if wait and placed.made and not request.test_mode:
+            placed.status_callbacks, placed.waited_s = self.wait(
+                "status",
+                placed.order_id,
+                timeout_s=self.settings.callback_timeout_s,
+                what=f"the status callback of order {placed.order_id}",
+            )
+        return placed
+
+    def order_request(
+        self,
+        patient: Patient,
+        form: Form,
+        *,
+        rule: DistributionRule = DistributionRule.Basic,
+        **fields: Any,
+    ) -> FormOrderRequest:
+        return FormOrderRequest(
+            form_id=form.id,
+            national_id=patient.national_id,
+            expiry_date=expiry_in(7),
+            distribution_rule=rule,
+            **fields,
+        )
+
+    def send_letter_once(
+        self, case: str, build: Callable[[], MessageToCitizenRequest]
+    ) -> PlacedLetter:
+        with self._lock:
+            cached = self._letters.get(case)
+        if cached is not None:
+            return cached
+        placed = PlacedLetter(case=case, request=build())
+        try:
+            placed.response = self.client.send_letter(placed.request)
+        except ApiError as exc:
+            placed.error = exc
+        else:
+            letter_id = placed.response.message_to_citizen_id
+            if letter_id != NIL_GUID and not placed.request.test_mode:
+                placed.callbacks, placed.waited_s = self.wait(
+                    "letter",
+                    letter_id,
+                    timeout_s=self.settings.callback_timeout_s,
+                    what=f"the status callback of letter {letter_id}",
+                )
+        with self._lock:
+            self._letters[case] = placed
+        return placed
+
+    def all_orders(self) -> list[PlacedOrder]:
+        with self._lock:
+            return list(self._orders.values())
+
+    @staticmethod
+    def channel_name(channel: NotificationChannel) -> str:
+        return channel.wire_name
+
+
+def _interactive() -> bool:
+    import os
+
+    stdin = sys.__stdin__
+    return bool(stdin and stdin.isatty()) and not os.environ.get("CI")
+
+
+def _tty_input(prompt: str) -> str:
+    sys.__stderr__.write(prompt)  # type: ignore[union-attr]
+    sys.__stderr__.flush()  # type: ignore[union-attr]
+    line = sys.__stdin__.readline()  # type: ignore[union-attr]
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")

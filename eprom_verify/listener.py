@@ -1,0 +1,264 @@
+"""The callback listener: the harness's stand-in for the ordering system's callback service.
+
+Built on pytest-httpserver's ``HTTPServer`` (which needs no pytest). It serves the three
+callback paths of contract §4 under the public URL's path, parses each call with the
+contract models, answers as a correct ordering system would (``success: true``, or
+``false`` for a wrong key or a body it cannot read) and records everything.
+
+Waiting is event-driven: a condition variable is notified by the server thread and
+``wait_for`` returns as soon as the awaited callback is there, or at the timeout. Nothing
+is asserted in the server thread; the checks read the record in the test thread.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from ._exceptions import ListenerError
+from .contract import (
+    EpromModel,
+    FormAnswerCallback,
+    MessageToCitizenCallback,
+    PersonvernInnstillingCallback,
+    parse_form_order_callback,
+)
+
+__all__ = ["CallbackKind", "CallbackListener", "Progress", "ReceivedCallback"]
+
+CallbackKind = Literal["status", "answer", "letter", "personvern", "unknown"]
+#: (what is awaited, seconds so far, the limit) → shows a progress line
+Progress = Callable[[str, float, float], None]
+
+_PATHS = {
+    "promsformorder": "form_order",
+    "messagetocitizen": "letter",
+    "personverninnstilling": "personvern",
+}
+
+
+@dataclass
+class ReceivedCallback:
+    """One PUT as it arrived, parsed where possible."""
+
+    kind: CallbackKind
+    path: str
+    at: float
+    headers: dict[str, str]
+    body_text: str
+    data: Any = None
+    model: EpromModel | None = None
+    error: str | None = None
+    key_ok: bool | None = None
+    answered: dict[str, Any] = field(default_factory=dict)
+    answered_status: int = 200
+
+    @property
+    def ident(self) -> str | None:
+        """The id a test waits on: formOrderId, messageToCitizenId or nationalId:pvkId."""
+        if not isinstance(self.data, dict):
+            return None
+        if self.kind in ("status", "answer"):
+            return str(self.data.get("formOrderId"))
+        if self.kind == "letter":
+            return str(self.data.get("messageToCitizenId"))
+        if self.kind == "personvern":
+            return f"{self.data.get('nationalId')}:{self.data.get('id')}"
+        return None
+
+
+class CallbackListener:
+    """Listens for ePROM's callbacks on ``host:port`` under ``path_prefix``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path_prefix: str = "",
+        on_callback: Callable[[ReceivedCallback], None] | None = None,
+    ) -> None:
+        self.__key = api_key
+        self.host = host
+        self.port = port
+        self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
+        self._on_callback = on_callback
+        self._server: HTTPServer | None = None
+        self._cond = threading.Condition()
+        self._received: list[ReceivedCallback] = []
+
+    def __repr__(self) -> str:
+        return f"CallbackListener(url={self.url if self._server else None!r})"
+
+    # --- lifecycle --------------------------------------------------------------------
+    def start(self) -> CallbackListener:
+        server = HTTPServer(host=self.host, port=self.port)
+        try:
+            server.start()
+        except OSError as exc:
+            raise ListenerError(
+                f"cannot listen for callbacks on {self.host}:{self.port} ({exc.strerror or exc}) "
+                "— choose another address with --callback-listen HOST:PORT"
+            ) from None
+        pattern = re.compile(
+            re.escape(self.path_prefix)
+            + r"/api/(PromsFormOrder|MessageToCitizen|PersonvernInnstilling)/?$",
+            re.IGNORECASE,
+        )
+        server.expect_request(pattern, method="PUT").respond_with_handler(self._handle)
+        server.no_handler_status_code = 404
+        self._server = server
+        self.port = server.port
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._server.is_running():
+            self._server.clear_assertions()
+            self._server.stop()
+        self._server = None
+
+    def __enter__(self) -> CallbackListener:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL ePROM must call (``ApiBaseUrl``), without a trailing slash."""
+        return f"http://{self.host}:{self.port}{self.path_prefix}"
+
+    # --- the handler (server thread: record, never assert) -----------------------------
+    def _handle(self, request: Request) -> Response:
+        name = request.path.rstrip("/").rsplit("/", 1)[-1].lower()
+        endpoint = _PATHS.get(name, "unknown")
+        text = request.get_data(as_text=True)
+        record = ReceivedCallback(
+            kind="unknown",
+            path=request.path,
+            at=time.time(),
+            headers={k: v for k, v in request.headers.items()},
+            body_text=text,
+        )
+        self._parse(record, endpoint, request)
+        record.answered = {"success": record.error is None and bool(record.key_ok)}
+        record.answered_status = 400 if record.model is None else 200
+        with self._cond:
+            self._received.append(record)
+            self._cond.notify_all()
+        if self._on_callback is not None:
+            try:
+                self._on_callback(record)
+            except Exception:  # noqa: BLE001 - evidence must never break the answer
+                pass
+        return Response(
+            json.dumps(record.answered),
+            status=record.answered_status,
+            content_type="application/json; charset=utf-8",
+        )
+
+    def _parse(self, record: ReceivedCallback, endpoint: str, request: Request) -> None:
+        try:
+            record.data = json.loads(record.body_text) if record.body_text else None
+        except json.JSONDecodeError as exc:
+            record.error = f"the body is not JSON: {exc}"
+            return
+        if not isinstance(record.data, dict):
+            record.error = f"the body is not a JSON object: {record.body_text[:80]!r}"
+            return
+        try:
+            if endpoint == "form_order":
+                model: EpromModel = parse_form_order_callback(record.data)
+                record.kind = "answer" if isinstance(model, FormAnswerCallback) else "status"
+            elif endpoint == "letter":
+                model = MessageToCitizenCallback.from_wire(record.data)
+                record.kind = "letter"
+            elif endpoint == "personvern":
+                model = PersonvernInnstillingCallback.from_wire(record.data)
+                record.kind = "personvern"
+            else:
+                record.error = f"unknown callback path {request.path}"
+                return
+        except ValueError as exc:
+            record.kind = {"form_order": "status", "letter": "letter"}.get(endpoint, "personvern")  # type: ignore[assignment]
+            if endpoint == "form_order" and "formData" in record.data:
+                record.kind = "answer"
+            record.error = f"does not follow the contract: {_first_line(exc)}"
+            return
+        record.model = model
+        if endpoint == "personvern":
+            given = request.headers.get("Authorization", "")
+            sent = given[6:] if given.lower().startswith("basic ") else given
+        else:
+            sent = str(record.data.get("apiKey") or "")
+        record.key_ok = hmac.compare_digest(sent.encode(), self.__key.encode())
+
+    # --- reading the record (test thread) ----------------------------------------------
+    def received(
+        self, kind: CallbackKind | None = None, ident: str | None = None
+    ) -> list[ReceivedCallback]:
+        with self._cond:
+            return [
+                r
+                for r in self._received
+                if (kind is None or r.kind == kind) and (ident is None or r.ident == ident)
+            ]
+
+    def wait_for(
+        self,
+        kind: CallbackKind,
+        ident: str,
+        *,
+        timeout_s: float,
+        count: int = 1,
+        what: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[ReceivedCallback]:
+        """Wait until ``count`` callbacks of ``kind`` for ``ident`` arrived, or the timeout.
+
+        Returns what arrived (possibly fewer than ``count``): the caller decides what a
+        shortfall means. ``progress`` is called about once a second while waiting.
+        """
+        label = what or f"{kind} callback for {ident}"
+        start = time.monotonic()
+        deadline = start + timeout_s
+        with self._cond:
+            while True:
+                found = [r for r in self._received if r.kind == kind and r.ident == ident]
+                now = time.monotonic()
+                if len(found) >= count or now >= deadline:
+                    return found
+                if progress is not None:
+                    progress(label, now - start, timeout_s)
+                self._cond.wait(timeout=min(1.0, deadline - now))
+
+    def settle(self, kind: CallbackKind, ident: str, *, window_s: float) -> list[ReceivedCallback]:
+        """Wait ``window_s`` more for late duplicates, then return everything for ``ident``."""
+        deadline = time.monotonic() + window_s
+        with self._cond:
+            while (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(timeout=left)
+            return [r for r in self._received if r.kind == kind and r.ident == ident]
+
+    def clear(self) -> None:
+        with self._cond:
+            self._received.clear()
+
+    def key_matches(self, value: str | None) -> bool:
+        """Whether ``value`` is our API key (compared in constant time, never shown)."""
+        return value is not None and hmac.compare_digest(value.encode(), self.__key.encode())
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "; ".join(lines[:4])

@@ -1,0 +1,212 @@
+"""The run's settings: every option, its ``EPROM_…`` twin, its default, one help text.
+
+Precedence is fixed: command line > environment variable > default. The API key is
+held in a :class:`Secret` whose ``repr`` and ``str`` never show it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._exceptions import UsageError
+
+__all__ = ["OPTIONS", "Option", "RunSettings", "Secret", "parse_listen"]
+
+ENVIRONMENTS = ("simulator", "test", "qa", "prod")
+
+
+class Secret:
+    """A value that never prints. ``reveal()`` is the one way to read it."""
+
+    __slots__ = ("__value",)
+
+    def __init__(self, value: str) -> None:
+        self.__value = value
+
+    def reveal(self) -> str:
+        return self.__value
+
+    def __bool__(self) -> bool:
+        return bool(self.__value)
+
+    def __repr__(self) -> str:
+        return "Secret(«redacted»)" if self.__value else "Secret(<empty>)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of the run: its flag, its environment variable and its help text."""
+
+    dest: str
+    flag: str
+    env: str
+    help: str
+    default: Any = None
+    choices: tuple[str, ...] | None = None
+    kind: type = str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("env", "--env", "EPROM_ENV", "environment: simulator (default, embedded), test or qa",
+           "simulator", ENVIRONMENTS),
+    Option("base_url", "--base-url", "EPROM_BASE_URL",
+           "ePROM API base URL (promsApiBaseUrl) of any ePROM-compatible server; overrides --env's URL"),
+    Option("api_key", "--api-key", "EPROM_API_KEY",
+           "the ordering system's API key (prefer the environment variable; never printed)"),
+    Option("callback_listen", "--callback-listen", "EPROM_CALLBACK_LISTEN",
+           "HOST:PORT where the callback listener binds (default 127.0.0.1 and a free port)"),
+    Option("callback_public_url", "--callback-public-url", "EPROM_CALLBACK_PUBLIC_URL",
+           "the ApiBaseUrl registered at Hemit when a tunnel or proxy sits in front of the listener"),
+    Option("patients", "--patients", "EPROM_PATIENTS", "test persons file (default fixtures/patients.yaml)"),
+    Option("forms", "--forms", "EPROM_FORMS", "forms file (default fixtures/forms.yaml)"),
+    Option("callback_timeout", "--callback-timeout", "EPROM_CALLBACK_TIMEOUT",
+           "seconds to wait for a status callback (default 10 in the simulator, 300 elsewhere)",
+           None, None, float),
+    Option("duplicate_window", "--duplicate-window", "EPROM_DUPLICATE_WINDOW",
+           "seconds to keep listening for a duplicate after a callback (default 0.3 / 10)",
+           None, None, float),
+    Option("fill", "--fill", "EPROM_FILL",
+           "outside the simulator: manual (a person fills in on Helsenorge) or skip", "manual",
+           ("manual", "skip")),
+    Option("fill_timeout", "--fill-timeout", "EPROM_FILL_TIMEOUT",
+           "seconds to wait for a person to fill in a form (default 900)", 900.0, None, float),
+    Option("ordering_system", "--ordering-system", "EPROM_ORDERING_SYSTEM",
+           "the ordering system's name, for the report"),
+    Option("lang", "--lang", "EPROM_LANG", "report language: nb (default) or en", "nb", ("nb", "en")),
+    Option("attest", "--attest", "EPROM_ATTEST", "YAML file with the manual steps' attestations"),
+    Option("tester", "--tester", "EPROM_TESTER", "name of the person attesting manual steps"),
+    Option("receiver_url", "--receiver-url", "EPROM_RECEIVER_URL",
+           "check-receiver: the ordering system's callback base URL (ApiBaseUrl)"),
+    Option("max_examples", "--max-examples", "EPROM_MAX_EXAMPLES",
+           "hypothesis examples per generated check (default: the profile's)", None, None, int),
+    Option("receiver_time_limit", "--time-limit", "EPROM_RECEIVER_TIME_LIMIT",
+           "check-receiver: seconds a receiver may take to answer (default 10)", 10.0, None, float),
+)  # fmt: skip
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (or ``:PORT`` / ``PORT``) → (host, port)."""
+    host, _, port = value.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        raise UsageError(
+            f"--callback-listen {value!r}: expected HOST:PORT, e.g. 127.0.0.1:8766"
+        ) from None
+    if not 0 <= number <= 65535:
+        raise UsageError(f"--callback-listen {value!r}: port must be 0-65535")
+    return host or "127.0.0.1", number
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The resolved settings of one run."""
+
+    env: str = "simulator"
+    base_url: str | None = None
+    api_key: Secret = field(default_factory=lambda: Secret(""))
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    callback_public_url: str | None = None
+    patients: Path | None = None
+    forms: Path | None = None
+    callback_timeout_s: float = 10.0
+    duplicate_window_s: float = 0.3
+    fill: str = "manual"
+    fill_timeout_s: float = 900.0
+    ordering_system: str | None = None
+    lang: str = "nb"
+    attest: Path | None = None
+    tester: str | None = None
+    receiver_url: str | None = None
+    max_examples: int | None = None
+    receiver_time_limit_s: float = 10.0
+
+    @property
+    def embedded(self) -> bool:
+        """True when the harness starts its own simulator (env simulator, no --base-url)."""
+        return self.env == "simulator" and self.base_url is None
+
+    @classmethod
+    def resolve(
+        cls, given: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> RunSettings:
+        """Settings from option values (None = not given) and the environment."""
+        env_vars = os.environ if environ is None else environ
+        raw: dict[str, Any] = {}
+        for opt in OPTIONS:
+            value = given.get(opt.dest)
+            source = opt.flag
+            if value is None and env_vars.get(opt.env):
+                value, source = env_vars[opt.env], f"${opt.env}"
+            if value is None:
+                value = opt.default
+            if value is not None and opt.kind is not str:
+                try:
+                    value = opt.kind(value)
+                except ValueError:
+                    raise UsageError(
+                        f"{source} {value!r}: expected a {opt.kind.__name__}"
+                    ) from None
+            if value is not None and opt.choices and value not in opt.choices:
+                raise UsageError(
+                    f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
+                )
+            raw[opt.dest] = value
+        return cls._build(raw)
+
+    @classmethod
+    def _build(cls, raw: dict[str, Any]) -> RunSettings:
+        embedded = raw["env"] == "simulator" and raw["base_url"] is None
+        host, port = (
+            parse_listen(raw["callback_listen"]) if raw["callback_listen"] else ("127.0.0.1", 0)
+        )
+        for name in ("base_url", "callback_public_url", "receiver_url"):
+            url = raw[name]
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise UsageError(f"--{name.replace('_', '-')} {url!r}: expected an http(s) URL")
+        return cls(
+            env=raw["env"],
+            base_url=raw["base_url"],
+            api_key=Secret(raw["api_key"] or ""),
+            listen_host=host,
+            listen_port=port,
+            callback_public_url=raw["callback_public_url"],
+            patients=Path(raw["patients"]) if raw["patients"] else None,
+            forms=Path(raw["forms"]) if raw["forms"] else None,
+            callback_timeout_s=raw["callback_timeout"] or (10.0 if embedded else 300.0),
+            duplicate_window_s=raw["duplicate_window"] or (0.3 if embedded else 10.0),
+            fill=raw["fill"],
+            fill_timeout_s=raw["fill_timeout"],
+            ordering_system=raw["ordering_system"],
+            lang=raw["lang"],
+            attest=Path(raw["attest"]) if raw["attest"] else None,
+            tester=raw["tester"],
+            receiver_url=raw["receiver_url"],
+            max_examples=raw["max_examples"],
+            receiver_time_limit_s=raw["receiver_time_limit"],
+        )
+
+    def refuse_unsafe(self, *, reaches_people: bool) -> None:
+        """Prod is refused for anything that reaches a person; test/qa need a key."""
+        if self.env == "prod" and reaches_people:
+            raise UsageError(
+                "refusing --env prod: these checks order forms and send messages to real "
+                "people; verify in test or qa (prod has no test persons)"
+            )
+        if self.env in ("test", "qa", "prod") and not self.api_key:
+            raise UsageError(
+                f"--env {self.env} needs the ordering system's API key: "
+                "set EPROM_API_KEY (or --api-key)"
+            )
+        if self.base_url is not None and self.env == "simulator" and not self.api_key:
+            raise UsageError(
+                "--base-url needs the ordering system's API key: set EPROM_API_KEY (or --api-key)"
+            )
