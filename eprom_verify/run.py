@@ -106,6 +106,7 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
             )
         return settings
     settings.refuse_unsafe(reaches_people=True)
+    _check_port_free(settings.listen_host, settings.listen_port)
     from .config import load_environments, load_forms, load_patients
 
     load_environments()
@@ -116,6 +117,22 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
 
         load_attestations(settings.attest)
     return settings
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before anything starts when the listener's port is taken."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen for callbacks on {host}:{port} ({exc.strerror}) "
+                "— choose another with --callback-listen HOST:PORT"
+            ) from None
 
 
 def _execute(

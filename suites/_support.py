@@ -1,0 +1,46 @@
+"""Small helpers shared by the suites (not a test module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from eprom_verify import CheckFailure
+from eprom_verify.harness import PlacedLetter, PlacedOrder
+from eprom_verify.listener import ReceivedCallback
+
+NOT_RUN = "not run"
+
+
+def require_order(placed: PlacedOrder) -> None:
+    """Dependent checks do not run when the order itself failed (V1.1 reports that)."""
+    if placed.error is not None:
+        pytest.skip(f"{NOT_RUN}: the order was refused ({placed.error.status}); see V1.1")
+    if not placed.made:
+        pytest.skip(f"{NOT_RUN}: no order was made (unknown person); see V1.1")
+
+
+def require_callback(callbacks: list[ReceivedCallback], what: str) -> ReceivedCallback:
+    if not callbacks:
+        pytest.skip(f"{NOT_RUN}: no {what} arrived; see the check that waits for it")
+    return callbacks[0]
+
+
+def refused(placed: PlacedOrder | PlacedLetter, what: str) -> CheckFailure:
+    assert placed.error is not None
+    return CheckFailure(
+        f"{what} was refused: {placed.error.status} {placed.error.text}",
+        expected="200 and an id",
+        received=f"{placed.error.status} {placed.error.text}",
+    )
+
+
+def equal_or_fail(what: str, expected: Any, received: Any, *, order_id: str) -> None:
+    if expected != received:
+        raise CheckFailure(
+            f"{what} differs for order {order_id}",
+            expected=expected,
+            received=received,
+            order_id=order_id,
+        )

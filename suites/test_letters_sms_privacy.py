@@ -1,0 +1,301 @@
+"""Beyond Hemit's list: letters (L), SMS and e-mail (U), privacy settings (PV)."""
+
+from __future__ import annotations
+
+import pytest
+
+from eprom_verify import ApiError, CheckFailure
+from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify.config import fixtures_dir
+from eprom_verify.contract import (
+    MAX_DOCUMENT_BYTES,
+    EmailRequest,
+    GetPersonvernInnstillingRequest,
+    MessageInfo,
+    MessageToCitizenRequest,
+    NotificationChannel,
+    PersonvernStatus,
+    PersonvernType,
+    PlainDocument,
+    SenderInfo,
+    SentStatus,
+    SetPersonvernInnstillingRequest,
+    SmsRequest,
+    VolvenStatus,
+)
+
+
+def _pdf() -> bytes:
+    return (fixtures_dir() / "sample.pdf").read_bytes()
+
+
+def _letter(eprom, patient, priority, *, main: PlainDocument | None = "default", **fields):  # type: ignore[assignment]
+    doc = (
+        PlainDocument(_pdf(), title="Innkalling", file_name="innkalling.pdf")
+        if main == "default"
+        else main
+    )
+    collection = eprom.client.document_shape.encode(doc, [])
+    return MessageToCitizenRequest.model_validate(
+        {
+            "nationalId": patient.national_id,
+            "senderInfo": SenderInfo(
+                organisation_name="eprom-verify", organisation_nr="999999999"
+            ).to_wire(),
+            "messageInfo": MessageInfo(
+                title="Melding fra registeret", description="Test", merknad="eprom-verify"
+            ).to_wire(),
+            "documentCollection": collection,
+            "notificationPriorityList": [c.wire_name for c in priority],
+            **fields,
+        }
+    )
+
+
+@pytest.mark.checkpoint("L1", "L2")
+def test_letter_sent_and_status_once(eprom, letter_case):
+    placed = eprom.send_letter_once(
+        f"letter:{letter_case.id}",
+        lambda: _letter(eprom, letter_case.patient, letter_case.priority),
+    )
+    if placed.error is not None:
+        raise CheckFailure(
+            f"the letter to {letter_case.patient.key} was refused: {placed.error.status} {placed.error.text}",
+            expected="200 with a messageToCitizenId",
+            received=f"{placed.error.status} {placed.error.text}",
+        )
+    response = placed.response
+    if response.notification_channel is not letter_case.expected:
+        raise CheckFailure(
+            f"letter {response.message_to_citizen_id} ({letter_case.id}) went to the wrong channel",
+            expected=letter_case.expected.wire_name,
+            received=response.notification_channel.wire_name,
+            order_id=response.message_to_citizen_id,
+        )
+    ident = f"letter {response.message_to_citizen_id}"
+    one = assert_exactly_one(
+        placed.callbacks, what="letter status callback", ident=ident, waited_s=placed.waited_s
+    )
+    assert_contract(one, what="letter status callback", ident=ident)
+    assert_our_key(one, what="letter status callback", ident=ident, our_key=eprom.api_key)
+    expected_status = (
+        SentStatus.Error if letter_case.expected is NotificationChannel.None_ else SentStatus.Sent
+    )
+    received = (one.model.sent_status.name, one.model.notification_channel.wire_name)
+    if received != (expected_status.name, letter_case.expected.wire_name):
+        raise CheckFailure(
+            f"the status callback of {ident} does not match the letter",
+            expected={
+                "sentStatus": expected_status.name,
+                "notificationChannel": letter_case.expected.wire_name,
+            },
+            received={"sentStatus": received[0], "notificationChannel": received[1]},
+            order_id=response.message_to_citizen_id,
+        )
+
+
+@pytest.mark.checkpoint("L3")
+@pytest.mark.parametrize("problem", ["no-main-document", "over-30-mb"])
+def test_letter_refused(eprom, problem):
+    person = next((p for p in eprom.patients if p.registered), None)
+    if person is None:
+        pytest.skip("not run: no registered person in the patients file")
+    priority = (NotificationChannel.Helsenorge,)
+    if problem == "no-main-document":
+        request = _letter(eprom, person, priority, main=None)
+        expected = "Main document in MessageToCitizen is missing"
+    else:
+        big = b"%PDF-1.4\n" + b"0" * (MAX_DOCUMENT_BYTES + 1)
+        request = _letter(
+            eprom, person, priority, main=PlainDocument(big, title="Stor", file_name="stor.pdf")
+        )
+        expected = "30 MB"
+    try:
+        response = eprom.client.send_letter(request)
+    except ApiError as exc:
+        if exc.status != 400 or expected not in exc.text:
+            raise CheckFailure(
+                f"the letter with {problem} was refused, but not as documented",
+                expected=f"400 … {expected} …",
+                received=f"{exc.status} {exc.text[:300]}",
+            ) from None
+        return
+    raise CheckFailure(
+        f"a letter with {problem} was accepted ({response.message_to_citizen_id})",
+        expected=f"400 {expected}",
+        received=f"200 {response.notification_channel.wire_name}",
+    )
+
+
+def _unsecure_person(eprom):
+    return next(
+        (p for p in eprom.patients if p.registered and p.krr and p.krr.phone and p.krr.email), None
+    )
+
+
+@pytest.mark.checkpoint("U1")
+def test_sms(eprom):
+    person = _unsecure_person(eprom)
+    if person is None:
+        pytest.skip("not run: no person with a phone in KRR")
+    answer = eprom.client.send_sms(
+        SmsRequest(sms_text="Du har fått et nytt skjema (test).", national_id=person.national_id)
+    )
+    if not answer.success:
+        raise CheckFailure(
+            f"the SMS to {person.key} was not sent",
+            expected={"success": True},
+            received={"success": False},
+        )
+    try:
+        eprom.client.send_sms(SmsRequest(sms_text="Ingen mottaker"))
+    except ApiError as exc:
+        expected = "Either nationalId or phoneNumber must be specified"
+        if exc.status != 400 or exc.text != expected:
+            raise CheckFailure(
+                "an SMS without a recipient was refused, but not as documented",
+                expected=f"400 {expected}",
+                received=f"{exc.status} {exc.text}",
+            ) from None
+    else:
+        raise CheckFailure(
+            "an SMS without a recipient was accepted", expected="400", received="200"
+        )
+
+
+@pytest.mark.checkpoint("U2")
+def test_email(eprom):
+    person = _unsecure_person(eprom)
+    if person is None:
+        pytest.skip("not run: no person with an e-mail in KRR")
+    answer = eprom.client.send_email(
+        EmailRequest(
+            email_title="Nytt skjema",
+            email_text="Du har fått et nytt skjema (test).",
+            national_id=person.national_id,
+        )
+    )
+    if not answer.success:
+        raise CheckFailure(
+            f"the e-mail to {person.key} was not sent",
+            expected={"success": True},
+            received={"success": False},
+        )
+    try:
+        eprom.client.send_email(EmailRequest(email_title="x", email_text="Ingen mottaker"))
+    except ApiError as exc:
+        expected = "Either nationalId or emailAddress must be specified"
+        if exc.status != 400 or exc.text != expected:
+            raise CheckFailure(
+                "an e-mail without a recipient was refused, but not as documented",
+                expected=f"400 {expected}",
+                received=f"{exc.status} {exc.text}",
+            ) from None
+    else:
+        raise CheckFailure(
+            "an e-mail without a recipient was accepted", expected="400", received="200"
+        )
+
+
+@pytest.mark.checkpoint("PV1")
+def test_privacy_get_and_set(eprom, pvk_case):
+    if pvk_case is None:
+        pytest.skip("not run: the patients file defines no privacy setting (pvk)")
+    d, person = pvk_case.definition, pvk_case.patient
+    kind = PersonvernType.parse(d.type)
+    before = eprom.client.get_personvern(
+        GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
+    )
+    target = (
+        PersonvernStatus.IkkeAktiv
+        if before.status is PersonvernStatus.Aktiv
+        else PersonvernStatus.Aktiv
+    )
+    changed = eprom.client.set_personvern(
+        SetPersonvernInnstillingRequest(
+            national_id=person.national_id, pvk_id=d.id, type=kind, status=target
+        )
+    )
+    after = eprom.client.get_personvern(
+        GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
+    )
+    if changed.instans_endret.name != "Endret" or after.status is not target:
+        raise CheckFailure(
+            f"setting {d.name} for {person.key} to {target.name} did not take",
+            expected={"instansEndret": "Endret", "status": target.name},
+            received={
+                "instansEndret": changed.instans_endret.name,
+                "status": after.status.name if after.status is not None else None,
+            },
+        )
+    eprom.client.set_personvern(
+        SetPersonvernInnstillingRequest(
+            national_id=person.national_id,
+            pvk_id=d.id,
+            type=kind,
+            status=before.status or PersonvernStatus.IkkeAktiv,
+        )
+    )
+    try:
+        eprom.client.get_personvern(
+            GetPersonvernInnstillingRequest(national_id="123", type=kind, pvk_id=d.id)
+        )
+    except ApiError as exc:
+        if exc.status != 400:
+            raise CheckFailure(
+                "a 3-digit nationalId was refused with the wrong status",
+                expected=400,
+                received=exc.status,
+            ) from None
+    else:
+        raise CheckFailure("a 3-digit nationalId was accepted", expected=400, received=200)
+
+
+@pytest.mark.checkpoint("PV2")
+def test_privacy_residents_paged_to_the_end(eprom, pvk_case):
+    if pvk_case is None:
+        pytest.skip("not run: the patients file defines no privacy setting (pvk)")
+    pages = list(eprom.client.iter_residents_active_pi(pvk_case.definition.id))
+    last = pages[-1]
+    if last.paging_reference != 0:
+        raise CheckFailure(
+            "the paging did not end with pagingReference 0",
+            expected=0,
+            received=last.paging_reference,
+        )
+    ids = [r.national_id for p in pages for r in p.personvern_innstillinger]
+    if len(ids) != len(set(ids)):
+        raise CheckFailure(
+            "a resident appears on two pages", expected="each once", received=sorted(ids)
+        )
+
+
+@pytest.mark.checkpoint("PV3")
+def test_privacy_change_reported(eprom, pvk_case):
+    if pvk_case is None:
+        pytest.skip("not run: the patients file defines no privacy setting (pvk)")
+    if eprom.simulator is None:
+        pytest.skip("needs attestation: a citizen must change the setting on Helsenorge")
+    d, person = pvk_case.definition, pvk_case.patient
+    status = VolvenStatus.RES if d.type == "Reservasjon" else VolvenStatus.SAM
+    eprom.simulator.control.change_personvern(
+        national_id=person.national_id, pvk_id=d.id, status=status.value
+    )
+    ident = f"{person.national_id}:{d.id}"
+    callbacks, waited = eprom.wait(
+        "personvern",
+        ident,
+        timeout_s=eprom.settings.callback_timeout_s,
+        what=f"the privacy-setting callback for {d.name}",
+    )
+    one = assert_exactly_one(
+        callbacks, what="privacy-setting callback", ident=d.name, waited_s=waited
+    )
+    assert_contract(one, what="privacy-setting callback", ident=d.name)
+    assert_our_key(one, what="privacy-setting callback", ident=d.name, our_key=eprom.api_key)
+    if one.model.status is not status:
+        raise CheckFailure(
+            "the privacy-setting callback carries the wrong status",
+            expected=status.value,
+            received=one.model.status.value,
+        )

@@ -1,0 +1,56 @@
+"""P1 — a patient-initiated order: one answer callback, the right values, our key."""
+
+from __future__ import annotations
+
+import pytest
+
+from eprom_verify import CheckFailure
+from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
+
+
+@pytest.mark.checkpoint("P1")
+def test_patient_initiated_answer(eprom, pi_case):
+    if pi_case is None:
+        pytest.skip("not run: the forms file has no patient-orderable form")
+    form, person = pi_case.form, pi_case.patient
+    if eprom.simulator is None:
+        order_id, timeout = eprom.instruct_patient_initiated(pi_case)
+        if order_id is None:
+            pytest.skip("not run: no patient-initiated answer arrived in time")
+    else:
+        started = eprom.simulator.control.patient_initiated(
+            form_id=form.id,
+            national_id=person.national_id,
+            sign=form.patient_ordered_must_be_signed,
+        )
+        order_id, timeout = started["formOrderId"], eprom.settings.callback_timeout_s
+    answers, waited = eprom.wait(
+        "answer", order_id, timeout_s=timeout, what=f"the patient-initiated answer {order_id}"
+    )
+    ident = f"patient-initiated order {order_id}"
+    one = assert_exactly_one(answers, what="answer callback", ident=ident, waited_s=waited)
+    assert_contract(one, what="answer callback", ident=ident)
+    assert_our_key(one, what="answer callback", ident=ident, our_key=eprom.api_key)
+    model = one.model
+    values = model.patient_initiated_values
+    received = {
+        "isPatientInitiated": model.is_patient_initiated,
+        "formId": values.form_id if values else None,
+        "nationalId": values.national_id if values else None,
+        "timestamps": bool(values and values.order_timestamp and values.order_timestamp_utc),
+    }
+    expected = {
+        "isPatientInitiated": True,
+        "formId": form.id,
+        "nationalId": person.national_id,
+        "timestamps": True,
+    }
+    if received != expected:
+        raise CheckFailure(
+            f"the {ident} does not carry the documented values",
+            expected=expected,
+            received=received,
+            order_id=order_id,
+        )
+    if order_id in {o.order_id for o in eprom.all_orders()}:
+        raise CheckFailure(f"{ident} reused an id the ordering system placed", order_id=order_id)

@@ -1,0 +1,218 @@
+"""V1 — ordering a form: accepted, one status callback with our key, the expected channel.
+
+One order per (test person, distribution rule); the four checks read the same order, so a
+fault shows on exactly the checkpoint it concerns.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from _support import refused, require_callback, require_order
+
+from eprom_verify import ApiError, CheckFailure
+from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify.contract import (
+    NIL_GUID,
+    DistributionRule,
+    FormOrderStatus,
+    FormOrderStatusErrorCode,
+    NotificationChannel,
+)
+from eprom_verify.national_id import NationalIdKind, generate
+
+
+def _order(eprom, case):
+    return eprom.order_once(
+        f"order:{case.id}",
+        lambda: eprom.order_request(
+            case.patient, case.form, rule=case.rule, metadata={"verification": case.id}
+        ),
+    )
+
+
+@pytest.mark.checkpoint("V1.1")
+def test_order_reaches_eprom(eprom, order_case):
+    placed = _order(eprom, order_case)
+    if placed.error is not None:
+        raise refused(placed, f"the order for {order_case.id}")
+    assert placed.response is not None
+    if not order_case.patient.registered:
+        if placed.response.id != NIL_GUID:
+            raise CheckFailure(
+                f"a person not in the registry ({order_case.patient.key}) got an order",
+                expected=f"id {NIL_GUID} (no order made)",
+                received=f"id {placed.response.id}",
+            )
+    elif placed.response.id == NIL_GUID:
+        raise CheckFailure(
+            f"no order was made for {order_case.patient.key}: ePROM does not know the person",
+            expected="an order id",
+            received=f"id {NIL_GUID}",
+        )
+
+
+@pytest.mark.checkpoint("V1.2")
+def test_status_callback_received(eprom, order_case):
+    placed = _order(eprom, order_case)
+    require_order(placed)
+    if not placed.status_callbacks:
+        raise CheckFailure(
+            f"no status callback for order {placed.order_id} ({order_case.id}) within "
+            f"{eprom.settings.callback_timeout_s:g} s",
+            expected="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formOrderStatus Ordered or Error",
+            received="nothing",
+            order_id=placed.order_id,
+        )
+
+
+@pytest.mark.checkpoint("V1.3")
+def test_expected_channel(eprom, order_case):
+    placed = _order(eprom, order_case)
+    require_order(placed)
+    callback = require_callback(placed.status_callbacks, "status callback")
+    if callback.model is None:
+        pytest.skip("not run: the status callback does not parse; see V1.4")
+    reachable = order_case.expected is not NotificationChannel.None_
+    no_distribution = order_case.rule is DistributionRule.NoDistribution
+    expected_status = (
+        FormOrderStatus.Ordered if reachable or no_distribution else FormOrderStatus.Error
+    )
+    expected = {
+        "notificationChannel": order_case.expected.wire_name,
+        "formOrderStatus": expected_status.name,
+    }
+    if expected_status is FormOrderStatus.Error:
+        expected["formOrderStatusErrorCode"] = FormOrderStatusErrorCode.PatientUnreachable.name
+    model = callback.model
+    received = {
+        "notificationChannel": model.notification_channel.wire_name,
+        "formOrderStatus": model.form_order_status.name,
+    }
+    if "formOrderStatusErrorCode" in expected:
+        received["formOrderStatusErrorCode"] = model.form_order_status_error_code.wire_name
+    if received != expected:
+        from eprom_verify.channels import explain
+
+        why = explain(order_case.patient, order_case.rule, today=eprom.today)
+        raise CheckFailure(
+            f"order {placed.order_id} ({order_case.id}) went to the wrong channel or status; "
+            f"the profile predicts: {why}",
+            expected=expected,
+            received=received,
+            order_id=placed.order_id,
+        )
+
+
+@pytest.mark.checkpoint("V1.4")
+def test_no_errors_no_duplicates(eprom, order_case):
+    placed = _order(eprom, order_case)
+    require_order(placed)
+    require_callback(placed.status_callbacks, "status callback")
+    what = "status callback"
+    one = assert_exactly_one(
+        placed.status_callbacks,
+        what=what,
+        ident=f"order {placed.order_id}",
+        waited_s=placed.waited_s,
+    )
+    assert_contract(one, what=what, ident=f"order {placed.order_id}")
+    assert_our_key(one, what=what, ident=f"order {placed.order_id}", our_key=eprom.api_key)
+
+
+# --- the documented refusals (contract §3.1) ------------------------------------------
+
+
+def _error_cases(eprom):
+    forms = eprom.forms
+    usable = next((f for f in forms if f.published and not f.must_be_signed), None)
+    unpublished = next((f for f in forms if not f.published), None)
+    no_paper = next(
+        (f for f in forms if f.published and not f.paper_enabled and not f.must_be_signed), None
+    )
+    person = next((p for p in eprom.patients if p.registered), None)
+    return usable, unpublished, no_paper, person
+
+
+ERROR_CASES = [
+    "not-published",
+    "unknown-form",
+    "signing-with-nodistribution",
+    "signing-on-behalf-of",
+    "not-paper-enabled",
+    "invalid-metadata",
+    "fh-number",
+    "h-number",
+]
+
+
+@pytest.mark.checkpoint("V1.1")
+@pytest.mark.parametrize("error_case", ERROR_CASES)
+def test_documented_refusal(eprom, error_case):
+    usable, unpublished, no_paper, person = _error_cases(eprom)
+    if usable is None or person is None:
+        pytest.skip("not run: the forms/patients files have no published form or person")
+    fields: dict = {}
+    form = usable
+    national_id = person.national_id
+    if error_case == "not-published":
+        if unpublished is None:
+            pytest.skip("not run: no unpublished form in the forms file")
+        form, expected = unpublished, "The ordered form is not Published"
+    elif error_case == "unknown-form":
+        unknown = str(uuid.uuid4())
+        form = usable.model_copy(update={"id": unknown})
+        expected = f"No form with id='{unknown}' exists"
+    elif error_case == "signing-with-nodistribution":
+        fields = {"must_be_signed": True, "distribution_rule": DistributionRule.NoDistribution}
+        expected = (
+            "The ordered form needs to be signed. This is not possible when using "
+            "DistributionRule = 'NoDistribution'."
+        )
+    elif error_case == "signing-on-behalf-of":
+        other = next((p for p in eprom.patients if p.registered and p is not person), person)
+        fields = {"must_be_signed": True, "on_behalf_of_national_id": other.national_id}
+        expected = (
+            "The ordered form needs to be signed. This is not possible when the form is "
+            "ordered on behalf of someone."
+        )
+    elif error_case == "not-paper-enabled":
+        if no_paper is None:
+            pytest.skip("not run: no published form without paper in the forms file")
+        form = no_paper
+        fields = {"distribution_rule": DistributionRule.PaperOnly}
+        expected = f"Form with id='{no_paper.id}' is not paper enabled"
+    elif error_case == "invalid-metadata":
+        fields = {"metadata": "{age: 76"}
+        expected = "JSON in metadata is not valid: "
+    else:
+        import random
+
+        kind = NationalIdKind.FH_NUMBER if error_case == "fh-number" else NationalIdKind.H_NUMBER
+        national_id = generate(kind, age=40, today=eprom.today, rng=random.Random(7))
+        label = "FH-nummer" if error_case == "fh-number" else "H-nummer"
+        expected = (
+            f"nationalId: {label} is not supported as national ID. The national ID must be "
+            "either Norsk fødselsnummer or D-nummer."
+        )
+    request = eprom.order_request(person, form, **fields).model_copy(
+        update={"national_id": national_id}
+    )
+    try:
+        response = eprom.client.order_form(request)
+    except ApiError as exc:
+        matches = exc.text.startswith(expected) if expected.endswith(": ") else exc.text == expected
+        if exc.status != 400 or not matches:
+            raise CheckFailure(
+                f"the {error_case} order was refused, but not as documented",
+                expected=f"400 {expected}",
+                received=f"{exc.status} {exc.text}",
+            ) from None
+        return
+    raise CheckFailure(
+        f"the {error_case} order was accepted (order {response.id}); ePROM documents a refusal",
+        expected=f"400 {expected}",
+        received=f"200 id {response.id}",
+        order_id=response.id,
+    )
