@@ -195,8 +195,14 @@ def pvk_cases(s: RunSettings) -> list[PvkCase]:
     return [PvkCase(d, registered[0]) for d in pvk]
 
 
+def callback_cases(s: RunSettings) -> list[OrderCase]:
+    """Orders that make an order (a registered person), so a callback is due."""
+    return [c for c in order_cases(s) if c.patient.registered]
+
+
 PARAMETRIZERS: dict[str, Callable[[RunSettings], Sequence[object]]] = {
     "order_case": order_cases,
+    "callback_case": callback_cases,
     "form_case": form_cases,
     "signing_case": signing_forms,
     "pi_case": patient_initiated_forms,

@@ -41,6 +41,28 @@ def resolve_base_url(settings: RunSettings) -> str | None:
     return env.base_url.rstrip("/")
 
 
+def load_faults(path: Path | None) -> list[Any]:
+    """The simulator faults of ``--simulator-faults``: a YAML list, or ``{faults: [...]}``."""
+    if path is None:
+        return []
+    import yaml
+    from pydantic import TypeAdapter, ValidationError
+
+    from .simulator.faults import Fault
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read the faults file: {exc}".splitlines()[0]) from None
+    items = raw.get("faults", []) if isinstance(raw, dict) else raw
+    try:
+        return TypeAdapter(list[Fault]).validate_python(items or [])
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"{path}: faults[{where}]: {first['msg']}") from None
+
+
 def make_recorder(
     report_dir: Path, settings: RunSettings, *, show_national_ids: bool, command: str
 ) -> Any:
@@ -108,6 +130,7 @@ def open_harness(
                 patients=patients_file.patients,
                 forms=forms_file.forms,
                 pvk=patients_file.pvk,
+                faults=load_faults(settings.simulator_faults),
             )
             simulator = stack.enter_context(run_in_thread(sim_settings))
             base_url = simulator.base_url
@@ -118,9 +141,8 @@ def open_harness(
             )
             out.flush()
         assert base_url is not None
-        if recorder is not None and hasattr(recorder, "run"):
-            recorder.run.base_url = base_url
-            recorder.run.callback_url = callback_url
+        if recorder is not None and hasattr(recorder, "update_run"):
+            recorder.update_run(base_url=base_url, callback_url=callback_url)
         harness = Harness(
             settings=settings,
             client=EpromClient(base_url, key),

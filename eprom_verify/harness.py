@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,6 +42,14 @@ class Recording(Protocol):
     def add_evidence(self, kind: Any, **kwargs: Any) -> str: ...
 
     def add_timeline_event(self, order_id: str, what: str, **kwargs: Any) -> None: ...
+
+
+def _set_status(placed: Any, callbacks: list[ReceivedCallback], waited: float) -> None:
+    placed.status_callbacks, placed.waited_s = callbacks, waited
+
+
+def _set_letter(placed: Any, callbacks: list[ReceivedCallback], waited: float) -> None:
+    placed.callbacks, placed.waited_s = callbacks, waited
 
 
 def expiry_in(days: int) -> str:
@@ -222,6 +231,9 @@ class Harness(ManualSteps):
         self._stream = progress_stream if progress_stream is not None else sys.__stderr__
         self._last_progress = 0.0
         self.attestations: dict[str, Any] = {}
+        #: the orders/letters the current test read, and the evidence of each
+        self.current_orders: list[str] = []
+        self.evidence_by_ident: dict[str, list[str]] = {}
         self.receiver_latency: tuple[float, float, int] | None = None
 
     # --- lookups --------------------------------------------------------------------
@@ -251,7 +263,24 @@ class Harness(ManualSteps):
             return None
         kwargs.setdefault("test", self.current_test)
         kwargs.setdefault("checkpoint_ids", self.current_checkpoints)
-        return self.recorder.add_evidence(kind, **kwargs)
+        eid = self.recorder.add_evidence(kind, **kwargs)
+        ident = kwargs.get("order_id")
+        if ident:
+            with self._lock:
+                self.evidence_by_ident.setdefault(str(ident), []).append(eid)
+        return eid
+
+    def touch(self, ident: str | None) -> None:
+        """Note that the current test reads this order or letter (links its evidence)."""
+        if ident and ident != NIL_GUID and ident not in self.current_orders:
+            self.current_orders.append(ident)
+
+    def evidence_of_current_test(self, *, limit: int = 40) -> list[str]:
+        with self._lock:
+            ids = [
+                e for ident in self.current_orders for e in self.evidence_by_ident.get(ident, [])
+            ]
+        return ids[:limit]
 
     def timeline(self, ident: str, what: str, **kwargs: Any) -> None:
         if self.recorder is not None and ident and ident != NIL_GUID:
@@ -283,10 +312,12 @@ class Harness(ManualSteps):
             body=exchange.response_body if exchange.error is None else exchange.error,
             order_id=ident,
         )
+        body = exchange.request_body if isinstance(exchange.request_body, dict) else {}
+        patient = body.get("nationalId")
         if ident and "formorder" in path.lower():
-            self.timeline(ident, "order sent", evidence_id=eid)
+            self.timeline(ident, "order sent", evidence_id=eid, patient=patient)
         elif ident and "messagetocitizen" in path.lower():
-            self.timeline(ident, "letter sent", kind="letter", evidence_id=eid)
+            self.timeline(ident, "letter sent", kind="letter", evidence_id=eid, patient=patient)
 
     def record_callback(self, callback: ReceivedCallback) -> None:
         """The listener's hook (server thread): the callback as evidence, on the timeline."""
@@ -331,6 +362,7 @@ class Harness(ManualSteps):
         self, kind: CallbackKind, ident: str, *, timeout_s: float, what: str
     ) -> tuple[list[ReceivedCallback], float]:
         """Wait for the first callback, then a settle window for duplicates."""
+        self.touch(ident)
         start = time.monotonic()
         found = self.listener.wait_for(
             kind, ident, timeout_s=timeout_s, what=what, progress=self.progress
@@ -344,12 +376,13 @@ class Harness(ManualSteps):
         """Place the order for ``case`` once per session and wait for its status callback."""
         with self._lock:
             cached = self._orders.get(case)
-        if cached is not None:
-            return cached
-        placed = self.place_order(case, build())
-        with self._lock:
-            self._orders[case] = placed
-        return placed
+        if cached is None:
+            cached = self.place_order(case, build())
+            with self._lock:
+                self._orders[case] = cached
+        if cached.response is not None:
+            self.touch(cached.response.id)
+        return cached
 
     def place_order(
         self, case: str, request: FormOrderRequest, *, wait: bool = True
@@ -391,6 +424,8 @@ class Harness(ManualSteps):
         with self._lock:
             cached = self._letters.get(case)
         if cached is not None:
+            if cached.response is not None:
+                self.touch(cached.response.message_to_citizen_id)
             return cached
         placed = PlacedLetter(case=case, request=build())
         try:
@@ -408,7 +443,93 @@ class Harness(ManualSteps):
                 )
         with self._lock:
             self._letters[case] = placed
+        if placed.response is not None:
+            self.touch(placed.response.message_to_citizen_id)
         return placed
+
+    def prefetch_orders(
+        self, builds: dict[str, Callable[[], FormOrderRequest]], *, workers: int = 16
+    ) -> None:
+        """Place many orders at once and wait for their callbacks together.
+
+        The waits and the duplicate-settle window overlap instead of adding up, so a run
+        with a hundred orders waits about as long as one with one. Results land in the
+        same cache ``order_once`` reads.
+        """
+        with self._lock:
+            todo = {case: build for case, build in builds.items() if case not in self._orders}
+        if not todo:
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            placed = list(
+                pool.map(
+                    lambda item: self.place_order(item[0], item[1](), wait=False), todo.items()
+                )
+            )
+        waiting = [p for p in placed if p.made and not p.request.test_mode]
+        self._wait_all(
+            "status", {p.order_id: p for p in waiting}, lambda p, cbs, s: _set_status(p, cbs, s)
+        )
+        with self._lock:
+            for p in placed:
+                self._orders[p.case] = p
+
+    def prefetch_letters(
+        self, builds: dict[str, Callable[[], MessageToCitizenRequest]], *, workers: int = 16
+    ) -> None:
+        """Like :meth:`prefetch_orders`, for letters."""
+        with self._lock:
+            todo = {case: build for case, build in builds.items() if case not in self._letters}
+        if not todo:
+            return
+
+        def send(item: tuple[str, Callable[[], MessageToCitizenRequest]]) -> PlacedLetter:
+            letter = PlacedLetter(case=item[0], request=item[1]())
+            try:
+                letter.response = self.client.send_letter(letter.request)
+            except ApiError as exc:
+                letter.error = exc
+            return letter
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            sent = list(pool.map(send, todo.items()))
+        waiting = {
+            p.response.message_to_citizen_id: p
+            for p in sent
+            if p.response is not None
+            and p.response.message_to_citizen_id != NIL_GUID
+            and not p.request.test_mode
+        }
+        self._wait_all("letter", waiting, lambda p, cbs, s: _set_letter(p, cbs, s))
+        with self._lock:
+            for p in sent:
+                self._letters[p.case] = p
+
+    def _wait_all(
+        self,
+        kind: CallbackKind,
+        by_ident: dict[str, Any],
+        store: Callable[[Any, list[ReceivedCallback], float], None],
+    ) -> None:
+        start = time.monotonic()
+        deadline = start + self.settings.callback_timeout_s
+        waited: dict[str, float] = {}
+        for ident in by_ident:
+            left = max(0.0, deadline - time.monotonic())
+            found = self.listener.wait_for(
+                kind,
+                ident,
+                timeout_s=left,
+                what=f"the {kind} callback of {ident}",
+                progress=self.progress,
+            )
+            waited[ident] = time.monotonic() - start
+            if not found:
+                waited[ident] = self.settings.callback_timeout_s
+        if by_ident:
+            time.sleep(self.settings.duplicate_window_s)
+        for ident, item in by_ident.items():
+            store(item, self.listener.received(kind, ident), waited[ident])
 
     def all_orders(self) -> list[PlacedOrder]:
         with self._lock:

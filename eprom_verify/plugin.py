@@ -205,6 +205,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     harness = item.config.stash.get(HARNESS_KEY, None)
     if harness is not None:
+        harness.current_orders = []
         harness.current_test = item.nodeid
         harness.current_checkpoints = tuple(
             i for m in item.iter_markers("checkpoint") for i in m.args
@@ -247,6 +248,11 @@ def _result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestR
             message = f"{type(exc).__name__}: {exc}"
         else:
             message = str(report.longrepr)[-2000:]
+    harness = item.config.stash.get(HARNESS_KEY, None)
+    evidence_ids: list[str] = []
+    if harness is not None:
+        order_ids = list(dict.fromkeys([*order_ids, *harness.current_orders]))
+        evidence_ids = harness.evidence_of_current_test()
     params = {}
     callspec = getattr(item, "callspec", None)
     if callspec is not None:
@@ -260,7 +266,7 @@ def _result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestR
         message=message,
         expected=expected,
         received=received,
-        evidence_ids=[],
+        evidence_ids=evidence_ids,
         order_ids=order_ids,
         params=params,
     )

@@ -28,7 +28,7 @@ class ExitCode:
 RUN_OPTIONS = (
     "env", "base_url", "api_key", "callback_listen", "callback_public_url", "patients",
     "forms", "callback_timeout", "duplicate_window", "fill", "fill_timeout",
-    "ordering_system", "lang", "attest", "tester", "max_examples",
+    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults",
 )  # fmt: skip
 RECEIVER_OPTIONS = ("api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system")
 
@@ -112,6 +112,10 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
     load_environments()
     load_patients(settings.patients)
     load_forms(settings.forms)
+    if settings.simulator_faults is not None:
+        from ._session import load_faults
+
+        load_faults(settings.simulator_faults)
     if settings.attest is not None:
         from .report.attest import load_attestations
 
@@ -156,6 +160,10 @@ def _execute(
         f"--junitxml={report_dir / 'junit.xml'}",
         f"--alluredir={report_dir / 'allure-results'}",
         "-p", "no:cacheprovider",
+        # the CLI imported the simulator (anyio) before pytest; a dependency's
+        # deprecation is not a failed check
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "-W", "default::DeprecationWarning",
         "-q",
         *(["--eprom-show-national-ids"] if args.show_national_ids else []),
         *passthrough,

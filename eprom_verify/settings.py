@@ -82,6 +82,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("lang", "--lang", "EPROM_LANG", "report language: nb (default) or en", "nb", ("nb", "en")),
     Option("attest", "--attest", "EPROM_ATTEST", "YAML file with the manual steps' attestations"),
     Option("tester", "--tester", "EPROM_TESTER", "name of the person attesting manual steps"),
+    Option("simulator_faults", "--simulator-faults", "EPROM_SIMULATOR_FAULTS",
+           "YAML file of faults for the embedded simulator to inject (see docs/simulator.md)"),
     Option("receiver_url", "--receiver-url", "EPROM_RECEIVER_URL",
            "check-receiver: the ordering system's callback base URL (ApiBaseUrl)"),
     Option("max_examples", "--max-examples", "EPROM_MAX_EXAMPLES",
@@ -125,6 +127,7 @@ class RunSettings:
     lang: str = "nb"
     attest: Path | None = None
     tester: str | None = None
+    simulator_faults: Path | None = None
     receiver_url: str | None = None
     max_examples: int | None = None
     receiver_time_limit_s: float = 10.0
@@ -189,6 +192,7 @@ class RunSettings:
             lang=raw["lang"],
             attest=Path(raw["attest"]) if raw["attest"] else None,
             tester=raw["tester"],
+            simulator_faults=Path(raw["simulator_faults"]) if raw["simulator_faults"] else None,
             receiver_url=raw["receiver_url"],
             max_examples=raw["max_examples"],
             receiver_time_limit_s=raw["receiver_time_limit"],

@@ -44,3 +44,23 @@ def equal_or_fail(what: str, expected: Any, received: Any, *, order_id: str) -> 
             received=received,
             order_id=order_id,
         )
+
+
+def as_dict(view: Any) -> Any:
+    """A simulator control view as the camelCase JSON the control API answers."""
+    if hasattr(view, "model_dump"):
+        return view.model_dump(by_alias=True, mode="json")
+    return view
+
+
+def params_of(request: Any, name: str) -> list[Any]:
+    """Every value of parameter ``name`` among the collected tests of this module."""
+    seen: dict[str, Any] = {}
+    for item in request.session.items:
+        if item.module is not request.module:
+            continue
+        callspec = getattr(item, "callspec", None)
+        value = callspec.params.get(name) if callspec is not None else None
+        if value is not None:
+            seen.setdefault(value.id, value)
+    return list(seen.values())

@@ -52,6 +52,16 @@ def _letter(eprom, patient, priority, *, main: PlainDocument | None = "default",
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _send_every_letter_at_once(eprom, request):
+    from _support import params_of
+
+    cases = params_of(request, "letter_case")
+    eprom.prefetch_letters(
+        {f"letter:{c.id}": (lambda c=c: _letter(eprom, c.patient, c.priority)) for c in cases}
+    )
+
+
 @pytest.mark.checkpoint("L1", "L2")
 def test_letter_sent_and_status_once(eprom, letter_case):
     placed = eprom.send_letter_once(

@@ -23,7 +23,7 @@ def test_patient_initiated_answer(eprom, pi_case):
             national_id=person.national_id,
             sign=form.patient_ordered_must_be_signed,
         )
-        order_id, timeout = started["formOrderId"], eprom.settings.callback_timeout_s
+        order_id, timeout = started.id, eprom.settings.callback_timeout_s
     answers, waited = eprom.wait(
         "answer", order_id, timeout_s=timeout, what=f"the patient-initiated answer {order_id}"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import refused, require_callback
+from _support import as_dict, refused, require_callback
 
 from eprom_verify import ApiError, CheckFailure
 from eprom_verify.checks import assert_exactly_one, assert_our_key
@@ -48,7 +48,7 @@ def test_on_behalf_of(eprom):
         return
     control = eprom.simulator.control
     recipient = placed.response.national_id if placed.response else parent.national_id
-    inbox = control.inbox(recipient)
+    inbox = as_dict(control.inbox(recipient))
     task = next(
         (t for t in inbox.get("tasks", []) if t.get("formOrderId") == placed.order_id), None
     )
@@ -72,7 +72,9 @@ def test_on_behalf_of(eprom):
     assert_exactly_one(
         answers, what="answer callback", ident=f"order {placed.order_id}", waited_s=waited
     )
-    filler_copies = [c.get("formOrderId") for c in control.inbox(recipient).get("storedCopies", [])]
+    filler_copies = [
+        c.get("formOrderId") for c in as_dict(control.inbox(recipient)).get("storedCopies", [])
+    ]
     if placed.order_id in filler_copies:
         raise CheckFailure(
             f"the person who filled in order {placed.order_id} on behalf of someone got a copy",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from _support import refused, require_callback, require_order
+from _support import params_of, refused, require_callback, require_order
 
 from eprom_verify import ApiError, CheckFailure
 from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
@@ -23,13 +23,23 @@ from eprom_verify.contract import (
 from eprom_verify.national_id import NationalIdKind, generate
 
 
-def _order(eprom, case):
-    return eprom.order_once(
-        f"order:{case.id}",
-        lambda: eprom.order_request(
-            case.patient, case.form, rule=case.rule, metadata={"verification": case.id}
-        ),
+def _build(eprom, case):
+    return lambda: eprom.order_request(
+        case.patient, case.form, rule=case.rule, metadata={"verification": case.id}
     )
+
+
+def _order(eprom, case):
+    return eprom.order_once(f"order:{case.id}", _build(eprom, case))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _place_every_order_at_once(eprom, request):
+    """All orders of the selected tests go out together; their waits overlap."""
+    cases = {
+        c.id: c for name in ("order_case", "callback_case") for c in params_of(request, name)
+    }.values()
+    eprom.prefetch_orders({f"order:{c.id}": _build(eprom, c) for c in cases})
 
 
 @pytest.mark.checkpoint("V1.1")
@@ -54,7 +64,8 @@ def test_order_reaches_eprom(eprom, order_case):
 
 
 @pytest.mark.checkpoint("V1.2")
-def test_status_callback_received(eprom, order_case):
+def test_status_callback_received(eprom, callback_case):
+    order_case = callback_case
     placed = _order(eprom, order_case)
     require_order(placed)
     if not placed.status_callbacks:
@@ -68,7 +79,8 @@ def test_status_callback_received(eprom, order_case):
 
 
 @pytest.mark.checkpoint("V1.3")
-def test_expected_channel(eprom, order_case):
+def test_expected_channel(eprom, callback_case):
+    order_case = callback_case
     placed = _order(eprom, order_case)
     require_order(placed)
     callback = require_callback(placed.status_callbacks, "status callback")
@@ -106,7 +118,8 @@ def test_expected_channel(eprom, order_case):
 
 
 @pytest.mark.checkpoint("V1.4")
-def test_no_errors_no_duplicates(eprom, order_case):
+def test_no_errors_no_duplicates(eprom, callback_case):
+    order_case = callback_case
     placed = _order(eprom, order_case)
     require_order(placed)
     require_callback(placed.status_callbacks, "status callback")
@@ -196,7 +209,8 @@ def test_documented_refusal(eprom, error_case):
             f"nationalId: {label} is not supported as national ID. The national ID must be "
             "either Norsk fødselsnummer or D-nummer."
         )
-    request = eprom.order_request(person, form, **fields).model_copy(
+    rule = fields.pop("distribution_rule", DistributionRule.Basic)
+    request = eprom.order_request(person, form, rule=rule, **fields).model_copy(
         update={"national_id": national_id}
     )
     try:

@@ -1,0 +1,285 @@
+"""The report's data: the schema of ``report.json`` and how checkpoint rows are derived.
+
+Everything the report shows is in :class:`ReportData`; the HTML and Markdown are rendered
+from it (see ``render.py``), never built alongside it. Checkpoint ids, areas and wording
+come only from :mod:`eprom_verify.checklist`.
+
+Row status (:func:`build_rows`), in order:
+
+1. ``failed`` when a check for the checkpoint failed or errored, or a tester answered "no";
+2. ``not_run`` when no check for it passed or asked for an attestation;
+3. ``needs_attestation`` when a check asked for one, or the checkpoint is manual in this
+   environment (``Checkpoint.how(env)``), and no tester has answered "yes";
+4. ``passed`` otherwise.
+
+An attestation without any check in the run does not pass a row: it has nothing to vouch for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from eprom_verify.checklist import CHECKPOINTS, Checkpoint, How
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Attestation",
+    "CheckResult",
+    "CheckpointRow",
+    "CoverageHow",
+    "CoverageRow",
+    "Evidence",
+    "EvidenceKind",
+    "Lang",
+    "OrderTimeline",
+    "Outcome",
+    "ReceiverLatency",
+    "ReportData",
+    "RowStatus",
+    "RunInfo",
+    "Summary",
+    "TimelineEvent",
+    "build_coverage",
+    "build_rows",
+    "summarize",
+]
+
+SCHEMA_VERSION = "1.0"
+
+Lang = Literal["nb", "en"]
+EvidenceKind = Literal["request", "response", "callback", "control", "note"]
+Outcome = Literal["passed", "failed", "error", "skipped", "not_run", "needs_attestation"]
+RowStatus = Literal["passed", "failed", "needs_attestation", "not_run"]
+TimelineKind = Literal["form_order", "letter", "patient_initiated"]
+
+_FAILED = frozenset({"failed", "error"})
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """Naive times are taken as UTC; every time in the report is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunInfo(_Model):
+    ordering_system: str | None
+    environment: str
+    base_url: str
+    callback_url: str | None
+    started_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
+    tool_version: str
+    api_key_fingerprint: str | None
+    lang: Lang = "nb"
+    command: str
+    hypothesis_profile: str | None = None
+    interrupted: bool = False
+    national_ids_shown: bool = False
+
+
+class Evidence(_Model):
+    """One recorded exchange or observation; stored as ``evidence/<id>.json``."""
+
+    id: str
+    kind: EvidenceKind
+    at: UtcDatetime
+    title: str
+    method: str | None = None
+    url: str | None = None
+    status: int | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    order_id: str | None = None
+    checkpoint_ids: list[str] = Field(default_factory=list)
+    test: str | None = None
+
+
+class CheckResult(_Model):
+    nodeid: str
+    name: str
+    checkpoint_ids: list[str] = Field(default_factory=list)
+    outcome: Outcome
+    duration_s: float = 0.0
+    message: str | None = None
+    expected: Any | None = None
+    received: Any | None = None
+    evidence_ids: list[str] = Field(default_factory=list)
+    order_ids: list[str] = Field(default_factory=list)
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class Attestation(_Model):
+    checkpoint_id: str
+    tester: str
+    answer: Literal["yes", "no"]
+    comment: str | None = None
+    at: UtcDatetime
+    source: Literal["interactive", "file"]
+
+
+class TimelineEvent(_Model):
+    at: UtcDatetime
+    what: str
+    evidence_id: str | None = None
+
+
+class OrderTimeline(_Model):
+    order_id: str
+    kind: TimelineKind = "form_order"
+    patient: str | None = None
+    events: list[TimelineEvent] = Field(default_factory=list)
+
+
+class CheckpointRow(_Model):
+    id: str
+    area: str
+    title: str
+    hemit: bool
+    status: RowStatus
+    tests: list[str] = Field(default_factory=list)
+    evidence_ids: list[str] = Field(default_factory=list)
+    failures: list[CheckResult] = Field(default_factory=list)
+    attestation: Attestation | None = None
+
+
+class CoverageHow(_Model):
+    simulator: How
+    remote: How
+
+
+class CoverageRow(_Model):
+    checkpoint_id: str
+    tests: list[str] = Field(default_factory=list)
+    how: CoverageHow
+
+
+class ReceiverLatency(_Model):
+    p50_ms: float
+    p95_ms: float
+    count: int
+
+
+class Summary(_Model):
+    passed: int = 0
+    failed: int = 0
+    needs_attestation: int = 0
+    not_run: int = 0
+
+
+class ReportData(_Model):
+    schema_version: str = SCHEMA_VERSION
+    run: RunInfo
+    rows: list[CheckpointRow]
+    checks: list[CheckResult] = Field(default_factory=list)
+    timelines: list[OrderTimeline] = Field(default_factory=list)
+    attestations: list[Attestation] = Field(default_factory=list)
+    coverage: list[CoverageRow] = Field(default_factory=list)
+    receiver_latency: ReceiverLatency | None = None
+    summary: Summary
+    #: Every evidence record without its headers and body (those stay in ``evidence/``).
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+def build_rows(
+    checks: Sequence[CheckResult],
+    attestations: Sequence[Attestation],
+    evidence: Iterable[Evidence],
+    *,
+    environment: str,
+    lang: Lang,
+) -> list[CheckpointRow]:
+    """One row per checkpoint of the checklist, in checklist order."""
+    evidence = list(evidence)
+    return [
+        _row(
+            cp,
+            [c for c in checks if cp.id in c.checkpoint_ids],
+            [a for a in attestations if a.checkpoint_id == cp.id],
+            [e.id for e in evidence if cp.id in e.checkpoint_ids],
+            environment=environment,
+            lang=lang,
+        )
+        for cp in CHECKPOINTS
+    ]
+
+
+def _row(
+    cp: Checkpoint,
+    checks: list[CheckResult],
+    attestations: list[Attestation],
+    evidence_ids: list[str],
+    *,
+    environment: str,
+    lang: Lang,
+) -> CheckpointRow:
+    attestation = _deciding_attestation(attestations)
+    linked = [*evidence_ids, *(e for c in checks for e in c.evidence_ids)]
+    return CheckpointRow(
+        id=cp.id,
+        area=cp.area,
+        title=cp.title(lang),
+        hemit=cp.hemit,
+        status=_status(cp, checks, attestation, environment=environment),
+        tests=_unique(c.nodeid for c in checks),
+        evidence_ids=sorted(set(linked)),
+        failures=[c for c in checks if c.outcome in _FAILED],
+        attestation=attestation,
+    )
+
+
+def _deciding_attestation(attestations: list[Attestation]) -> Attestation | None:
+    """A "no" from anyone decides; otherwise the latest "yes"."""
+    noes = [a for a in attestations if a.answer == "no"]
+    pool = noes or attestations
+    return max(pool, key=lambda a: a.at) if pool else None
+
+
+def _status(
+    cp: Checkpoint,
+    checks: list[CheckResult],
+    attestation: Attestation | None,
+    *,
+    environment: str,
+) -> RowStatus:
+    outcomes = {c.outcome for c in checks}
+    if outcomes & _FAILED or (attestation is not None and attestation.answer == "no"):
+        return "failed"
+    if not outcomes & {"passed", "needs_attestation"}:
+        return "not_run"
+    wants_person = "needs_attestation" in outcomes or cp.how(environment) is How.MANUAL
+    if wants_person and attestation is None:
+        return "needs_attestation"
+    return "passed"
+
+
+def build_coverage(checks: Sequence[CheckResult]) -> list[CoverageRow]:
+    """Which tests carry each checkpoint, and how it can be proven where."""
+    return [
+        CoverageRow(
+            checkpoint_id=cp.id,
+            tests=_unique(c.nodeid for c in checks if cp.id in c.checkpoint_ids),
+            how=CoverageHow(simulator=cp.simulator, remote=cp.remote),
+        )
+        for cp in CHECKPOINTS
+    ]
+
+
+def summarize(rows: Sequence[CheckpointRow]) -> Summary:
+    counts = {status: 0 for status in Summary.model_fields}
+    for row in rows:
+        counts[row.status] += 1
+    return Summary(**counts)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

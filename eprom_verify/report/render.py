@@ -1,0 +1,235 @@
+"""Render ``report.json`` as HTML and Markdown through Jinja templates.
+
+Data and presentation are apart, as in pytest-html: the templates in ``templates/`` are fed
+a :class:`~eprom_verify.report.model.ReportData` and the UI strings of one language; no
+HTML is built in Python. HTML is autoescaped; the Markdown template escapes table cells
+with the ``md_cell`` filter and fences code with ``fence``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import ValidationError
+
+from eprom_verify._exceptions import UsageError
+from eprom_verify.checklist import AREAS, CHECKPOINTS
+
+from ._io import write_atomic
+from .i18n import event_label, strings
+from .model import SCHEMA_VERSION, Evidence, ReportData
+
+__all__ = [
+    "HTML_NAME",
+    "JSON_NAME",
+    "MARKDOWN_NAME",
+    "ReportError",
+    "failure_evidence_ids",
+    "load_evidence",
+    "load_report",
+    "render_html",
+    "render_markdown",
+    "write_renderings",
+]
+
+JSON_NAME = "report.json"
+HTML_NAME = "report.html"
+MARKDOWN_NAME = "report.md"
+_TEMPLATES = Path(__file__).parent / "templates"
+_MAX_INLINE_CHARS = 20_000  # evidence bodies longer than this are linked, not inlined
+_FAILED = ("failed", "error")
+
+
+class ReportError(UsageError):
+    """A report folder or its ``report.json`` cannot be used; the message says why."""
+
+
+def load_report(report_dir: Path) -> ReportData:
+    """Read ``report_dir/report.json``; a :class:`ReportError` says what is wrong in one line."""
+    path = report_dir / JSON_NAME
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{path}: not found — is {report_dir} a report folder?") from None
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    _check_schema_version(path, document)
+    try:
+        return ReportData.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ReportError(
+            f"{path}: {where}: {first['msg']} ({exc.error_count()} problem(s); "
+            "was the file edited by hand?)"
+        ) from None
+
+
+def _check_schema_version(path: Path, document: Any) -> None:
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ReportError(
+            f"{path}: schema_version is {version!r}, this eprom-verify reads "
+            f"{SCHEMA_VERSION.split('.')[0]}.x — render it with the version that wrote it"
+        )
+
+
+def load_evidence(report_dir: Path, ids: Iterable[str]) -> dict[str, Evidence]:
+    """The evidence records with these ids that exist and parse; the others are left out."""
+    found: dict[str, Evidence] = {}
+    for evidence_id in ids:
+        path = report_dir / "evidence" / f"{evidence_id}.json"
+        try:
+            found[evidence_id] = Evidence.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError):
+            continue
+    return found
+
+
+def failure_evidence_ids(data: ReportData) -> list[str]:
+    """The evidence the failure section shows inline."""
+    return list(
+        dict.fromkeys(e for c in data.checks if c.outcome in _FAILED for e in c.evidence_ids)
+    )
+
+
+def render_html(
+    data: ReportData, *, lang: str | None = None, evidence: Mapping[str, Evidence] | None = None
+) -> str:
+    return _render("report.html.j2", data, lang=lang, evidence=evidence)
+
+
+def render_markdown(
+    data: ReportData, *, lang: str | None = None, evidence: Mapping[str, Evidence] | None = None
+) -> str:
+    return _render("report.md.j2", data, lang=lang, evidence=evidence)
+
+
+def write_renderings(report_dir: Path, data: ReportData, *, lang: str | None = None) -> list[Path]:
+    """Write ``report.html`` and ``report.md`` atomically; returns their paths."""
+    evidence = load_evidence(report_dir, failure_evidence_ids(data))
+    written = []
+    for name, render in ((HTML_NAME, render_html), (MARKDOWN_NAME, render_markdown)):
+        path = report_dir / name
+        write_atomic(path, render(data, lang=lang, evidence=evidence))
+        written.append(path)
+    return written
+
+
+def _render(
+    template: str, data: ReportData, *, lang: str | None, evidence: Mapping[str, Evidence] | None
+) -> str:
+    lang = lang or data.run.lang
+    t = strings(lang)
+    titles = {cp.id: cp.title(lang) for cp in CHECKPOINTS}
+    attached = {f.nodeid for row in data.rows for f in row.failures}
+    page = _environment().get_template(template)
+    return page.render(
+        data=data,
+        run=data.run,
+        t=t,
+        lang=lang,
+        title_of=lambda row: titles.get(row.id, row.title),
+        checkpoint_title=lambda cid: titles.get(cid, cid),
+        areas={a.id: (a.nb if lang == "nb" else a.en) for a in AREAS},
+        hemit_rows=[r for r in data.rows if r.hemit],
+        extra_rows=[r for r in data.rows if not r.hemit],
+        failed_rows=[r for r in data.rows if r.failures],
+        other_failures=[
+            c for c in data.checks if c.outcome in _FAILED and c.nodeid not in attached
+        ],
+        evidence=evidence or {},
+        event_label=lambda what: event_label(what, lang),
+        max_inline=_MAX_INLINE_CHARS,
+    )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=lambda name: name is not None and name.endswith(".html.j2"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        when=_when,
+        when_ms=_when_ms,
+        elapsed=_elapsed,
+        pretty=_pretty,
+        md_cell=_md_cell,
+        fence=_fence,
+        duration=_duration,
+        test_groups=_test_groups,
+    )
+    return env
+
+
+def _test_groups(nodeids: Iterable[str]) -> list[tuple[str, int]]:
+    """Node ids grouped by test function (parameters dropped), with how many ran."""
+    groups: dict[str, int] = {}
+    for nodeid in nodeids:
+        base = nodeid.split("[", 1)[0]
+        groups[base] = groups.get(base, 0) + 1
+    return list(groups.items())
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _when_ms(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def _elapsed(moment: datetime, start: datetime) -> str:
+    seconds = (moment - start) / timedelta(seconds=1)
+    if seconds < 1:
+        return f"+{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"+{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"+{minutes} min {rest} s"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _pretty(value: Any) -> str:
+    """JSON pretty-printed; a string holding JSON (``formData``, a raw body) is expanded."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return str(value)
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+_MD_SPECIAL = re.compile(r"([\\|`*\[\]<>])")
+
+
+def _md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes and markup escaped."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text) if text else "–"
+
+
+def _fence(text: str, info: str = "") -> str:
+    """``text`` in a code fence longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
