@@ -174,12 +174,21 @@ class ManualSteps:
         if given is None and _interactive():
             from .report.attest import ask_attestation
 
+            stream = self._stream
+
+            def read(prompt: str) -> str:
+                stream.write(prompt)
+                line = stream.readline() if hasattr(stream, "readline") else ""
+                if not line:
+                    raise EOFError
+                return str(line).rstrip("\n")
+
             given = ask_attestation(
                 checkpoint(checkpoint_id),
                 question,
                 tester=self.settings.tester,
-                input_fn=_tty_input,
-                output=sys.__stderr__,
+                input_fn=read,
+                output=stream,
                 lang=self.settings.lang,
             )
             if given is not None:
@@ -545,12 +554,3 @@ def _interactive() -> bool:
 
     stdin = sys.__stdin__
     return bool(stdin and stdin.isatty()) and not os.environ.get("CI")
-
-
-def _tty_input(prompt: str) -> str:
-    sys.__stderr__.write(prompt)  # type: ignore[union-attr]
-    sys.__stderr__.flush()  # type: ignore[union-attr]
-    line = sys.__stdin__.readline()  # type: ignore[union-attr]
-    if not line:
-        raise EOFError
-    return line.rstrip("\n")

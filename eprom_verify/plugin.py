@@ -148,7 +148,8 @@ def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[
     from ._session import open_harness
 
     recorder = pytestconfig.stash.get(RECORDER_KEY, None)
-    with open_harness(eprom_settings, recorder=recorder) as harness:
+    stream = TerminalStream(pytestconfig)
+    with open_harness(eprom_settings, recorder=recorder, stream=stream) as harness:
         pytestconfig.stash[HARNESS_KEY] = harness
         yield harness
 
@@ -298,6 +299,40 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     report_dir = config.getoption("eprom_report_dir")
     if report_dir:
         terminalreporter.write_sep("-", f"Hemit report: {Path(report_dir) / 'report.html'}")
+
+
+class TerminalStream:
+    """stderr with pytest's output capture suspended while writing or reading.
+
+    Progress lines, the tester's instructions and the attestation questions must reach
+    the person at the terminal even though pytest captures the tests' output.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._capman = config.pluginmanager.getplugin("capturemanager")
+
+    def _suspended(self) -> Any:
+        import contextlib
+
+        if self._capman is None:
+            return contextlib.nullcontext()
+        return self._capman.global_and_fixture_disabled()
+
+    def write(self, text: str) -> int:
+        with self._suspended():
+            sys.__stderr__.write(text)  # type: ignore[union-attr]
+            sys.__stderr__.flush()  # type: ignore[union-attr]
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return bool(sys.__stderr__ and sys.__stderr__.isatty())
+
+    def readline(self) -> str:
+        with self._suspended():
+            return sys.__stdin__.readline() if sys.__stdin__ else ""
 
 
 def new_api_key() -> str:

@@ -168,6 +168,17 @@ def _execute(
         *(["--eprom-show-national-ids"] if args.show_national_ids else []),
         *passthrough,
     ]  # fmt: skip
+    if not settings.embedded:
+        listen = f"http://{settings.listen_host}:{settings.listen_port or '<free port>'}"
+        sys.stderr.write(
+            "eprom-verify: ePROM must call this ApiBaseUrl (register it for your ordering "
+            f"system): {settings.callback_public_url or listen}\n"
+        )
+        if settings.listen_port == 0 and not settings.callback_public_url:
+            sys.stderr.write(
+                "eprom-verify: note: no --callback-listen given, so the port is chosen at "
+                "random; a real ePROM needs a fixed, registered address\n"
+            )
     environ_key = settings.api_key.reveal()
     if environ_key:
         os.environ["EPROM_API_KEY"] = environ_key

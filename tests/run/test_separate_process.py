@@ -1,0 +1,100 @@
+"""The run against an ePROM-compatible server in its own process, with a real key.
+
+It also proves the safety promise: a recognisable fake key and the test persons' national
+IDs appear in no file the run wrote, nor in what it printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import yaml
+
+from eprom_verify.config import load_patients
+
+FAKE_KEY = "sk-FAKE-0123456789-ABCDEFGHIJKLMNOP"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def separate_simulator(tmp_path):
+    sim_port, listen_port = free_port(), free_port()
+    config = tmp_path / "simulator.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {"orderingSystems": [{"name": "Testregisteret", "apiKey": FAKE_KEY,
+                                  "callbackBaseUrl": f"http://127.0.0.1:{listen_port}"}]}
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    log = (tmp_path / "simulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "eprom_verify", "simulator", "--port", str(sim_port),
+         "--config", str(config), "--db", str(tmp_path / "sim.sqlite3")],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{sim_port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the simulator did not start: " + (tmp_path / "simulator.log").read_text())
+    yield base + "/promswebapi", listen_port
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def test_run_against_a_separate_server_leaks_nothing(tmp_path, separate_simulator):
+    base_url, listen_port = separate_simulator
+    reports = tmp_path / "reports"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
+    environ["EPROM_API_KEY"] = FAKE_KEY
+    done = subprocess.run(
+        [sys.executable, "-m", "eprom_verify", "run", "--base-url", base_url,
+         "--callback-listen", f"127.0.0.1:{listen_port}", "--callback-timeout", "10",
+         "--duplicate-window", "0.3", "--fill", "skip", "--ordering-system", "Testregisteret",
+         "--report-dir", str(reports), "--",
+         "-k", "test_v1_order and (verification-person or unreachable or mailbox-only) "
+               "or test_letter_refused or test_sms or test_documented_refusal"],
+        capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=240,
+    )  # fmt: skip
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed
+    assert f"http://127.0.0.1:{listen_port}" in printed, (
+        "the run must say which ApiBaseUrl to register"
+    )
+    folder = next(reports.iterdir())
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    passed = {r["id"] for r in report["rows"] if r["status"] == "passed"}
+    assert {"V1.1", "V1.2", "V1.3", "V1.4", "L3", "U1"} <= passed
+    assert report["run"]["api_key_fingerprint"].startswith("sha256:")
+
+    ids = [p.national_id for p in load_patients().patients]
+    written = [p for p in folder.rglob("*") if p.is_file()]
+    assert len(written) > 20
+    for path in written:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        assert FAKE_KEY not in text, f"the API key leaked into {path.relative_to(folder)}"
+        for nid in ids:
+            assert nid not in text, (
+                f"national ID {nid[:6]}***** unmasked in {path.relative_to(folder)}"
+            )
+    assert FAKE_KEY not in printed
