@@ -80,7 +80,7 @@ def make_recorder(
         started_at=dt.datetime.now(dt.UTC),
         tool_version=__version__,
         api_key_fingerprint=fingerprint(key) if key and not settings.embedded else None,
-        lang=settings.lang,  # type: ignore[arg-type]
+        lang=settings.lang,
         command=redactor.text(command),
         hypothesis_profile=None,
         national_ids_shown=show_national_ids,

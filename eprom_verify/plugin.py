@@ -108,9 +108,10 @@ def _add_allure_labels(item: pytest.Item) -> None:
     if not ids:
         return
     try:
-        import allure
+        import allure as _allure
     except ImportError:  # pragma: no cover - allure-pytest is a dependency
         return
+    allure: Any = _allure  # allure's decorators are untyped
     first = checklist.checkpoint(ids[0])
     area = next(a for a in checklist.AREAS if a.id == first.area)
     item.add_marker(allure.epic(f"{area.id} {area.en}"))
@@ -130,7 +131,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             if not cases:
                 metafunc.parametrize(name, [pytest.param(None, id="no-case")])
                 continue
-            metafunc.parametrize(name, cases, ids=[c.id for c in cases], scope="function")
+            metafunc.parametrize(
+                name, cases, ids=[str(getattr(c, "id", c)) for c in cases], scope="function"
+            )
 
 
 # --- fixtures ---------------------------------------------------------------------------
