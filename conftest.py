@@ -11,6 +11,8 @@ import os
 
 from hypothesis import settings
 
+pytest_plugins = ("pytester",)
+
 try:
     from eprom_verify.strategies import register_profiles
 except ImportError:  # the strategies module is optional while the tree is being built

@@ -82,4 +82,13 @@ class CheckFailure(AssertionError):
         if expected is not None or received is not None:
             parts.append(f"expected: {expected!r}")
             parts.append(f"received: {received!r}")
+        if callback is not None:
+            import json
+
+            shown = (
+                callback
+                if isinstance(callback, str)
+                else json.dumps(callback, indent=2, ensure_ascii=False)
+            )
+            parts.append(f"callback JSON:\n{shown}")
         super().__init__("\n".join(parts))

@@ -48,8 +48,7 @@ def assert_exactly_one(
     if len(callbacks) > 1:
         times = ", ".join(f"+{c.at - callbacks[0].at:.3f} s" for c in callbacks)
         raise CheckFailure(
-            f"{len(callbacks)} {what}s for {ident} (duplicates; arrival {times}):\n"
-            + "\n---\n".join(callback_json(c) for c in callbacks),
+            f"{len(callbacks)} {what}s for {ident} (duplicates; arrival {times})",
             expected=f"1 {what}",
             received=f"{len(callbacks)} {what}s",
             order_id=ident,
@@ -62,7 +61,7 @@ def assert_contract(callback: ReceivedCallback, *, what: str, ident: str) -> Non
     """The callback parsed with the contract model."""
     if callback.error is not None:
         raise CheckFailure(
-            f"the {what} for {ident} {callback.error}:\n{callback_json(callback)}",
+            f"the {what} for {ident} {callback.error}",
             expected="a payload that follows contract §4",
             received=callback.error,
             order_id=ident,

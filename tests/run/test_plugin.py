@@ -1,0 +1,90 @@
+"""The pytest plugin on its own: markers, refusals, report hooks."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_unknown_checkpoint_id_is_refused(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.checkpoint("V9.9")
+        def test_x():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown checkpoint id(s) V9.9; known: *V1.1*"])
+
+
+def test_prod_is_refused_for_checks_that_reach_people(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.checkpoint("V1.1")
+        def test_x():
+            pass
+        """
+    )
+    result = pytester.runpytest("--eprom-env", "prod", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*refusing --env prod*real people*"])
+
+
+def test_receiver_checks_may_name_prod(pytester, monkeypatch):
+    monkeypatch.setenv("EPROM_API_KEY", "k")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.receiver
+        @pytest.mark.checkpoint("R1")
+        def test_x():
+            pass
+        """
+    )
+    result = pytester.runpytest("--eprom-env", "prod", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_markers_are_registered(pytester):
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["*checkpoint(*ids)*", "*receiver*"])
+
+
+def test_report_records_outcomes(pytester, tmp_path):
+    pytester.makepyfile(
+        """
+        import pytest
+        from eprom_verify import CheckFailure
+
+        @pytest.mark.checkpoint("U1")
+        def test_ok():
+            pass
+
+        @pytest.mark.checkpoint("U2")
+        def test_bad():
+            raise CheckFailure("the e-mail was lost", expected="sent", received="lost")
+
+        @pytest.mark.checkpoint("PV3")
+        def test_manual():
+            pytest.skip("needs attestation: did the citizen see it?")
+        """
+    )
+    out = tmp_path / "report"
+    result = pytester.runpytest("--eprom-report-dir", str(out), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    import json
+
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    status = {r["id"]: r["status"] for r in report["rows"]}
+    assert status["U1"] == "passed"
+    assert status["U2"] == "failed"
+    assert status["PV3"] == "needs_attestation"
+    failure = next(r for r in report["rows"] if r["id"] == "U2")["failures"][0]
+    assert (failure["expected"], failure["received"]) == ("sent", "lost")
+    assert (out / "MANIFEST.sha256").is_file()
