@@ -58,6 +58,7 @@ __all__ = [
     "load_environments",
     "load_forms",
     "load_patients",
+    "load_yaml",
 ]
 
 # Plain literals for now; contract §5. (The lead will swap in the contract enums.)
@@ -496,6 +497,11 @@ def load_forms(path: Path | None = None) -> FormsFile:
 
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def load_yaml(path: Path, model: type[_M]) -> _M:
+    """Any YAML file into ``model``, with the same one-line file:line: field errors."""
+    return _load(path, path.name, model)
 
 
 def _load(path: Path | None, default_name: str, model: type[_M]) -> _M:

@@ -114,7 +114,7 @@ def test_the_synthetic_set_covers_every_channel_situation() -> None:
     by_key = {p.key: p for p in load_patients().patients}
 
     assert by_key["mailbox-only"].digital_mailbox
-    assert by_key["mailbox-only"].krr is None
+    assert by_key["mailbox-only"].krr is not None  # digitally active, or no mailbox either
     assert by_key["paper-only"].postal_address is not None
     assert by_key["paper-only"].krr is None
     stale = by_key["stale-krr"]
@@ -471,3 +471,30 @@ def test_letter_payload_carries_the_sample_pdf() -> None:
     letter = json.loads((PAYLOADS / "message_to_citizen_request.json").read_text(encoding="utf-8"))
     content = letter["documentCollection"]["mainDocument"]["content"]
     assert base64.b64decode(content) == (FIXTURES / "sample.pdf").read_bytes()
+
+
+def test_each_person_reaches_what_its_description_promises() -> None:
+    """The channel rules (channels.py) give each synthetic person its documented channel."""
+    import datetime
+
+    from eprom_verify.channels import expected_channel
+    from eprom_verify.contract import DistributionRule as R
+    from eprom_verify.contract import NotificationChannel as C
+
+    today = datetime.date(2026, 11, 22)
+    by_key = {p.key: p for p in load_patients().patients}
+    promised = {
+        ("mailbox-only", R.Basic): C.DigitalMailbox,
+        ("helsenorge-adult", R.Basic): C.Helsenorge,
+        ("unsecure-only", R.AllowUnsecure): C.Unsecure,
+        ("unsecure-only", R.Basic): C.None_,
+        ("paper-only", R.BasicOrPaper): C.PhysicalMailbox,
+        ("paper-only", R.Basic): C.None_,
+        ("stale-krr", R.Basic): C.None_,
+        ("teen-14", R.AllowUnsecure): C.Unsecure,
+        ("child-10", R.Basic): C.Helsenorge,
+        ("dnumber-adult", R.Basic): C.Helsenorge,
+        ("unreachable", R.AllowUnsecureOrPaper): C.None_,
+    }
+    got = {case: expected_channel(by_key[case[0]], case[1], today=today) for case in promised}
+    assert got == promised

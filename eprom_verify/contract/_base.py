@@ -124,6 +124,8 @@ def _find_wire(annotation: Any) -> Wire | None:
 
 
 def _form_of(raw: Any) -> WireForm | None:
+    if isinstance(raw, WireEnum):  # built in Python: the field's documented form applies
+        return None
     if isinstance(raw, list):
         forms = {_form_of(item) for item in raw} - {None}
         return forms.pop() if len(forms) == 1 else None

@@ -1,0 +1,201 @@
+"""How ePROM picks a notification channel (contract §6, reference page Personer.md).
+
+One module, two users: the verification suites call it to *predict* the channel a test
+person should get, the simulator calls it to *decide* the channel. So a prediction and a
+decision can only disagree when a fault is injected on purpose.
+
+A person is *digitally active* when their contact-register (KRR) entry was updated within
+the last :data:`DIGITALLY_ACTIVE_MONTHS` months. The reference page states that rule for
+the person as a whole, so here it applies to all three electronic channels:
+
+* Helsenorge — age ≥ 16 or can be represented, consent level ``full``, digitally active.
+* Secure digital mailbox — age ≥ 18, has a mailbox, digitally active.
+* Unsecure (SMS/e-mail) — an e-mail address or phone number in KRR, age ≥ 13, digitally
+  active.
+* Paper — a postal address (and, for a form, the form is paper enabled).
+
+A person not in the national registry (``registered: false``) is reachable on no channel.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from eprom_verify import national_id
+from eprom_verify.config import Patient
+from eprom_verify.contract import DistributionRule, NotificationChannel
+
+__all__ = [
+    "DIGITALLY_ACTIVE_MONTHS",
+    "MIN_AGE_DIGITAL_MAILBOX",
+    "MIN_AGE_HELSENORGE",
+    "MIN_AGE_UNSECURE",
+    "RULE_CHANNELS",
+    "expected_channel",
+    "explain",
+    "letter_channel",
+    "reachable_channels",
+]
+
+#: KRR entries updated longer ago than this make a person not digitally active.
+DIGITALLY_ACTIVE_MONTHS = 18
+MIN_AGE_HELSENORGE = 16
+MIN_AGE_DIGITAL_MAILBOX = 18
+MIN_AGE_UNSECURE = 13
+
+_H = NotificationChannel.Helsenorge
+_DM = NotificationChannel.DigitalMailbox
+_U = NotificationChannel.Unsecure
+_P = NotificationChannel.PhysicalMailbox
+
+#: The channels each distribution rule tries, in order (NoDistribution tries none).
+RULE_CHANNELS: dict[DistributionRule, tuple[NotificationChannel, ...]] = {
+    DistributionRule.Basic: (_H, _DM),
+    DistributionRule.AllowUnsecure: (_H, _DM, _U),
+    DistributionRule.NoDistribution: (),
+    DistributionRule.BasicOrPaper: (_H, _DM, _P),
+    DistributionRule.AllowUnsecureOrPaper: (_H, _DM, _U, _P),
+    DistributionRule.PaperOnly: (_P,),
+    DistributionRule.HelsenorgeOnly: (_H,),
+    DistributionRule.DigitalMailboxOnly: (_DM,),
+    DistributionRule.UnsecureOnly: (_U,),
+}
+
+
+def reachable_channels(
+    patient: Patient, *, today: datetime.date, paper_enabled: bool = True
+) -> frozenset[NotificationChannel]:
+    """Every channel on which ePROM can reach ``patient`` on ``today``."""
+    return frozenset(
+        channel
+        for channel in RULE_CHANNELS[DistributionRule.AllowUnsecureOrPaper]
+        if not _refusals(patient, channel, today=today, paper_enabled=paper_enabled)
+    )
+
+
+def expected_channel(
+    patient: Patient,
+    rule: DistributionRule,
+    *,
+    today: datetime.date,
+    paper_enabled: bool = True,
+) -> NotificationChannel:
+    """The channel ``rule`` lands on for ``patient``; ``None_`` when nothing is reachable.
+
+    A channel pinned in the person's ``expect`` (patients.yaml) wins over the rules.
+    NoDistribution notifies nobody, so it is always ``None_``.
+    """
+    pinned = patient.expect.get(rule.name)  # type: ignore[call-overload]
+    if pinned is not None:
+        return NotificationChannel.parse(pinned)
+    reachable = reachable_channels(patient, today=today, paper_enabled=paper_enabled)
+    return next((c for c in RULE_CHANNELS[rule] if c in reachable), NotificationChannel.None_)
+
+
+def letter_channel(
+    patient: Patient, priority: Sequence[NotificationChannel], *, today: datetime.date
+) -> NotificationChannel:
+    """The first channel of a letter's ``notificationPriorityList`` that reaches ``patient``.
+
+    ``None_`` in the list is skipped; an empty list, or one nothing in reaches, gives ``None_``.
+    """
+    reachable = reachable_channels(patient, today=today)
+    return next((c for c in priority if c in reachable), NotificationChannel.None_)
+
+
+def explain(
+    patient: Patient,
+    rule: DistributionRule,
+    *,
+    today: datetime.date,
+    paper_enabled: bool = True,
+) -> str:
+    """One line a person reads: which channel ``rule`` gives ``patient``, and why."""
+    chosen = expected_channel(patient, rule, today=today, paper_enabled=paper_enabled)
+    who = f"{rule.name} for {patient.key} ({national_id.mask(patient.national_id)})"
+    if rule is DistributionRule.NoDistribution:
+        return f"{who} → None: NoDistribution notifies nobody (the patient gets a single-use code)"
+    parts = []
+    for channel in RULE_CHANNELS[rule]:
+        refusals = _refusals(patient, channel, today=today, paper_enabled=paper_enabled)
+        if refusals:
+            parts.append(f"not {channel.wire_name} ({'; '.join(refusals)})")
+        else:
+            parts.append(f"{channel.wire_name} ok ({_reasons(patient, channel, today=today)})")
+            break
+    line = f"{who} → {chosen.wire_name}: {', '.join(parts)}"
+    if rule.name in patient.expect:
+        line += f" — pinned to {chosen.wire_name} by 'expect' in patients.yaml"
+    return line
+
+
+# --- the rules, one function per channel ----------------------------------------------
+
+
+def _age(patient: Patient, today: datetime.date) -> int:
+    return national_id.parse(patient.national_id).age(on=today)
+
+
+def _krr_refusals(patient: Patient) -> list[str]:
+    if patient.krr is None:
+        return ["not in KRR, so not digitally active"]
+    months = patient.krr.updated_months_ago
+    if months > DIGITALLY_ACTIVE_MONTHS:
+        return [
+            f"KRR updated {months} months ago (> {DIGITALLY_ACTIVE_MONTHS}), "
+            "so not digitally active"
+        ]
+    return []
+
+
+def _refusals(
+    patient: Patient,
+    channel: NotificationChannel,
+    *,
+    today: datetime.date,
+    paper_enabled: bool,
+) -> list[str]:
+    """Why ``channel`` cannot reach ``patient`` — empty when it can."""
+    if not patient.registered:
+        return ["not in the national registry"]
+    if channel is _P:
+        out = [] if patient.postal_address is not None else ["no postal address"]
+        return out + ([] if paper_enabled else ["the form is not paper enabled"])
+    age = _age(patient, today)
+    out = _krr_refusals(patient)
+    if channel is _H:
+        if age < MIN_AGE_HELSENORGE and not patient.can_be_represented:
+            out.insert(0, f"age {age} < {MIN_AGE_HELSENORGE} and cannot be represented")
+        if patient.helsenorge_consent != "full":
+            out.insert(0, f"consent {patient.helsenorge_consent}, not full")
+    elif channel is _DM:
+        if age < MIN_AGE_DIGITAL_MAILBOX:
+            out.insert(0, f"age {age} < {MIN_AGE_DIGITAL_MAILBOX}")
+        if not patient.digital_mailbox:
+            out.insert(0, "no digital mailbox")
+    elif channel is _U:
+        if age < MIN_AGE_UNSECURE:
+            out.insert(0, f"age {age} < {MIN_AGE_UNSECURE}")
+        if patient.krr is not None and not (patient.krr.email or patient.krr.phone):
+            out.insert(0, "no e-mail or phone in KRR")
+    return out
+
+
+def _reasons(patient: Patient, channel: NotificationChannel, *, today: datetime.date) -> str:
+    """Why ``channel`` reaches ``patient`` (called only when it does)."""
+    if channel is _P:
+        return "has a postal address"
+    age = _age(patient, today)
+    krr = patient.krr
+    active = f"KRR updated {krr.updated_months_ago} months ago" if krr else ""
+    if channel is _H:
+        who = (
+            f"age {age} ≥ {MIN_AGE_HELSENORGE}"
+            if age >= MIN_AGE_HELSENORGE
+            else f"age {age} but can be represented"
+        )
+        return f"{who}, consent full, {active}"
+    if channel is _DM:
+        return f"age {age} ≥ {MIN_AGE_DIGITAL_MAILBOX}, has a digital mailbox, {active}"
+    return f"age {age} ≥ {MIN_AGE_UNSECURE}, contact info in KRR, {active}"

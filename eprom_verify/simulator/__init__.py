@@ -1,0 +1,36 @@
+"""The embedded ePROM simulator: a real HTTP server, faithful to the documented API.
+
+Same paths, authentication, validation, error texts and channel rules as ePROM; callbacks
+are delivered asynchronously from a persisted outbox with retries; a control API plays the
+patient and injects faults. See docs/simulator.md.
+
+>>> from eprom_verify.simulator import SimulatorSettings, run_in_thread
+>>> with run_in_thread(SimulatorSettings()) as sim:  # doctest: +SKIP
+...     sim.base_url, sim.api_key, sim.control.inbox("26670271527")
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+from .control import ControlClient
+from .errors import Refusal, SimulatorError
+from .faults import CallbackKind, Fault, FaultBook, FaultType
+from .server import PortInUse, RunningSimulator, run_in_thread
+from .settings import OrderingSystem, SimulatorSettings, load_settings
+
+__all__ = [
+    "CallbackKind",
+    "ControlClient",
+    "Fault",
+    "FaultBook",
+    "FaultType",
+    "OrderingSystem",
+    "PortInUse",
+    "Refusal",
+    "RunningSimulator",
+    "SimulatorError",
+    "SimulatorSettings",
+    "create_app",
+    "load_settings",
+    "run_in_thread",
+]

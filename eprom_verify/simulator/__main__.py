@@ -1,0 +1,9 @@
+"""``python -m eprom_verify.simulator``: the same as ``eprom-verify simulator``."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,207 @@
+"""The ePROM API (contract §3), under the real paths: ``/promswebapi/api/…``.
+
+Each route authenticates as ePROM does, hands the parsed body to a desk of the engine and
+answers with its result; a :class:`~eprom_verify.simulator.errors.Refusal` becomes the
+documented error answer (see :mod:`eprom_verify.simulator.app`). Every handler is ``async``
+so the whole simulator runs on the event loop's thread (SQLite is used from that thread only).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader
+
+from eprom_verify.contract import (
+    EmailRequest,
+    FormOrderRequest,
+    FormOrderResponse,
+    GetPersonvernInnstillingRequest,
+    MessageToCitizenRequest,
+    MessageToCitizenResponse,
+    PersonvernInnstillingResponse,
+    PvkError,
+    ResidentsActivePiRequest,
+    ResidentsActivePiResponse,
+    SetPersonvernInnstillingRequest,
+    SetPersonvernInnstillingResponse,
+    SmsRequest,
+    UnsecureMessageResponse,
+)
+
+from .engine import Engine
+from .store import SystemRow
+
+__all__ = ["API_PREFIX", "API_TAG", "router"]
+
+API_PREFIX = "/promswebapi"
+API_TAG = "ePROM API"
+
+_authorization = APIKeyHeader(
+    name="Authorization",
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="`Basic <apiKey>` — the raw API key after 'Basic ', not base64",
+)
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+_400: Responses = {400: _text("Bad Request: ePROM's text, e.g. a documented validation message")}
+_401: Responses = {
+    401: _text("Unauthorized: missing or unknown API key in the Authorization header")
+}
+_HELSENORGE: Responses = {
+    502: _text("Unable to communicate with Helsenorge. No message sent."),
+    504: _text("Timeout while waiting for response from Helsenorge"),
+}
+_PVK: Responses = {
+    502: {
+        "description": "the privacy component (PVK) failed: its error as JSON",
+        "model": PvkError,
+    }
+}
+
+router = APIRouter(prefix=API_PREFIX, tags=[API_TAG])
+
+
+async def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def header_system(
+    engine: Annotated[Engine, Depends(engine_of)],
+    authorization: Annotated[str | None, Depends(_authorization)],
+) -> SystemRow:
+    return engine.system_from_header(authorization)
+
+
+EngineDep = Annotated[Engine, Depends(engine_of)]
+SystemDep = Annotated[SystemRow, Depends(header_system)]
+
+
+def _root_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.post(
+    "/api/v2/formorder",
+    summary="Order a form (contract §3.1)",
+    response_model=FormOrderResponse,
+    responses={**_400, **_401, **_HELSENORGE},
+)
+async def form_order(
+    body: FormOrderRequest, request: Request, engine: EngineDep, system: SystemDep
+) -> Response:
+    return JSONResponse(engine.orders.place(system.name, body, root_url=_root_url(request)))
+
+
+@router.post(
+    "/api/v2/messagetocitizen",
+    summary="Send a letter — a sensitive document (contract §3.2)",
+    response_model=MessageToCitizenResponse,
+    responses={**_400, **_HELSENORGE},
+)
+async def message_to_citizen(
+    body: MessageToCitizenRequest,
+    engine: EngineDep,
+    authorization: Annotated[str | None, Depends(_authorization)],
+) -> Response:
+    key = _raw_key(authorization)
+    system = engine.system_from_body_key(key)
+    return JSONResponse(engine.messages.send_letter(system, body))
+
+
+def _raw_key(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, key = authorization.strip().partition(" ")
+    return key.strip() if scheme.lower() == "basic" else authorization.strip()
+
+
+@router.post(
+    "/api/unsecuremessagesms",
+    summary="Send an SMS — not sensitive (contract §3.3); apiKey in the body",
+    response_model=UnsecureMessageResponse,
+    responses=_400,
+)
+async def unsecure_message_sms(body: SmsRequest, engine: EngineDep) -> Response:
+    return JSONResponse(engine.messages.send_sms(body))
+
+
+@router.post(
+    "/api/unsecuremessageemail",
+    summary="Send an e-mail — not sensitive (contract §3.4); apiKey in the body",
+    response_model=UnsecureMessageResponse,
+    responses=_400,
+)
+async def unsecure_message_email(body: EmailRequest, engine: EngineDep) -> Response:
+    return JSONResponse(engine.messages.send_email(body))
+
+
+@router.get(
+    "/api/ExternalDocument/{signedFormId}",
+    summary="Download a signed form (contract §3.5)",
+    response_class=Response,
+    responses={
+        200: {"description": "the signed PDF", "content": {"application/pdf": {}}},
+        **_401,
+        404: _text("no signed document with this id for this ordering system"),
+    },
+)
+async def external_document(signedFormId: str, engine: EngineDep, system: SystemDep) -> Response:  # noqa: N803 - the documented name
+    content = engine.store.document(signedFormId, system.name)
+    if content is None:
+        return Response(
+            f"no signed document with id {signedFormId!r} for this ordering system",
+            status_code=404,
+            media_type="text/plain",
+        )
+    return Response(content, media_type="application/pdf")
+
+
+@router.post(
+    "/api/v2/getpersonverninnstilling",
+    summary="Check a privacy setting (contract §3.6)",
+    response_model=PersonvernInnstillingResponse,
+    responses={**_400, **_401, **_PVK},
+)
+async def get_personvern(
+    body: GetPersonvernInnstillingRequest, engine: EngineDep, system: SystemDep
+) -> Response:
+    engine.privacy.fault()
+    return JSONResponse(engine.privacy.get(body))
+
+
+@router.post(
+    "/api/v2/setpersonverninnstilling",
+    summary="Set a privacy setting (contract §3.6)",
+    response_model=SetPersonvernInnstillingResponse,
+    responses={**_400, **_401, **_PVK},
+)
+async def set_personvern(
+    body: SetPersonvernInnstillingRequest, engine: EngineDep, system: SystemDep
+) -> Response:
+    engine.privacy.fault()
+    return JSONResponse(engine.privacy.set(body))
+
+
+@router.post(
+    "/api/v2/get-residents-active-pi-for-definition",
+    summary="List the residents with an active privacy setting (contract §3.6)",
+    response_model=ResidentsActivePiResponse,
+    responses={**_400, **_401, **_PVK},
+)
+async def residents_active_pi(
+    body: ResidentsActivePiRequest, engine: EngineDep, system: SystemDep
+) -> Response:
+    engine.privacy.fault()
+    return JSONResponse(engine.privacy.residents(body))

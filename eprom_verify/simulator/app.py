@@ -1,0 +1,230 @@
+"""The simulator as an ASGI app: :func:`create_app`.
+
+* The ePROM API (:mod:`.api`) under ``/promswebapi`` (any case; ``/webapi`` too) and the
+  control API (:mod:`.control_api`) under ``/_simulator``.
+* Errors: a :class:`Refusal` is answered with its status and plain text
+  (``text/plain; charset=utf-8`` — ePROM's error body format is not documented), or the
+  privacy component's JSON for its 502. A body that does not validate is a 400 with one
+  readable line (never 422). An unexpected exception is a 500 *and* is kept for the test
+  thread (``RunningSimulator.check_errors()``).
+* CORS for any origin; OpenAPI at ``/openapi.json`` with the callbacks as ``webhooks``;
+  Swagger UI at ``/swagger`` from a locally installed bundle (works offline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from eprom_verify.contract import (
+    CallbackResponse,
+    FormAnswerCallback,
+    FormOrderStatusCallback,
+    MessageToCitizenCallback,
+    PersonvernInnstillingCallback,
+)
+
+from . import api, control_api
+from .engine import Engine
+from .errors import Refusal
+from .paths import ApiPathMiddleware, canonical_segments
+from .settings import SimulatorSettings
+
+__all__ = ["create_app", "swagger_assets"]
+
+_TITLE = "ePROM simulator (eprom-verify)"
+_DESCRIPTION = """A local, offline ePROM: the same paths, authentication, validation, error
+texts and asynchronous callbacks as Hemit's ePROM API, plus a control API
+(`/_simulator/…`) that plays the patient and injects faults. Errors are plain text.
+The callbacks ePROM makes to an ordering system are listed under *Webhooks*."""
+
+
+def swagger_assets() -> Path | None:
+    """The folder of a locally installed Swagger UI (package ``swagger-ui-bundle-v2``)."""
+    try:
+        import swagger_ui_bundle  # type: ignore[import-untyped]  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def create_app(settings: SimulatorSettings) -> FastAPI:
+    """A new simulator app; its engine (store, outbox) starts and stops with the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = Engine(settings)
+        app.state.engine = engine
+        await engine.start()
+        try:
+            yield
+        finally:
+            await engine.stop()
+
+    app = FastAPI(
+        title=_TITLE,
+        description=_DESCRIPTION,
+        version="2",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": api.API_TAG, "description": "Hemit's ePROM API, as documented"},
+            {"name": control_api.CONTROL_TAG, "description": "Not ePROM: drive the simulator"},
+        ],
+    )
+    app.include_router(api.router)
+    app.include_router(control_api.router)
+    _add_error_handlers(app)
+    _add_webhooks(app)
+    _without_422(app)
+    _add_swagger(app)
+    _add_portal(app)
+    paths = [route.path for route in api.router.routes if isinstance(route, APIRoute)]
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["*"],
+    )
+    app.add_middleware(
+        ApiPathMiddleware,
+        canonical=canonical_segments(paths),
+    )
+    return app
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refusal)
+    async def refusal(request: Request, exc: Refusal) -> Response:
+        if exc.json_body is not None:
+            return JSONResponse(exc.json_body, status_code=exc.status)
+        return PlainTextResponse(exc.text, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return PlainTextResponse(one_line(exc.errors()), status_code=400)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        engine: Engine | None = getattr(request.app.state, "engine", None)
+        if engine is not None:
+            engine.record_error(exc)
+        return PlainTextResponse(
+            f"internal error in the simulator: {type(exc).__name__} — a bug in eprom-verify, "
+            "please report it (details: GET /_simulator/errors)",
+            status_code=500,
+        )
+
+
+def one_line(errors: Any) -> str:
+    """Pydantic/FastAPI validation errors as one line a person reads."""
+    parts: list[str] = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            detail = error.get("ctx", {}).get("error", error.get("msg", ""))
+            return f"the request body is not valid JSON: {detail}"
+        if kind == "missing" and not loc:
+            return "the request body is missing: send a JSON object"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(loc) or 'body'}: {message}")
+    return "; ".join(parts) or "the request is not valid"
+
+
+# --- OpenAPI extras -------------------------------------------------------------------
+
+
+def _add_webhooks(app: FastAPI) -> None:
+    hooks = app.webhooks
+
+    @hooks.put("PromsFormOrder", summary="PUT <ApiBaseUrl>/api/PromsFormOrder — status or answer")
+    async def proms_form_order(
+        body: FormOrderStatusCallback | FormAnswerCallback,
+    ) -> CallbackResponse:  # pragma: no cover - documentation only
+        """Order status (§4.1, after the order) or form answer (§4.2); apiKey in the body."""
+        return CallbackResponse(success=True)
+
+    @hooks.put("MessageToCitizen", summary="PUT <ApiBaseUrl>/api/MessageToCitizen — letter status")
+    async def message_to_citizen(
+        body: MessageToCitizenCallback,
+    ) -> CallbackResponse:  # pragma: no cover - documentation only
+        """Letter status (§4.3); apiKey in the body."""
+        return CallbackResponse(success=True)
+
+    @hooks.put(
+        "PersonvernInnstilling",
+        summary="PUT <ApiBaseUrl>/api/PersonvernInnstilling — privacy setting changed",
+    )
+    async def personvern(
+        body: PersonvernInnstillingCallback,
+    ) -> CallbackResponse:  # pragma: no cover - documentation only
+        """A citizen changed a privacy setting (§4.4); apiKey in the Authorization header."""
+        return CallbackResponse(success=True)
+
+
+def _without_422(app: FastAPI) -> None:
+    """The simulator never answers 422 (a body that does not validate is a 400): drop it."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for group in ("paths", "webhooks"):
+                for operations in schema.get(group, {}).values():
+                    for operation in operations.values():
+                        operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_swagger(app: FastAPI) -> None:
+    assets = swagger_assets()
+    if assets is not None:
+        app.mount("/swagger/static", StaticFiles(directory=assets), name="swagger-static")
+
+    async def swagger() -> HTMLResponse:
+        if assets is None:  # no local bundle: the browser fetches Swagger UI from a CDN
+            return get_swagger_ui_html(openapi_url="/openapi.json", title=_TITLE)
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=_TITLE,
+            swagger_js_url="/swagger/static/swagger-ui-bundle.js",
+            swagger_css_url="/swagger/static/swagger-ui.css",
+            swagger_favicon_url="/swagger/static/favicon-32x32.png",
+        )
+
+    for path in ("/swagger", "/swagger/index.html", f"{api.API_PREFIX}/swagger/index.html"):
+        app.add_api_route(path, swagger, include_in_schema=False)
+
+
+def _add_portal(app: FastAPI) -> None:
+    async def portal() -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><meta charset=utf-8><title>ePROM (simulert)</title>"
+            "<h1>ePROM pasientløsning — simulert</h1>"
+            "<p>This is the eprom-verify simulator. The patient is simulated: answer an order "
+            "with <code>POST /_simulator/orders/{id}/complete</code> (see "
+            "<a href=/swagger>/swagger</a>).</p>"
+        )
+
+    app.add_api_route("/proms/", portal, include_in_schema=False)

@@ -1,0 +1,99 @@
+"""``eprom-verify simulator``: run the local ePROM in the foreground.
+
+The main CLI wires it as ``add_arguments(subparser)`` and ``run(args)``; ``python -m
+eprom_verify.simulator`` runs it on its own. Exit codes: 0 after a clean stop (Ctrl-C), 2 for
+a bad config file or a port in use (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from eprom_verify._exceptions import UsageError
+from eprom_verify.config import ConfigError
+
+from .app import create_app, swagger_assets
+from .server import bind, uvicorn_config
+from .settings import DEFAULT_CALLBACK_URL, SimulatorSettings, load_settings
+
+__all__ = ["add_arguments", "main", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The simulator's options on ``parser``."""
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="SQLite file to keep orders and pending callbacks in across restarts "
+        "(default: a temporary database, gone when the simulator stops)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="YAML file: orderingSystems, patientsFile, formsFile, faults, autoComplete, "
+        "callbackDelaySeconds, retry (default: fixtures/ and one demo ordering system)",
+    )
+    parser.add_argument(
+        "--callback-url",
+        default=None,
+        metavar="URL",
+        help=f"callback base URL of the demo ordering system (default {DEFAULT_CALLBACK_URL})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; 2 with one line on stderr for a bad config or a busy port."""
+    try:
+        settings = load_settings(args.config, callback_url=args.callback_url, db_path=args.db)
+        sock = bind(args.host, args.port)
+    except (ConfigError, UsageError) as exc:
+        sys.stderr.write(f"eprom-verify simulator: {exc}\n")
+        return 2
+    port = sock.getsockname()[1]
+    _print_banner(settings, args, port)
+    server = uvicorn.Server(uvicorn_config(create_app(settings)))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+def _print_banner(settings: SimulatorSettings, args: argparse.Namespace, port: int) -> None:
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    root = f"http://{host}:{port}"
+    swagger = "" if swagger_assets() else " (needs internet: install swagger-ui-bundle-v2)"
+    lines = [
+        f"ePROM simulator: promsApiBaseUrl {root}/promswebapi",
+        f"  Swagger UI {root}/swagger{swagger} · control API {root}/_simulator",
+        f"  database: {args.db or 'temporary (use --db FILE to keep it)'}",
+    ]
+    for system in settings.ordering_systems:
+        lines.append(
+            f"  ordering system {system.name!r}: callbacks to {system.callback_base_url}/api/…"
+        )
+        if system.name == "demo" and system.api_key.startswith("demo-"):
+            # the generated demo key is the one secret the simulator ever prints
+            lines.append(f"    apiKey {system.api_key}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eprom-verify simulator", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,199 @@
+"""Letters (contract §3.2, §4.3), SMS (§3.3) and e-mail (§3.4)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from eprom_verify import channels
+from eprom_verify.contract import (
+    NIL_GUID,
+    EmailRequest,
+    MessageToCitizenCallback,
+    MessageToCitizenRequest,
+    MessageToCitizenResponse,
+    NotificationChannel,
+    PlainDocument,
+    SentStatus,
+    SmsRequest,
+)
+
+from .checks import check_national_id
+from .errors import Refusal
+from .faults import AppliedFaults, CallbackKind, FaultType, RequestKind
+from .orders import other_channel
+from .store import LetterRow, SystemRow
+from .views import InboxLetter, InboxMessage
+from .wire import wire_dict
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["MessageDesk"]
+
+_MB = 1024 * 1024
+
+
+class MessageDesk:
+    """Letters to citizens, SMS and e-mail."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._store = engine.store
+
+    # --- POST /api/v2/messagetocitizen -----------------------------------------------
+
+    def send_letter(self, system: SystemRow, request: MessageToCitizenRequest) -> dict[str, Any]:
+        check_national_id(request.national_id)
+        documents = self._documents(request)
+        self._engine.request_fault(self._engine.faults.take_request(RequestKind.LETTER))
+        patient = self._engine.registered_patient(request.national_id)
+        if patient is None:  # not in the registry: nothing sent, no letter, no callback
+            return _letter_response(NotificationChannel.None_, NIL_GUID)
+        channel = channels.letter_channel(
+            patient, request.notification_priority_list, today=self._engine.settings.today_date()
+        )
+        letter_id = str(uuid.uuid4())
+        sent = channel is not NotificationChannel.None_
+        info = request.message_info
+        sender = request.sender_info
+        row = LetterRow(
+            id=letter_id,
+            system=system.name,
+            national_id=request.national_id,
+            channel=int(channel),
+            sent_status=(SentStatus.Sent if sent else SentStatus.Error).name,
+            title=info.title if info else None,
+            sender=sender.organisation_name if sender else None,
+            documents=[
+                {"title": d.title, "fileName": d.file_name, "bytes": len(d.content)}
+                for d in documents
+            ],
+            test_mode=request.test_mode,
+            created_at=time.time(),
+        )
+        with self._store.transaction():
+            self._store.add_letter(row)
+            if not request.test_mode:
+                self._letter_callback(system.name, letter_id, channel, sent=sent)
+        return _letter_response(channel, letter_id)
+
+    def _documents(self, request: MessageToCitizenRequest) -> list[PlainDocument]:
+        raw = (
+            request.document_collection.model_dump(mode="json", by_alias=True)
+            if request.document_collection is not None
+            else None
+        )
+        try:
+            main, attachments = self._engine.settings.document_shape.decode(raw)
+        except ValueError as exc:
+            raise Refusal(400, f"documentCollection: {exc}") from None
+        if main is None:
+            raise Refusal(400, "Main document in MessageToCitizen is missing")
+        limit = self._engine.settings.max_document_bytes
+        for document in (main, *attachments):
+            size = len(document.content)
+            if size > limit:
+                raise Refusal(
+                    400,
+                    f"Document '{document.file_name}' is {size} bytes ({size / _MB:.1f} MB): "
+                    f"letters take PDF files up to {limit} bytes ({limit / _MB:g} MB) — "
+                    "split it or make it smaller",
+                )
+        return [main, *attachments]
+
+    def _letter_callback(
+        self, system: str, letter_id: str, channel: NotificationChannel, *, sent: bool
+    ) -> None:
+        def build(applied: AppliedFaults) -> MessageToCitizenCallback:
+            shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
+            return MessageToCitizenCallback(
+                message_to_citizen_id=letter_id,
+                notification_channel=shown,
+                sent_status=SentStatus.Sent if sent else SentStatus.Error,
+            )
+
+        self._engine.enqueue(CallbackKind.LETTER, subject_id=letter_id, system=system, build=build)
+
+    # --- POST /api/unsecuremessagesms and /api/unsecuremessageemail ------------------
+
+    def send_sms(self, request: SmsRequest) -> dict[str, Any]:
+        system = self._engine.system_from_body_key(request.api_key)
+        if not request.national_id and not request.phone_number:
+            raise Refusal(400, "Either nationalId or phoneNumber must be specified")
+        address = request.phone_number or self._krr_address(request.national_id, "phone")
+        self._store.add_unsecure_message(
+            system=system.name,
+            kind="sms",
+            national_id=request.national_id or None,
+            address=address,
+            title=None,
+            text=request.sms_text,
+            success=address is not None,
+        )
+        return {"success": address is not None}
+
+    def send_email(self, request: EmailRequest) -> dict[str, Any]:
+        system = self._engine.system_from_body_key(request.api_key)
+        if not request.national_id and not request.email_address:
+            raise Refusal(400, "Either nationalId or emailAddress must be specified")
+        address = request.email_address or self._krr_address(request.national_id, "email")
+        self._store.add_unsecure_message(
+            system=system.name,
+            kind="email",
+            national_id=request.national_id or None,
+            address=address,
+            title=request.email_title,
+            text=request.email_text,
+            success=address is not None,
+        )
+        return {"success": address is not None}
+
+    def _krr_address(self, national_id: str | None, kind: str) -> str | None:
+        """The person's KRR phone or e-mail, when the Unsecure channel reaches them."""
+        patient = self._engine.registered_patient(national_id or "")
+        if patient is None or patient.krr is None:
+            return None
+        today = self._engine.settings.today_date()
+        if NotificationChannel.Unsecure not in channels.reachable_channels(patient, today=today):
+            return None
+        return patient.krr.phone if kind == "phone" else patient.krr.email
+
+    # --- the citizen's inbox ---------------------------------------------------------
+
+    def inbox_letters(self, national_id: str) -> list[InboxLetter]:
+        return [
+            InboxLetter(
+                message_to_citizen_id=row.id,
+                title=row.title,
+                sender=row.sender,
+                channel=NotificationChannel(row.channel).wire_name,
+                documents=row.documents,
+            )
+            for row in self._store.letters_for(national_id)
+            if row.sent_status == SentStatus.Sent.name
+        ]
+
+    def inbox_messages(self, kind: str, national_id: str) -> list[InboxMessage]:
+        patient = self._engine.patients.get(national_id)
+        addresses: list[str] = []
+        if patient is not None and patient.krr is not None:
+            address = patient.krr.phone if kind == "sms" else patient.krr.email
+            addresses = [address] if address else []
+        return [
+            InboxMessage(
+                address=row["address"],
+                title=row["title"],
+                text=row["text"],
+                delivered=bool(row["success"]),
+            )
+            for row in self._store.unsecure_messages(kind, national_id, addresses)
+        ]
+
+
+def _letter_response(channel: NotificationChannel, letter_id: str) -> dict[str, Any]:
+    response = MessageToCitizenResponse(
+        notification_channel=channel, message_to_citizen_id=letter_id
+    )
+    return wire_dict(response)

@@ -1,0 +1,212 @@
+"""Callback delivery from the persisted outbox: asynchronous, concurrent, retried, once.
+
+A callback is a row in the store's ``outbox`` table before anything is sent, written in the
+same transaction as the order (or letter) it is about. A pool of workers (16 by default)
+PUTs due rows to ``<callbackBaseUrl>/api/…`` over pooled keep-alive connections
+(:mod:`.callback_http`):
+
+* the receiver acknowledges with a 2xx answer whose JSON body says ``success: true``
+  (``Success`` is accepted too); the row is then *delivered* and never sent again;
+* anything else — refused connection, timeout, non-2xx, a body that is not JSON,
+  ``success: false`` — is recorded as a failed attempt and retried after
+  ``min(max, base · 2^(n-1))`` seconds, for as long as it takes;
+* at start-up every row still pending is scheduled again, so a simulator killed with
+  SIGKILL and restarted on the same file delivers what it owed.
+
+The ordering system's key goes in when the row is sent (``apiKey`` in the body, or the
+``Authorization`` header for privacy callbacks), so the outbox and its listing hold no key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .callback_http import CallbackClient, CallbackHttpError
+from .store import Store
+
+__all__ = ["CALLBACK_PATHS", "FORGED_API_KEY", "Outbox", "judge_answer"]
+
+#: Where each kind of callback goes, below the ordering system's callback base URL.
+CALLBACK_PATHS = {
+    "status": "/api/PromsFormOrder",
+    "answer": "/api/PromsFormOrder",
+    "letter": "/api/MessageToCitizen",
+    "privacy": "/api/PersonvernInnstilling",
+}
+#: The key a ``forge_key`` fault sends instead of the ordering system's own.
+FORGED_API_KEY = "forged-key-from-eprom-verify-simulator"
+_SNIPPET = 200
+
+
+def judge_answer(status: int, text: str) -> str | None:
+    """Why a receiver's answer is not an acknowledgement; ``None`` when it is one."""
+    if not 200 <= status < 300:
+        return f"answered HTTP {status}, not 2xx"
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return 'answered a body that is not JSON (expected {"success": true})'
+    if not isinstance(body, dict):
+        return 'answered JSON that is not an object (expected {"success": true})'
+    success = body.get("success", body.get("Success"))
+    if success is True:
+        return None
+    if success is None:
+        return "answered JSON without 'success' (expected {\"success\": true})"
+    return f"answered success: {json.dumps(success)}, not true"
+
+
+class Outbox:
+    """Delivers the store's pending callbacks. Start with :meth:`start` inside the event loop."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        concurrency: int,
+        retry_base_seconds: float,
+        retry_max_seconds: float,
+        timeout_seconds: float,
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        self._store = store
+        self._concurrency = concurrency
+        self._base = retry_base_seconds
+        self._max = retry_max_seconds
+        self._timeout = timeout_seconds
+        self._on_error = on_error
+        self._heap: list[tuple[float, int]] = []
+        self._known: set[int] = set()
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._client: CallbackClient | None = None
+
+    async def start(self) -> None:
+        self._client = CallbackClient(timeout_seconds=self._timeout)
+        for outbox_id, due_at in self._store.pending_outbox():
+            self.schedule(outbox_id, due_at)
+        self._tasks = [asyncio.create_task(self._dispatch(), name="outbox-dispatch")]
+        self._tasks += [
+            asyncio.create_task(self._work(), name=f"outbox-worker-{n}")
+            for n in range(self._concurrency)
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def schedule(self, outbox_id: int, due_at: float) -> None:
+        """Deliver row ``outbox_id`` at ``due_at`` (epoch seconds); already queued is a no-op."""
+        if outbox_id in self._known:
+            return
+        self._known.add(outbox_id)
+        if due_at <= time.time():
+            self._queue.put_nowait(outbox_id)
+        else:
+            heapq.heappush(self._heap, (due_at, outbox_id))
+            self._wake.set()
+
+    def forget(self) -> None:
+        """Drop everything scheduled (after a reset deleted the rows)."""
+        self._heap.clear()
+        self._known.clear()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
+    @property
+    def scheduled(self) -> int:
+        return len(self._known)
+
+    async def _dispatch(self) -> None:
+        while True:
+            now = time.time()
+            while self._heap and self._heap[0][0] <= now:
+                _, outbox_id = heapq.heappop(self._heap)
+                self._queue.put_nowait(outbox_id)
+            timeout = self._heap[0][0] - now if self._heap else None
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
+
+    async def _work(self) -> None:
+        while True:
+            outbox_id = await self._queue.get()
+            try:
+                next_due = await self._deliver(outbox_id)
+            except Exception as exc:  # a bug: keep the worker alive, report it to the test
+                self._on_error(exc)
+                next_due = None
+            self._known.discard(outbox_id)
+            if next_due is not None:
+                self.schedule(outbox_id, next_due)
+
+    async def _deliver(self, outbox_id: int) -> float | None:
+        """Send one row once; the time to try again, or None when nothing is left to send."""
+        row = self._store.outbox_row(outbox_id)
+        if row is None or row.state != "pending":
+            return None
+        system = self._store.system(row.system)
+        if system is None:
+            return self._failed(
+                outbox_id, row.attempts, None, None, f"ordering system {row.system!r} is gone"
+            )
+        key = FORGED_API_KEY if "forge_key" in row.faults else system.api_key
+        url = system.callback_base_url + CALLBACK_PATHS[row.kind]
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if row.kind == "privacy":
+            headers["Authorization"] = f"Basic {key}"
+            content = row.body
+        else:
+            content = _with_key(row.body, key)
+        if self._client is None:
+            raise RuntimeError("Outbox.start() was not called before a delivery")
+        try:
+            answer = await self._client.put(url, content.encode(), headers)
+        except CallbackHttpError as exc:
+            return self._failed(outbox_id, row.attempts, None, None, str(exc))
+        text = answer.text
+        refusal = judge_answer(answer.status, text)
+        if refusal is not None:
+            return self._failed(outbox_id, row.attempts, answer.status, text, refusal)
+        self._store.record_attempt(
+            outbox_id,
+            status=answer.status,
+            body=text[:_SNIPPET],
+            error=None,
+            acknowledged=True,
+            next_due=None,
+        )
+        return time.time() if row.copies_left > 1 else None
+
+    def _failed(
+        self, outbox_id: int, attempts: int, status: int | None, text: str | None, problem: str
+    ) -> float:
+        delay = min(self._max, self._base * 2.0 ** min(attempts, 40))
+        next_due = time.time() + delay
+        self._store.record_attempt(
+            outbox_id,
+            status=status,
+            body=None if text is None else text[:_SNIPPET],
+            error=problem,
+            acknowledged=False,
+            next_due=next_due,
+        )
+        return next_due
+
+
+def _with_key(body: str, key: str) -> str:
+    data: dict[str, Any] = json.loads(body)
+    return json.dumps({"apiKey": key, **data}, ensure_ascii=False)

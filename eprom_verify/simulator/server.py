@@ -1,0 +1,173 @@
+"""Serving the simulator: in a background thread (tests) or in the foreground (the CLI).
+
+:func:`run_in_thread` binds the port first (so "port in use" is one clear error), starts
+uvicorn with one worker in a daemon thread and returns when the app is ready (well under a
+second). Errors of the server thread are collected and raised in the caller's thread: when
+the ``with`` block ends, or at any time with :meth:`RunningSimulator.check_errors`.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
+
+from eprom_verify._exceptions import UsageError
+
+from .app import create_app
+from .control import ControlClient
+from .engine import Engine
+from .errors import SimulatorError
+from .settings import SimulatorSettings
+
+__all__ = ["PortInUse", "RunningSimulator", "bind", "run_in_thread", "uvicorn_config"]
+
+_START_TIMEOUT = 15.0
+
+
+class PortInUse(UsageError):
+    """The port the simulator should listen on is taken."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready socket on ``host:port`` (0: a free port), or :class:`PortInUse`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"port {port} on {host} is in use — choose another with --port"
+            ) from None
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_config(app: FastAPI) -> uvicorn.Config:
+    """One worker, no access log, httptools/uvloop when installed."""
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        backlog=2048,
+    )
+
+
+@dataclass
+class RunningSimulator:
+    """A simulator serving in a background thread."""
+
+    settings: SimulatorSettings
+    host: str
+    port: int
+    app: FastAPI
+    control: ControlClient
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+    _thread_errors: list[BaseException] = field(default_factory=list, repr=False)
+
+    @property
+    def root_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The ePROM API base (``promsApiBaseUrl``): ``http://127.0.0.1:PORT/promswebapi``."""
+        return f"{self.root_url}/promswebapi"
+
+    @property
+    def api_key(self) -> str:
+        """The API key of the first ordering system in the settings."""
+        return self.settings.api_key
+
+    @property
+    def engine(self) -> Engine:
+        """The running engine (read it only; it belongs to the server thread)."""
+        engine: Engine = self.app.state.engine
+        return engine
+
+    @property
+    def errors(self) -> list[BaseException]:
+        engine: Engine | None = getattr(self.app.state, "engine", None)
+        return [*self._thread_errors, *(engine.errors if engine is not None else [])]
+
+    def check_errors(self) -> None:
+        """Raise :class:`SimulatorError` if anything failed inside the simulator so far."""
+        errors = self.errors
+        if errors:
+            raise SimulatorError(errors)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.control.close()
+
+
+@contextmanager
+def run_in_thread(
+    settings: SimulatorSettings, *, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[RunningSimulator]:
+    """Serve ``settings`` on ``host:port`` (0 = a free port) while the ``with`` block runs."""
+    sock = bind(host, port)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn_config(app))
+    thread_errors: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            thread_errors.append(exc)
+
+    thread = threading.Thread(target=serve, name="eprom-simulator", daemon=True)
+    bound_port = sock.getsockname()[1]
+    running = RunningSimulator(
+        settings=settings,
+        host=host,
+        port=bound_port,
+        app=app,
+        control=ControlClient(f"http://{host}:{bound_port}"),
+        _server=server,
+        _thread=thread,
+        _thread_errors=thread_errors,
+    )
+    thread.start()
+    try:
+        _wait_started(server, thread, thread_errors)
+        yield running
+    finally:
+        running.stop()
+        sock.close()
+    running.check_errors()
+
+
+def _wait_started(
+    server: uvicorn.Server, thread: threading.Thread, errors: list[BaseException]
+) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not server.started:
+        if errors:
+            raise SimulatorError(errors)
+        if not thread.is_alive():
+            raise SimulatorError(
+                [RuntimeError("the simulator stopped while starting (see the log)")]
+            )
+        if time.monotonic() > deadline:
+            raise SimulatorError(
+                [TimeoutError(f"the simulator did not start in {_START_TIMEOUT:g} s")]
+            )
+        time.sleep(0.005)

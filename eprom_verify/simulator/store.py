@@ -1,0 +1,532 @@
+"""Everything the simulator keeps, in one SQLite file (WAL, ``synchronous=NORMAL``).
+
+Ordering systems, orders, letters, SMS/e-mails, privacy settings, signed documents, stored
+copies and the callback outbox with every delivery attempt. Orders live here, not in Python
+objects, so memory does not grow with the number of orders, and a simulator killed with
+SIGKILL and restarted on the same file still has every pending callback.
+
+One connection, used from the event loop's thread only; a committed write survives a
+process crash (WAL), a power cut may lose the last ones (``synchronous=NORMAL``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "AttemptRow",
+    "LetterRow",
+    "OrderRow",
+    "OutboxRow",
+    "PersonvernRow",
+    "Store",
+    "SystemRow",
+]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ordering_systems (
+    name TEXT PRIMARY KEY, api_key TEXT NOT NULL UNIQUE, callback_base_url TEXT NOT NULL,
+    position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY, system TEXT NOT NULL, national_id TEXT NOT NULL, on_behalf_of TEXT,
+    form_id TEXT NOT NULL, rule INTEGER NOT NULL, channel INTEGER NOT NULL,
+    status TEXT NOT NULL, must_be_signed INTEGER NOT NULL, test_mode INTEGER NOT NULL,
+    dont_store INTEGER NOT NULL, patient_initiated INTEGER NOT NULL DEFAULT 0,
+    metadata TEXT, single_use_code TEXT, signing_text TEXT, expiry_at REAL,
+    auto_complete_at REAL, created_at REAL NOT NULL, finished_at REAL,
+    signed_form_id TEXT, scanned_paper_id TEXT);
+CREATE INDEX IF NOT EXISTS orders_recipient ON orders(national_id);
+CREATE INDEX IF NOT EXISTS orders_expiry ON orders(expiry_at) WHERE status = 'Ordered';
+CREATE INDEX IF NOT EXISTS orders_auto ON orders(auto_complete_at) WHERE status = 'Ordered';
+CREATE TABLE IF NOT EXISTS letters (
+    id TEXT PRIMARY KEY, system TEXT NOT NULL, national_id TEXT NOT NULL,
+    channel INTEGER NOT NULL, sent_status TEXT NOT NULL, title TEXT, sender TEXT,
+    documents TEXT NOT NULL, test_mode INTEGER NOT NULL, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS letters_recipient ON letters(national_id);
+CREATE TABLE IF NOT EXISTS unsecure_messages (
+    id INTEGER PRIMARY KEY, system TEXT NOT NULL, kind TEXT NOT NULL, national_id TEXT,
+    address TEXT, title TEXT, text TEXT, success INTEGER NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS personvern (
+    national_id TEXT NOT NULL, pvk_id TEXT NOT NULL, status INTEGER NOT NULL,
+    sequence_number INTEGER NOT NULL, created_at TEXT NOT NULL, last_changed_at TEXT NOT NULL,
+    PRIMARY KEY (national_id, pvk_id));
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, order_id TEXT NOT NULL, system TEXT NOT NULL,
+    content BLOB NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS stored_copies (
+    order_id TEXT NOT NULL, national_id TEXT NOT NULL, form_id TEXT NOT NULL,
+    title TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS stored_copies_owner ON stored_copies(national_id);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject_id TEXT NOT NULL,
+    system TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL, due_at REAL NOT NULL,
+    copies_left INTEGER NOT NULL, faults TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL, delivered_at REAL);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(due_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_subject ON outbox(subject_id);
+CREATE TABLE IF NOT EXISTS attempts (
+    outbox_id INTEGER NOT NULL, at REAL NOT NULL, status INTEGER, body TEXT, error TEXT,
+    acknowledged INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_outbox ON attempts(outbox_id);
+"""
+
+_RESET_TABLES = (
+    "orders",
+    "letters",
+    "unsecure_messages",
+    "personvern",
+    "documents",
+    "stored_copies",
+    "outbox",
+    "attempts",
+)
+
+
+@dataclass(frozen=True)
+class SystemRow:
+    name: str
+    api_key: str
+    callback_base_url: str
+
+    def __repr__(self) -> str:
+        return f"SystemRow(name={self.name!r}, callback_base_url={self.callback_base_url!r})"
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: str
+    system: str
+    national_id: str
+    on_behalf_of: str | None
+    form_id: str
+    rule: int
+    channel: int
+    status: str
+    must_be_signed: bool
+    test_mode: bool
+    dont_store: bool
+    patient_initiated: bool
+    metadata: str | None
+    single_use_code: str | None
+    signing_text: str | None
+    expiry_at: float | None
+    auto_complete_at: float | None
+    created_at: float
+    finished_at: float | None
+    signed_form_id: str | None
+    scanned_paper_id: str | None
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    id: str
+    system: str
+    national_id: str
+    channel: int
+    sent_status: str
+    title: str | None
+    sender: str | None
+    documents: list[dict[str, Any]]
+    test_mode: bool
+    created_at: float
+
+
+@dataclass(frozen=True)
+class PersonvernRow:
+    national_id: str
+    pvk_id: str
+    status: int
+    sequence_number: int
+    created_at: str
+    last_changed_at: str
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    kind: str
+    subject_id: str
+    system: str
+    body: str
+    state: str
+    due_at: float
+    copies_left: int
+    faults: list[str]
+    attempts: int
+    created_at: float
+    delivered_at: float | None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    outbox_id: int
+    at: float
+    status: int | None
+    body: str | None
+    error: str | None
+    acknowledged: bool
+
+
+def _order(row: sqlite3.Row) -> OrderRow:
+    data = dict(row)
+    for flag in ("must_be_signed", "test_mode", "dont_store", "patient_initiated"):
+        data[flag] = bool(data[flag])
+    return OrderRow(**data)
+
+
+def _outbox(row: sqlite3.Row) -> OutboxRow:
+    data = dict(row)
+    data["faults"] = json.loads(data["faults"])
+    return OutboxRow(**data)
+
+
+class Store:
+    """The simulator's SQLite file. ``path=None`` makes a private temporary database."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        target = str(path) if path is not None else ""
+        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._systems: list[SystemRow] | None = None  # read on every request: cached
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work (nested calls join the outer one)."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def reset(self) -> None:
+        """Forget orders, letters, messages, privacy state and the outbox; keep the systems."""
+        with self.transaction():
+            for table in _RESET_TABLES:
+                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+    # --- ordering systems ------------------------------------------------------------
+
+    def put_system(self, name: str, api_key: str, callback_base_url: str) -> None:
+        self._systems = None
+        with self.transaction():
+            position = self._db.execute(
+                "SELECT position FROM ordering_systems WHERE name = ?", (name,)
+            ).fetchone()
+            if position is None:
+                position = self._db.execute(
+                    "SELECT COALESCE(MAX(position) + 1, 0) FROM ordering_systems"
+                ).fetchone()
+            self._db.execute("DELETE FROM ordering_systems WHERE name = ?", (name,))
+            self._db.execute(
+                "INSERT INTO ordering_systems VALUES (?, ?, ?, ?)",
+                (name, api_key, callback_base_url, position[0]),
+            )
+
+    def systems(self) -> list[SystemRow]:
+        if self._systems is None:
+            rows = self._db.execute(
+                "SELECT name, api_key, callback_base_url FROM ordering_systems ORDER BY position"
+            )
+            self._systems = [SystemRow(*row) for row in rows]
+        return list(self._systems)
+
+    def system_by_key(self, api_key: str) -> SystemRow | None:
+        return next((s for s in self.systems() if s.api_key == api_key), None)
+
+    def system(self, name: str) -> SystemRow | None:
+        return next((s for s in self.systems() if s.name == name), None)
+
+    # --- orders ----------------------------------------------------------------------
+
+    def add_order(self, **fields: Any) -> None:
+        names = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        self._db.execute(
+            f"INSERT INTO orders ({names}) VALUES ({marks})",  # noqa: S608 - our own keys
+            tuple(fields.values()),
+        )
+
+    def order(self, order_id: str) -> OrderRow | None:
+        row = self._db.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+        return _order(row) if row else None
+
+    def orders_for(self, national_id: str) -> list[OrderRow]:
+        rows = self._db.execute(
+            "SELECT * FROM orders WHERE national_id = ? ORDER BY created_at", (national_id,)
+        )
+        return [_order(row) for row in rows]
+
+    def finish_order(self, order_id: str, status: str, **fields: Any) -> None:
+        sets = "".join(f", {name} = ?" for name in fields)
+        self._db.execute(
+            f"UPDATE orders SET status = ?, finished_at = ?{sets} WHERE id = ?",  # noqa: S608
+            (status, time.time(), *fields.values(), order_id),
+        )
+
+    def due_orders(self, now: float) -> tuple[list[str], list[str]]:
+        """(ids of Ordered orders past their expiry, ids due for auto-completion)."""
+        expired = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM orders WHERE status = 'Ordered' AND expiry_at <= ?", (now,)
+            )
+        ]
+        auto = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM orders WHERE status = 'Ordered' AND auto_complete_at <= ?",
+                (now,),
+            )
+        ]
+        return expired, [order_id for order_id in auto if order_id not in expired]
+
+    # --- documents and stored copies -------------------------------------------------
+
+    def add_document(self, document_id: str, order_id: str, system: str, content: bytes) -> None:
+        self._db.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+            (document_id, order_id, system, content, time.time()),
+        )
+
+    def document(self, document_id: str, system: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT content FROM documents WHERE id = ? AND system = ?",
+            (document_id.lower(), system),
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def add_stored_copy(self, order_id: str, national_id: str, form_id: str, title: str) -> None:
+        self._db.execute(
+            "INSERT INTO stored_copies VALUES (?, ?, ?, ?, ?)",
+            (order_id, national_id, form_id, title, time.time()),
+        )
+
+    def stored_copies(self, national_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT order_id, form_id, title, created_at FROM stored_copies "
+            "WHERE national_id = ? ORDER BY created_at",
+            (national_id,),
+        )
+        return [dict(row) for row in rows]
+
+    # --- letters and unsecure messages -----------------------------------------------
+
+    def add_letter(self, row: LetterRow) -> None:
+        self._db.execute(
+            "INSERT INTO letters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.id,
+                row.system,
+                row.national_id,
+                row.channel,
+                row.sent_status,
+                row.title,
+                row.sender,
+                json.dumps(row.documents),
+                int(row.test_mode),
+                row.created_at,
+            ),
+        )
+
+    def letters_for(self, national_id: str) -> list[LetterRow]:
+        rows = self._db.execute(
+            "SELECT * FROM letters WHERE national_id = ? ORDER BY created_at", (national_id,)
+        )
+        out = []
+        for row in rows:
+            data = dict(row)
+            data["documents"] = json.loads(data["documents"])
+            data["test_mode"] = bool(data["test_mode"])
+            out.append(LetterRow(**data))
+        return out
+
+    def letter(self, letter_id: str) -> LetterRow | None:
+        row = self._db.execute("SELECT * FROM letters WHERE id = ?", (letter_id,)).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        data["documents"] = json.loads(data["documents"])
+        data["test_mode"] = bool(data["test_mode"])
+        return LetterRow(**data)
+
+    def add_unsecure_message(
+        self,
+        *,
+        system: str,
+        kind: str,
+        national_id: str | None,
+        address: str | None,
+        title: str | None,
+        text: str | None,
+        success: bool,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO unsecure_messages "
+            "(system, kind, national_id, address, title, text, success, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (system, kind, national_id, address, title, text, int(success), time.time()),
+        )
+
+    def unsecure_messages(
+        self, kind: str, national_id: str, addresses: list[str]
+    ) -> list[dict[str, Any]]:
+        marks = ", ".join("?" for _ in addresses) or "NULL"
+        rows = self._db.execute(
+            "SELECT national_id, address, title, text, success, created_at FROM unsecure_messages "
+            f"WHERE kind = ? AND (national_id = ? OR address IN ({marks})) ORDER BY id",  # noqa: S608
+            (kind, national_id, *addresses),
+        )
+        return [dict(row) for row in rows]
+
+    # --- privacy settings ------------------------------------------------------------
+
+    def personvern(self, national_id: str, pvk_id: str) -> PersonvernRow | None:
+        row = self._db.execute(
+            "SELECT * FROM personvern WHERE national_id = ? AND pvk_id = ?",
+            (national_id, pvk_id),
+        ).fetchone()
+        return PersonvernRow(**dict(row)) if row else None
+
+    def put_personvern(self, row: PersonvernRow) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO personvern VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                row.national_id,
+                row.pvk_id,
+                row.status,
+                row.sequence_number,
+                row.created_at,
+                row.last_changed_at,
+            ),
+        )
+
+    def active_personvern(self, pvk_id: str, *, offset: int, limit: int) -> list[PersonvernRow]:
+        rows = self._db.execute(
+            "SELECT * FROM personvern WHERE pvk_id = ? AND status = 1 "
+            "ORDER BY national_id LIMIT ? OFFSET ?",
+            (pvk_id, limit, offset),
+        )
+        return [PersonvernRow(**dict(row)) for row in rows]
+
+    # --- outbox ----------------------------------------------------------------------
+
+    def add_outbox(
+        self,
+        *,
+        kind: str,
+        subject_id: str,
+        system: str,
+        body: str,
+        state: str,
+        due_at: float,
+        copies: int,
+        faults: list[str],
+    ) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO outbox (kind, subject_id, system, body, state, due_at, copies_left, "
+            "faults, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                kind,
+                subject_id,
+                system,
+                body,
+                state,
+                due_at,
+                copies,
+                json.dumps(faults),
+                time.time(),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def outbox_row(self, outbox_id: int) -> OutboxRow | None:
+        row = self._db.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        return _outbox(row) if row else None
+
+    def pending_outbox(self) -> list[tuple[int, float]]:
+        rows = self._db.execute("SELECT id, due_at FROM outbox WHERE state = 'pending'")
+        return [(row[0], row[1]) for row in rows]
+
+    def outbox(
+        self, *, subject_id: str | None = None, state: str | None = None, limit: int = 1000
+    ) -> list[OutboxRow]:
+        where, args = [], []
+        if subject_id is not None:
+            where.append("subject_id = ?")
+            args.append(subject_id)
+        if state is not None:
+            where.append("state = ?")
+            args.append(state)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._db.execute(
+            f"SELECT * FROM outbox {clause} ORDER BY id LIMIT ?",  # noqa: S608 - fixed clauses
+            (*args, limit),
+        )
+        return [_outbox(row) for row in rows]
+
+    def attempts(self, outbox_ids: list[int]) -> dict[int, list[AttemptRow]]:
+        if not outbox_ids:
+            return {}
+        marks = ", ".join("?" for _ in outbox_ids)
+        rows = self._db.execute(
+            f"SELECT * FROM attempts WHERE outbox_id IN ({marks}) ORDER BY at",  # noqa: S608
+            tuple(outbox_ids),
+        )
+        out: dict[int, list[AttemptRow]] = {}
+        for row in rows:
+            data = dict(row)
+            data["acknowledged"] = bool(data["acknowledged"])
+            out.setdefault(data["outbox_id"], []).append(AttemptRow(**data))
+        return out
+
+    def record_attempt(
+        self,
+        outbox_id: int,
+        *,
+        status: int | None,
+        body: str | None,
+        error: str | None,
+        acknowledged: bool,
+        next_due: float | None,
+    ) -> None:
+        """Log one attempt and move the row on: next copy, delivered, or retry at ``next_due``."""
+        now = time.time()
+        with self.transaction():
+            if acknowledged:
+                cursor = self._db.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, copies_left = copies_left - 1, "
+                    "state = CASE WHEN copies_left <= 1 THEN 'delivered' ELSE state END, "
+                    "delivered_at = CASE WHEN copies_left <= 1 THEN ? ELSE delivered_at END "
+                    "WHERE id = ?",
+                    (now, outbox_id),
+                )
+            else:
+                cursor = self._db.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?",
+                    (next_due if next_due is not None else now, outbox_id),
+                )
+            if cursor.rowcount:  # the row may be gone (a reset while it was in flight)
+                self._db.execute(
+                    "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
+                    (outbox_id, now, status, body, error, int(acknowledged)),
+                )

@@ -1,0 +1,128 @@
+"""Callback delivery: retries with backoff, what counts as an acknowledgement, never twice."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from eprom_verify.simulator import run_in_thread
+from eprom_verify.simulator.outbox import judge_answer
+
+from .conftest import KEY, order_body, place, settings_for
+from .receiver import Receiver, free_port
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "problem"),
+    [
+        (200, '{"success": true}', None),
+        (200, '{"Success": true}', None),
+        (204, '{"success": true, "extra": 1}', None),
+        (200, '{"success": false}', "answered success: false, not true"),
+        (200, '{"ok": true}', "without 'success'"),
+        (200, "OK", "not JSON"),
+        (200, "[true]", "not an object"),
+        (500, '{"success": true}', "answered HTTP 500, not 2xx"),
+        (200, '{"success": "true"}', 'answered success: "true", not true'),
+    ],
+)
+def test_what_counts_as_an_acknowledgement(status: int, text: str, problem: str | None) -> None:
+    verdict = judge_answer(status, text)
+    if problem is None:
+        assert verdict is None
+    else:
+        assert verdict is not None
+        assert problem in verdict
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [(500, "oops")],
+        [(200, '{"success": false}')],
+        [(200, "not json"), (503, "")],
+    ],
+)
+def test_failed_answers_are_retried_then_delivered_once(
+    api: httpx.Client, receiver: Receiver, answers: list[tuple[int, str]], sim: object
+) -> None:
+    receiver.answers.extend(answers)
+    order = place(api)
+    got = receiver.wait_for(len(answers) + 1, timeout=5)
+    assert {c.body["formOrderId"] for c in got} == {order["id"]}
+    assert len(receiver.settle(0.5)) == len(answers) + 1
+    [row] = sim.control.order(order["id"]).callbacks  # type: ignore[attr-defined]
+    assert row.state == "delivered"
+    assert [a.acknowledged for a in row.attempts] == [False] * len(answers) + [True]
+    assert row.attempts[0].error
+
+
+def test_a_receiver_that_is_down_gets_the_callback_when_it_comes_up() -> None:
+    port = free_port()
+    settings = settings_for(
+        f"http://127.0.0.1:{port}/cb", retry_base_seconds=0.05, retry_max_seconds=0.1
+    )
+    with run_in_thread(settings) as sim:
+        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        order = api.post("/api/v2/formorder", json=order_body()).json()
+        deadline = time.monotonic() + 5
+        while len(sim.control.order(order["id"]).callbacks[0].attempts) < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        attempt = sim.control.order(order["id"]).callbacks[0].attempts[0]
+        assert attempt.status is None
+        assert "Connection refused" in str(attempt.error)
+        with Receiver(port) as receiver:
+            [callback] = receiver.wait_for(1, timeout=5)
+            assert callback.body["formOrderId"] == order["id"]
+            assert len(receiver.settle(0.4)) == 1
+        assert sim.control.order(order["id"]).callbacks[0].state == "delivered"
+
+
+def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
+    port = free_port()
+    settings = settings_for(
+        f"http://127.0.0.1:{port}/cb", retry_base_seconds=0.05, retry_max_seconds=0.2
+    )
+    with run_in_thread(settings) as sim:
+        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        order = api.post("/api/v2/formorder", json=order_body()).json()
+        time.sleep(1.2)
+        attempts = sim.control.order(order["id"]).callbacks[0].attempts
+    from datetime import datetime
+
+    moments = [datetime.fromisoformat(a.at).timestamp() for a in attempts]
+    gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
+    assert 0.04 <= gaps[0] <= 0.15
+    assert gaps[1] >= 0.09
+    assert all(gap <= 0.35 for gap in gaps)
+    assert 4 <= len(attempts) <= 12
+
+
+def test_callback_delay_setting(receiver: Receiver) -> None:
+    with run_in_thread(settings_for(receiver.base_url, callback_delay_seconds=0.5)) as sim:
+        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        started = time.monotonic()
+        api.post("/api/v2/formorder", json=order_body())
+        receiver.wait_for(1, timeout=5)
+        assert time.monotonic() - started >= 0.5
+
+
+def test_auto_complete_and_expiry(receiver: Receiver) -> None:
+    with run_in_thread(settings_for(receiver.base_url, auto_complete_after_seconds=0.1)) as sim:
+        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        answered = api.post("/api/v2/formorder", json=order_body()).json()
+        got = receiver.wait_for(2, timeout=5)
+        assert [c.body["formOrderStatus"] for c in got] == ["Ordered", "Completed"]
+        assert sim.control.order(answered["id"]).status == "Completed"
+
+
+def test_an_order_past_its_expiry_date_expires(
+    api: httpx.Client, receiver: Receiver, sim: object
+) -> None:
+    order = place(api, expiryDate="2020-01-01T00:00:00")
+    got = receiver.wait_for(2, timeout=5)
+    assert sorted(c.body["formOrderStatus"] for c in got) == ["Expired", "Ordered"]
+    assert {c.body["formOrderId"] for c in got} == {order["id"]}

@@ -1,0 +1,98 @@
+"""Kill the simulator with SIGKILL while callbacks are pending; a restart delivers each once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from .conftest import KEY, order_body
+from .receiver import Receiver, free_port
+
+ORDERS = 20
+
+
+@contextmanager
+def simulator_process(port: int, db: Path, config: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "eprom_verify.simulator",
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+            "--config",
+            str(config),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_simulator/ordering-systems", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"simulator did not start: {process.stderr.read()!r}"
+                    ) from None  # type: ignore[union-attr]
+                time.sleep(0.05)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        process.stderr.close()  # type: ignore[union-attr]
+
+
+def test_pending_callbacks_survive_sigkill_and_are_delivered_once(tmp_path: Path) -> None:
+    receiver_port, port = free_port(), free_port()
+    config = tmp_path / "simulator.yaml"
+    config.write_text(
+        "orderingSystems:\n"
+        f"  - {{name: kill-test, apiKey: {KEY}, callbackBaseUrl: 'http://127.0.0.1:{receiver_port}/cb'}}\n"
+        "retry: {baseSeconds: 0.05, maxSeconds: 0.2}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "simulator.db"
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Basic {KEY}"}
+
+    with simulator_process(port, db, config) as first_life:
+        ids = [
+            httpx.post(
+                f"{base}/promswebapi/api/v2/formorder", json=order_body(), headers=headers
+            ).json()["id"]
+            for _ in range(ORDERS)
+        ]
+        deadline = time.monotonic() + 10
+        while True:  # every callback has failed at least once: the receiver is down
+            rows = httpx.get(f"{base}/_simulator/outbox").json()
+            if len(rows) == ORDERS and all(row["attempts"] for row in rows):
+                break
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.05)
+        assert all(row["state"] == "pending" for row in rows)
+        os.kill(first_life.pid, signal.SIGKILL)
+        first_life.wait(10)
+
+    with Receiver(receiver_port) as receiver:
+        with simulator_process(port, db, config):
+            got = receiver.wait_for(ORDERS, timeout=15)
+            assert sorted(c.body["formOrderId"] for c in got) == sorted(ids)
+            assert len(receiver.settle(0.5)) == ORDERS
+        with simulator_process(port, db, config):  # a third life owes nothing
+            assert len(receiver.settle(0.8)) == ORDERS
+            states = {row["state"] for row in httpx.get(f"{base}/_simulator/outbox").json()}
+            assert states == {"delivered"}
