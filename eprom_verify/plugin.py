@@ -178,7 +178,8 @@ def receiver_target(eprom_settings: RunSettings) -> Any:
         raise pytest.UsageError(
             "check-receiver needs the API key your service expects: set EPROM_API_KEY"
         )
-    kwargs: dict[str, Any] = {"timeout_s": eprom_settings.receiver_time_limit_s}
+    limit = eprom_settings.receiver_time_limit_s
+    kwargs: dict[str, Any] = {"timeout_s": max(limit, 10.0), "deadline_s": limit}
     if eprom_settings.max_examples is not None:
         kwargs["max_examples"] = eprom_settings.max_examples
     return ReceiverTarget(eprom_settings.receiver_url, eprom_settings.api_key.reveal(), **kwargs)

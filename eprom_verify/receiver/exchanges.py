@@ -1,0 +1,123 @@
+"""The recorder: every request the receiver checks send and the answer they got, with timing.
+
+Nothing here holds an API key: the target redacts it (by value, in headers and body) before
+an :class:`Exchange` is built.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Exchange", "Exchanges", "LatencySummary"]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One PUT to the receiver and its answer. ``status`` is None when no answer came."""
+
+    check: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: str
+    elapsed_s: float
+    error: str | None = None
+
+    @property
+    def success(self) -> bool | None:
+        """The answer's ``success`` (or ``Success``) when it is a JSON boolean, else None."""
+        try:
+            data = json.loads(self.response_body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        value = data.get("success", data.get("Success"))
+        return value if isinstance(value, bool) else None
+
+    @property
+    def acknowledged(self) -> bool:
+        """Answered 2xx with ``{"success": true}``: the receiver says it processed the call."""
+        return self.status is not None and 200 <= self.status < 300 and self.success is True
+
+    def received(self) -> str:
+        """The answer as a person reads it: ``400 {"success": false}`` or the transport error."""
+        if self.status is None:
+            return f"no answer ({self.error})"
+        body = (
+            self.response_body if len(self.response_body) <= 500 else self.response_body[:500] + "…"
+        )
+        return f"{self.status} {body}".rstrip()
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """Response times over a run, in seconds (nearest-rank percentiles)."""
+
+    count: int
+    p50_s: float
+    p95_s: float
+    max_s: float
+
+    def __str__(self) -> str:
+        if not self.count:
+            return "no requests"
+        return (
+            f"{self.count} requests: p50 {self.p50_s * 1000:.0f} ms, "
+            f"p95 {self.p95_s * 1000:.0f} ms, max {self.max_s * 1000:.0f} ms"
+        )
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class Exchanges:
+    """A thread-safe list of :class:`Exchange`; ``on_exchange`` is called with each new one."""
+
+    def __init__(self, *, on_exchange: Callable[[Exchange], Any] | None = None) -> None:
+        self._items: list[Exchange] = []
+        self._lock = threading.Lock()
+        self._on_exchange = on_exchange
+
+    def record(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._items.append(exchange)
+        if self._on_exchange is not None:
+            self._on_exchange(exchange)
+
+    def __iter__(self) -> Iterator[Exchange]:
+        return iter(self.snapshot())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def snapshot(self) -> list[Exchange]:
+        with self._lock:
+            return list(self._items)
+
+    def for_check(self, check: str) -> list[Exchange]:
+        return [e for e in self.snapshot() if e.check == check]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def latency_summary(self) -> LatencySummary:
+        """p50 / p95 / max over every exchange recorded so far."""
+        times = sorted(e.elapsed_s for e in self.snapshot())
+        if not times:
+            return LatencySummary(0, 0.0, 0.0, 0.0)
+        return LatencySummary(
+            len(times), _percentile(times, 0.5), _percentile(times, 0.95), times[-1]
+        )

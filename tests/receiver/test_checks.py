@@ -1,0 +1,335 @@
+"""The receiver checks against the reference receiver (all pass) and against receivers seeded
+with one fault each (the check meant for the fault fails, with the offending JSON)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from eprom_verify.receiver import (
+    REGISTRY,
+    Check,
+    CheckRegistry,
+    ReceiverCheckFailure,
+    ReceiverResponse,
+    ReceiverTarget,
+    run_checks,
+)
+from examples.reference_receiver import CallbackReceiver, Endpoint, Refused
+
+from .conftest import KEY, MakeTarget
+from .faults import FAULTS, Slow
+
+R1_GENERATED = {
+    f"accepts_generated_{k}_callbacks" for k in ("status", "answer", "letter", "privacy")
+}
+
+#: fault → the checks that must fail (every other check must pass).
+EXPECTED_FAILURES: dict[str, set[str]] = {
+    "accepts_forged_key": {"refuses_forged_key", "refuses_missing_key"},
+    "numbers_only": {"accepts_documented_examples"}
+    | (R1_GENERATED - {"accepts_generated_privacy_callbacks"}),
+    "refuses_unknown_fields": R1_GENERATED,
+    "crashes_on_redelivery": {"acknowledges_redelivery"},
+    "crashes_on_bad_json": {"no_5xx_on_malformed"},
+    "refuses_norwegian_form_data": {"accepts_generated_answer_callbacks"},
+}
+
+
+def _failures(results: list[Any]) -> dict[str, ReceiverCheckFailure]:
+    errors = [(r.check.name, r.error) for r in results if r.outcome == "error"]
+    assert not errors, f"checks crashed: {errors}"
+    return {r.check.name: r.failure for r in results if r.outcome == "failed"}
+
+
+def _assert_no_key(target: ReceiverTarget, *texts: str | None) -> None:
+    for text in texts:
+        assert KEY not in (text or "")
+    for exchange in target.exchanges:
+        for value in (
+            exchange.request_body,
+            exchange.response_body,
+            *exchange.request_headers.values(),
+            exchange.error,
+        ):
+            assert KEY not in (value or "")
+
+
+def test_the_registry_names_every_check_with_its_checkpoint() -> None:
+    assert {c.name: c.checkpoint for c in REGISTRY} == {
+        "accepts_documented_examples": "R1",
+        **dict.fromkeys(sorted(R1_GENERATED), "R1"),
+        "refuses_forged_key": "R2",
+        "refuses_missing_key": "R2",
+        "acknowledges_redelivery": "R3",
+        "no_5xx_on_malformed": "R4",
+        "no_5xx_on_valid": "R4",
+        "answers_within_limit": "R5",
+    }
+    assert all(c.description for c in REGISTRY)
+
+
+def test_the_reference_receiver_passes_every_check_quickly(target_for: MakeTarget) -> None:
+    started = time.perf_counter()
+    with target_for(CallbackReceiver, max_examples=25) as target:
+        results = run_checks(target)
+        summary = target.exchanges.latency_summary()
+    assert _failures(results) == {}
+    assert [r.outcome for r in results] == ["passed"] * len(REGISTRY)
+    assert summary.count == len(target.exchanges) > 200
+    assert 0 < summary.p50_s <= summary.p95_s <= summary.max_s
+    assert time.perf_counter() - started < 60
+
+
+@pytest.mark.parametrize("fault", sorted(EXPECTED_FAILURES))
+def test_each_fault_is_caught_by_the_check_meant_for_it(fault: str, target_for: MakeTarget) -> None:
+    with target_for(FAULTS[fault]) as target:
+        failures = _failures(run_checks(target))
+        assert set(failures) == EXPECTED_FAILURES[fault]
+        for name, failure in failures.items():
+            assert failure.check == name
+            assert failure.payload is not None
+            assert failure.response is not None
+            assert failure.endpoint.startswith("PUT http://127.0.0.1:")
+            assert "Payload sent (exact JSON" in str(failure)
+            assert "Expected: " in str(failure)
+            assert "Received: " in str(failure)
+        _assert_no_key(target, *(str(f) for f in failures.values()))
+    _assert_the_offending_json_is_shown(fault, failures)
+
+
+def _assert_the_offending_json_is_shown(
+    fault: str, failures: dict[str, ReceiverCheckFailure]
+) -> None:
+    first = next(iter(failures.values()))
+    payload = first.callback  # the payload parsed, when it is JSON
+    if fault == "accepts_forged_key":
+        forged, missing = failures["refuses_forged_key"], failures["refuses_missing_key"]
+        assert forged.callback.get("apiKey", "") != "«redacted»"
+        assert missing.callback.get("apiKey") in (None, "")
+        assert "The key was sent in" in str(forged)
+        assert "The key was sent in" in str(missing)
+    elif fault == "numbers_only":
+        assert (
+            failures["accepts_documented_examples"].callback["notificationChannel"] == "Helsenorge"
+        )
+        assert isinstance(
+            failures["accepts_generated_letter_callbacks"].callback["notificationChannel"], str
+        )
+    elif fault == "refuses_unknown_fields":
+        for failure in failures.values():
+            assert "unknown extra fields" in str(failure)
+            assert set(failure.callback) - {
+                "apiKey", "formOrderId", "notificationChannel", "timestamp", "timestampUtc",
+                "formOrderStatus", "formOrderStatusErrorCode", "formData", "signedFormId",
+                "scannedPaperId", "formDataWarnings", "isPatientInitiated",
+                "patientInitiatedValues", "formOrderEventLog", "filledOutBy",
+                "messageToCitizenId", "sentStatus", "nationalId", "id", "name", "status",
+            }  # fmt: skip
+    elif fault == "crashes_on_redelivery":
+        assert "delivered a second time" in first.title
+        assert first.response.status == 500
+    elif fault == "crashes_on_bad_json":
+        assert first.response.status == 500
+        assert payload is None
+    else:  # æøå in formData
+        assert not payload["formData"].isascii()
+        assert "formData holds non-ASCII text" in str(first)
+        assert all(c.isprintable() or c == "\n" for c in str(first))  # "\x80" shows as \u0080
+        assert '\n  "formOrderId": ' in str(first)  # indented JSON
+
+
+def test_a_slow_receiver_fails_r5_only(target_for: MakeTarget) -> None:
+    names = ["accepts_documented_examples", "answers_within_limit"]
+    with target_for(Slow, max_examples=2, deadline_s=0.3) as target:
+        failures = _failures(run_checks(target, names=names))
+    assert set(failures) == {"answers_within_limit"}
+    failure = failures["answers_within_limit"]
+    assert "later than 0.3 s" in failure.title
+    assert "Latency over the run:" in str(failure)
+    assert "p95" in str(failure)
+    assert failure.payload is not None
+    assert failure.exchange is not None
+    assert failure.exchange.elapsed_s > 0.3
+
+
+def test_the_time_limit_is_not_a_failure_when_every_answer_is_quick(
+    receiver_target: ReceiverTarget,
+) -> None:
+    REGISTRY.get("answers_within_limit")(receiver_target, receiver_target.exchanges)
+    assert receiver_target.exchanges.latency_summary().max_s < receiver_target.deadline_s
+
+
+class AcceptsAnything(CallbackReceiver):
+    def handle(
+        self, endpoint: Endpoint, body: bytes, authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        return 200, {"Success": True}
+
+
+class RefusesEverything(CallbackReceiver):
+    def handle(
+        self, endpoint: Endpoint, body: bytes, authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        return 200, {"success": False}
+
+
+class RefusesLetterErrors(CallbackReceiver):
+    """Handles only successful letters: a letter with sentStatus Error is refused.
+    No corner case has one, so only the generated examples can find it."""
+
+    def parse(self, endpoint: Endpoint, data: dict[str, Any]) -> str:
+        if endpoint is Endpoint.LETTER and data.get("sentStatus") in (1, "Error"):
+            raise Refused(400, "unknown sentStatus")
+        return super().parse(endpoint, data)
+
+
+class FlakyOnLetterErrors(CallbackReceiver):
+    """Answers 503 to every other letter with sentStatus Error."""
+
+    calls = 0
+
+    def handle(
+        self, endpoint: Endpoint, body: bytes, authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        if endpoint is Endpoint.LETTER and json.loads(body).get("sentStatus") in (1, "Error"):
+            type(self).calls += 1
+            if type(self).calls % 2:
+                return 503, {"success": False}
+        return super().handle(endpoint, body, authorization)
+
+
+def test_success_with_a_capital_s_counts_as_acknowledged(target_for: MakeTarget) -> None:
+    with target_for(AcceptsAnything) as target:
+        REGISTRY.get("accepts_documented_examples")(target, target.exchanges)
+
+
+def test_a_receiver_that_acknowledges_garbage_fails_r4(target_for: MakeTarget) -> None:
+    with target_for(AcceptsAnything) as target, pytest.raises(ReceiverCheckFailure) as caught:
+        REGISTRY.get("no_5xx_on_malformed")(target, target.exchanges)
+    assert "claimed to have processed a malformed" in caught.value.title
+
+
+def test_redelivery_cannot_be_tested_when_nothing_is_acknowledged(target_for: MakeTarget) -> None:
+    with (
+        target_for(RefusesEverything, max_examples=3) as target,
+        pytest.raises(ReceiverCheckFailure) as caught,
+    ):
+        REGISTRY.get("acknowledges_redelivery")(target, target.exchanges)
+    assert "could not be tested" in caught.value.title
+    assert "fix the R1 findings first" in str(caught.value)
+
+
+def test_a_generated_failure_is_shown_shrunk(target_for: MakeTarget) -> None:
+    with (
+        target_for(RefusesLetterErrors) as target,
+        pytest.raises(ReceiverCheckFailure) as caught,
+    ):
+        REGISTRY.get("accepts_generated_letter_callbacks")(target, target.exchanges)
+    failure = caught.value
+    assert "fixed corner case" not in str(failure)
+    assert failure.callback["sentStatus"] in (1, "Error")
+    assert set(failure.callback) <= {
+        "apiKey",
+        "messageToCitizenId",
+        "notificationChannel",
+        "sentStatus",
+    }
+    assert failure.response == ReceiverResponse(
+        400, '{"success":false,"message":"unknown sentStatus"}'
+    )
+    assert not getattr(failure, "__notes__", [])  # hypothesis' notes are not carried over
+
+
+def test_a_flaky_receiver_is_reported_as_a_failure_with_the_payload(target_for: MakeTarget) -> None:
+    FlakyOnLetterErrors.calls = 0
+    with (
+        target_for(FlakyOnLetterErrors, max_examples=30) as target,
+        pytest.raises(ReceiverCheckFailure) as caught,
+    ):
+        REGISTRY.get("accepts_generated_letter_callbacks")(target, target.exchanges)
+    assert caught.value.response is not None
+    assert caught.value.response.status == 503
+    assert caught.value.callback["sentStatus"] in (1, "Error")
+    assert not getattr(caught.value, "__notes__", [])
+
+
+def test_an_unreachable_receiver_fails_at_once_without_retrying_every_example() -> None:
+    with ReceiverTarget(
+        "http://127.0.0.1:9", KEY, max_examples=50, timeout_s=2, derandomize=True
+    ) as target:
+        started = time.perf_counter()
+        results = run_checks(target, names=["accepts_documented_examples", "no_5xx_on_valid"])
+        elapsed = time.perf_counter() - started
+    assert [r.outcome for r in results] == ["failed", "failed"]
+    for result in results:
+        assert result.failure is not None
+        assert result.failure.title == "the receiver did not answer"
+        assert result.failure.response is not None
+        assert result.failure.response.status is None
+    assert elapsed < 10
+    assert len(target.exchanges) <= 3
+
+
+def test_a_crashing_check_is_reported_as_an_error_and_the_run_goes_on(
+    receiver_target: ReceiverTarget,
+) -> None:
+    registry = CheckRegistry()
+
+    def crashes(target: ReceiverTarget, recorder: Any) -> None:
+        raise RuntimeError(f"boom {KEY}")
+
+    registry.add(Check("crashes", "R1", "crashes", crashes))
+    registry.add(REGISTRY.get("accepts_documented_examples"))
+    seen: list[str] = []
+    results = run_checks(
+        receiver_target, registry=registry, on_result=lambda r: seen.append(r.outcome)
+    )
+    assert seen == ["error", "passed"]
+    assert results[0].error == "RuntimeError: boom «redacted»"
+
+
+def test_registry_refuses_unknown_checkpoints_and_duplicate_names() -> None:
+    registry = CheckRegistry()
+    check = Check("x", "R1", "x", lambda target, recorder: None)
+    registry.add(check)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.add(check)
+    with pytest.raises(KeyError, match="unknown checkpoint 'R9'"):
+        registry.add(Check("y", "R9", "y", lambda target, recorder: None))
+    with pytest.raises(KeyError, match="no receiver check 'nope'; known: x"):
+        registry.get("nope")
+
+
+def test_a_failure_that_does_not_repeat_is_reported_with_a_note() -> None:
+    from hypothesis import strategies as st
+
+    from eprom_verify.receiver.runner import for_all
+
+    calls = []
+
+    def fails_once(value: int) -> None:
+        calls.append(value)
+        if len(calls) == 1:
+            raise ReceiverCheckFailure("refused once", check="c", expected="e", received="r")
+
+    with (
+        ReceiverTarget("http://127.0.0.1:9", KEY, max_examples=5, derandomize=True) as target,
+        pytest.raises(ReceiverCheckFailure) as caught,
+    ):
+        for_all(target, st.integers(), fails_once, name="flaky")
+    assert "answered this payload differently" in str(caught.value)
+    assert caught.value.title == "refused once"
+
+
+def test_a_500_on_valid_input_fails_r4_as_well_as_r1(target_for: MakeTarget) -> None:
+    names = ["accepts_generated_answer_callbacks", "no_5xx_on_valid"]
+    with target_for(FAULTS["crashes_on_norwegian_form_data"], max_examples=5) as target:
+        failures = _failures(run_checks(target, names=names))
+    assert set(failures) == set(names)
+    failure = failures["no_5xx_on_valid"]
+    assert "answered 5xx to a valid answer callback" in failure.title
+    assert not failure.callback["formData"].isascii()
