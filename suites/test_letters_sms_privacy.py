@@ -143,67 +143,48 @@ def _unsecure_person(eprom):
     )
 
 
-@pytest.mark.checkpoint("U1")
-def test_sms(eprom):
+UNSECURE = [
+    pytest.param("SMS", "phoneNumber", marks=pytest.mark.checkpoint("U1"), id="sms"),
+    pytest.param("e-mail", "emailAddress", marks=pytest.mark.checkpoint("U2"), id="email"),
+]
+
+
+def _unsecure(eprom, kind: str, **fields):
+    text = "Du har fått et nytt skjema (test)."
+    if kind == "SMS":
+        return eprom.client.send_sms(SmsRequest(sms_text=text, **fields))
+    return eprom.client.send_email(
+        EmailRequest(email_title="Nytt skjema", email_text=text, **fields)
+    )
+
+
+@pytest.mark.parametrize(("kind", "address_field"), UNSECURE)
+def test_unsecure_message(eprom, kind, address_field):
     person = _unsecure_person(eprom)
     if person is None:
-        pytest.skip("not run: no person with a phone in KRR")
-    answer = eprom.client.send_sms(
-        SmsRequest(sms_text="Du har fått et nytt skjema (test).", national_id=person.national_id)
-    )
+        pytest.skip("not run: no person with a phone and an e-mail in KRR")
+    answer = _unsecure(eprom, kind, national_id=person.national_id)
     if not answer.success:
         raise CheckFailure(
-            f"the SMS to {person.key} was not sent",
+            f"the {kind} to {person.key} was not sent",
             expected={"success": True},
             received={"success": False},
         )
+    expected = f"Either nationalId or {address_field} must be specified"
     try:
-        eprom.client.send_sms(SmsRequest(sms_text="Ingen mottaker"))
+        _unsecure(eprom, kind)
     except ApiError as exc:
-        expected = "Either nationalId or phoneNumber must be specified"
         if exc.status != 400 or exc.text != expected:
             raise CheckFailure(
-                "an SMS without a recipient was refused, but not as documented",
+                f"an {kind} without a recipient was refused, but not as documented",
                 expected=f"400 {expected}",
                 received=f"{exc.status} {exc.text}",
             ) from None
     else:
         raise CheckFailure(
-            "an SMS without a recipient was accepted", expected="400", received="200"
-        )
-
-
-@pytest.mark.checkpoint("U2")
-def test_email(eprom):
-    person = _unsecure_person(eprom)
-    if person is None:
-        pytest.skip("not run: no person with an e-mail in KRR")
-    answer = eprom.client.send_email(
-        EmailRequest(
-            email_title="Nytt skjema",
-            email_text="Du har fått et nytt skjema (test).",
-            national_id=person.national_id,
-        )
-    )
-    if not answer.success:
-        raise CheckFailure(
-            f"the e-mail to {person.key} was not sent",
-            expected={"success": True},
-            received={"success": False},
-        )
-    try:
-        eprom.client.send_email(EmailRequest(email_title="x", email_text="Ingen mottaker"))
-    except ApiError as exc:
-        expected = "Either nationalId or emailAddress must be specified"
-        if exc.status != 400 or exc.text != expected:
-            raise CheckFailure(
-                "an e-mail without a recipient was refused, but not as documented",
-                expected=f"400 {expected}",
-                received=f"{exc.status} {exc.text}",
-            ) from None
-    else:
-        raise CheckFailure(
-            "an e-mail without a recipient was accepted", expected="400", received="200"
+            f"an {kind} without a recipient was accepted",
+            expected=f"400 {expected}",
+            received="200",
         )
 
 

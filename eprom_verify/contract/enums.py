@@ -60,14 +60,19 @@ class WireEnum(enum.IntEnum):
             if text.lstrip("-").isdigit():
                 return cls.parse(int(text))
             for member in cls:
-                if member.name.lower() == text.lower():
+                if member.wire_name.lower() == text.lower():
                     return member
         raise ValueError(cls._refusal(value))
+
+    @property
+    def wire_name(self) -> str:
+        """The documented name (``None_`` is written ``None``: Python reserves the word)."""
+        return self.name.rstrip("_")
 
     @classmethod
     def allowed(cls) -> str:
         """The allowed values as a person reads them: ``0 = Basic, 1 = AllowUnsecure, …``."""
-        return ", ".join(f"{m.value} = {m.name}" for m in cls)
+        return ", ".join(f"{m.value} = {m.wire_name}" for m in cls)
 
     @classmethod
     def _refusal(cls, value: Any) -> str:
@@ -75,7 +80,7 @@ class WireEnum(enum.IntEnum):
 
     def wire(self, form: WireForm) -> int | str:
         """The member as written on the wire in ``form``."""
-        return self.name if form is WireForm.NAME else int(self.value)
+        return self.wire_name if form is WireForm.NAME else int(self.value)
 
 
 class DistributionRule(WireEnum):
@@ -91,31 +96,11 @@ class DistributionRule(WireEnum):
 
 
 class NotificationChannel(WireEnum):
-    # The member None is the documented name; it shadows nothing in Python.
-    None_ = 0
+    None_ = 0  # written "None"
     Helsenorge = 1
     DigitalMailbox = 2
     Unsecure = 3
     PhysicalMailbox = 4
-
-    @property
-    def wire_name(self) -> str:
-        return "None" if self is NotificationChannel.None_ else self.name
-
-    def wire(self, form: WireForm) -> int | str:
-        return self.wire_name if form is WireForm.NAME else int(self.value)
-
-    @classmethod
-    def parse(cls, value: Any) -> NotificationChannel:
-        if isinstance(value, str) and value.strip().lower() == "none":
-            return cls.None_
-        if isinstance(value, str) and value.strip().lower() == "none_":
-            raise ValueError(cls._refusal(value))
-        return super().parse(value)
-
-    @classmethod
-    def allowed(cls) -> str:
-        return ", ".join(f"{m.value} = {m.wire_name}" for m in cls)
 
 
 class FormOrderStatus(WireEnum):
@@ -131,25 +116,6 @@ class FormOrderStatusErrorCode(WireEnum):
     None_ = 0
     PatientUnreachable = 1
     SikkerDigitalPostError = 2
-
-    @property
-    def wire_name(self) -> str:
-        return "None" if self is FormOrderStatusErrorCode.None_ else self.name
-
-    def wire(self, form: WireForm) -> int | str:
-        return self.wire_name if form is WireForm.NAME else int(self.value)
-
-    @classmethod
-    def parse(cls, value: Any) -> FormOrderStatusErrorCode:
-        if isinstance(value, str) and value.strip().lower() == "none":
-            return cls.None_
-        if isinstance(value, str) and value.strip().lower() == "none_":
-            raise ValueError(cls._refusal(value))
-        return super().parse(value)
-
-    @classmethod
-    def allowed(cls) -> str:
-        return ", ".join(f"{m.value} = {m.wire_name}" for m in cls)
 
 
 class SentStatus(WireEnum):

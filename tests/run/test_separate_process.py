@@ -73,7 +73,7 @@ def test_run_against_a_separate_server_leaks_nothing(tmp_path, separate_simulato
          "--duplicate-window", "0.3", "--fill", "skip", "--ordering-system", "Testregisteret",
          "--report-dir", str(reports), "--",
          "-k", "test_v1_order and (verification-person or unreachable or mailbox-only) "
-               "or test_letter_refused or test_sms or test_documented_refusal"],
+               "or test_letter_refused or test_unsecure_message or test_documented_refusal"],
         capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=240,
     )  # fmt: skip
     printed = done.stdout + done.stderr
