@@ -50,13 +50,15 @@ def collect_coverage(suites: Path) -> Coverage:
     """Collect ``suites`` (no test runs) and map checkpoints to tests."""
     import pytest
 
+    from .run import PYTEST_BASE_ARGS
+
     if not suites.is_dir():
         raise UsageError(f"suites folder {suites} not found — pass --suites DIR")
     collector = _Collector()
     sink = io.StringIO()
     with redirect_stdout(sink):
         code = pytest.main(
-            [str(suites), "--collect-only", "-q", "-p", "no:cacheprovider"], plugins=[collector]
+            [str(suites), "--collect-only", "-q", *PYTEST_BASE_ARGS], plugins=[collector]
         )
     if code not in (0, 5):
         raise UsageError(

@@ -33,6 +33,16 @@ RUN_OPTIONS = (
 RECEIVER_OPTIONS = ("api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system")
 
 
+#: For every pytest the CLI starts in-process: the CLI has already imported pytest plugins
+#: (eprom_verify, anyio) so they cannot be rewritten, and a dependency's deprecation is not
+#: a failed check.
+PYTEST_BASE_ARGS = (
+    "-p", "no:cacheprovider",
+    "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    "-W", "default::DeprecationWarning",
+)  # fmt: skip
+
+
 def suites_dir() -> Path:
     """The suites: ``$EPROM_SUITES``, else ``suites/`` beside the package (a source checkout)."""
     given = os.environ.get("EPROM_SUITES")
@@ -159,11 +169,7 @@ def _execute(
         "--eprom-report-dir", str(report_dir),
         f"--junitxml={report_dir / 'junit.xml'}",
         f"--alluredir={report_dir / 'allure-results'}",
-        "-p", "no:cacheprovider",
-        # the CLI imported the simulator (anyio) before pytest; a dependency's
-        # deprecation is not a failed check
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "-W", "default::DeprecationWarning",
+        *PYTEST_BASE_ARGS,
         "-q",
         *(["--eprom-show-national-ids"] if args.show_national_ids else []),
         *passthrough,
