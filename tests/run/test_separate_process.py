@@ -29,16 +29,20 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def separate_simulator(tmp_path):
+def separate_simulator(tmp_path, request):
     sim_port, listen_port = free_port(), free_port()
     config = tmp_path / "simulator.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {"orderingSystems": [{"name": "Testregisteret", "apiKey": FAKE_KEY,
-                                  "callbackBaseUrl": f"http://127.0.0.1:{listen_port}"}]}
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
+    settings = {
+        "orderingSystems": [
+            {
+                "name": "Testregisteret",
+                "apiKey": FAKE_KEY,
+                "callbackBaseUrl": f"http://127.0.0.1:{listen_port}",
+            }
+        ]
+    }
+    settings.update(getattr(request, "param", {}))
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")  # fmt: skip
     log = (tmp_path / "simulator.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "eprom_verify", "simulator", "--port", str(sim_port),
@@ -98,3 +102,58 @@ def test_run_against_a_separate_server_leaks_nothing(tmp_path, separate_simulato
                 f"national ID {nid[:6]}***** unmasked in {path.relative_to(folder)}"
             )
     assert FAKE_KEY not in printed
+
+
+def _remote_run(tmp_path, base_url, listen_port, *extra):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
+    environ["EPROM_API_KEY"] = FAKE_KEY
+    environ["CI"] = "true"  # no terminal: never prompt
+    reports = tmp_path / "reports"
+    done = subprocess.run(
+        [sys.executable, "-m", "eprom_verify", "run", "--base-url", base_url,
+         "--callback-listen", f"127.0.0.1:{listen_port}", "--callback-timeout", "10",
+         "--duplicate-window", "0.3", "--fill-timeout", "20", "--report-dir", str(reports),
+         *extra, "--", "-k", "test_v2_v3 and RAND-12"],
+        capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=240,
+    )  # fmt: skip
+    folder = next(reports.iterdir())
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    return done, {r["id"]: r["status"] for r in report["rows"]}, done.stdout + done.stderr
+
+
+AUTO = {"autoComplete": {"afterSeconds": 0.5}}
+
+
+@pytest.mark.parametrize("separate_simulator", [AUTO], indirect=True)
+def test_manual_steps_without_attestation_need_it(tmp_path, separate_simulator):
+    """Outside the simulator a person fills in; unattested V2 rows are not passed."""
+    done, status, printed = _remote_run(tmp_path, *separate_simulator)
+    assert done.returncode == 0, printed
+    assert "ACTION for the tester" in printed
+    assert {status[c] for c in ("V2.1", "V2.2", "V2.3", "V2.4", "V2.5")} == {"needs_attestation"}
+    assert status["V3.1"] == "passed"
+    assert status["V3.2"] == "passed"
+
+
+@pytest.mark.parametrize("separate_simulator", [AUTO], indirect=True)
+def test_manual_steps_with_attestation_file(tmp_path, separate_simulator):
+    attest = tmp_path / "attest.yaml"
+    rows = [
+        {"checkpoint": c, "answer": "yes", "at": "2026-11-22T10:00:00Z"}
+        for c in ("V2.1", "V2.2", "V2.3", "V2.4")
+    ]
+    rows.append(
+        {
+            "checkpoint": "V2.5",
+            "answer": "no",
+            "comment": "kopi lagret",
+            "at": "2026-11-22T10:05:00Z",
+        }
+    )
+    attest.write_text(
+        yaml.safe_dump({"tester": "Kari Nordmann", "attestations": rows}), encoding="utf-8"
+    )
+    done, status, printed = _remote_run(tmp_path, *separate_simulator, "--attest", str(attest))
+    assert done.returncode == 1, printed  # the "no" is a failed check
+    assert {status[c] for c in ("V2.1", "V2.2", "V2.3", "V2.4")} == {"passed"}
+    assert status["V2.5"] == "failed"
