@@ -24,8 +24,13 @@ DESCRIPTION = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported (all of them when None)."""
     from . import run
+
+    def _lazy(parser: argparse.ArgumentParser, module: str) -> None:
+        if command is None or parser.prog.endswith(" " + command):
+            _wire(parser, module)
 
     parser = argparse.ArgumentParser(prog="eprom-verify", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"eprom-verify {__version__}")
@@ -77,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser  # fmt: skip
 
 
-def _lazy(parser: argparse.ArgumentParser, module: str) -> None:
+def _wire(parser: argparse.ArgumentParser, module: str) -> None:
     """Wire a subcommand whose module provides ``add_arguments`` and ``run``."""
     import importlib
 
@@ -97,8 +102,10 @@ def _lazy(parser: argparse.ArgumentParser, module: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in given if not a.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(given)
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return 2

@@ -9,7 +9,7 @@ the person's attestation of what only a person can see.
 from __future__ import annotations
 
 import pytest
-from _support import as_dict, equal_or_fail, refused, require_callback
+from _support import as_dict, equal_or_fail, params_of, refused, require_callback
 
 from eprom_verify import CheckFailure
 from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
@@ -56,6 +56,19 @@ def _filled(eprom, form_case):
             result["inbox"] = as_dict(eprom.simulator.control.inbox(form_case.patient.national_id))
     eprom.__dict__.setdefault("_fills", {})[key] = result
     return result
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fill_every_form_at_once(eprom, request):
+    """In the simulator, every selected form is ordered and filled concurrently."""
+    if eprom.simulator is None:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = params_of(request, "form_case")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda case: _filled(eprom, case), cases))
+    eprom.current_orders = []  # each test links the evidence of its own order
 
 
 def _task(inbox, order_id):
