@@ -85,7 +85,7 @@ class SimulatorSettings(BaseModel):
     auto_complete_after_seconds: float | None = Field(default=None, ge=0)
     db_path: Path | None = None
     today: datetime.date | None = None
-    delivery_concurrency: int = Field(default=16, ge=1)
+    delivery_concurrency: int = Field(default=64, ge=1)
     callback_timeout_seconds: float = Field(default=10.0, gt=0)
     document_shape: DocumentShape = Field(default_factory=DocumentShape)
     max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0)

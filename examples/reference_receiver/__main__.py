@@ -36,7 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         f"(ApiBaseUrl; callbacks stored in {args.db})",
         file=sys.stderr,
     )
-    uvicorn.run(make_app(args.api_key, args.db), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        make_app(args.api_key, args.db),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+    )
     return 0
 
 

@@ -1,0 +1,81 @@
+"""How much each measurement does: the full run (< 10 min on 2 cores) and ``--quick`` (< 60 s).
+
+Every loop in the benchmarks is bounded twice, by a count and by seconds; the figures say
+how many requests a number rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FULL", "QUICK", "Plan"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    verification_runs: int
+    order_concurrencies: tuple[int, ...]
+    orders_per_level: int
+    seconds_per_level: float
+    letter_sizes: tuple[int, ...]
+    letters_small: int
+    letters_large: int
+    letter_seconds: float
+    receiver_concurrencies: tuple[int, ...]
+    callbacks_per_level: int
+    receiver_seconds: float
+    check_receiver_runs: int
+    prism_install: bool
+    persons: tuple[int, ...]
+    memory_orders: int
+    memory_seconds: float
+    profile_orders: int
+    profile_seconds: float
+
+
+_MB = 1024 * 1024
+
+FULL = Plan(
+    name="full",
+    verification_runs=3,
+    order_concurrencies=(1, 8, 64),
+    orders_per_level=4000,
+    seconds_per_level=6.0,
+    letter_sizes=(1 * _MB, 30 * _MB),
+    letters_small=200,
+    letters_large=6,
+    letter_seconds=45.0,
+    receiver_concurrencies=(1, 32),
+    callbacks_per_level=4000,
+    receiver_seconds=6.0,
+    check_receiver_runs=1,
+    prism_install=True,
+    persons=(1, 10, 100),
+    memory_orders=100_000,
+    memory_seconds=300.0,
+    profile_orders=4000,
+    profile_seconds=8.0,
+)
+
+QUICK = Plan(
+    name="quick",
+    verification_runs=1,
+    order_concurrencies=(1, 8, 64),
+    orders_per_level=150,
+    seconds_per_level=3.0,
+    letter_sizes=(1 * _MB, 30 * _MB),
+    letters_small=3,
+    letters_large=1,
+    letter_seconds=20.0,
+    receiver_concurrencies=(1, 32),
+    callbacks_per_level=150,
+    receiver_seconds=3.0,
+    check_receiver_runs=0,
+    prism_install=False,
+    persons=(),
+    memory_orders=5000,
+    memory_seconds=30.0,
+    profile_orders=400,
+    profile_seconds=3.0,
+)
