@@ -28,7 +28,6 @@ from .contract import (
     FormOrderResponse,
     MessageToCitizenRequest,
     MessageToCitizenResponse,
-    NotificationChannel,
 )
 from .listener import CallbackKind, CallbackListener, ReceivedCallback
 from .settings import RunSettings
@@ -250,22 +249,6 @@ class Harness(ManualSteps):
     def api_key(self) -> str:
         return self.settings.api_key.reveal()
 
-    def patient(self, key: str) -> Patient:
-        for p in self.patients:
-            if p.key == key:
-                return p
-        known = ", ".join(p.key for p in self.patients)
-        raise KeyError(f"no test person {key!r} in the patients file; known: {known}")
-
-    def form(self, form_id: str) -> Form:
-        for f in self.forms:
-            if f.id == form_id:
-                return f
-        raise KeyError(f"no form {form_id!r} in the forms file")
-
-    def patient_by_id(self, national_id: str) -> Patient | None:
-        return next((p for p in self.patients if p.national_id == national_id), None)
-
     # --- evidence -------------------------------------------------------------------
     def evidence(self, kind: str, **kwargs: Any) -> str | None:
         if self.recorder is None:
@@ -430,28 +413,10 @@ class Harness(ManualSteps):
     def send_letter_once(
         self, case: str, build: Callable[[], MessageToCitizenRequest]
     ) -> PlacedLetter:
+        """Send the letter for ``case`` once per session and wait for its status callback."""
+        self.prefetch_letters({case: build})
         with self._lock:
-            cached = self._letters.get(case)
-        if cached is not None:
-            if cached.response is not None:
-                self.touch(cached.response.message_to_citizen_id)
-            return cached
-        placed = PlacedLetter(case=case, request=build())
-        try:
-            placed.response = self.client.send_letter(placed.request)
-        except ApiError as exc:
-            placed.error = exc
-        else:
-            letter_id = placed.response.message_to_citizen_id
-            if letter_id != NIL_GUID and not placed.request.test_mode:
-                placed.callbacks, placed.waited_s = self.wait(
-                    "letter",
-                    letter_id,
-                    timeout_s=self.settings.callback_timeout_s,
-                    what=f"the status callback of letter {letter_id}",
-                )
-        with self._lock:
-            self._letters[case] = placed
+            placed = self._letters[case]
         if placed.response is not None:
             self.touch(placed.response.message_to_citizen_id)
         return placed
@@ -476,9 +441,7 @@ class Harness(ManualSteps):
                 )
             )
         waiting = [p for p in placed if p.made and not p.request.test_mode]
-        self._wait_all(
-            "status", {p.order_id: p for p in waiting}, lambda p, cbs, s: _set_status(p, cbs, s)
-        )
+        self._wait_all("status", {p.order_id: p for p in waiting}, _set_status)
         with self._lock:
             for p in placed:
                 self._orders[p.case] = p
@@ -509,7 +472,7 @@ class Harness(ManualSteps):
             and p.response.message_to_citizen_id != NIL_GUID
             and not p.request.test_mode
         }
-        self._wait_all("letter", waiting, lambda p, cbs, s: _set_letter(p, cbs, s))
+        self._wait_all("letter", waiting, _set_letter)
         with self._lock:
             for p in sent:
                 self._letters[p.case] = p
@@ -543,10 +506,6 @@ class Harness(ManualSteps):
     def all_orders(self) -> list[PlacedOrder]:
         with self._lock:
             return list(self._orders.values())
-
-    @staticmethod
-    def channel_name(channel: NotificationChannel) -> str:
-        return channel.wire_name
 
 
 def _interactive() -> bool:

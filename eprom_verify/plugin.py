@@ -9,7 +9,6 @@ Settings live in ``config.stash``.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 import secrets
 import sys
@@ -295,8 +294,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         recorder.set_receiver_latency(*harness.receiver_latency)
     interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     session.config.stash[RECORDER_KEY] = None
-    data = recorder.finish(interrupted=interrupted)
-    session.config.stash[pytest.StashKey[Any]()] = data
+    recorder.finish(interrupted=interrupted)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -342,7 +340,3 @@ class TerminalStream:
 def new_api_key() -> str:
     """A fresh key for the embedded simulator's ordering system (never a real one)."""
     return "sim-" + secrets.token_urlsafe(24)
-
-
-def today() -> dt.date:
-    return dt.date.today()
