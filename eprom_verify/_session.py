@@ -109,7 +109,7 @@ def open_harness(
             path_prefix=urlsplit(public).path if public else "",
         )
         harness_ref: list[Harness] = []
-        listener._on_callback = lambda cb: (
+        listener.on_callback = lambda cb: (
             harness_ref[0].record_callback(cb) if harness_ref else None
         )
         stack.enter_context(listener)
@@ -154,7 +154,7 @@ def open_harness(
             recorder=recorder,
             progress_stream=out,
         )
-        harness.client._on_exchange = harness.record_exchange
+        harness.client.on_exchange = harness.record_exchange
         if settings.attest is not None:
             from .report.attest import load_attestations
 

@@ -97,7 +97,7 @@ class EpromClient:
         self.base_url = base_url.rstrip("/")
         self.__key = api_key
         self.document_shape = document_shape or DocumentShape()
-        self._on_exchange = on_exchange
+        self.on_exchange = on_exchange
         self._http = httpx.Client(timeout=timeout_s, transport=transport)
 
     def __repr__(self) -> str:
@@ -247,8 +247,8 @@ class EpromClient:
         return response
 
     def _emit(self, exchange: Exchange) -> None:
-        if self._on_exchange is not None:
-            self._on_exchange(exchange)
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
 
     def _scrub_data(self, data: Any) -> Any:
         if isinstance(data, dict):

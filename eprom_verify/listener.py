@@ -92,7 +92,7 @@ class CallbackListener:
         self.host = host
         self.port = port
         self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
-        self._on_callback = on_callback
+        self.on_callback = on_callback
         self._server: HTTPServer | None = None
         self._cond = threading.Condition()
         self._received: list[ReceivedCallback] = []
@@ -156,9 +156,9 @@ class CallbackListener:
         with self._cond:
             self._received.append(record)
             self._cond.notify_all()
-        if self._on_callback is not None:
+        if self.on_callback is not None:
             try:
-                self._on_callback(record)
+                self.on_callback(record)
             except Exception:  # noqa: BLE001 - evidence must never break the answer
                 pass
         return Response(

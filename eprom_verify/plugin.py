@@ -243,9 +243,9 @@ def _result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestR
         outcome = "failed" if report.when == "call" else "error"
         exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, CheckFailure):
-            message, expected, received = exc.message, exc.expected, exc.callback or exc.received
+            message, expected, received = exc.message, exc.expected, exc.received
             if exc.callback is not None:
-                expected, received = exc.expected, {"summary": exc.received, "json": exc.callback}
+                received = {"summary": exc.received, "json": exc.callback}
             if exc.order_id:
                 order_ids.append(exc.order_id)
         elif exc is not None:

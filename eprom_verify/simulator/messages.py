@@ -119,33 +119,42 @@ class MessageDesk:
     # --- POST /api/unsecuremessagesms and /api/unsecuremessageemail ------------------
 
     def send_sms(self, request: SmsRequest) -> dict[str, Any]:
-        system = self._engine.system_from_body_key(request.api_key)
-        if not request.national_id and not request.phone_number:
-            raise Refusal(400, "Either nationalId or phoneNumber must be specified")
-        address = request.phone_number or self._krr_address(request.national_id, "phone")
-        self._store.add_unsecure_message(
-            system=system.name,
-            kind="sms",
-            national_id=request.national_id or None,
-            address=address,
-            title=None,
-            text=request.sms_text,
-            success=address is not None,
-        )
-        return {"success": address is not None}
+        return self._send_unsecure(
+            "sms", request.api_key, request.national_id, request.phone_number,
+            title=None, text=request.sms_text,
+        )  # fmt: skip
 
     def send_email(self, request: EmailRequest) -> dict[str, Any]:
-        system = self._engine.system_from_body_key(request.api_key)
-        if not request.national_id and not request.email_address:
-            raise Refusal(400, "Either nationalId or emailAddress must be specified")
-        address = request.email_address or self._krr_address(request.national_id, "email")
+        return self._send_unsecure(
+            "email", request.api_key, request.national_id, request.email_address,
+            title=request.email_title, text=request.email_text,
+        )  # fmt: skip
+
+    def _send_unsecure(
+        self,
+        kind: str,
+        api_key: str | None,
+        national_id: str | None,
+        given_address: str | None,
+        *,
+        title: str | None,
+        text: str | None,
+    ) -> dict[str, Any]:
+        """SMS or e-mail: to the given address, else the person's KRR one when reachable."""
+        system = self._engine.system_from_body_key(api_key)
+        if not national_id and not given_address:
+            field = "phoneNumber" if kind == "sms" else "emailAddress"
+            raise Refusal(400, f"Either nationalId or {field} must be specified")
+        address = given_address or self._krr_address(
+            national_id, "phone" if kind == "sms" else "email"
+        )
         self._store.add_unsecure_message(
             system=system.name,
-            kind="email",
-            national_id=request.national_id or None,
+            kind=kind,
+            national_id=national_id or None,
             address=address,
-            title=request.email_title,
-            text=request.email_text,
+            title=title,
+            text=text,
             success=address is not None,
         )
         return {"success": address is not None}
