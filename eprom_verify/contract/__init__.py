@@ -3,6 +3,7 @@
 from ._base import EpromModel, Wire
 from .documents import MAX_DOCUMENT_BYTES, DocumentShape, PlainDocument
 from .enums import (
+    CallbackKind,
     DistributionRule,
     EventType,
     FilledOutByActType,
@@ -57,6 +58,7 @@ __all__ = [
     "ANSWER_STATUSES",
     "MAX_DOCUMENT_BYTES",
     "NIL_GUID",
+    "CallbackKind",
     "CallbackResponse",
     "DistributionRule",
     "Document",

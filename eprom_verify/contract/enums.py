@@ -17,6 +17,7 @@ import enum
 from typing import Any, Self
 
 __all__ = [
+    "CallbackKind",
     "DistributionRule",
     "EventType",
     "FilledOutByActType",
@@ -31,6 +32,33 @@ __all__ = [
     "WireEnum",
     "WireForm",
 ]
+
+
+class CallbackKind(enum.StrEnum):
+    """The four callbacks ePROM sends an ordering system (contract §4).
+
+    ``status`` and ``answer`` share the path ``/api/PromsFormOrder``; a receiver tells
+    them apart by the fields present. The one vocabulary for every part of the tool
+    (listener, ledger, simulator faults, receiver strategies).
+    """
+
+    STATUS = "status"
+    ANSWER = "answer"
+    LETTER = "letter"
+    PRIVACY = "privacy"
+
+    @property
+    def path(self) -> str:
+        """The path under the ordering system's ``ApiBaseUrl``."""
+        return _CALLBACK_PATHS[self]
+
+
+_CALLBACK_PATHS = {
+    CallbackKind.STATUS: "/api/PromsFormOrder",
+    CallbackKind.ANSWER: "/api/PromsFormOrder",
+    CallbackKind.LETTER: "/api/MessageToCitizen",
+    CallbackKind.PRIVACY: "/api/PersonvernInnstilling",
+}
 
 
 class WireForm(enum.Enum):
