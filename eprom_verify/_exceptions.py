@@ -6,7 +6,9 @@
     ├── UsageError                   a bad option or a refused environment (exit 2)
     ├── ApiError                     ePROM (or the simulator) answered an error status
     ├── ListenerError                the callback listener cannot start (port in use, …)
-    └── CallbackTimeout              an awaited callback did not come in time
+    ├── CallbackTimeout              an awaited callback did not come in time
+    ├── AttestationMissing           a check only a person can make has no attestation yet
+    └── PrerequisiteMissing          a check cannot run: what it depends on failed or is absent
 
     CheckFailure(AssertionError)     a check failed: expected vs received, which order,
                                      which callback — what the report prints
@@ -21,10 +23,12 @@ from typing import Any
 
 __all__ = [
     "ApiError",
+    "AttestationMissing",
     "CallbackTimeout",
     "CheckFailure",
     "EpromVerifyError",
     "ListenerError",
+    "PrerequisiteMissing",
     "UsageError",
 ]
 
@@ -59,6 +63,19 @@ class CallbackTimeout(EpromVerifyError):
         self.what = what
         self.timeout_s = timeout_s
         super().__init__(f"no {what} within {timeout_s:g} s")
+
+
+class AttestationMissing(EpromVerifyError):
+    """Only a person can make this check, and nobody has attested it (yet)."""
+
+    def __init__(self, checkpoint_id: str, question: str) -> None:
+        self.checkpoint_id = checkpoint_id
+        self.question = question
+        super().__init__(question)
+
+
+class PrerequisiteMissing(EpromVerifyError):
+    """The check cannot run: something it depends on failed (and is reported there)."""
 
 
 class CheckFailure(AssertionError):

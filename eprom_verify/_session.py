@@ -12,17 +12,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._exceptions import UsageError
 from ._version import __version__
 from .client import EpromClient
 from .config import load_environments, load_forms, load_patients
-from .harness import Harness, Recording
+from .harness import Harness
 from .listener import CallbackListener
 from .redact import Redactor, fingerprint
 from .settings import RunSettings
+
+if TYPE_CHECKING:
+    from .report.recorder import Recorder
 
 __all__ = ["make_recorder", "open_harness", "resolve_base_url"]
 
@@ -90,7 +93,7 @@ def make_recorder(
 
 @contextmanager
 def open_harness(
-    settings: RunSettings, *, recorder: Recording | None = None, stream: Any = None
+    settings: RunSettings, *, recorder: Recorder | None = None, stream: Any = None
 ) -> Iterator[Harness]:
     """Start what the run needs and yield the harness; stop everything on exit."""
     patients_file = load_patients(settings.patients)

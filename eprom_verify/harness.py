@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ApiError
 from .client import EpromClient, Exchange
@@ -32,15 +32,11 @@ from .contract import (
 from .listener import CallbackKind, CallbackListener, ReceivedCallback
 from .settings import RunSettings
 
-__all__ = ["Harness", "PlacedLetter", "PlacedOrder", "Recording", "expiry_in"]
+if TYPE_CHECKING:
+    from .report.model import EvidenceKind
+    from .report.recorder import Recorder
 
-
-class Recording(Protocol):
-    """The part of the report recorder the harness uses."""
-
-    def add_evidence(self, kind: Any, **kwargs: Any) -> str: ...
-
-    def add_timeline_event(self, order_id: str, what: str, **kwargs: Any) -> None: ...
+__all__ = ["Harness", "PlacedLetter", "PlacedOrder", "expiry_in"]
 
 
 def _set_status(placed: Any, callbacks: list[ReceivedCallback], waited: float) -> None:
@@ -94,7 +90,7 @@ class ManualSteps:
     """
 
     settings: RunSettings
-    recorder: Recording | None
+    recorder: Recorder | None
     _stream: Any
     attestations: dict[str, Any]
 
@@ -164,9 +160,7 @@ class ManualSteps:
 
     def require_attestation(self, checkpoint_id: str, question: str) -> None:
         """Pass with a 'yes', fail with a 'no', else leave the row 'needs attestation'."""
-        import pytest
-
-        from ._exceptions import CheckFailure
+        from ._exceptions import AttestationMissing, CheckFailure
         from .checklist import checkpoint
 
         given = self.attestations.get(checkpoint_id)
@@ -195,7 +189,7 @@ class ManualSteps:
                 if self.recorder is not None and hasattr(self.recorder, "add_attestation"):
                     self.recorder.add_attestation(given)
         if given is None:
-            pytest.skip(f"needs attestation: {question}")
+            raise AttestationMissing(checkpoint_id, question)
         if given.answer != "yes":
             raise CheckFailure(
                 f"{given.tester} answered no: {question}"
@@ -218,7 +212,7 @@ class Harness(ManualSteps):
         forms: list[Form],
         pvk: list[PvkDefinition],
         simulator: Any = None,
-        recorder: Recording | None = None,
+        recorder: Recorder | None = None,
         today: dt.date | None = None,
         progress_stream: Any = None,
     ) -> None:
@@ -233,6 +227,7 @@ class Harness(ManualSteps):
         self.today = today or dt.date.today()
         self.current_test: str | None = None
         self.current_checkpoints: tuple[str, ...] = ()
+        self.current_case: str | None = None
         self._orders: dict[str, PlacedOrder] = {}
         self._letters: dict[str, PlacedLetter] = {}
         self._lock = threading.Lock()
@@ -242,7 +237,13 @@ class Harness(ManualSteps):
         #: the orders/letters the current test read, and the evidence of each
         self.current_orders: list[str] = []
         self.evidence_by_ident: dict[str, list[str]] = {}
-        self.receiver_latency: tuple[float, float, int] | None = None
+
+    def begin_test(self, test: str, checkpoint_ids: tuple[str, ...], case: str | None) -> None:
+        """A new test starts: what it places and reads is credited to it."""
+        self.current_orders = []
+        self.current_test = test
+        self.current_checkpoints = checkpoint_ids
+        self.current_case = case
 
     # --- lookups --------------------------------------------------------------------
     @property
@@ -250,7 +251,7 @@ class Harness(ManualSteps):
         return self.settings.api_key.reveal()
 
     # --- evidence -------------------------------------------------------------------
-    def evidence(self, kind: str, **kwargs: Any) -> str | None:
+    def evidence(self, kind: EvidenceKind, **kwargs: Any) -> str | None:
         if self.recorder is None:
             return None
         kwargs.setdefault("test", self.current_test)

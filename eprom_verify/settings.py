@@ -40,6 +40,13 @@ class Secret:
     __str__ = __repr__
 
 
+def new_simulator_key() -> str:
+    """A fresh key for the embedded simulator's ordering system (never a real one)."""
+    import secrets
+
+    return "sim-" + secrets.token_urlsafe(24)
+
+
 @dataclass(frozen=True)
 class Option:
     """One option of the run: its flag, its environment variable and its help text."""

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from eprom_verify import CheckFailure
 from eprom_verify.harness import PlacedLetter, PlacedOrder
 from eprom_verify.listener import ReceivedCallback
-
-NOT_RUN = "not run"
+from eprom_verify.pytest import not_run
 
 
 def require_order(placed: PlacedOrder) -> None:
     """Dependent checks do not run when the order itself failed (V1.1 reports that)."""
     if placed.error is not None:
-        pytest.skip(f"{NOT_RUN}: the order was refused ({placed.error.status}); see V1.1")
+        not_run(f"the order was refused ({placed.error.status}); see V1.1")
     if not placed.made:
-        pytest.skip(f"{NOT_RUN}: no order was made (unknown person); see V1.1")
+        not_run("no order was made (unknown person); see V1.1")
 
 
 def require_callback(callbacks: list[ReceivedCallback], what: str) -> ReceivedCallback:
     if not callbacks:
-        pytest.skip(f"{NOT_RUN}: no {what} arrived; see the check that waits for it")
+        not_run(f"no {what} arrived; see the check that waits for it")
     return callbacks[0]
 
 

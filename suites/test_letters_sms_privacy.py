@@ -23,6 +23,7 @@ from eprom_verify.contract import (
     SmsRequest,
     VolvenStatus,
 )
+from eprom_verify.pytest import needs_attestation, not_run
 
 
 def _pdf() -> bytes:
@@ -109,7 +110,7 @@ def test_letter_sent_and_status_once(eprom, letter_case):
 def test_letter_refused(eprom, problem):
     person = next((p for p in eprom.patients if p.registered), None)
     if person is None:
-        pytest.skip("not run: no registered person in the patients file")
+        not_run("no registered person in the patients file")
     priority = (NotificationChannel.Helsenorge,)
     if problem == "no-main-document":
         request = _letter(eprom, person, priority, main=None)
@@ -162,7 +163,7 @@ def _unsecure(eprom, kind: str, **fields):
 def test_unsecure_message(eprom, kind, address_field):
     person = _unsecure_person(eprom)
     if person is None:
-        pytest.skip("not run: no person with a phone and an e-mail in KRR")
+        not_run("no person with a phone and an e-mail in KRR")
     answer = _unsecure(eprom, kind, national_id=person.national_id)
     if not answer.success:
         raise CheckFailure(
@@ -191,7 +192,7 @@ def test_unsecure_message(eprom, kind, address_field):
 @pytest.mark.checkpoint("PV1")
 def test_privacy_get_and_set(eprom, pvk_case):
     if pvk_case is None:
-        pytest.skip("not run: the patients file defines no privacy setting (pvk)")
+        not_run("the patients file defines no privacy setting (pvk)")
     d, person = pvk_case.definition, pvk_case.patient
     kind = PersonvernType.parse(d.type)
     before = eprom.client.get_personvern(
@@ -245,7 +246,7 @@ def test_privacy_get_and_set(eprom, pvk_case):
 @pytest.mark.checkpoint("PV2")
 def test_privacy_residents_paged_to_the_end(eprom, pvk_case):
     if pvk_case is None:
-        pytest.skip("not run: the patients file defines no privacy setting (pvk)")
+        not_run("the patients file defines no privacy setting (pvk)")
     pages = list(eprom.client.iter_residents_active_pi(pvk_case.definition.id))
     last = pages[-1]
     if last.paging_reference != 0:
@@ -264,9 +265,9 @@ def test_privacy_residents_paged_to_the_end(eprom, pvk_case):
 @pytest.mark.checkpoint("PV3")
 def test_privacy_change_reported(eprom, pvk_case):
     if pvk_case is None:
-        pytest.skip("not run: the patients file defines no privacy setting (pvk)")
+        not_run("the patients file defines no privacy setting (pvk)")
     if eprom.simulator is None:
-        pytest.skip("needs attestation: a citizen must change the setting on Helsenorge")
+        needs_attestation("a citizen must change the setting on Helsenorge")
     d, person = pvk_case.definition, pvk_case.patient
     status = VolvenStatus.RES if d.type == "Reservasjon" else VolvenStatus.SAM
     eprom.simulator.control.change_personvern(

@@ -6,17 +6,18 @@ import pytest
 
 from eprom_verify import CheckFailure
 from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify.pytest import not_run
 
 
 @pytest.mark.checkpoint("P1")
 def test_patient_initiated_answer(eprom, pi_case):
     if pi_case is None:
-        pytest.skip("not run: the forms file has no patient-orderable form")
+        not_run("the forms file has no patient-orderable form")
     form, person = pi_case.form, pi_case.patient
     if eprom.simulator is None:
         order_id, timeout = eprom.instruct_patient_initiated(pi_case)
         if order_id is None:
-            pytest.skip("not run: no patient-initiated answer arrived in time")
+            not_run("no patient-initiated answer arrived in time")
     else:
         started = eprom.simulator.control.patient_initiated(
             form_id=form.id,

@@ -18,11 +18,9 @@ pytestmark = pytest.mark.receiver
 
 def _publish_latency(config: pytest.Config, target: ReceiverTarget) -> None:
     """Hand p50/p95 over the run so far to the report, when one is being written."""
-    try:
-        from eprom_verify.plugin import RECORDER_KEY
-    except ImportError:  # pragma: no cover - the plugin is not installed
-        return
-    recorder: Any = config.stash.get(RECORDER_KEY, None)
+    from eprom_verify.pytest import recorder_of
+
+    recorder = recorder_of(config)
     summary = target.exchanges.latency_summary()
     if recorder is not None and summary.count:
         recorder.set_receiver_latency(summary.p50_s * 1000, summary.p95_s * 1000, summary.count)

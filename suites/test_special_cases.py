@@ -7,6 +7,7 @@ from _support import as_dict, refused, require_callback
 
 from eprom_verify import ApiError, CheckFailure
 from eprom_verify.checks import assert_exactly_one, assert_our_key
+from eprom_verify.pytest import not_run
 
 
 def _on_behalf_pair(eprom):
@@ -27,7 +28,7 @@ def test_on_behalf_of(eprom):
     parent, child = _on_behalf_pair(eprom)
     form = next((f for f in eprom.forms if f.published and not f.must_be_signed), None)
     if parent is None or child is None or form is None:
-        pytest.skip("not run: the patients file has no representable child and parent")
+        not_run("the patients file has no representable child and parent")
     placed = eprom.order_once(
         "s1",
         lambda: eprom.order_request(parent, form, on_behalf_of_national_id=child.national_id),
@@ -87,7 +88,7 @@ def test_on_behalf_of(eprom):
 @pytest.mark.checkpoint("S2")
 def test_signing(eprom, signing_case):
     if signing_case is None:
-        pytest.skip("not run: the forms file has no published form that must be signed")
+        not_run("the forms file has no published form that must be signed")
     form, person = signing_case.form, signing_case.patient
     placed = eprom.order_once(
         f"s2:{form.id}",
@@ -125,7 +126,7 @@ def test_signing(eprom, signing_case):
         what=f"the signed answer to order {placed.order_id}",
     )
     if not answers and eprom.simulator is None:
-        pytest.skip(f"not run: nobody signed and delivered order {placed.order_id} in time")
+        not_run(f"nobody signed and delivered order {placed.order_id} in time")
     answer = assert_exactly_one(
         answers, what="answer callback", ident=f"order {placed.order_id}", waited_s=waited
     )

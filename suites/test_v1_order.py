@@ -21,6 +21,7 @@ from eprom_verify.contract import (
     NotificationChannel,
 )
 from eprom_verify.national_id import NationalIdKind, generate
+from eprom_verify.pytest import not_run
 
 
 def _build(eprom, case):
@@ -85,7 +86,7 @@ def test_expected_channel(eprom, callback_case):
     require_order(placed)
     callback = require_callback(placed.status_callbacks, "status callback")
     if callback.model is None:
-        pytest.skip("not run: the status callback does not parse; see V1.4")
+        not_run("the status callback does not parse; see V1.4")
     reachable = order_case.expected is not NotificationChannel.None_
     no_distribution = order_case.rule is DistributionRule.NoDistribution
     expected_status = (
@@ -165,13 +166,13 @@ ERROR_CASES = [
 def test_documented_refusal(eprom, error_case):
     usable, unpublished, no_paper, person = _error_cases(eprom)
     if usable is None or person is None:
-        pytest.skip("not run: the forms/patients files have no published form or person")
+        not_run("the forms/patients files have no published form or person")
     fields: dict = {}
     form = usable
     national_id = person.national_id
     if error_case == "not-published":
         if unpublished is None:
-            pytest.skip("not run: no unpublished form in the forms file")
+            not_run("no unpublished form in the forms file")
         form, expected = unpublished, "The ordered form is not Published"
     elif error_case == "unknown-form":
         unknown = str(uuid.uuid4())
@@ -192,7 +193,7 @@ def test_documented_refusal(eprom, error_case):
         )
     elif error_case == "not-paper-enabled":
         if no_paper is None:
-            pytest.skip("not run: no published form without paper in the forms file")
+            not_run("no published form without paper in the forms file")
         form = no_paper
         fields = {"distribution_rule": DistributionRule.PaperOnly}
         expected = f"Form with id='{no_paper.id}' is not paper enabled"

@@ -14,6 +14,7 @@ from _support import as_dict, equal_or_fail, params_of, refused, require_callbac
 from eprom_verify import CheckFailure
 from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
 from eprom_verify.contract import EventType, FormOrderStatus
+from eprom_verify.pytest import not_run
 from eprom_verify.simulator.actors import generate_answers
 
 METADATA = {"age": 76, "avdeling": "Ortopedi Ålesund"}
@@ -86,7 +87,7 @@ def _task(inbox, order_id):
 def _manual(eprom, checkpoint_id, question, result):
     """Outside the simulator, a person attests what only a person can see."""
     if not result["answers"]:
-        pytest.skip(f"not run: nobody filled in order {result['placed'].order_id} in time")
+        not_run(f"nobody filled in order {result['placed'].order_id} in time")
     eprom.require_attestation(checkpoint_id, question)
 
 
@@ -95,7 +96,7 @@ def _require_filled(result):
     if placed.error is not None:
         raise refused(placed, "the order")
     if not placed.made:
-        pytest.skip("not run: no order was made")
+        not_run("no order was made")
     return placed
 
 
@@ -122,7 +123,7 @@ def test_form_shows_and_behaves(eprom, form_case):
     )
     answer = require_callback(result["answers"], "answer callback")
     if answer.model is None:
-        pytest.skip("not run: the answer does not parse; see V3.2")
+        not_run("the answer does not parse; see V3.2")
     equal_or_fail(
         "the answers returned",
         result["submitted"],
@@ -198,7 +199,7 @@ def test_answer_received(eprom, form_case):
     placed = _require_filled(result)
     if not result["answers"]:
         if eprom.simulator is None:
-            pytest.skip(f"not run: nobody filled in order {placed.order_id} in time")
+            not_run(f"nobody filled in order {placed.order_id} in time")
         raise CheckFailure(
             f"no answer callback for order {placed.order_id} within {result['waited']:.1f} s "
             "after the patient delivered",

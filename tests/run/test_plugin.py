@@ -61,6 +61,7 @@ def test_report_records_outcomes(pytester, tmp_path):
         """
         import pytest
         from eprom_verify import CheckFailure
+        from eprom_verify.pytest import needs_attestation, not_run
 
         @pytest.mark.checkpoint("U1")
         def test_ok():
@@ -72,12 +73,20 @@ def test_report_records_outcomes(pytester, tmp_path):
 
         @pytest.mark.checkpoint("PV3")
         def test_manual():
-            pytest.skip("needs attestation: did the citizen see it?")
+            needs_attestation("did the citizen see it?")
+
+        @pytest.mark.checkpoint("PV2")
+        def test_depends():
+            not_run("the setting was never read; see PV1")
+
+        @pytest.mark.checkpoint("PV1")
+        def test_text_is_not_a_protocol():
+            pytest.skip("needs attestation: a plain skip is never read as an attestation")
         """
     )
     out = tmp_path / "report"
     result = pytester.runpytest("--eprom-report-dir", str(out), "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    result.assert_outcomes(passed=1, failed=1, skipped=3)
     import json
 
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -85,6 +94,8 @@ def test_report_records_outcomes(pytester, tmp_path):
     assert status["U1"] == "passed"
     assert status["U2"] == "failed"
     assert status["PV3"] == "needs_attestation"
+    assert status["PV2"] == "not_run"
+    assert status["PV1"] == "not_run"
     failure = next(r for r in report["rows"] if r["id"] == "U2")["failures"][0]
     assert (failure["expected"], failure["received"]) == ("sent", "lost")
     assert (out / "MANIFEST.sha256").is_file()

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .channels import expected_channel
-from .config import Form, Patient, PvkDefinition, load_forms, load_patients
-from .contract import DistributionRule, NotificationChannel
-from .settings import RunSettings
+from eprom_verify.channels import expected_channel
+from eprom_verify.config import Form, Patient, PvkDefinition, load_forms, load_patients
+from eprom_verify.contract import DistributionRule, NotificationChannel
+from eprom_verify.settings import RunSettings
 
 __all__ = ["PARAMETRIZERS", "FormCase", "LetterCase", "OrderCase"]
 
@@ -173,7 +173,7 @@ _PRIORITIES: tuple[tuple[NotificationChannel, ...], ...] = (
 
 
 def letter_cases(s: RunSettings) -> list[LetterCase]:
-    from .channels import letter_channel
+    from eprom_verify.channels import letter_channel
 
     people, _, _ = _data(s)
     today = dt.date.today()

@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import checklist
-from ._exceptions import CheckFailure, EpromVerifyError
-from .settings import OPTIONS, RunSettings, Secret
+from eprom_verify import checklist
+from eprom_verify._exceptions import AttestationMissing, EpromVerifyError, PrerequisiteMissing
+from eprom_verify.settings import OPTIONS, RunSettings, Secret, new_simulator_key
 
-__all__ = ["HARNESS_KEY", "SETTINGS_KEY"]
+from .outcomes import needs_attestation, not_run
+from .results import checkpoint_ids_of, result_of
+from .stash import HARNESS_KEY, RECORDER_KEY, SETTINGS_KEY, harness_of, recorder_of
+from .terminal import TerminalStream
 
-SETTINGS_KEY = pytest.StashKey[RunSettings]()
-HARNESS_KEY = pytest.StashKey[Any]()
-RECORDER_KEY = pytest.StashKey[Any]()
-NEEDS_ATTESTATION = "needs attestation"
-NOT_RUN = "not run"
+if TYPE_CHECKING:
+    from eprom_verify.harness import Harness
+
+__all__: list[str] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,7 +68,7 @@ def _settings(config: pytest.Config) -> RunSettings:
         except EpromVerifyError as exc:
             raise pytest.UsageError(str(exc)) from None
         if settings.embedded and not settings.api_key:
-            settings = dataclasses.replace(settings, api_key=Secret(new_api_key()))
+            settings = dataclasses.replace(settings, api_key=Secret(new_simulator_key()))
         config.stash[SETTINGS_KEY] = settings
     return config.stash[SETTINGS_KEY]
 
@@ -121,9 +122,9 @@ def _add_allure_labels(item: pytest.Item) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from . import _cases
+    from .cases import PARAMETRIZERS
 
-    for name, make in _cases.PARAMETRIZERS.items():
+    for name, make in PARAMETRIZERS.items():
         if name in metafunc.fixturenames:
             settings = _settings(metafunc.config)
             cases = make(settings)
@@ -145,11 +146,11 @@ def eprom_settings(pytestconfig: pytest.Config) -> RunSettings:
 
 
 @pytest.fixture(scope="session")
-def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[Any]:
+def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[Harness]:
     """The harness: client, callback listener and (by default) the embedded simulator."""
-    from ._session import open_harness
+    from eprom_verify._session import open_harness
 
-    recorder = pytestconfig.stash.get(RECORDER_KEY, None)
+    recorder = recorder_of(pytestconfig)
     stream = TerminalStream(pytestconfig)
     with open_harness(eprom_settings, recorder=recorder, stream=stream) as harness:
         pytestconfig.stash[HARNESS_KEY] = harness
@@ -157,17 +158,17 @@ def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[
 
 
 @pytest.fixture
-def sim(eprom: Any) -> Any:
+def sim(eprom: Harness) -> Any:
     """The embedded simulator's control API; the test does not run elsewhere."""
     if eprom.simulator is None:
-        pytest.skip(f"{NOT_RUN}: needs the embedded simulator")
+        not_run("needs the embedded simulator")
     return eprom.simulator.control
 
 
 @pytest.fixture(scope="session")
 def receiver_target(eprom_settings: RunSettings) -> Any:
     """The ordering system's callback service under test (check-receiver)."""
-    from .receiver import ReceiverTarget
+    from eprom_verify.receiver import ReceiverTarget
 
     if not eprom_settings.receiver_url:
         raise pytest.UsageError(
@@ -193,7 +194,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     report_dir = config.getoption("eprom_report_dir")
     if not report_dir:
         return
-    from ._session import make_recorder
+    from eprom_verify._session import make_recorder
 
     settings = _settings(config)
     config.stash[RECORDER_KEY] = make_recorder(
@@ -207,91 +208,46 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    harness = item.config.stash.get(HARNESS_KEY, None)
+    harness = harness_of(item.config)
     if harness is not None:
-        harness.current_orders = []
-        harness.current_test = item.nodeid
-        harness.current_checkpoints = tuple(
-            i for m in item.iter_markers("checkpoint") for i in m.args
-        )
+        harness.begin_test(item.nodeid, tuple(checkpoint_ids_of(item)), _case_of(item))
+
+
+def _case_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    ids = [str(getattr(v, "id", v)) for v in callspec.params.values()]
+    return ",".join(ids) or None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
+    """The engine's own 'cannot decide' exceptions become the typed outcomes."""
+    try:
+        return (yield)
+    except AttestationMissing as exc:
+        needs_attestation(exc.question)
+    except PrerequisiteMissing as exc:
+        not_run(str(exc))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    recorder = item.config.stash.get(RECORDER_KEY, None)
+    recorder = recorder_of(item.config)
     if recorder is None or not _is_suite_item(item):
         return report
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        recorder.add_result(_result(item, call, report))
+        recorder.add_result(result_of(item, call, report, harness_of(item.config)))
     return report
-
-
-def _result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> Any:
-    from .report.model import CheckResult
-
-    ids = [i for m in item.iter_markers("checkpoint") for i in m.args]
-    message = expected = received = None
-    order_ids: list[str] = []
-    if report.passed:
-        outcome = "passed"
-    elif report.skipped:
-        reason = _skip_reason(report)
-        outcome = "needs_attestation" if reason.startswith(NEEDS_ATTESTATION) else "not_run"
-        message = reason
-    else:
-        outcome = "failed" if report.when == "call" else "error"
-        exc = call.excinfo.value if call.excinfo is not None else None
-        if isinstance(exc, CheckFailure):
-            message, expected, received = exc.message, exc.expected, exc.received
-            if exc.callback is not None:
-                received = {"summary": exc.received, "json": exc.callback}
-            if exc.order_id:
-                order_ids.append(exc.order_id)
-        elif exc is not None:
-            message = f"{type(exc).__name__}: {exc}"
-        else:
-            message = str(report.longrepr)[-2000:]
-    harness = item.config.stash.get(HARNESS_KEY, None)
-    evidence_ids: list[str] = []
-    if harness is not None:
-        order_ids = list(dict.fromkeys([*order_ids, *harness.current_orders]))
-        evidence_ids = harness.evidence_of_current_test()
-    params = {}
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None:
-        params = {k: getattr(v, "id", str(v)) for k, v in callspec.params.items()}
-    return CheckResult(
-        nodeid=item.nodeid,
-        name=item.name,
-        checkpoint_ids=ids,
-        outcome=outcome,
-        duration_s=report.duration,
-        message=message,
-        expected=expected,
-        received=received,
-        evidence_ids=evidence_ids,
-        order_ids=order_ids,
-        params=params,
-    )
-
-
-def _skip_reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        text = str(longrepr[2])
-        return text.removeprefix("Skipped: ")
-    return str(longrepr)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    recorder = session.config.stash.get(RECORDER_KEY, None)
+    recorder = recorder_of(session.config)
     if recorder is None:
         return
-    harness = session.config.stash.get(HARNESS_KEY, None)
-    if harness is not None and getattr(harness, "receiver_latency", None):
-        recorder.set_receiver_latency(*harness.receiver_latency)
     interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     session.config.stash[RECORDER_KEY] = None
     recorder.finish(interrupted=interrupted)
@@ -301,42 +257,3 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     report_dir = config.getoption("eprom_report_dir")
     if report_dir:
         terminalreporter.write_sep("-", f"Hemit report: {Path(report_dir) / 'report.html'}")
-
-
-class TerminalStream:
-    """stderr with pytest's output capture suspended while writing or reading.
-
-    Progress lines, the tester's instructions and the attestation questions must reach
-    the person at the terminal even though pytest captures the tests' output.
-    """
-
-    def __init__(self, config: pytest.Config) -> None:
-        self._capman = config.pluginmanager.getplugin("capturemanager")
-
-    def _suspended(self) -> Any:
-        import contextlib
-
-        if self._capman is None:
-            return contextlib.nullcontext()
-        return self._capman.global_and_fixture_disabled()
-
-    def write(self, text: str) -> int:
-        with self._suspended():
-            sys.__stderr__.write(text)  # type: ignore[union-attr]
-            sys.__stderr__.flush()  # type: ignore[union-attr]
-        return len(text)
-
-    def flush(self) -> None:
-        return None
-
-    def isatty(self) -> bool:
-        return bool(sys.__stderr__ and sys.__stderr__.isatty())
-
-    def readline(self) -> str:
-        with self._suspended():
-            return sys.__stdin__.readline() if sys.__stdin__ else ""
-
-
-def new_api_key() -> str:
-    """A fresh key for the embedded simulator's ordering system (never a real one)."""
-    return "sim-" + secrets.token_urlsafe(24)

@@ -1,0 +1,87 @@
+"""One report row (:class:`~eprom_verify.report.model.CheckResult`) per finished test."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from eprom_verify._exceptions import CheckFailure
+
+from .outcomes import NeedsAttestation
+
+if TYPE_CHECKING:
+    from eprom_verify.harness import Harness
+    from eprom_verify.report.model import CheckResult
+
+__all__ = ["checkpoint_ids_of", "result_of"]
+
+
+def checkpoint_ids_of(item: pytest.Item) -> list[str]:
+    """The checklist ids the test proves (its ``checkpoint`` markers)."""
+    return [i for m in item.iter_markers("checkpoint") for i in m.args]
+
+
+def _outcome(call: pytest.CallInfo[None], report: pytest.TestReport) -> str:
+    if report.passed:
+        return "passed"
+    if report.skipped:
+        exc = call.excinfo.value if call.excinfo is not None else None
+        return "needs_attestation" if isinstance(exc, NeedsAttestation) else "not_run"
+    return "failed" if report.when == "call" else "error"
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def result_of(
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+    report: pytest.TestReport,
+    harness: Harness | None,
+) -> CheckResult:
+    """The row for ``item``: outcome, our failure's fields, the orders and evidence read."""
+    from eprom_verify.report.model import CheckResult
+
+    outcome = _outcome(call, report)
+    message = expected = received = None
+    order_ids: list[str] = []
+    if outcome in ("not_run", "needs_attestation"):
+        message = _skip_reason(report)
+    elif outcome in ("failed", "error"):
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, CheckFailure):
+            message, expected, received = exc.message, exc.expected, exc.received
+            if exc.callback is not None:
+                received = {"summary": exc.received, "json": exc.callback}
+            if exc.order_id:
+                order_ids.append(exc.order_id)
+        elif exc is not None:
+            message = f"{type(exc).__name__}: {exc}"
+        else:
+            message = str(report.longrepr)[-2000:]
+    evidence_ids: list[str] = []
+    if harness is not None:
+        order_ids = list(dict.fromkeys([*order_ids, *harness.current_orders]))
+        evidence_ids = harness.evidence_of_current_test()
+    params: dict[str, Any] = {}
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        params = {k: getattr(v, "id", str(v)) for k, v in callspec.params.items()}
+    return CheckResult(
+        nodeid=item.nodeid,
+        name=item.name,
+        checkpoint_ids=checkpoint_ids_of(item),
+        outcome=outcome,
+        duration_s=report.duration,
+        message=message,
+        expected=expected,
+        received=received,
+        evidence_ids=evidence_ids,
+        order_ids=order_ids,
+        params=params,
+    )

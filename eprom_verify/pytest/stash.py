@@ -1,0 +1,29 @@
+"""The plugin's state in ``config.stash``, typed, with public accessors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from eprom_verify.settings import RunSettings
+
+if TYPE_CHECKING:
+    from eprom_verify.harness import Harness
+    from eprom_verify.report.recorder import Recorder
+
+__all__ = ["HARNESS_KEY", "RECORDER_KEY", "SETTINGS_KEY", "harness_of", "recorder_of"]
+
+SETTINGS_KEY = pytest.StashKey[RunSettings]()
+HARNESS_KEY = pytest.StashKey["Harness"]()
+RECORDER_KEY = pytest.StashKey["Recorder | None"]()
+
+
+def recorder_of(config: pytest.Config) -> Recorder | None:
+    """The run's report recorder, or None when no report is written."""
+    return config.stash.get(RECORDER_KEY, None)
+
+
+def harness_of(config: pytest.Config) -> Harness | None:
+    """The session's harness once the ``eprom`` fixture has started it, else None."""
+    return config.stash.get(HARNESS_KEY, None)
