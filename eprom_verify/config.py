@@ -14,7 +14,6 @@ national ID or postal code written without quotes is an error, not a silent numb
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import types
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +33,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from ._exceptions import UsageError
+from ._paths import FIXTURES_ENV_VAR, fixtures_dir
 
 __all__ = [
     "ChannelName",
@@ -77,16 +77,6 @@ ChannelName = Literal["None", "Helsenorge", "DigitalMailbox", "Unsecure", "Physi
 ConsentLevel = Literal["full", "limited", "none"]
 PvkType = Literal["Reservasjon", "Samtykke"]
 FieldType = Literal["choice", "text", "integer", "boolean", "date"]
-
-FIXTURES_ENV_VAR = "EPROM_FIXTURES_DIR"
-_DEFAULT_FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def fixtures_dir() -> Path:
-    """The fixtures folder: ``$EPROM_FIXTURES_DIR`` if set, else ``<repo>/fixtures``."""
-    override = os.environ.get(FIXTURES_ENV_VAR)
-    return Path(override) if override else _DEFAULT_FIXTURES_DIR
-
 
 FIXTURES_DIR: Path = fixtures_dir()
 """The fixtures folder as it was at import time; the loaders call :func:`fixtures_dir` anew."""

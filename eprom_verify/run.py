@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._exceptions import UsageError
+from ._paths import suites_dir
 from .settings import OPTIONS, RunSettings
 
 __all__ = ["ExitCode", "add_run_arguments", "run_check_receiver", "run_verification", "suites_dir"]
@@ -41,17 +42,6 @@ PYTEST_BASE_ARGS = (
     "-W", "ignore::pytest.PytestAssertRewriteWarning",
     "-W", "default::DeprecationWarning",
 )  # fmt: skip
-
-
-def suites_dir() -> Path:
-    """The suites: ``$EPROM_SUITES``, else ``suites/`` beside the package (a source checkout)."""
-    given = os.environ.get("EPROM_SUITES")
-    if given:
-        return Path(given)
-    beside = Path(__file__).resolve().parent.parent / "suites"
-    if beside.is_dir():
-        return beside
-    return Path.cwd() / "suites"
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, receiver: bool = False) -> None:

@@ -85,6 +85,10 @@ class RunInfo(_Model):
     hypothesis_profile: str | None = None
     interrupted: bool = False
     national_ids_shown: bool = False
+    #: the simulator faults injected on purpose (``--simulator-faults``), as given
+    faults_injected: list[dict[str, Any]] = Field(default_factory=list)
+    #: check-receiver: the callback service under test (its ApiBaseUrl)
+    receiver_url: str | None = None
 
 
 class Evidence(_Model):
@@ -102,6 +106,8 @@ class Evidence(_Model):
     order_id: str | None = None
     checkpoint_ids: list[str] = Field(default_factory=list)
     test: str | None = None
+    #: the parametrization case the exchange served (``verification-person-Basic``)
+    case: str | None = None
 
 
 class CheckResult(_Model):
@@ -116,6 +122,11 @@ class CheckResult(_Model):
     evidence_ids: list[str] = Field(default_factory=list)
     order_ids: list[str] = Field(default_factory=list)
     params: dict[str, str] = Field(default_factory=dict)
+    #: what the check compared, for the report's tables (e.g. V1.3: person, rule,
+    #: expected and received channel); keys are the check's own, values JSON
+    facts: dict[str, Any] = Field(default_factory=dict)
+    #: a warning (a tolerance check) does not fail its checkpoint
+    severity: Literal["failure", "warning"] = "failure"
 
 
 class Attestation(_Model):
@@ -134,10 +145,27 @@ class TimelineEvent(_Model):
 
 
 class OrderTimeline(_Model):
+    """One order or letter: what it was, and its events in true order."""
+
     order_id: str
     kind: TimelineKind = "form_order"
     patient: str | None = None
     events: list[TimelineEvent] = Field(default_factory=list)
+    #: the case and test that placed it, and the checkpoints it serves
+    case: str | None = None
+    test: str | None = None
+    checkpoint_ids: list[str] = Field(default_factory=list)
+    #: the test person's key in the patients file (not the national ID)
+    person: str | None = None
+    rule: str | None = None
+    form: str | None = None
+    expected_channel: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    #: callbacks received per kind (status, answer, letter)
+    callbacks: dict[str, int] = Field(default_factory=dict)
+    duplicates: int = 0
+    waited_s: float | None = None
 
 
 class CheckpointRow(_Model):

@@ -106,6 +106,7 @@ class Recorder:
         order_id: str | None = None,
         checkpoint_ids: Iterable[str] = (),
         test: str | None = None,
+        case: str | None = None,
         at: datetime | None = None,
     ) -> str:
         """Record one exchange, redacted, as ``evidence/<id>.json``; returns its id."""
@@ -122,6 +123,7 @@ class Recorder:
             "order_id": order_id,
             "checkpoint_ids": list(checkpoint_ids),
             "test": test,
+            "case": case,
         }
         with self._lock:
             evidence = Evidence(id=f"e{len(self._evidence) + 1:04d}", **fields)
@@ -165,6 +167,24 @@ class Recorder:
             if shown is not None:
                 timeline.patient = shown
             timeline.events.append(event)
+
+    def describe_order(
+        self, order_id: str, *, kind: TimelineKind = "form_order", **facts: Any
+    ) -> None:
+        """What an order or letter is (case, test, person key, rule, channel, status, …).
+
+        ``facts`` are :class:`OrderTimeline` fields; a later call updates the earlier one.
+        National IDs never go here: ``person`` is the key in the patients file.
+        """
+        with self._lock:
+            timeline = self._timelines.setdefault(
+                order_id, OrderTimeline(order_id=order_id, kind=kind)
+            )
+            for name, value in facts.items():
+                if name not in OrderTimeline.model_fields or name in ("order_id", "events"):
+                    raise TypeError(f"describe_order: unknown field {name!r}")
+                setattr(timeline, name, self._redactor.data(_jsonable(value)))
+            timeline.kind = kind
 
     def add_attestation(self, a: Attestation) -> None:
         redacted = a.model_copy(
