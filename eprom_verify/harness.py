@@ -228,6 +228,7 @@ class Harness(ManualSteps):
         self.current_test: str | None = None
         self.current_checkpoints: tuple[str, ...] = ()
         self.current_case: str | None = None
+        self.current_facts: dict[str, Any] = {}
         self._orders: dict[str, PlacedOrder] = {}
         self._letters: dict[str, PlacedLetter] = {}
         self._lock = threading.Lock()
@@ -244,6 +245,11 @@ class Harness(ManualSteps):
         self.current_test = test
         self.current_checkpoints = checkpoint_ids
         self.current_case = case
+        self.current_facts = {}
+
+    def fact(self, **facts: Any) -> None:
+        """Note what the current test compared (the report's per-checkpoint tables)."""
+        self.current_facts.update(facts)
 
     # --- lookups --------------------------------------------------------------------
     @property

@@ -12,7 +12,7 @@ beyond pytest itself.
 from __future__ import annotations
 
 from .outcomes import NeedsAttestation, NotRun, needs_attestation, not_run
-from .stash import harness_of, recorder_of
+from .stash import add_facts, harness_of, recorder_of
 
 __all__ = [
     "NeedsAttestation",

@@ -9,6 +9,7 @@ import pytest
 from eprom_verify._exceptions import CheckFailure
 
 from .outcomes import NeedsAttestation
+from .stash import facts_of
 
 if TYPE_CHECKING:
     from eprom_verify.harness import Harness
@@ -65,7 +66,9 @@ def result_of(
         else:
             message = str(report.longrepr)[-2000:]
     evidence_ids: list[str] = []
+    facts = facts_of(item)
     if harness is not None:
+        facts = {**harness.current_facts, **facts}
         order_ids = list(dict.fromkeys([*order_ids, *harness.current_orders]))
         evidence_ids = harness.evidence_of_current_test()
     params: dict[str, Any] = {}
@@ -84,4 +87,5 @@ def result_of(
         evidence_ids=evidence_ids,
         order_ids=order_ids,
         params=params,
+        facts=facts,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -12,11 +12,22 @@ if TYPE_CHECKING:
     from eprom_verify.harness import Harness
     from eprom_verify.report.recorder import Recorder
 
-__all__ = ["HARNESS_KEY", "RECORDER_KEY", "SETTINGS_KEY", "harness_of", "recorder_of"]
+__all__ = [
+    "FACTS_KEY",
+    "HARNESS_KEY",
+    "RECORDER_KEY",
+    "SETTINGS_KEY",
+    "add_facts",
+    "facts_of",
+    "harness_of",
+    "recorder_of",
+]
 
 SETTINGS_KEY = pytest.StashKey[RunSettings]()
 HARNESS_KEY = pytest.StashKey["Harness"]()
 RECORDER_KEY = pytest.StashKey["Recorder | None"]()
+#: per test: what the check compared, for the report's tables (``CheckResult.facts``)
+FACTS_KEY = pytest.StashKey[dict[str, Any]]()
 
 
 def recorder_of(config: pytest.Config) -> Recorder | None:
@@ -27,3 +38,12 @@ def recorder_of(config: pytest.Config) -> Recorder | None:
 def harness_of(config: pytest.Config) -> Harness | None:
     """The session's harness once the ``eprom`` fixture has started it, else None."""
     return config.stash.get(HARNESS_KEY, None)
+
+
+def add_facts(item: pytest.Item, **facts: Any) -> None:
+    """Note what the test compared (JSON values); the report shows them as tables."""
+    item.stash.setdefault(FACTS_KEY, {}).update(facts)
+
+
+def facts_of(item: pytest.Item) -> dict[str, Any]:
+    return dict(item.stash.get(FACTS_KEY, {}))
