@@ -17,6 +17,7 @@ from .stash import add_facts, harness_of, recorder_of
 __all__ = [
     "NeedsAttestation",
     "NotRun",
+    "add_facts",
     "harness_of",
     "needs_attestation",
     "not_run",

@@ -46,4 +46,6 @@ def add_facts(item: pytest.Item, **facts: Any) -> None:
 
 
 def facts_of(item: pytest.Item) -> dict[str, Any]:
-    return dict(item.stash.get(FACTS_KEY, {}))
+    if FACTS_KEY not in item.stash:
+        return {}
+    return dict(item.stash[FACTS_KEY])
