@@ -48,4 +48,5 @@ def add_facts(item: pytest.Item, **facts: Any) -> None:
 def facts_of(item: pytest.Item) -> dict[str, Any]:
     if FACTS_KEY not in item.stash:
         return {}
-    return dict(item.stash[FACTS_KEY])
+    facts: dict[str, Any] = item.stash[FACTS_KEY]
+    return {**facts}
