@@ -5,6 +5,7 @@
     EpromVerifyError                 base of everything the harness raises on purpose
     ├── UsageError                   a bad option or a refused environment (exit 2)
     ├── ApiError                     ePROM (or the simulator) answered an error status
+    │   └── TransportError           … or did not answer at all (refused, reset, timed out)
     ├── ListenerError                the callback listener cannot start (port in use, …)
     ├── CallbackTimeout              an awaited callback did not come in time
     ├── AttestationMissing           a check only a person can make has no attestation yet
@@ -29,6 +30,7 @@ __all__ = [
     "EpromVerifyError",
     "ListenerError",
     "PrerequisiteMissing",
+    "TransportError",
     "UsageError",
 ]
 
@@ -54,6 +56,27 @@ class ApiError(EpromVerifyError):
         self.status = status
         self.text = text
         super().__init__(f"{method} {url} answered {status}: {text}")
+
+    @property
+    def transport(self) -> bool:
+        """True when no HTTP answer came at all (see :class:`TransportError`)."""
+        return False
+
+
+class TransportError(ApiError):
+    """No HTTP answer: the connection was refused, reset or timed out (``status`` 0).
+
+    For an order this means the order may or may not exist: the harness never retries a
+    request that might have reached ePROM.
+    """
+
+    def __init__(self, *, method: str, url: str, text: str) -> None:
+        super().__init__(method=method, url=url, status=0, text=text)
+        self.args = (f"{method} {url}: no answer: {text}",)
+
+    @property
+    def transport(self) -> bool:
+        return True
 
 
 class CallbackTimeout(EpromVerifyError):

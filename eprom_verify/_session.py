@@ -7,6 +7,7 @@ registers the ordering system's callback ``ApiBaseUrl``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from .config import load_environments, load_forms, load_patients
 from .harness import Harness
 from .listener import CallbackListener
 from .redact import Redactor, fingerprint
-from .settings import RunSettings
+from .settings import RunSettings, Secret, new_simulator_key
 
 if TYPE_CHECKING:
     from .report.recorder import Recorder
@@ -75,14 +76,21 @@ def make_recorder(
 
     key = settings.api_key.reveal()
     redactor = Redactor(secrets=[key] if key else [], mask_national_ids=not show_national_ids)
+    receiver = settings.receiver_url
+    faults = [
+        f.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for f in load_faults(settings.simulator_faults)
+    ]
     run = RunInfo(
         ordering_system=settings.ordering_system,
-        environment=settings.env,
-        base_url=resolve_base_url(settings) or "(embedded simulator)",
-        callback_url=settings.callback_public_url,
+        environment="receiver" if receiver else settings.env,
+        base_url=receiver or resolve_base_url(settings) or "(embedded simulator)",
+        callback_url=receiver or settings.callback_public_url,
+        receiver_url=receiver,
+        faults_injected=[] if receiver else faults,
         started_at=dt.datetime.now(dt.UTC),
         tool_version=__version__,
-        api_key_fingerprint=fingerprint(key) if key and not settings.embedded else None,
+        api_key_fingerprint=fingerprint(key) if key else None,
         lang=settings.lang,
         command=redactor.text(command),
         hypothesis_profile=None,
@@ -101,7 +109,9 @@ def open_harness(
     env_patients = [
         p for p in patients_file.patients if settings.env in p.environments or settings.base_url
     ]
-    key = settings.api_key.reveal()
+    if settings.embedded and not settings.api_key:
+        settings = dataclasses.replace(settings, api_key=Secret(new_simulator_key()))
+    key = settings.api_key
     out = stream if stream is not None else sys.__stderr__
     with ExitStack() as stack:
         public = settings.callback_public_url
@@ -126,7 +136,7 @@ def open_harness(
                 ordering_systems=[
                     OrderingSystem(
                         name=settings.ordering_system or "eprom-verify",
-                        api_key=key,
+                        api_key=key.reveal(),
                         callback_base_url=callback_url,
                     )
                 ],
@@ -137,12 +147,6 @@ def open_harness(
             )
             simulator = stack.enter_context(run_in_thread(sim_settings))
             base_url = simulator.base_url
-        elif out is not None:
-            out.write(
-                f"eprom-verify: ePROM must call this ApiBaseUrl (register it at Hemit): "
-                f"{callback_url}\n"
-            )
-            out.flush()
         assert base_url is not None
         if recorder is not None and hasattr(recorder, "update_run"):
             recorder.update_run(base_url=base_url, callback_url=callback_url)

@@ -33,6 +33,7 @@ __all__ = [
     "MIN_AGE_UNSECURE",
     "RULE_CHANNELS",
     "expected_channel",
+    "expected_channel_on_behalf",
     "explain",
     "letter_channel",
     "reachable_channels",
@@ -91,6 +92,29 @@ def expected_channel(
         return NotificationChannel.parse(pinned)
     reachable = reachable_channels(patient, today=today, paper_enabled=paper_enabled)
     return next((c for c in RULE_CHANNELS[rule] if c in reachable), NotificationChannel.None_)
+
+
+def expected_channel_on_behalf(
+    recipient: Patient,
+    about: Patient | None,
+    rule: DistributionRule,
+    *,
+    today: datetime.date,
+    paper_enabled: bool = True,
+) -> NotificationChannel:
+    """An order on behalf of ``about`` sent to ``recipient`` (e.g. a parent).
+
+    Helsenorge when the rule allows it and the person the form is about is reachable there
+    (the 2023 page: the task shows in their Helsenorge, for the representative); otherwise
+    the rule applies to the recipient as usual. See docs/simulator.md.
+    """
+    if rule is DistributionRule.NoDistribution:
+        return NotificationChannel.None_
+    helsenorge = NotificationChannel.Helsenorge
+    if about is not None and helsenorge in RULE_CHANNELS[rule]:
+        if helsenorge in reachable_channels(about, today=today):
+            return helsenorge
+    return expected_channel(recipient, rule, today=today, paper_enabled=paper_enabled)
 
 
 def letter_channel(

@@ -68,6 +68,7 @@ AREAS: tuple[Area, ...] = (
     Area("U", "SMS og e-post", "SMS and e-mail", hemit=False),
     Area("PV", "Personverninnstillinger", "Privacy settings", hemit=False),
     Area("R", "Mottakstjenesten (callback)", "Callback receiver conformance", hemit=False),
+    Area("LC", "Meldingenes rekkefølge", "Order of events", hemit=False),
 )
 
 _A, _M, _N = How.AUTO, How.MANUAL, How.NONE
@@ -126,6 +127,9 @@ CHECKPOINTS: tuple[Checkpoint, ...] = (
     Checkpoint("PV3", "PV", "Endring av personverninnstilling meldes til bestillersystemet",
                "A privacy-setting change is reported to the ordering system", "§4.4", _A, _M,
                severity="normal", hemit=False),
+    Checkpoint("LC1", "LC", "Meldingene kommer i dokumentert rekkefølge: bestilling → status → svar",
+               "Callbacks follow the documented order: order → status → answer", "§4", _A, _A,
+               hemit=False),
     Checkpoint("R1", "R", "Mottakstjenesten godtar alle gyldige meldinger",
                "The receiver accepts every valid callback", "§4", _A, _A, hemit=False),
     Checkpoint("R2", "R", "Mottakstjenesten avviser feil eller manglende API-nøkkel",

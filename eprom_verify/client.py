@@ -2,8 +2,15 @@
 
 The key travels only where the contract puts it: the ``Authorization: Basic <key>``
 header for v2, privacy and download calls, the ``apiKey`` body field for SMS and e-mail.
-It is kept in a private attribute, never in ``repr``, and an :class:`ApiError` carries the
-server's text with the key replaced (the simulator and ePROM echo a wrong key back).
+It stays a :class:`~eprom_verify.settings.Secret` until the bytes are built inside
+:meth:`EpromClient._send` (so no frame pytest prints has it as an argument), it is never in
+``repr``, and an :class:`ApiError` carries the server's text with the key replaced (the
+simulator and ePROM echo a wrong key back).
+
+Connection-level failures: a refused connection is retried (nothing was sent, so nothing
+can be doubled); any other transport error is raised as :class:`TransportError`, never
+retried for a request that may have reached ePROM. Idle keep-alive connections expire
+before a server would close them, so a connection is not reused as the server drops it.
 
 A transport seam (httpx ``transport=``) lets tests run against an ASGI app or a
 ``MockTransport``; ``on_exchange`` sees every request/response for the evidence folder.
@@ -20,7 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._exceptions import ApiError
+from ._exceptions import ApiError, TransportError
 from .contract import (
     DocumentShape,
     EmailRequest,
@@ -38,11 +45,17 @@ from .contract import (
     SmsRequest,
     UnsecureMessageResponse,
 )
+from .redact import REDACTED
+from .settings import Secret
 
 __all__ = ["EpromClient", "Exchange"]
 
 M = TypeVar("M", bound=EpromModel)
-REDACTED = "«redacted»"
+#: a refused connection is tried this often in all, with a short pause between
+_CONNECT_ATTEMPTS = 4
+_CONNECT_PAUSE_S = 0.25
+#: shorter than any server's keep-alive timeout (uvicorn's default is 5 s)
+_KEEPALIVE_EXPIRY_S = 2.0
 #: strings longer than this (base64 documents) are kept in evidence as size and hash only
 _LONG = 16 * 1024
 
@@ -87,7 +100,7 @@ class EpromClient:
     def __init__(
         self,
         base_url: str,
-        api_key: str,
+        api_key: Secret,
         *,
         timeout_s: float = 30.0,
         transport: httpx.BaseTransport | None = None,
@@ -98,7 +111,8 @@ class EpromClient:
         self.__key = api_key
         self.document_shape = document_shape or DocumentShape()
         self.on_exchange = on_exchange
-        self._http = httpx.Client(timeout=timeout_s, transport=transport)
+        limits = httpx.Limits(keepalive_expiry=_KEEPALIVE_EXPIRY_S)
+        self._http = httpx.Client(timeout=timeout_s, transport=transport, limits=limits)
 
     def __repr__(self) -> str:
         return f"EpromClient(base_url={self.base_url!r}, api_key={REDACTED})"
@@ -125,12 +139,14 @@ class EpromClient:
 
     # --- 3.3 / 3.4 ------------------------------------------------------------------
     def send_sms(self, request: SmsRequest) -> UnsecureMessageResponse:
-        body = request.model_copy(update={"api_key": self.__key})
-        return self._post("/api/unsecuremessagesms", body, UnsecureMessageResponse)
+        return self._post(
+            "/api/unsecuremessagesms", request, UnsecureMessageResponse, body_key=True
+        )
 
     def send_email(self, request: EmailRequest) -> UnsecureMessageResponse:
-        body = request.model_copy(update={"api_key": self.__key})
-        return self._post("/api/unsecuremessageemail", body, UnsecureMessageResponse)
+        return self._post(
+            "/api/unsecuremessageemail", request, UnsecureMessageResponse, body_key=True
+        )
 
     # --- 3.5 ------------------------------------------------------------------------
     def download_signed_form(self, signed_form_id: str) -> bytes:
@@ -204,8 +220,12 @@ class EpromClient:
         model: type[M],
         *,
         header_auth: bool = False,
+        body_key: bool = False,
     ) -> M:
-        response = self._send("POST", path, request.to_wire(), header_auth=header_auth)
+        """POST ``request``; ``body_key`` puts our key in the body's ``apiKey`` field."""
+        response = self._send(
+            "POST", path, request.to_wire(), header_auth=header_auth, body_key=body_key
+        )
         try:
             return model.from_wire(response.json())
         except ValueError as exc:
@@ -216,22 +236,24 @@ class EpromClient:
                 text=f"the answer is not a valid {model.__name__}: {self._scrub(str(exc))}",
             ) from None
 
-    def _send(self, method: str, path: str, body: Any, *, header_auth: bool) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, body: Any, *, header_auth: bool, body_key: bool = False
+    ) -> httpx.Response:
         url = self.base_url + path
-        headers = {"Content-Type": "application/json; charset=utf-8"}
+        shown = {"Content-Type": "application/json; charset=utf-8"}
         if header_auth:
-            headers["Authorization"] = f"Basic {self.__key}"
-        content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        started = time.perf_counter()
-        shown = {**headers, "Authorization": f"Basic {REDACTED}"} if header_auth else headers
+            shown["Authorization"] = f"Basic {REDACTED}"
+        if body_key and isinstance(body, dict):
+            body = {**body, "apiKey": REDACTED}
         exchange = Exchange(method, url, shown, self._scrub_data(body), None, None, 0.0)
+        started = time.perf_counter()
         try:
-            response = self._http.request(method, url, content=content, headers=headers)
+            response = self._request(method, url, body, header_auth=header_auth, body_key=body_key)
         except httpx.HTTPError as exc:
             exchange.error = self._scrub(f"{type(exc).__name__}: {exc}")
             exchange.elapsed_s = time.perf_counter() - started
             self._emit(exchange)
-            raise ApiError(method=method, url=url, status=0, text=exchange.error) from None
+            raise TransportError(method=method, url=url, text=exchange.error) from None
         exchange.elapsed_s = time.perf_counter() - started
         exchange.status = response.status_code
         is_pdf = response.headers.get("content-type", "").startswith("application/pdf")
@@ -245,6 +267,25 @@ class EpromClient:
             text = self._scrub(_error_text(_body_of(response)))
             raise ApiError(method=method, url=url, status=response.status_code, text=text)
         return response
+
+    def _request(
+        self, method: str, url: str, body: Any, *, header_auth: bool, body_key: bool
+    ) -> httpx.Response:
+        """Send once; retry only a refused connection (the request never left)."""
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if header_auth:
+            headers["Authorization"] = f"Basic {self.__key.reveal()}"
+        if body_key and isinstance(body, dict):
+            body = {**body, "apiKey": self.__key.reveal()}
+        content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        for attempt in range(1, _CONNECT_ATTEMPTS + 1):
+            try:
+                return self._http.request(method, url, content=content, headers=headers)
+            except httpx.ConnectError:
+                if attempt == _CONNECT_ATTEMPTS:
+                    raise
+                time.sleep(_CONNECT_PAUSE_S * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _emit(self, exchange: Exchange) -> None:
         if self.on_exchange is not None:
@@ -263,4 +304,5 @@ class EpromClient:
         return data
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.__key, REDACTED) if self.__key else text
+        key = self.__key.reveal()
+        return text.replace(key, REDACTED) if key else text

@@ -1,10 +1,12 @@
-"""The harness a suite talks to: the client, the listener, the simulator, the evidence.
+"""The harness a suite talks to: the client, the listener, the simulator, the ledger, the evidence.
 
 It plays the ordering system. One :class:`Harness` lives for a pytest session (or any
 plain-Python run); suites ask it to place orders and letters and to wait for their
-callbacks. Every request, response and callback goes to the recorder as evidence, and
-each order gets a timeline. Orders are cached by case so that the tests proving V1.1,
-V1.2, V1.3 and V1.4 read one order rather than placing four.
+callbacks. Every placement goes into the run-wide :class:`~eprom_verify.ledger.Ledger`,
+which is judged after the last test; every request, response and callback goes to the
+recorder as evidence, tagged with the case and checkpoints it serves, and each order gets
+a timeline in true order (sent → answered → callbacks). Orders are cached by case so that
+the tests proving V1.1, V1.2, V1.3 and V1.4 read one order rather than placing four.
 """
 
 from __future__ import annotations
@@ -13,24 +15,30 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ApiError
+from .channels import expected_channel_on_behalf, letter_channel
 from .client import EpromClient, Exchange
 from .config import Form, Patient, PvkDefinition
 from .contract import (
     NIL_GUID,
+    CallbackKind,
     DistributionRule,
     FormOrderRequest,
     FormOrderResponse,
     MessageToCitizenRequest,
     MessageToCitizenResponse,
+    NotificationChannel,
 )
-from .listener import CallbackKind, CallbackListener, ReceivedCallback
-from .settings import RunSettings
+from .ledger import Entry, Finding, Ledger, LedgerVerdict
+from .listener import CallbackListener, ReceivedCallback
+from .manual import ManualSteps
+from .settings import RunSettings, Secret
 
 if TYPE_CHECKING:
     from .report.model import EvidenceKind
@@ -38,19 +46,24 @@ if TYPE_CHECKING:
 
 __all__ = ["Harness", "PlacedLetter", "PlacedOrder", "expiry_in"]
 
-
-def _set_status(placed: Any, callbacks: list[ReceivedCallback], waited: float) -> None:
-    placed.status_callbacks, placed.waited_s = callbacks, waited
-
-
-def _set_letter(placed: Any, callbacks: list[ReceivedCallback], waited: float) -> None:
-    placed.callbacks, placed.waited_s = callbacks, waited
+#: checkpoints the V1 batch of orders serves
+V1_CHECKPOINTS = ("V1.1", "V1.2", "V1.3", "V1.4")
+_CALLBACK_TITLES = {
+    CallbackKind.STATUS: "status callback",
+    CallbackKind.ANSWER: "answer callback",
+    CallbackKind.LETTER: "letter status callback",
+    CallbackKind.PRIVACY: "privacy-setting callback",
+}
 
 
 def expiry_in(days: int) -> str:
     """An ``expiryDate`` ``days`` from now, as the docs' JavaScript example writes it."""
     moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _utc(at: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(at, dt.UTC)
 
 
 @dataclass
@@ -82,121 +95,18 @@ class PlacedLetter:
     callbacks: list[ReceivedCallback] = field(default_factory=list)
     waited_s: float = 0.0
 
+    @property
+    def letter_id(self) -> str:
+        return self.response.message_to_citizen_id if self.response else "(no letter)"
 
-class ManualSteps:
-    """What a person does outside the simulator: instructions, waiting, attestations.
 
-    Mixed into :class:`Harness`; kept apart because none of it runs in the simulator.
-    """
+@dataclass(frozen=True)
+class _Context:
+    """Whom an exchange serves: the case, the checkpoints, the test."""
 
-    settings: RunSettings
-    recorder: Recorder | None
-    _stream: Any
-    attestations: dict[str, Any]
-
-    def say(self, text: str) -> None:
-        if self._stream is not None:
-            self._stream.write("\n" + text.rstrip() + "\n")
-            self._stream.flush()
-
-    def _login_hint(self) -> str:
-        from .config import load_environments
-
-        env = load_environments().get(self.settings.env)
-        portal = env.helsenorge_url if env and env.helsenorge_url else "Helsenorge"
-        return f"log in on {portal} (ID-porten: 'TestID på nivå høyt')"
-
-    def instruct_fill(self, case: Any, placed: PlacedOrder, *, signing: bool = False) -> float:
-        """Tell the tester what to do; returns how long to wait (0 with --fill skip)."""
-        if self.settings.fill == "skip":
-            return 0.0
-        from .national_id import mask
-
-        steps = "sign and deliver ('Signér og levere')" if signing else "fill it in and deliver"
-        self.say(
-            f"ACTION for the tester: {self._login_hint()} as the test person "
-            f"{mask(case.patient.national_id)} (full number in the patients file, key "
-            f"'{case.patient.key}'), open the task '{case.form.task_title}' "
-            f"(order {placed.order_id}), {steps}. Waiting up to "
-            f"{self.settings.fill_timeout_s:.0f} s (--fill-timeout)."
-        )
-        return self.settings.fill_timeout_s
-
-    def instruct_fill_on_behalf(
-        self, parent: Any, child: Any, form: Any, placed: PlacedOrder
-    ) -> None:
-        from .national_id import mask
-
-        self.say(
-            f"ACTION for the tester: {self._login_hint()} as {mask(parent.national_id)} "
-            f"('{parent.key}'); the task '{form.task_title}' (order {placed.order_id}) is "
-            f"filled in on behalf of {mask(child.national_id)} ('{child.key}'). Check that both "
-            "the task and the form say so, deliver, and check that you got no copy."
-        )
-
-    def instruct_patient_initiated(self, case: Any) -> tuple[str | None, float]:
-        """Outside the simulator: the tester starts the form from its public URL."""
-        if self.settings.fill == "skip":
-            return None, 0.0
-        self.say(
-            f"ACTION for the tester: open the public URL of '{case.form.name}' (form "
-            f"{case.form.id}; the URL is under 'Avansert innstilling' → 'Offentlig url' in "
-            f"ePROM's form builder), {self._login_hint()} as '{case.patient.key}', fill in and "
-            f"deliver. Waiting up to {self.settings.fill_timeout_s:.0f} s."
-        )
-        listener: CallbackListener = self.listener  # type: ignore[attr-defined]
-        known = {r.ident for r in listener.received("answer")}
-        deadline = time.monotonic() + self.settings.fill_timeout_s
-        while time.monotonic() < deadline:
-            for r in listener.received("answer"):
-                if (
-                    r.ident not in known
-                    and isinstance(r.data, dict)
-                    and r.data.get("isPatientInitiated")
-                ):
-                    return r.ident, 1.0
-            time.sleep(0.5)
-        return None, 0.0
-
-    def require_attestation(self, checkpoint_id: str, question: str) -> None:
-        """Pass with a 'yes', fail with a 'no', else leave the row 'needs attestation'."""
-        from ._exceptions import AttestationMissing, CheckFailure
-        from .checklist import checkpoint
-
-        given = self.attestations.get(checkpoint_id)
-        if given is None and _interactive():
-            from .report.attest import ask_attestation
-
-            stream = self._stream
-
-            def read(prompt: str) -> str:
-                stream.write(prompt)
-                line = stream.readline() if hasattr(stream, "readline") else ""
-                if not line:
-                    raise EOFError
-                return str(line).rstrip("\n")
-
-            given = ask_attestation(
-                checkpoint(checkpoint_id),
-                question,
-                tester=self.settings.tester,
-                input_fn=read,
-                output=stream,
-                lang=self.settings.lang,
-            )
-            if given is not None:
-                self.attestations[checkpoint_id] = given
-                if self.recorder is not None and hasattr(self.recorder, "add_attestation"):
-                    self.recorder.add_attestation(given)
-        if given is None:
-            raise AttestationMissing(checkpoint_id, question)
-        if given.answer != "yes":
-            raise CheckFailure(
-                f"{given.tester} answered no: {question}"
-                + (f" — {given.comment}" if given.comment else ""),
-                expected="yes",
-                received="no",
-            )
+    case: str | None
+    checkpoint_ids: tuple[str, ...]
+    test: str | None
 
 
 class Harness(ManualSteps):
@@ -225,6 +135,7 @@ class Harness(ManualSteps):
         self.simulator = simulator
         self.recorder = recorder
         self.today = today or dt.date.today()
+        self.ledger = Ledger()
         self.current_test: str | None = None
         self.current_checkpoints: tuple[str, ...] = ()
         self.current_case: str | None = None
@@ -232,6 +143,9 @@ class Harness(ManualSteps):
         self._orders: dict[str, PlacedOrder] = {}
         self._letters: dict[str, PlacedLetter] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._pending_callbacks: dict[str, list[ReceivedCallback]] = {}
+        self._verdict: LedgerVerdict | None = None
         self._stream = progress_stream if progress_stream is not None else sys.__stderr__
         self._last_progress = 0.0
         self.attestations: dict[str, Any] = {}
@@ -239,6 +153,7 @@ class Harness(ManualSteps):
         self.current_orders: list[str] = []
         self.evidence_by_ident: dict[str, list[str]] = {}
 
+    # --- the test in progress ---------------------------------------------------------
     def begin_test(self, test: str, checkpoint_ids: tuple[str, ...], case: str | None) -> None:
         """A new test starts: what it places and reads is credited to it."""
         self.current_orders = []
@@ -251,17 +166,43 @@ class Harness(ManualSteps):
         """Note what the current test compared (the report's per-checkpoint tables)."""
         self.current_facts.update(facts)
 
-    # --- lookups --------------------------------------------------------------------
     @property
-    def api_key(self) -> str:
-        return self.settings.api_key.reveal()
+    def api_key(self) -> Secret:
+        """Our key, as a secret: compare with it, never print it."""
+        return self.settings.api_key
+
+    @contextmanager
+    def serving(
+        self, case: str | None, checkpoint_ids: tuple[str, ...] | None = None
+    ) -> Iterator[None]:
+        """Exchanges made in this block (this thread) serve ``case`` and ``checkpoint_ids``."""
+        previous = getattr(self._local, "context", None)
+        self._local.context = _Context(
+            case=case,
+            checkpoint_ids=checkpoint_ids
+            if checkpoint_ids is not None
+            else self.current_checkpoints,
+            test=self.current_test,
+        )
+        try:
+            yield
+        finally:
+            self._local.context = previous
+
+    def _context(self) -> _Context:
+        given = getattr(self._local, "context", None)
+        if isinstance(given, _Context):
+            return given
+        return _Context(self.current_case, self.current_checkpoints, self.current_test)
 
     # --- evidence -------------------------------------------------------------------
     def evidence(self, kind: EvidenceKind, **kwargs: Any) -> str | None:
         if self.recorder is None:
             return None
-        kwargs.setdefault("test", self.current_test)
-        kwargs.setdefault("checkpoint_ids", self.current_checkpoints)
+        context = self._context()
+        kwargs.setdefault("test", context.test)
+        kwargs.setdefault("checkpoint_ids", context.checkpoint_ids)
+        kwargs.setdefault("case", context.case)
         eid = self.recorder.add_evidence(kind, **kwargs)
         ident = kwargs.get("order_id")
         if ident:
@@ -286,13 +227,14 @@ class Harness(ManualSteps):
             self.recorder.add_timeline_event(ident, what, **kwargs)
 
     def record_exchange(self, exchange: Exchange) -> None:
-        """The client's hook: one request and its response as evidence."""
+        """The client's hook: one request and its response as evidence, at their true times."""
         ident = None
         if isinstance(exchange.response_body, dict):
             ident = exchange.response_body.get("id") or exchange.response_body.get(
                 "messageToCitizenId"
             )
         path = exchange.url.rsplit("/api/", 1)[-1]
+        sent, answered = exchange.started_at, exchange.started_at + exchange.elapsed_s
         self.evidence(
             "request",
             title=f"{exchange.method} {path}",
@@ -301,6 +243,7 @@ class Harness(ManualSteps):
             headers=exchange.request_headers,
             body=exchange.request_body,
             order_id=ident,
+            at=_utc(sent),
         )
         eid = self.evidence(
             "response",
@@ -310,38 +253,77 @@ class Harness(ManualSteps):
             status=exchange.status,
             body=exchange.response_body if exchange.error is None else exchange.error,
             order_id=ident,
+            at=_utc(answered),
         )
         body = exchange.request_body if isinstance(exchange.request_body, dict) else {}
         patient = body.get("nationalId")
-        if ident and "formorder" in path.lower():
-            self.timeline(ident, "order sent", evidence_id=eid, patient=patient)
-        elif ident and "messagetocitizen" in path.lower():
-            self.timeline(ident, "letter sent", kind="letter", evidence_id=eid, patient=patient)
+        lowered = path.lower()
+        if ident and ("formorder" in lowered or "messagetocitizen" in lowered):
+            kind = "letter" if "messagetocitizen" in lowered else "form_order"
+            noun = "letter" if kind == "letter" else "order"
+            self.timeline(ident, f"{noun} sent", kind=kind, patient=patient, at=_utc(sent))
+            self.timeline(
+                ident,
+                f"{noun} accepted ({exchange.status})",
+                kind=kind,
+                evidence_id=eid,
+                at=_utc(answered),
+            )
 
     def record_callback(self, callback: ReceivedCallback) -> None:
-        """The listener's hook (server thread): the callback as evidence, on the timeline."""
+        """The listener's hook (server thread): evidence once we know whom it serves."""
         ident = callback.ident
+        if (
+            ident
+            and self.ledger.entry(ident) is None
+            and callback.kind is not CallbackKind.PRIVACY
+            and not callback.is_patient_initiated
+        ):
+            with self._lock:  # its order's response is not back yet: record it then
+                if self._verdict is None:
+                    self._pending_callbacks.setdefault(ident, []).append(callback)
+                    return
+        self._record_callback_now(callback)
+
+    def _record_callback_now(self, callback: ReceivedCallback) -> None:
+        ident = callback.ident
+        entry = self.ledger.entry(ident)
+        title = (
+            _CALLBACK_TITLES.get(callback.kind, "unreadable callback")
+            if callback.kind
+            else ("unreadable callback")
+        )
         eid = self.evidence(
             "callback",
-            title=f"PUT {callback.path} ({callback.kind})",
+            title=f"PUT {callback.path} ({title}, #{callback.seq})",
             method="PUT",
             url=callback.path,
             status=callback.answered_status,
             headers=callback.headers,
             body=callback.data if callback.data is not None else callback.body_text,
             order_id=ident,
-            test=None,
-            checkpoint_ids=(),
+            test=entry.test if entry is not None else None,
+            checkpoint_ids=entry.checkpoint_ids if entry is not None else (),
+            case=entry.case if entry is not None else None,
+            at=_utc(callback.at),
         )
-        what = {
-            "status": "status callback",
-            "answer": "answer callback",
-            "letter": "letter status callback",
-            "personvern": "privacy-setting callback",
-        }.get(callback.kind, "unreadable callback")
-        kind = "letter" if callback.kind == "letter" else "form_order"
-        if ident and callback.kind != "personvern":
-            self.timeline(ident, what, kind=kind, evidence_id=eid)
+        kind = "letter" if callback.kind is CallbackKind.LETTER else "form_order"
+        if callback.is_patient_initiated:
+            kind = "patient_initiated"
+        if ident and callback.kind is not CallbackKind.PRIVACY:
+            self.timeline(
+                ident, f"{title} #{callback.seq}", kind=kind, evidence_id=eid, at=_utc(callback.at)
+            )
+
+    def _flush_pending(self, ident: str | None = None) -> None:
+        with self._lock:
+            if ident is None:
+                pending = [c for group in self._pending_callbacks.values() for c in group]
+                self._pending_callbacks.clear()
+            else:
+                pending = self._pending_callbacks.pop(ident, [])
+        for callback in sorted(pending, key=lambda c: c.seq):
+            self._record_callback_now(callback)
 
     # --- waiting --------------------------------------------------------------------
     def progress(self, label: str, so_far: float, limit: float) -> None:
@@ -358,9 +340,10 @@ class Harness(ManualSteps):
         self._stream.flush()
 
     def wait(
-        self, kind: CallbackKind, ident: str, *, timeout_s: float, what: str
+        self, kind: CallbackKind | str, ident: str, *, timeout_s: float, what: str
     ) -> tuple[list[ReceivedCallback], float]:
         """Wait for the first callback, then a settle window for duplicates."""
+        kind = CallbackKind(kind)
         self.touch(ident)
         start = time.monotonic()
         found = self.listener.wait_for(
@@ -371,12 +354,18 @@ class Harness(ManualSteps):
         return found, time.monotonic() - start
 
     # --- orders ---------------------------------------------------------------------
-    def order_once(self, case: str, build: Callable[[], FormOrderRequest]) -> PlacedOrder:
+    def order_once(
+        self,
+        case: str,
+        build: Callable[[], FormOrderRequest],
+        *,
+        checkpoint_ids: tuple[str, ...] | None = None,
+    ) -> PlacedOrder:
         """Place the order for ``case`` once per session and wait for its status callback."""
         with self._lock:
             cached = self._orders.get(case)
         if cached is None:
-            cached = self.place_order(case, build())
+            cached = self.place_order(case, build(), checkpoint_ids=checkpoint_ids)
             with self._lock:
                 self._orders[case] = cached
         if cached.response is not None:
@@ -384,22 +373,107 @@ class Harness(ManualSteps):
         return cached
 
     def place_order(
-        self, case: str, request: FormOrderRequest, *, wait: bool = True
+        self,
+        case: str,
+        request: FormOrderRequest,
+        *,
+        wait: bool = True,
+        checkpoint_ids: tuple[str, ...] | None = None,
     ) -> PlacedOrder:
+        """Send one order (recorded in the ledger) and, by default, wait for its status."""
         placed = PlacedOrder(case=case, request=request)
-        try:
-            placed.response = self.client.order_form(request)
-        except ApiError as exc:
-            placed.error = exc
-            return placed
+        with self.serving(_case_name(case), checkpoint_ids):
+            context = self._context()
+            sent_at = time.time()
+            try:
+                placed.response = self.client.order_form(request)
+            except ApiError as exc:
+                placed.error = exc
+                self.ledger.refused(
+                    _refused_finding("V1.1", f"the order of case {context.case}", exc, context)
+                )
+                return placed
+        if placed.made:
+            self._register_order(placed, context, sent_at=sent_at)
         if wait and placed.made and not request.test_mode:
             placed.status_callbacks, placed.waited_s = self.wait(
-                "status",
+                CallbackKind.STATUS,
                 placed.order_id,
                 timeout_s=self.settings.callback_timeout_s,
                 what=f"the status callback of order {placed.order_id}",
             )
         return placed
+
+    def _register_order(self, placed: PlacedOrder, context: _Context, *, sent_at: float) -> None:
+        request = placed.request
+        patient = self._patient(request.national_id)
+        form = next((f for f in self.forms if f.id == request.form_id), None)
+        rule = request.distribution_rule or DistributionRule.Basic
+        predicted: NotificationChannel | None = None
+        status: str | None = None
+        if patient is not None and form is not None:
+            about = self._patient(request.on_behalf_of_national_id)
+            predicted = expected_channel_on_behalf(
+                patient, about, rule, today=self.today, paper_enabled=form.paper_enabled
+            )
+            reachable = predicted is not NotificationChannel.None_
+            status = "Ordered" if reachable or rule is DistributionRule.NoDistribution else "Error"
+        entry = self.ledger.place(
+            Entry(
+                ident=placed.order_id,
+                kind="form_order",
+                sent_at=sent_at,
+                answered_at=time.time(),
+                case=context.case,
+                test=context.test,
+                checkpoint_ids=context.checkpoint_ids,
+                test_mode=bool(request.test_mode),
+                person=patient.key if patient is not None else None,
+                rule=rule.name,
+                form=form.name if form is not None else None,
+                expected_channel=predicted,
+                expected_status=status,
+            )
+        )
+        self._describe(entry)
+        self._flush_pending(placed.order_id)
+
+    def _describe(self, entry: Entry, **facts: Any) -> None:
+        if self.recorder is None:
+            return
+        self.recorder.describe_order(
+            entry.ident,
+            kind="letter" if entry.kind == "letter" else "form_order",
+            case=entry.case,
+            test=entry.test,
+            checkpoint_ids=list(entry.checkpoint_ids),
+            person=entry.person,
+            rule=entry.rule,
+            form=entry.form,
+            expected_channel=entry.expected_channel.wire_name if entry.expected_channel else None,
+            **facts,
+        )
+
+    def _patient(self, national_id: str | None) -> Patient | None:
+        return next((p for p in self.patients if p.national_id == national_id), None)
+
+    def delivered(self, placed: PlacedOrder, *, because: str) -> None:
+        """The patient delivered ``placed`` (or a tester attested it): its answer is due."""
+        if placed.made:
+            self.ledger.expect_answer(placed.order_id, because=because, at=time.time())
+
+    def expect_privacy_change(self, ident: str) -> None:
+        """The run made a citizen change a privacy setting: one callback is due for it."""
+        self.ledger.place(
+            Entry(
+                ident=ident,
+                kind="privacy",
+                sent_at=time.time(),
+                case=self.current_case,
+                test=self.current_test,
+                checkpoint_ids=self.current_checkpoints,
+            )
+        )
 
     def order_request(
         self,
@@ -429,32 +503,42 @@ class Harness(ManualSteps):
         return placed
 
     def prefetch_orders(
-        self, builds: dict[str, Callable[[], FormOrderRequest]], *, workers: int = 16
+        self,
+        builds: dict[str, Callable[[], FormOrderRequest]],
+        *,
+        checkpoint_ids: tuple[str, ...] = V1_CHECKPOINTS,
+        workers: int = 16,
     ) -> None:
         """Place many orders at once and wait for their callbacks together.
 
         The waits and the duplicate-settle window overlap instead of adding up, so a run
         with a hundred orders waits about as long as one with one. Results land in the
-        same cache ``order_once`` reads.
+        same cache ``order_once`` reads; each order is credited to its own case.
         """
         with self._lock:
             todo = {case: build for case, build in builds.items() if case not in self._orders}
         if not todo:
             return
+
+        def place(item: tuple[str, Callable[[], FormOrderRequest]]) -> PlacedOrder:
+            return self.place_order(item[0], item[1](), wait=False, checkpoint_ids=checkpoint_ids)
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            placed = list(
-                pool.map(
-                    lambda item: self.place_order(item[0], item[1](), wait=False), todo.items()
-                )
-            )
+            placed = list(pool.map(place, todo.items()))
         waiting = [p for p in placed if p.made and not p.request.test_mode]
-        self._wait_all("status", {p.order_id: p for p in waiting}, _set_status)
+        found = self._wait_all(CallbackKind.STATUS, [p.order_id for p in waiting])
+        for p in waiting:
+            p.status_callbacks, p.waited_s = found[p.order_id]
         with self._lock:
             for p in placed:
                 self._orders[p.case] = p
 
     def prefetch_letters(
-        self, builds: dict[str, Callable[[], MessageToCitizenRequest]], *, workers: int = 16
+        self,
+        builds: dict[str, Callable[[], MessageToCitizenRequest]],
+        *,
+        checkpoint_ids: tuple[str, ...] = ("L1", "L2"),
+        workers: int = 16,
     ) -> None:
         """Like :meth:`prefetch_orders`, for letters."""
         with self._lock:
@@ -463,37 +547,79 @@ class Harness(ManualSteps):
             return
 
         def send(item: tuple[str, Callable[[], MessageToCitizenRequest]]) -> PlacedLetter:
-            letter = PlacedLetter(case=item[0], request=item[1]())
-            try:
-                letter.response = self.client.send_letter(letter.request)
-            except ApiError as exc:
-                letter.error = exc
-            return letter
+            return self.send_letter(item[0], item[1](), checkpoint_ids=checkpoint_ids)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             sent = list(pool.map(send, todo.items()))
-        waiting = {
-            p.response.message_to_citizen_id: p
+        waiting = [
+            p
             for p in sent
             if p.response is not None
             and p.response.message_to_citizen_id != NIL_GUID
             and not p.request.test_mode
-        }
-        self._wait_all("letter", waiting, _set_letter)
+        ]
+        found = self._wait_all(CallbackKind.LETTER, [p.letter_id for p in waiting])
+        for p in waiting:
+            p.callbacks, p.waited_s = found[p.letter_id]
         with self._lock:
             for p in sent:
                 self._letters[p.case] = p
 
-    def _wait_all(
+    def send_letter(
         self,
-        kind: CallbackKind,
-        by_ident: dict[str, Any],
-        store: Callable[[Any, list[ReceivedCallback], float], None],
-    ) -> None:
+        case: str,
+        request: MessageToCitizenRequest,
+        *,
+        checkpoint_ids: tuple[str, ...] | None = None,
+    ) -> PlacedLetter:
+        """Send one letter (recorded in the ledger); does not wait for its callback."""
+        letter = PlacedLetter(case=case, request=request)
+        with self.serving(_case_name(case), checkpoint_ids):
+            context = self._context()
+            sent_at = time.time()
+            try:
+                letter.response = self.client.send_letter(request)
+            except ApiError as exc:
+                letter.error = exc
+                self.ledger.refused(
+                    _refused_finding("L1", f"the letter of case {context.case}", exc, context)
+                )
+                return letter
+        response = letter.response
+        if response is not None and response.message_to_citizen_id != NIL_GUID:
+            patient = self._patient(request.national_id)
+            priority = tuple(request.notification_priority_list or ())
+            predicted = (
+                letter_channel(patient, priority, today=self.today)
+                if patient is not None and priority
+                else None
+            )
+            entry = self.ledger.place(
+                Entry(
+                    ident=response.message_to_citizen_id,
+                    kind="letter",
+                    sent_at=sent_at,
+                    answered_at=time.time(),
+                    case=context.case,
+                    test=context.test,
+                    checkpoint_ids=context.checkpoint_ids,
+                    test_mode=bool(request.test_mode),
+                    person=patient.key if patient is not None else None,
+                    rule="+".join(c.wire_name for c in priority) or None,
+                    expected_channel=predicted,
+                )
+            )
+            self._describe(entry)
+            self._flush_pending(entry.ident)
+        return letter
+
+    def _wait_all(
+        self, kind: CallbackKind, idents: list[str]
+    ) -> dict[str, tuple[list[ReceivedCallback], float]]:
         start = time.monotonic()
         deadline = start + self.settings.callback_timeout_s
         waited: dict[str, float] = {}
-        for ident in by_ident:
+        for ident in idents:
             left = max(0.0, deadline - time.monotonic())
             found = self.listener.wait_for(
                 kind,
@@ -502,21 +628,139 @@ class Harness(ManualSteps):
                 what=f"the {kind} callback of {ident}",
                 progress=self.progress,
             )
-            waited[ident] = time.monotonic() - start
-            if not found:
-                waited[ident] = self.settings.callback_timeout_s
-        if by_ident:
+            waited[ident] = time.monotonic() - start if found else self.settings.callback_timeout_s
+        if idents:
             time.sleep(self.settings.duplicate_window_s)
-        for ident, item in by_ident.items():
-            store(item, self.listener.received(kind, ident), waited[ident])
+        return {ident: (self.listener.received(kind, ident), waited[ident]) for ident in idents}
 
     def all_orders(self) -> list[PlacedOrder]:
         with self._lock:
             return list(self._orders.values())
 
+    # --- the run-wide verdict ---------------------------------------------------------
+    def judge_run(self) -> LedgerVerdict:
+        """Wait for what is still due, then judge every placement against every callback.
 
-def _interactive() -> bool:
-    import os
+        Judged once per run (the first caller waits; later ones read the same verdict).
+        """
+        with self._lock:
+            if self._verdict is not None:
+                return self._verdict
+        self._wait_for_outstanding()
+        time.sleep(self.settings.duplicate_window_s)
+        verdict = self.ledger.judge(
+            self.listener.received(),
+            callback_timeout_s=self.settings.callback_timeout_s,
+            answer_timeout_s=self._answer_timeout_s(),
+        )
+        with self._lock:
+            self._verdict = verdict
+        self._flush_pending()
+        self._describe_all(verdict)
+        return verdict
 
-    stdin = sys.__stdin__
-    return bool(stdin and stdin.isatty()) and not os.environ.get("CI")
+    def _answer_timeout_s(self) -> float:
+        return (
+            self.settings.callback_timeout_s
+            if self.simulator is not None
+            else self.settings.fill_timeout_s
+        )
+
+    def _wait_for_outstanding(self) -> None:
+        """Status callbacks until each one's deadline; answers until theirs."""
+        timeout = self.settings.callback_timeout_s
+        for entry in self.ledger.outstanding(self.listener.received(), now=time.time()):
+            left = (entry.answered_at or entry.sent_at) + timeout - time.time()
+            kind = {
+                "form_order": CallbackKind.STATUS,
+                "letter": CallbackKind.LETTER,
+                "privacy": CallbackKind.PRIVACY,
+            }[entry.kind]
+            if left > 0:
+                self.listener.wait_for(
+                    kind,
+                    entry.ident,
+                    timeout_s=left,
+                    what=f"the {kind} callback of {entry.ident}",
+                    progress=self.progress,
+                )
+        answer_timeout = self._answer_timeout_s()
+        for entry in self.ledger.entries():
+            if entry.answer_due_at is None:
+                continue
+            left = entry.answer_due_at + answer_timeout - time.time()
+            if left > 0 and not self.listener.received(CallbackKind.ANSWER, entry.ident):
+                self.listener.wait_for(
+                    CallbackKind.ANSWER,
+                    entry.ident,
+                    timeout_s=left,
+                    what=f"the answer to order {entry.ident}",
+                    progress=self.progress,
+                )
+
+    def _describe_all(self, verdict: LedgerVerdict) -> None:
+        received = self.listener.received()
+        problems: dict[str, int] = {}
+        for finding in verdict.findings:
+            if finding.order_id:
+                problems[finding.order_id] = problems.get(finding.order_id, 0) + 1
+        for entry in self.ledger.entries():
+            if entry.kind == "privacy":
+                continue
+            mine = [c for c in received if c.ident == entry.ident]
+            counts: dict[str, int] = {}
+            for c in mine:
+                if c.kind is not None:
+                    counts[c.kind.value] = counts.get(c.kind.value, 0) + 1
+            first: Any = next(
+                (
+                    c.model
+                    for c in mine
+                    if c.model is not None and c.kind is not CallbackKind.ANSWER
+                ),
+                None,
+            )
+            answer: Any = next(
+                (c.model for c in mine if c.model is not None and c.kind is CallbackKind.ANSWER),
+                None,
+            )
+            channel = first.notification_channel.wire_name if first is not None else None
+            status = None
+            if answer is not None:
+                status = answer.form_order_status.name
+            elif first is not None:
+                status = getattr(first, "form_order_status", None) or getattr(
+                    first, "sent_status", None
+                )
+                status = getattr(status, "name", status)
+            duplicates = sum(max(0, n - 1) for n in counts.values())
+            self._describe(
+                entry,
+                channel=channel,
+                status=status,
+                callbacks=counts,
+                duplicates=duplicates,
+                waited_s=round(mine[0].at - entry.sent_at, 3) if mine else None,
+            )
+
+
+def _case_name(case: str) -> str:
+    """``order:verification-person-Basic`` → ``verification-person-Basic``."""
+    return case.split(":", 1)[1] if ":" in case else case
+
+
+def _refused_finding(checkpoint_id: str, what: str, exc: ApiError, context: _Context) -> Finding:
+    if exc.transport:
+        message = f"{what} did not reach ePROM: {exc.text}"
+        received = f"no answer ({exc.text})"
+    else:
+        message = f"{what} was refused: {exc.status} {exc.text}"
+        received = f"{exc.status} {exc.text}"
+    return Finding(
+        checkpoint_id=checkpoint_id,
+        message=message,
+        expected="200 and an id",
+        received=received,
+        case=context.case,
+        test=context.test,
+    )

@@ -19,38 +19,43 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ._exceptions import ListenerError
 from .contract import (
+    CallbackKind,
     EpromModel,
     FormAnswerCallback,
     MessageToCitizenCallback,
     PersonvernInnstillingCallback,
     parse_form_order_callback,
 )
+from .settings import Secret
 
-__all__ = ["CallbackKind", "CallbackListener", "Progress", "ReceivedCallback"]
+__all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key"]
 
-CallbackKind = Literal["status", "answer", "letter", "personvern", "unknown"]
 #: (what is awaited, seconds so far, the limit) → shows a progress line
 Progress = Callable[[str, float, float], None]
 
 _PATHS = {
     "promsformorder": "form_order",
     "messagetocitizen": "letter",
-    "personverninnstilling": "personvern",
+    "personverninnstilling": "privacy",
 }
 
 
 @dataclass
 class ReceivedCallback:
-    """One PUT as it arrived, parsed where possible."""
+    """One PUT as it arrived, parsed where possible.
 
-    kind: CallbackKind
+    ``kind`` is None only when the path is none of the three callback paths (or the body
+    is unreadable on the form-order path and cannot be told status from answer).
+    """
+
+    kind: CallbackKind | None
     path: str
     at: float
     headers: dict[str, str]
@@ -61,19 +66,45 @@ class ReceivedCallback:
     key_ok: bool | None = None
     answered: dict[str, Any] = field(default_factory=dict)
     answered_status: int = 200
+    #: the listener's sequence number (1, 2, …): "callback #7" in a failure message
+    seq: int = 0
 
     @property
     def ident(self) -> str | None:
         """The id a test waits on: formOrderId, messageToCitizenId or nationalId:pvkId."""
         if not isinstance(self.data, dict):
             return None
-        if self.kind in ("status", "answer"):
+        if self.kind in (CallbackKind.STATUS, CallbackKind.ANSWER):
             return str(self.data.get("formOrderId"))
-        if self.kind == "letter":
+        if self.kind is CallbackKind.LETTER:
             return str(self.data.get("messageToCitizenId"))
-        if self.kind == "personvern":
+        if self.kind is CallbackKind.PRIVACY:
             return f"{self.data.get('nationalId')}:{self.data.get('id')}"
         return None
+
+    @property
+    def status_value(self) -> str | None:
+        """The status the callback reports (Ordered, Completed, Sent, RES …), by name."""
+        model: Any = self.model
+        if model is None:
+            return None
+        for name in ("form_order_status", "sent_status", "status"):
+            value = getattr(model, name, None)
+            if value is not None:
+                return str(getattr(value, "name", value))
+        return None
+
+    @property
+    def is_patient_initiated(self) -> bool:
+        return isinstance(self.data, dict) and bool(self.data.get("isPatientInitiated"))
+
+    @property
+    def label(self) -> str:
+        """``callback #7 (status, 21:42:43.120Z)``: how a failure names it."""
+        import datetime as dt
+
+        at = dt.datetime.fromtimestamp(self.at, dt.UTC).strftime("%H:%M:%S.%f")[:-3]
+        return f"callback #{self.seq} ({self.kind or 'unreadable'}, {at}Z)"
 
 
 class CallbackListener:
@@ -82,7 +113,7 @@ class CallbackListener:
     def __init__(
         self,
         *,
-        api_key: str,
+        api_key: Secret,
         host: str = "127.0.0.1",
         port: int = 0,
         path_prefix: str = "",
@@ -144,7 +175,7 @@ class CallbackListener:
         endpoint = _PATHS.get(name, "unknown")
         text = request.get_data(as_text=True)
         record = ReceivedCallback(
-            kind="unknown",
+            kind=None,
             path=request.path,
             at=time.time(),
             headers={k: v for k, v in request.headers.items()},
@@ -154,6 +185,7 @@ class CallbackListener:
         record.answered = {"success": record.error is None and bool(record.key_ok)}
         record.answered_status = 400 if record.model is None else 200
         with self._cond:
+            record.seq = len(self._received) + 1
             self._received.append(record)
             self._cond.notify_all()
         if self.on_callback is not None:
@@ -179,29 +211,29 @@ class CallbackListener:
         try:
             if endpoint == "form_order":
                 model: EpromModel = parse_form_order_callback(record.data)
-                record.kind = "answer" if isinstance(model, FormAnswerCallback) else "status"
+                answer = isinstance(model, FormAnswerCallback)
+                record.kind = CallbackKind.ANSWER if answer else CallbackKind.STATUS
             elif endpoint == "letter":
                 model = MessageToCitizenCallback.from_wire(record.data)
-                record.kind = "letter"
-            elif endpoint == "personvern":
+                record.kind = CallbackKind.LETTER
+            elif endpoint == "privacy":
                 model = PersonvernInnstillingCallback.from_wire(record.data)
-                record.kind = "personvern"
+                record.kind = CallbackKind.PRIVACY
             else:
                 record.error = f"unknown callback path {request.path}"
                 return
         except ValueError as exc:
-            record.kind = {"form_order": "status", "letter": "letter"}.get(endpoint, "personvern")  # type: ignore[assignment]
+            record.kind = {
+                "form_order": CallbackKind.STATUS,
+                "letter": CallbackKind.LETTER,
+                "privacy": CallbackKind.PRIVACY,
+            }[endpoint]
             if endpoint == "form_order" and "formData" in record.data:
-                record.kind = "answer"
+                record.kind = CallbackKind.ANSWER
             record.error = f"does not follow the contract: {_first_line(exc)}"
             return
         record.model = model
-        if endpoint == "personvern":
-            given = request.headers.get("Authorization", "")
-            sent = given[6:] if given.lower().startswith("basic ") else given
-        else:
-            sent = str(record.data.get("apiKey") or "")
-        record.key_ok = hmac.compare_digest(sent.encode(), self.__key.encode())
+        record.key_ok = self.key_matches(sent_key(record))
 
     # --- reading the record (test thread) ----------------------------------------------
     def received(
@@ -256,7 +288,19 @@ class CallbackListener:
 
     def key_matches(self, value: str | None) -> bool:
         """Whether ``value`` is our API key (compared in constant time, never shown)."""
-        return value is not None and hmac.compare_digest(value.encode(), self.__key.encode())
+        return value is not None and hmac.compare_digest(
+            value.encode(), self.__key.reveal().encode()
+        )
+
+
+def sent_key(callback: ReceivedCallback) -> str:
+    """The key a callback carried: the body's ``apiKey``, or the privacy callback's header."""
+    if callback.kind is CallbackKind.PRIVACY:
+        given = callback.headers.get("Authorization", "")
+        return given[6:] if given.lower().startswith("basic ") else given
+    if isinstance(callback.data, dict):
+        return str(callback.data.get("apiKey") or "")
+    return ""
 
 
 def _first_line(exc: Exception) -> str:

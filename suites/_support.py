@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eprom_verify import CheckFailure
-from eprom_verify.harness import PlacedLetter, PlacedOrder
+from eprom_verify.harness import PlacedOrder
 from eprom_verify.listener import ReceivedCallback
 from eprom_verify.pytest import not_run
 
@@ -22,25 +21,6 @@ def require_callback(callbacks: list[ReceivedCallback], what: str) -> ReceivedCa
     if not callbacks:
         not_run(f"no {what} arrived; see the check that waits for it")
     return callbacks[0]
-
-
-def refused(placed: PlacedOrder | PlacedLetter, what: str) -> CheckFailure:
-    assert placed.error is not None
-    return CheckFailure(
-        f"{what} was refused: {placed.error.status} {placed.error.text}",
-        expected="200 and an id",
-        received=f"{placed.error.status} {placed.error.text}",
-    )
-
-
-def equal_or_fail(what: str, expected: Any, received: Any, *, order_id: str) -> None:
-    if expected != received:
-        raise CheckFailure(
-            f"{what} differs for order {order_id}",
-            expected=expected,
-            received=received,
-            order_id=order_id,
-        )
 
 
 def as_dict(view: Any) -> Any:

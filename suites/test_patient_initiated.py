@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eprom_verify import CheckFailure
-from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify.assertions import assert_contract, assert_exactly_one, assert_our_key
 from eprom_verify.pytest import not_run
 
 
@@ -31,7 +31,7 @@ def test_patient_initiated_answer(eprom, pi_case):
     ident = f"patient-initiated order {order_id}"
     one = assert_exactly_one(answers, what="answer callback", ident=ident, waited_s=waited)
     assert_contract(one, what="answer callback", ident=ident)
-    assert_our_key(one, what="answer callback", ident=ident, our_key=eprom.api_key)
+    assert_our_key(one, what="answer callback", ident=ident, key=eprom.api_key)
     model = one.model
     values = model.patient_initiated_values
     received = {

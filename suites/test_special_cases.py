@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
-from _support import as_dict, refused, require_callback
+from _support import as_dict, require_callback
 
 from eprom_verify import ApiError, CheckFailure
-from eprom_verify.checks import assert_exactly_one, assert_our_key
+from eprom_verify.assertions import assert_accepted, assert_exactly_one, assert_our_key
 from eprom_verify.pytest import not_run
 
 
@@ -32,13 +34,11 @@ def test_on_behalf_of(eprom):
     placed = eprom.order_once(
         "s1",
         lambda: eprom.order_request(parent, form, on_behalf_of_national_id=child.national_id),
+        checkpoint_ids=("S1",),
     )
-    if placed.error is not None:
-        raise refused(placed, "the on-behalf-of order")
+    assert_accepted(placed, "the on-behalf-of order")
     cb = require_callback(placed.status_callbacks, "status callback")
-    assert_our_key(
-        cb, what="status callback", ident=f"order {placed.order_id}", our_key=eprom.api_key
-    )
+    assert_our_key(cb, what="status callback", ident=f"order {placed.order_id}", key=eprom.api_key)
     if eprom.simulator is None:
         eprom.instruct_fill_on_behalf(parent, child, form, placed)
         eprom.require_attestation(
@@ -64,6 +64,7 @@ def test_on_behalf_of(eprom):
         placed.order_id,
         filled_out_by={"nationalId": recipient, "actType": "Foreldrerepresentasjon"},
     )
+    eprom.delivered(placed, because="the simulated parent delivered it")
     answers, waited = eprom.wait(
         "answer",
         placed.order_id,
@@ -95,9 +96,9 @@ def test_signing(eprom, signing_case):
         lambda: eprom.order_request(
             person, form, must_be_signed=True, signing_text="Jeg bekrefter at svarene er riktige."
         ),
+        checkpoint_ids=("S2",),
     )
-    if placed.error is not None:
-        raise refused(placed, "the order with signing")
+    assert_accepted(placed, "the order with signing")
     require_callback(placed.status_callbacks, "status callback")
     if eprom.simulator is None:
         eprom.instruct_fill(signing_case, placed, signing=True)
@@ -116,6 +117,7 @@ def test_signing(eprom, signing_case):
                 order_id=placed.order_id,
             )
         control.complete(placed.order_id, sign=True)
+        eprom.delivered(placed, because="the simulated patient signed and delivered it")
     timeout = (
         eprom.settings.callback_timeout_s if eprom.simulator else eprom.settings.fill_timeout_s
     )
@@ -126,7 +128,17 @@ def test_signing(eprom, signing_case):
         what=f"the signed answer to order {placed.order_id}",
     )
     if not answers and eprom.simulator is None:
-        not_run(f"nobody signed and delivered order {placed.order_id} in time")
+        attested = eprom.delivery_attested(placed.order_id)
+        if attested is None:
+            not_run(f"nobody signed and delivered order {placed.order_id} in time")
+        eprom.delivered(placed, because=f"{attested.tester} attested signing and delivering it")
+        raise CheckFailure(
+            f"{attested.tester} attested signing and delivering order {placed.order_id}, but no "
+            f"answer callback came within {waited:.0f} s (--fill-timeout)",
+            expected="1 answer callback with a signedFormId",
+            received="none",
+            order_id=placed.order_id,
+        )
     answer = assert_exactly_one(
         answers, what="answer callback", ident=f"order {placed.order_id}", waited_s=waited
     )
@@ -138,6 +150,13 @@ def test_signing(eprom, signing_case):
             order_id=placed.order_id,
         )
     pdf = eprom.client.download_signed_form(answer.model.signed_form_id)
+    eprom.fact(
+        order_id=placed.order_id,
+        signed_form_id=answer.model.signed_form_id,
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        mime="application/pdf" if pdf.startswith(b"%PDF") else "unknown",
+    )
     if not pdf.startswith(b"%PDF"):
         raise CheckFailure(
             f"the signed document {answer.model.signed_form_id} is not a PDF",

@@ -9,10 +9,16 @@ the person's attestation of what only a person can see.
 from __future__ import annotations
 
 import pytest
-from _support import as_dict, equal_or_fail, params_of, refused, require_callback
+from _support import as_dict, params_of, require_callback
 
 from eprom_verify import CheckFailure
-from eprom_verify.checks import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify.assertions import (
+    assert_accepted,
+    assert_contract,
+    assert_equal,
+    assert_exactly_one,
+    assert_our_key,
+)
 from eprom_verify.contract import EventType, FormOrderStatus
 from eprom_verify.pytest import not_run
 from eprom_verify.simulator.actors import generate_answers
@@ -35,6 +41,7 @@ def _filled(eprom, form_case):
             metadata=METADATA,
             dont_store_completed_form_in_pha=form_case.dont_store,
         ),
+        checkpoint_ids=("V2.1", "V2.2", "V2.3", "V2.4", "V2.5", "V3.1", "V3.2"),
     )
     result = {"placed": placed, "submitted": None, "answers": [], "waited": 0.0, "inbox": None}
     if placed.made and placed.error is None:
@@ -43,6 +50,7 @@ def _filled(eprom, form_case):
             result["inbox_before"] = as_dict(control.inbox(form_case.patient.national_id))
             result["submitted"] = generate_answers(form_case.form, seed=placed.order_id)
             control.complete(placed.order_id, answers=result["submitted"])
+            eprom.delivered(placed, because="the simulated patient delivered it")
             timeout = eprom.settings.callback_timeout_s
         else:
             timeout = eprom.instruct_fill(form_case, placed)
@@ -93,8 +101,7 @@ def _manual(eprom, checkpoint_id, question, result):
 
 def _require_filled(result):
     placed = result["placed"]
-    if placed.error is not None:
-        raise refused(placed, "the order")
+    assert_accepted(placed, "the order")
     if not placed.made:
         not_run("no order was made")
     return placed
@@ -118,13 +125,13 @@ def test_form_shows_and_behaves(eprom, form_case):
         _manual(eprom, "V2.1", f"Did '{form_case.form.name}' show and behave as expected?", result)
         return
     task = _task(result["inbox_before"], placed.order_id)
-    equal_or_fail(
+    assert_equal(
         "the form in the task", form_case.form.id, task.get("formId"), order_id=placed.order_id
     )
     answer = require_callback(result["answers"], "answer callback")
     if answer.model is None:
         not_run("the answer does not parse; see V3.2")
-    equal_or_fail(
+    assert_equal(
         "the answers returned",
         result["submitted"],
         answer.model.form_data_object(),
@@ -137,7 +144,7 @@ def test_cover_letter(eprom, form_case):
     found = _simulated_task(eprom, form_case, "V2.2", "Did the cover letter show as expected?")
     if found is not None:
         placed, task = found
-        equal_or_fail(
+        assert_equal(
             "the cover letter",
             form_case.form.cover_letter,
             task.get("coverLetter"),
@@ -151,7 +158,7 @@ def test_metadata(eprom, form_case):
     found = _simulated_task(eprom, form_case, "V2.3", question)
     if found is not None:
         placed, task = found
-        equal_or_fail(
+        assert_equal(
             "the metadata the form sees", METADATA, task.get("metadata"), order_id=placed.order_id
         )
 
@@ -162,7 +169,7 @@ def test_form_task(eprom, form_case):
     found = _simulated_task(eprom, form_case, "V2.4", question)
     if found is not None:
         placed, task = found
-        equal_or_fail(
+        assert_equal(
             "the task title", form_case.form.task_title, task.get("title"), order_id=placed.order_id
         )
 
@@ -197,9 +204,21 @@ def test_copy_stored_as_ordered(eprom, form_case):
 def test_answer_received(eprom, form_case):
     result = _filled(eprom, form_case)
     placed = _require_filled(result)
+    eprom.fact(order_id=placed.order_id, callbacks=len(result["answers"]),
+               waited_s=round(result["waited"], 3))  # fmt: skip
     if not result["answers"]:
         if eprom.simulator is None:
-            not_run(f"nobody filled in order {placed.order_id} in time")
+            attested = eprom.delivery_attested(placed.order_id)
+            if attested is None:
+                not_run(f"nobody filled in order {placed.order_id} in time")
+            eprom.delivered(placed, because=f"{attested.tester} attested delivering it")
+            raise CheckFailure(
+                f"{attested.tester} attested delivering order {placed.order_id}, but no answer "
+                f"callback came within {result['waited']:.0f} s (--fill-timeout)",
+                expected="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formData",
+                received="nothing",
+                order_id=placed.order_id,
+            )
         raise CheckFailure(
             f"no answer callback for order {placed.order_id} within {result['waited']:.1f} s "
             "after the patient delivered",
@@ -209,7 +228,7 @@ def test_answer_received(eprom, form_case):
         )
     answer = result["answers"][0]
     if answer.model is not None:
-        equal_or_fail(
+        assert_equal(
             "formOrderStatus",
             FormOrderStatus.Completed.name,
             answer.model.form_order_status.name,
@@ -227,13 +246,15 @@ def test_answer_received(eprom, form_case):
 def test_answer_no_errors_no_duplicates(eprom, form_case):
     result = _filled(eprom, form_case)
     placed = _require_filled(result)
+    eprom.fact(order_id=placed.order_id, callbacks=len(result["answers"]),
+               duplicates=max(0, len(result["answers"]) - 1))  # fmt: skip
     require_callback(result["answers"], "answer callback")
     ident = f"order {placed.order_id}"
     one = assert_exactly_one(
         result["answers"], what="answer callback", ident=ident, waited_s=result["waited"]
     )
     assert_contract(one, what="answer callback", ident=ident)
-    assert_our_key(one, what="answer callback", ident=ident, our_key=eprom.api_key)
+    assert_our_key(one, what="answer callback", ident=ident, key=eprom.api_key)
     events = [e.event_type for e in (one.model.form_order_event_log or [])]
     if eprom.simulator is not None and EventType.FormDelivered not in events:
         raise CheckFailure(

@@ -21,6 +21,7 @@ from eprom_verify import checklist
 from eprom_verify._exceptions import AttestationMissing, EpromVerifyError, PrerequisiteMissing
 from eprom_verify.settings import OPTIONS, RunSettings, Secret, new_simulator_key
 
+from .ordering import RunLedgerLast
 from .outcomes import needs_attestation, not_run
 from .results import checkpoint_ids_of, result_of
 from .stash import HARNESS_KEY, RECORDER_KEY, SETTINGS_KEY, harness_of, recorder_of
@@ -58,6 +59,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", "receiver: a receiver-conformance check (check-receiver)")
     config.addinivalue_line("markers", "embedded_only: runs only against the embedded simulator")
+    config.addinivalue_line(
+        "markers",
+        "run_ledger: judged over the whole run after every other test; kept when -k selects others",
+    )
+    if not config.pluginmanager.has_plugin(RunLedgerLast.name):
+        config.pluginmanager.register(RunLedgerLast(), RunLedgerLast.name)
 
 
 def _settings(config: pytest.Config) -> RunSettings:

@@ -8,62 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 import yaml
 
 from eprom_verify.config import load_patients
 
+#: the key tests/run/conftest.py registers in the separate simulator
 FAKE_KEY = "sk-FAKE-0123456789-ABCDEFGHIJKLMNOP"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def separate_simulator(tmp_path, request):
-    sim_port, listen_port = free_port(), free_port()
-    config = tmp_path / "simulator.yaml"
-    settings = {
-        "orderingSystems": [
-            {
-                "name": "Testregisteret",
-                "apiKey": FAKE_KEY,
-                "callbackBaseUrl": f"http://127.0.0.1:{listen_port}",
-            }
-        ]
-    }
-    settings.update(getattr(request, "param", {}))
-    config.write_text(yaml.safe_dump(settings), encoding="utf-8")  # fmt: skip
-    log = (tmp_path / "simulator.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eprom_verify", "simulator", "--port", str(sim_port),
-         "--config", str(config), "--db", str(tmp_path / "sim.sqlite3")],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{sim_port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the simulator did not start: " + (tmp_path / "simulator.log").read_text())
-    yield base + "/promswebapi", listen_port
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
 
 
 def test_run_against_a_separate_server_leaks_nothing(tmp_path, separate_simulator):

@@ -1,0 +1,141 @@
+"""A verdict a reviewer can believe: no secret in any output, answers judged outside the
+simulator, the order of events checked, and a green run that stays green under load."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+import yaml
+
+from eprom_verify._session import open_harness
+from eprom_verify.contract import CallbackKind
+from eprom_verify.settings import RunSettings
+
+KEY = "sk-TRUST-9f8e7d6c5b4a-QWERTYUIOPASDFGH"
+FORMS = ("test_special_cases or test_v1_order and verification-person-Basic "
+         "or test_patient_initiated")  # fmt: skip
+
+
+def _run(tmp_path: Path, *args: str, faults: list[dict] | None = None, env=None, timeout=300):
+    command = [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(tmp_path / "r")]
+    if faults is not None:
+        (tmp_path / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
+        command += ["--simulator-faults", str(tmp_path / "faults.yaml")]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
+    environ.update({"CI": "true", **(env or {})})
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, cwd=tmp_path, env=environ,
+        timeout=timeout,
+    )  # fmt: skip
+
+
+def _every_output(tmp_path: Path, done: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    shown = {"stdout": done.stdout, "stderr": done.stderr}
+    for path in (tmp_path / "r").rglob("*"):
+        if path.is_file():
+            shown[str(path.relative_to(tmp_path))] = path.read_bytes().decode("utf-8", "replace")
+    return shown
+
+
+def test_a_failing_key_check_prints_no_key_anywhere(tmp_path):
+    """The forged-key fault fails V1.4; long tracebacks with locals still show no key."""
+    done = _run(
+        tmp_path,
+        "--", "-k", "test_v1_order and verification-person-Basic", "--tb=long", "--showlocals",
+        faults=[{"type": "forge_key", "callback": "status", "times": None}],
+        env={"EPROM_API_KEY": KEY},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "wrong API key" in done.stdout
+    outputs = _every_output(tmp_path, done)
+    assert any(name.endswith("junit.xml") for name in outputs)
+    assert any("allure-results" in name for name in outputs)
+    forms = {
+        "raw": KEY,
+        "base64": base64.b64encode(KEY.encode()).decode(),
+        "base64 user:password": base64.b64encode(f"{KEY}:".encode()).decode(),
+        "url-encoded": urllib.parse.quote(KEY, safe=""),
+    }
+    for name, text in outputs.items():
+        for form, value in forms.items():
+            assert value not in text, f"the API key ({form}) appears in {name}"
+
+
+def test_an_attested_delivery_without_an_answer_fails_v3_1(tmp_path, separate_simulator_factory):
+    """Against a server that sends the status but never the answer, V3.1 fails, not 'not run'."""
+    base_url, listen_port, key = separate_simulator_factory(
+        {"autoComplete": {"afterSeconds": 0.3},
+         "faults": [{"type": "drop", "callback": "answer", "times": None}]}
+    )  # fmt: skip
+    attest = tmp_path / "attest.yaml"
+    attest.write_text(
+        yaml.safe_dump(
+            {"tester": "Kari Nordmann",
+             "attestations": [{"checkpoint": "V3.1", "answer": "yes",
+                               "at": "2026-11-22T10:00:00Z"}]}
+        ), "utf-8",
+    )  # fmt: skip
+    done = _run(
+        tmp_path, "--base-url", base_url, "--callback-listen", f"127.0.0.1:{listen_port}",
+        "--callback-timeout", "5", "--duplicate-window", "0.3", "--fill-timeout", "3",
+        "--attest", str(attest), "--", "-k", "test_v2_v3 and RAND-12-copy",
+        env={"EPROM_API_KEY": key},
+    )  # fmt: skip
+    report = json.loads(next((tmp_path / "r").glob("*/report.json")).read_text("utf-8"))
+    status = {r["id"]: r for r in report["rows"]}
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert status["V3.1"]["status"] == "failed"
+    text = json.dumps(status["V3.1"]["failures"], ensure_ascii=False)
+    assert "Kari Nordmann attested delivering" in text
+    assert "no answer callback" in text
+
+
+def test_an_answer_before_its_status_fails_the_order_of_events(tmp_path):
+    """ePROM's order is order → status → answer; the simulator here holds the status back."""
+    faults = tmp_path / "faults.yaml"
+    faults.write_text(
+        yaml.safe_dump({"faults": [{"type": "delay", "callback": "status", "seconds": 1.5}]}),
+        "utf-8",
+    )
+    settings = RunSettings.resolve({"simulator_faults": str(faults), "callback_timeout": "10"})
+    with open_harness(settings) as eprom:
+        person = next(p for p in eprom.patients if p.key == "verification-person")
+        form = next(f for f in eprom.forms if f.published and not f.must_be_signed)
+        placed = eprom.place_order("lifecycle", eprom.order_request(person, form), wait=False)
+        eprom.simulator.control.complete(placed.order_id)
+        eprom.delivered(placed, because="the simulated patient delivered it")
+        eprom.wait(CallbackKind.STATUS, placed.order_id, timeout_s=10, what="the late status")
+        verdict = eprom.judge_run()
+    findings = verdict.for_checkpoint("LC1")
+    assert len(findings) == 1, [f.as_text() for f in verdict.findings]
+    assert placed.order_id in findings[0].message
+    assert "before its status callback" in findings[0].message
+    assert findings[0].callbacks[0].startswith("callback #")
+
+
+def _burn(seconds: float) -> subprocess.Popen[bytes]:
+    """A process that keeps one core busy for at most ``seconds`` and then stops."""
+    code = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n"
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_green_run_stays_green_with_the_cpu_saturated(tmp_path, attempt):
+    burners = [_burn(120) for _ in range(os.cpu_count() or 2)]
+    try:
+        started = time.monotonic()
+        done = _run(tmp_path, timeout=400)
+        took = time.monotonic() - started
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert done.returncode == 0, f"attempt {attempt} ({took:.0f} s):\n" + done.stdout[-4000:]
