@@ -4,6 +4,7 @@
 
     EpromVerifyError                 base of everything the harness raises on purpose
     ├── UsageError                   a bad option or a refused environment (exit 2)
+    │   └── PortInUse                a port the run must listen on is taken
     ├── ApiError                     ePROM (or the simulator) answered an error status
     │   └── TransportError           … or did not answer at all (refused, reset, timed out)
     ├── ListenerError                the callback listener cannot start (port in use, …)
@@ -29,6 +30,7 @@ __all__ = [
     "CheckFailure",
     "EpromVerifyError",
     "ListenerError",
+    "PortInUse",
     "PrerequisiteMissing",
     "TransportError",
     "UsageError",
@@ -41,6 +43,10 @@ class EpromVerifyError(Exception):
 
 class UsageError(EpromVerifyError):
     """A bad option, file or environment: one line for the user, exit code 2."""
+
+
+class PortInUse(UsageError):
+    """A port the run must listen on (callback listener, simulator) is taken."""
 
 
 class ListenerError(EpromVerifyError):

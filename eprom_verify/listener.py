@@ -12,6 +12,7 @@ is asserted in the server thread; the checks read the record in the test thread.
 
 from __future__ import annotations
 
+import errno
 import hmac
 import json
 import re
@@ -24,7 +25,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from ._exceptions import ListenerError
+from ._exceptions import ListenerError, PortInUse
 from .contract import (
     CallbackKind,
     EpromModel,
@@ -135,8 +136,15 @@ class CallbackListener:
     def start(self) -> CallbackListener:
         server = HTTPServer(host=self.host, port=self.port)
         try:
+            if self.port:
+                _probe(self.host, self.port)  # werkzeug exits the process on a taken port
             server.start()
         except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(
+                    f"cannot listen for callbacks on {self.host}:{self.port}: the port is in use "
+                    "— choose another with --callback-listen HOST:PORT"
+                ) from None
             raise ListenerError(
                 f"cannot listen for callbacks on {self.host}:{self.port} ({exc.strerror or exc}) "
                 "— choose another address with --callback-listen HOST:PORT"
@@ -291,6 +299,16 @@ class CallbackListener:
         return value is not None and hmac.compare_digest(
             value.encode(), self.__key.reveal().encode()
         )
+
+
+def _probe(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let go: an OSError when it cannot be had."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 def sent_key(callback: ReceivedCallback) -> str:

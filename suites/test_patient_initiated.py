@@ -10,12 +10,12 @@ from eprom_verify.pytest import not_run
 
 
 @pytest.mark.checkpoint("P1")
-def test_patient_initiated_answer(eprom, pi_case):
-    if pi_case is None:
+def test_patient_initiated_answer(eprom, patient_initiated_case):
+    if patient_initiated_case is None:
         not_run("the forms file has no patient-orderable form")
-    form, person = pi_case.form, pi_case.patient
+    form, person = patient_initiated_case.form, patient_initiated_case.patient
     if eprom.simulator is None:
-        order_id, timeout = eprom.instruct_patient_initiated(pi_case)
+        order_id, timeout = eprom.instruct_patient_initiated(patient_initiated_case)
         if order_id is None:
             not_run("no patient-initiated answer arrived in time")
     else:

@@ -142,7 +142,7 @@ def form_cases(s: RunSettings) -> list[FormCase]:
     return cases
 
 
-def signing_forms(s: RunSettings) -> list[FormCase]:
+def signing_cases(s: RunSettings) -> list[FormCase]:
     _, forms, _ = _data(s)
     person = helsenorge_person(s)
     if person is None:
@@ -150,7 +150,7 @@ def signing_forms(s: RunSettings) -> list[FormCase]:
     return [FormCase(f, person) for f in forms if f.published and f.must_be_signed]
 
 
-def patient_initiated_forms(s: RunSettings) -> list[FormCase]:
+def patient_initiated_cases(s: RunSettings) -> list[FormCase]:
     _, forms, _ = _data(s)
     person = helsenorge_person(s)
     if person is None:
@@ -204,8 +204,8 @@ PARAMETRIZERS: dict[str, Callable[[RunSettings], Sequence[object]]] = {
     "order_case": order_cases,
     "callback_case": callback_cases,
     "form_case": form_cases,
-    "signing_case": signing_forms,
-    "pi_case": patient_initiated_forms,
+    "signing_case": signing_cases,
+    "patient_initiated_case": patient_initiated_cases,
     "letter_case": letter_cases,
     "pvk_case": pvk_cases,
 }

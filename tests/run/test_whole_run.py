@@ -37,7 +37,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("delay", "answer"): {"P1"},
     ("delay", "letter"): {"L1", "L2"},
     ("delay", "privacy"): {"PV3"},
-    ("forge_key", "status"): {"V1.4"},
+    ("forge_key", "status"): {"V1.4", "S1"},
     ("forge_key", "answer"): {"P1"},
     ("forge_key", "letter"): {"L1", "L2"},
     ("forge_key", "privacy"): {"PV3"},
