@@ -20,7 +20,8 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from eprom_verify.strategies import CallbackKind, GeneratedCallback, callback_payloads
+from eprom_verify.contract import CallbackKind
+from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
 
 from .corners import MALFORMED_CORNERS, corner_callbacks
 from .documented import documented_callbacks
@@ -153,7 +154,7 @@ def _refuses(
 
     def test(case: tuple[GeneratedCallback, Key]) -> None:
         callback, key = case
-        where = "the apiKey field" if callback.kind.key_in_body else "the Authorization header"
+        where = "the apiKey field" if key_in_body(callback.kind) else "the Authorization header"
         exchange = sender.deliver(callback.kind, callback.body, key=key)
         if exchange.acknowledged:
             shown = _shown_key(key)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.contract import CallbackKind
 
 from .exchanges import Exchange, Exchanges
 from .failure import ReceiverCheckFailure

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from eprom_verify.contract import CallbackKind
 from eprom_verify.receiver import Exchange, Exchanges, ForgedKey, KeyChoice, ReceiverTarget
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.strategies import key_in_body
 
 from .conftest import KEY
 
@@ -48,7 +49,7 @@ def _send(
 ) -> tuple[httpx.Request, Exchange]:
     handler = Captured(httpx.Response(200, json={"success": True}))
     with _target(handler) as target:
-        body = BODY if kind.key_in_body else PRIVACY
+        body = BODY if key_in_body(kind) else PRIVACY
         exchange = target.deliver(kind, body, recorder=target.exchanges, check="t", key=key)
     return handler.requests[0], exchange
 
