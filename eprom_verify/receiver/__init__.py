@@ -5,25 +5,25 @@ check ``REGISTRY.get(name)(target, target.exchanges)`` or run them all with
 :func:`run_checks`. pytest only wires them in (``suites/test_receiver.py``).
 """
 
-from . import checks as _checks  # noqa: F401  (registers the checks)
-from .checks import ACKNOWLEDGED
+from . import conformance as _conformance  # noqa: F401  (registers the checks)
+from .conformance import ACKNOWLEDGED
 from .corners import MALFORMED_CORNERS, corner_callbacks
 from .documented import DOCUMENTED_CALLBACKS, DocumentedCallback, documented_callbacks
-from .exchanges import Exchange, Exchanges, LatencySummary
+from .exchanges import CallbackExchange, Exchanges, LatencySummary
 from .failure import ReceiverCheckFailure, ReceiverResponse
 from .malformed import MalformedCallback, malformed_callbacks
-from .registry import REGISTRY, Check, CheckFunction, CheckRegistry, CheckResult, run_checks
+from .registry import REGISTRY, Check, CheckFunction, CheckRegistry, ConformanceResult, run_checks
 from .target import ForgedKey, KeyChoice, ReceiverTarget
 
 __all__ = [
     "ACKNOWLEDGED",
+    "CallbackExchange",
     "Check",
     "CheckFunction",
     "CheckRegistry",
-    "CheckResult",
+    "ConformanceResult",
     "DOCUMENTED_CALLBACKS",
     "DocumentedCallback",
-    "Exchange",
     "Exchanges",
     "ForgedKey",
     "KeyChoice",

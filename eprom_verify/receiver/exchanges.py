@@ -1,7 +1,7 @@
 """The recorder: every request the receiver checks send and the answer they got, with timing.
 
 Nothing here holds an API key: the target redacts it (by value, in headers and body) before
-an :class:`Exchange` is built.
+an :class:`CallbackExchange` is built.
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Exchange", "Exchanges", "LatencySummary"]
+__all__ = [
+    "CallbackExchange",
+    "Exchanges",
+    "LatencySummary",
+]
 
 
 @dataclass(frozen=True)
-class Exchange:
+class CallbackExchange:
     """One PUT to the receiver and its answer. ``status`` is None when no answer came."""
 
     check: str
@@ -82,31 +86,31 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 class Exchanges:
-    """A thread-safe list of :class:`Exchange`; ``on_exchange`` is called with each new one."""
+    """A thread-safe list of :class:`CallbackExchange`; ``on_exchange`` is called with each new one."""
 
-    def __init__(self, *, on_exchange: Callable[[Exchange], Any] | None = None) -> None:
-        self._items: list[Exchange] = []
+    def __init__(self, *, on_exchange: Callable[[CallbackExchange], Any] | None = None) -> None:
+        self._items: list[CallbackExchange] = []
         self._lock = threading.Lock()
         self._on_exchange = on_exchange
 
-    def record(self, exchange: Exchange) -> None:
+    def record(self, exchange: CallbackExchange) -> None:
         with self._lock:
             self._items.append(exchange)
         if self._on_exchange is not None:
             self._on_exchange(exchange)
 
-    def __iter__(self) -> Iterator[Exchange]:
+    def __iter__(self) -> Iterator[CallbackExchange]:
         return iter(self.snapshot())
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
 
-    def snapshot(self) -> list[Exchange]:
+    def snapshot(self) -> list[CallbackExchange]:
         with self._lock:
             return list(self._items)
 
-    def for_check(self, check: str) -> list[Exchange]:
+    def for_check(self, check: str) -> list[CallbackExchange]:
         return [e for e in self.snapshot() if e.check == check]
 
     def clear(self) -> None:

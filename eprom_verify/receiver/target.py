@@ -24,7 +24,7 @@ from eprom_verify.contract import CallbackKind
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.strategies import key_in_body
 
-from .exchanges import Exchange, Exchanges
+from .exchanges import CallbackExchange, Exchanges
 
 __all__ = ["ForgedKey", "KeyChoice", "ReceiverTarget"]
 
@@ -136,7 +136,7 @@ class ReceiverTarget:
         recorder: Exchanges,
         check: str,
         key: Key = KeyChoice.OURS,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         """PUT ``body`` (a JSON object) as a ``kind`` callback, presenting ``key``."""
         self._sent.add(_digest(kind, body))
         sent = dict(body)
@@ -153,7 +153,7 @@ class ReceiverTarget:
         recorder: Exchanges,
         check: str,
         key: Key = KeyChoice.OURS,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         """PUT raw ``content`` to ``kind``'s endpoint; ``key`` goes in a header if ``kind`` wants."""
         headers = {"Content-Type": _CONTENT_TYPE}
         if not key_in_body(kind):
@@ -222,9 +222,9 @@ class ReceiverTarget:
         response_body: str,
         elapsed: float,
         error: str | None,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         redact = self._redactor.text
-        return Exchange(
+        return CallbackExchange(
             check=check,
             method="PUT",
             url=url,

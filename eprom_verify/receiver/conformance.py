@@ -25,7 +25,7 @@ from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in
 
 from .corners import MALFORMED_CORNERS, corner_callbacks
 from .documented import documented_callbacks
-from .exchanges import Exchange, Exchanges
+from .exchanges import CallbackExchange, Exchanges
 from .failure import ReceiverCheckFailure
 from .malformed import MalformedCallback, malformed_callbacks
 from .registry import REGISTRY, Check
@@ -76,7 +76,7 @@ def _all_callbacks() -> st.SearchStrategy[GeneratedCallback]:
 def accepts_documented_examples(target: ReceiverTarget, recorder: Exchanges) -> None:
     """Every documented example callback (our key in it) is acknowledged."""
     sender = Sender(target, recorder, "accepts_documented_examples")
-    refused: list[tuple[str, Exchange]] = []
+    refused: list[tuple[str, CallbackExchange]] = []
     for example in documented_callbacks():
         exchange = sender.deliver(example.kind, example.body)
         if not exchange.acknowledged:
