@@ -12,6 +12,9 @@ failing exchange and a spread sample of the others, with the count of all — an
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -35,10 +38,21 @@ def progress(
     receiver_target: ReceiverTarget, pytestconfig: pytest.Config
 ) -> Iterator[CheckProgress]:
     """The progress line, fed by every exchange the target records."""
-    shown = CheckProgress(TerminalStream(pytestconfig))
+    tty, width = _terminal(pytestconfig)
+    shown = CheckProgress(TerminalStream(pytestconfig), tty=tty, width=width)
     receiver_target.exchanges.add_listener(shown.sent)
     yield shown
     receiver_target.exchanges.remove_listener(shown.sent)
+
+
+def _terminal(config: pytest.Config) -> tuple[bool, int]:
+    """Whether the real stderr is a terminal, and its width: asked with pytest's capture
+    suspended (under fd capture, file descriptors 1 and 2 are temporary files meanwhile)."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    suspended = capman.global_and_fixture_disabled() if capman else contextlib.nullcontext()
+    with suspended:
+        tty = bool(sys.__stderr__ and sys.__stderr__.isatty())
+        return tty, shutil.get_terminal_size((80, 24)).columns
 
 
 def _position(request: pytest.FixtureRequest) -> tuple[int, int]:
