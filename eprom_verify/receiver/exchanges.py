@@ -24,7 +24,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CallbackExchange:
-    """One PUT to the receiver and its answer. ``status`` is None when no answer came."""
+    """One callback PUT to the receiver under test and its answer (ePROM → ordering system;
+    not the client's ``Exchange``). ``status`` is None when no answer came."""
 
     check: str
     method: str

@@ -92,6 +92,9 @@ REGISTRY = CheckRegistry()
 
 @dataclass(frozen=True)
 class ConformanceResult:
+    """How one receiver check ended, for :func:`run_checks` callers (not the report's
+    :class:`eprom_verify.report.model.CheckResult`, which the pytest plugin builds)."""
+
     check: Check
     outcome: Literal["passed", "failed", "error"]
     duration_s: float
