@@ -68,10 +68,10 @@ class TimestampShape:
                 f"{example!r} is not a date and time like 2023-03-29T10:20:10.1804332: "
                 "a shape needs a date, a time to the second, optionally a fraction and a zone"
             )
-        zone = match["zone"] or ""
-        return cls(
-            match["sep"], len(match["frac"] or ""), "offset" if zone[:1] in "+-" and zone else zone
-        )
+        zone = match["zone"] or ""  # "", "Z" or an offset such as "+02:00"
+        if zone not in ("", "Z"):
+            zone = "offset"
+        return cls(match["sep"], len(match["frac"] or ""), zone)
 
     def write(self, moment: dt.datetime) -> str:
         """``moment`` (aware when the shape has a zone) in this shape."""
