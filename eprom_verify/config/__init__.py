@@ -1,6 +1,6 @@
 """Typed access to the fixture files: ``environments.yaml``, ``patients.yaml``, ``forms.yaml``.
 
-Each loader reads one YAML file, checks it against the models below and returns them. Anything
+Each loader reads one YAML file, checks it against its model and returns it. Anything
 wrong with a file becomes a single-line :class:`ConfigError` that names the file, the line, the
 field and what to do::
 
