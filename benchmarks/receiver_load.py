@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from eprom_verify.contract import CallbackKind
 from eprom_verify.receiver import ReceiverTarget, documented_callbacks
-from eprom_verify.strategies import CallbackKind
 
 from .procs import Server, cpu_seconds, python_command
 from .stats import rounded

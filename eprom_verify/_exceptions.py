@@ -118,12 +118,17 @@ class CheckFailure(AssertionError):
         received: Any = None,
         order_id: str | None = None,
         callback: Any = None,
+        text: str | None = None,
     ) -> None:
+        """``text``, when given, is the whole ``str()`` (a subclass that renders its own)."""
         self.message = message
         self.expected = expected
         self.received = received
         self.order_id = order_id
         self.callback = callback
+        if text is not None:
+            super().__init__(text)
+            return
         parts = [message]
         if expected is not None or received is not None:
             parts.append(f"expected: {expected!r}")

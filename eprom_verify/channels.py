@@ -87,7 +87,7 @@ def expected_channel(
     A channel pinned in the person's ``expect`` (patients.yaml) wins over the rules.
     NoDistribution notifies nobody, so it is always ``None_``.
     """
-    pinned = patient.expect.get(rule.name)  # type: ignore[call-overload]
+    pinned = patient.expect.get(rule.name)
     if pinned is not None:
         return NotificationChannel.parse(pinned)
     reachable = reachable_channels(patient, today=today, paper_enabled=paper_enabled)

@@ -18,6 +18,7 @@ from eprom_verify import strategies as S
 from eprom_verify.config import load_forms, load_patients
 from eprom_verify.contract import (
     NIL_GUID,
+    CallbackKind,
     DistributionRule,
     FormAnswerCallback,
     FormOrderRequest,
@@ -31,7 +32,7 @@ from eprom_verify.contract import (
     parse_timestamp,
 )
 from eprom_verify.national_id import NationalIdKind, classify, parse
-from eprom_verify.strategies import CallbackKind, GeneratedCallback
+from eprom_verify.strategies import GeneratedCallback, key_in_body
 
 PROPERTY = settings(
     max_examples=60,
@@ -98,7 +99,7 @@ def test_every_generated_callback_parses_with_the_contract_models(kind: Callback
         if isinstance(model, FormAnswerCallback) and model.form_data is not None:
             assert isinstance(model.form_data_object(), dict)
         assert set(callback.extra_fields) <= set(callback.body)
-        assert ("apiKey" in callback.body) is kind.key_in_body
+        assert ("apiKey" in callback.body) is key_in_body(kind)
 
     check()
 
@@ -315,3 +316,27 @@ def test_profiles_are_registered() -> None:
     assert ci.derandomize
     assert ci.database is None
     assert ci.max_examples < deep.max_examples
+
+
+@PROPERTY
+@given(st.data())
+def test_timestamps_like_copies_each_documented_shape(data: st.DataObject) -> None:
+    shapes = {
+        "2023-03-29T10:20:10.1804332": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}",
+        "2023-03-29T08:01:49.857Z": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",
+        "2019-05-03T00:00:00+02:00": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00",
+        "2021-05-07 09:17:51.220": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}",
+    }
+    example = data.draw(st.sampled_from(sorted(shapes)))
+    text = data.draw(S.timestamps_like(example))
+    parse_timestamp(text)
+    assert re.fullmatch(shapes[example], text), (example, text)
+
+
+def test_documented_timestamp_arguments_are_checked() -> None:
+    with pytest.raises(InvalidArgument, match="needs at least one example"):
+        S.timestamps_like()
+    with pytest.raises(InvalidArgument, match="is not a date and time like"):
+        S.timestamps_like("2023-03-29")
+    with pytest.raises(InvalidArgument, match="no documented timestamp for 'expiryDate'.*known: "):
+        S.documented_timestamps(CallbackKind.ANSWER, "expiryDate")

@@ -1,29 +1,34 @@
 """Receiver conformance: play ePROM against an ordering system's own callback service.
 
-The checks (R1–R5) are plain Python: build a :class:`ReceiverTarget`, then either call one
-check ``REGISTRY.get(name)(target, target.exchanges)`` or run them all with
-:func:`run_checks`. pytest only wires them in (``suites/test_receiver.py``).
+The checks (R1–R5, :mod:`.conformance`) are plain Python: build a :class:`ReceiverTarget`,
+then either call one check ``REGISTRY.get(name)(target, target.exchanges)`` or run them all
+with :func:`run_checks`. pytest only wires them in (``suites/test_receiver.py``), with a
+:class:`CheckProgress` line and each check's :func:`check_evidence` for the report.
 """
 
-from . import checks as _checks  # noqa: F401  (registers the checks)
-from .checks import ACKNOWLEDGED
+from . import conformance as _conformance  # noqa: F401  (registers the checks)
+from .conformance import ACKNOWLEDGED
 from .corners import MALFORMED_CORNERS, corner_callbacks
 from .documented import DOCUMENTED_CALLBACKS, DocumentedCallback, documented_callbacks
-from .exchanges import Exchange, Exchanges, LatencySummary
+from .evidence import CheckEvidence, check_evidence
+from .exchanges import CallbackExchange, Exchanges, LatencySummary, latency_by_endpoint
 from .failure import ReceiverCheckFailure, ReceiverResponse
 from .malformed import MalformedCallback, malformed_callbacks
-from .registry import REGISTRY, Check, CheckFunction, CheckRegistry, CheckResult, run_checks
+from .progress import CheckProgress
+from .registry import REGISTRY, Check, CheckFunction, CheckRegistry, ConformanceResult, run_checks
 from .target import ForgedKey, KeyChoice, ReceiverTarget
 
 __all__ = [
     "ACKNOWLEDGED",
+    "CallbackExchange",
     "Check",
+    "CheckEvidence",
     "CheckFunction",
+    "CheckProgress",
     "CheckRegistry",
-    "CheckResult",
+    "ConformanceResult",
     "DOCUMENTED_CALLBACKS",
     "DocumentedCallback",
-    "Exchange",
     "Exchanges",
     "ForgedKey",
     "KeyChoice",
@@ -34,8 +39,10 @@ __all__ = [
     "ReceiverCheckFailure",
     "ReceiverResponse",
     "ReceiverTarget",
+    "check_evidence",
     "corner_callbacks",
     "documented_callbacks",
+    "latency_by_endpoint",
     "malformed_callbacks",
     "run_checks",
 ]

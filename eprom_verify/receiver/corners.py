@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eprom_verify.contract import NIL_GUID, WireForm
-from eprom_verify.strategies import CallbackKind, GeneratedCallback
+from eprom_verify.contract import NIL_GUID, CallbackKind, WireForm
+from eprom_verify.strategies import GeneratedCallback
 
 from .documented import documented_callbacks
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from eprom_verify.config import fixtures_dir
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.contract import CallbackKind
 
 __all__ = ["DOCUMENTED_CALLBACKS", "DocumentedCallback", "documented_callbacks"]
 

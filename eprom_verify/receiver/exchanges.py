@@ -1,7 +1,7 @@
 """The recorder: every request the receiver checks send and the answer they got, with timing.
 
 Nothing here holds an API key: the target redacts it (by value, in headers and body) before
-an :class:`Exchange` is built.
+an :class:`CallbackExchange` is built.
 """
 
 from __future__ import annotations
@@ -9,16 +9,23 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Exchange", "Exchanges", "LatencySummary"]
+__all__ = [
+    "CallbackExchange",
+    "Exchanges",
+    "LatencySummary",
+    "latency_by_endpoint",
+    "summarize",
+]
 
 
 @dataclass(frozen=True)
-class Exchange:
-    """One PUT to the receiver and its answer. ``status`` is None when no answer came."""
+class CallbackExchange:
+    """One callback PUT to the receiver under test and its answer (ePROM → ordering system;
+    not the client's ``Exchange``). ``status`` is None when no answer came."""
 
     check: str
     method: str
@@ -30,6 +37,12 @@ class Exchange:
     response_body: str
     elapsed_s: float
     error: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's name, the last part of the path: ``PromsFormOrder``, ``MessageToCitizen``,
+        ``PersonvernInnstilling``."""
+        return self.url.rstrip("/").rsplit("/", 1)[-1]
 
     @property
     def success(self) -> bool | None:
@@ -82,31 +95,48 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 class Exchanges:
-    """A thread-safe list of :class:`Exchange`; ``on_exchange`` is called with each new one."""
+    """A thread-safe list of :class:`CallbackExchange`.
 
-    def __init__(self, *, on_exchange: Callable[[Exchange], Any] | None = None) -> None:
-        self._items: list[Exchange] = []
+    ``on_exchange`` (and every listener added with :meth:`add_listener`) is called with each
+    new exchange, e.g. to show progress.
+    """
+
+    def __init__(self, *, on_exchange: Callable[[CallbackExchange], Any] | None = None) -> None:
+        self._items: list[CallbackExchange] = []
         self._lock = threading.Lock()
-        self._on_exchange = on_exchange
+        self._listeners: list[Callable[[CallbackExchange], Any]] = []
+        if on_exchange is not None:
+            self._listeners.append(on_exchange)
 
-    def record(self, exchange: Exchange) -> None:
+    def add_listener(self, listener: Callable[[CallbackExchange], Any]) -> None:
+        """Call ``listener`` with every exchange recorded from now on."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[CallbackExchange], Any]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def record(self, exchange: CallbackExchange) -> None:
         with self._lock:
             self._items.append(exchange)
-        if self._on_exchange is not None:
-            self._on_exchange(exchange)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(exchange)
 
-    def __iter__(self) -> Iterator[Exchange]:
+    def __iter__(self) -> Iterator[CallbackExchange]:
         return iter(self.snapshot())
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
 
-    def snapshot(self) -> list[Exchange]:
+    def snapshot(self) -> list[CallbackExchange]:
         with self._lock:
             return list(self._items)
 
-    def for_check(self, check: str) -> list[Exchange]:
+    def for_check(self, check: str) -> list[CallbackExchange]:
         return [e for e in self.snapshot() if e.check == check]
 
     def clear(self) -> None:
@@ -115,9 +145,20 @@ class Exchanges:
 
     def latency_summary(self) -> LatencySummary:
         """p50 / p95 / max over every exchange recorded so far."""
-        times = sorted(e.elapsed_s for e in self.snapshot())
-        if not times:
-            return LatencySummary(0, 0.0, 0.0, 0.0)
-        return LatencySummary(
-            len(times), _percentile(times, 0.5), _percentile(times, 0.95), times[-1]
-        )
+        return summarize(self.snapshot())
+
+
+def summarize(exchanges: Iterable[CallbackExchange]) -> LatencySummary:
+    """p50 / p95 / max over ``exchanges`` (an unanswered request counts its time waited)."""
+    times = sorted(e.elapsed_s for e in exchanges)
+    if not times:
+        return LatencySummary(0, 0.0, 0.0, 0.0)
+    return LatencySummary(len(times), _percentile(times, 0.5), _percentile(times, 0.95), times[-1])
+
+
+def latency_by_endpoint(exchanges: Iterable[CallbackExchange]) -> dict[str, LatencySummary]:
+    """:class:`LatencySummary` per receiver endpoint (``PromsFormOrder``, …), in first-seen order."""
+    by_endpoint: dict[str, list[CallbackExchange]] = {}
+    for exchange in exchanges:
+        by_endpoint.setdefault(exchange.endpoint, []).append(exchange)
+    return {name: summarize(items) for name, items in by_endpoint.items()}

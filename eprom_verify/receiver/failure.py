@@ -14,7 +14,7 @@ from typing import Any
 
 from eprom_verify._exceptions import CheckFailure
 
-from .exchanges import Exchange
+from .exchanges import CallbackExchange
 
 __all__ = ["ReceiverCheckFailure", "ReceiverResponse"]
 
@@ -57,7 +57,7 @@ class ReceiverCheckFailure(CheckFailure):
         *,
         check: str,
         expected: str,
-        exchange: Exchange | None = None,
+        exchange: CallbackExchange | None = None,
         received: str | None = None,
         hint: str = "",
         note: str = "",
@@ -87,11 +87,13 @@ class ReceiverCheckFailure(CheckFailure):
             ]
         if hint:
             lines.append(f"What to do: {hint}")
-        super().__init__("\n".join(lines))
-        self.message = "\n".join(lines[1:])
-        self.callback = _parsed(self.payload)
-        self.expected = expected
-        self.received = shown
+        super().__init__(
+            "\n".join(lines[1:]),
+            expected=expected,
+            received=shown,
+            callback=_parsed(self.payload),
+            text="\n".join(lines),
+        )
 
     def with_note(self, note: str) -> ReceiverCheckFailure:
         """A copy with an extra line of explanation (and without hypothesis' notes)."""

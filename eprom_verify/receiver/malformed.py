@@ -14,7 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from eprom_verify.strategies import CallbackKind, GeneratedCallback, callback_payloads
+from eprom_verify.contract import CallbackKind
+from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
 
 __all__ = ["MalformedCallback", "malformed_callbacks"]
 
@@ -127,7 +128,7 @@ def malformed_callbacks(
 
     def for_kind(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
         parts = [_not_json(kind), _not_objects(kind), _wrong_types(kind)]
-        if kind.key_in_body:
+        if key_in_body(kind):
             parts.append(_wrong_key_type(kind))
         return st.one_of(parts)
 

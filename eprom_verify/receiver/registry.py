@@ -18,7 +18,14 @@ from .exchanges import Exchanges
 from .failure import ReceiverCheckFailure
 from .target import ReceiverTarget
 
-__all__ = ["Check", "CheckFunction", "CheckRegistry", "CheckResult", "REGISTRY", "run_checks"]
+__all__ = [
+    "Check",
+    "CheckFunction",
+    "CheckRegistry",
+    "ConformanceResult",
+    "REGISTRY",
+    "run_checks",
+]
 
 CheckFunction = Callable[[ReceiverTarget, Exchanges], None]
 
@@ -79,12 +86,15 @@ class CheckRegistry:
             raise KeyError(f"no receiver check {name!r}; known: {known}") from None
 
 
-#: The receiver checks (filled by :mod:`eprom_verify.receiver.checks` when it is imported).
+#: The receiver checks (filled by :mod:`eprom_verify.receiver.conformance` when it is imported).
 REGISTRY = CheckRegistry()
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class ConformanceResult:
+    """How one receiver check ended, for :func:`run_checks` callers (not the report's
+    :class:`eprom_verify.report.model.CheckResult`, which the pytest plugin builds)."""
+
     check: Check
     outcome: Literal["passed", "failed", "error"]
     duration_s: float
@@ -97,14 +107,14 @@ def run_checks(
     *,
     recorder: Exchanges | None = None,
     names: Iterable[str] | None = None,
-    on_result: Callable[[CheckResult], object] | None = None,
+    on_result: Callable[[ConformanceResult], object] | None = None,
     registry: CheckRegistry | None = None,
-) -> list[CheckResult]:
+) -> list[ConformanceResult]:
     """Run the registered checks (or those in ``names``) against ``target``, in order.
 
     Never raises for a failing or crashing check; ``on_result`` sees each result as it comes.
     """
-    from . import checks as _checks  # noqa: F401  (registers the checks)
+    from . import conformance as _conformance  # noqa: F401  (registers the checks)
 
     checks = registry if registry is not None else REGISTRY
     chosen = [checks.get(n) for n in names] if names is not None else list(checks)
@@ -118,13 +128,13 @@ def run_checks(
     return results
 
 
-def _run_one(check: Check, target: ReceiverTarget, recorder: Exchanges) -> CheckResult:
+def _run_one(check: Check, target: ReceiverTarget, recorder: Exchanges) -> ConformanceResult:
     started = time.perf_counter()
     try:
         check(target, recorder)
     except ReceiverCheckFailure as failure:
-        return CheckResult(check, "failed", time.perf_counter() - started, failure=failure)
+        return ConformanceResult(check, "failed", time.perf_counter() - started, failure=failure)
     except Exception as exc:  # a crashing check is reported and the run goes on
         error = target.redact(f"{type(exc).__name__}: {exc}")
-        return CheckResult(check, "error", time.perf_counter() - started, error=error)
-    return CheckResult(check, "passed", time.perf_counter() - started)
+        return ConformanceResult(check, "error", time.perf_counter() - started, error=error)
+    return ConformanceResult(check, "passed", time.perf_counter() - started)

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.contract import CallbackKind
 
-from .exchanges import Exchange, Exchanges
+from .exchanges import CallbackExchange, Exchanges
 from .failure import ReceiverCheckFailure
 from .target import Key, KeyChoice, ReceiverTarget
 
@@ -53,7 +53,7 @@ class Sender:
         *,
         key: Key = KeyChoice.OURS,
         fresh: bool = True,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         """Deliver ``body``; ``fresh`` gives it a new id if this exact payload was sent before
         in the run (only R3 redelivers on purpose; hypothesis may repeat a payload)."""
         self._raise_if_broken()
@@ -64,7 +64,7 @@ class Sender:
         )
         return self._answered(exchange)
 
-    def put(self, kind: CallbackKind, content: bytes) -> Exchange:
+    def put(self, kind: CallbackKind, content: bytes) -> CallbackExchange:
         self._raise_if_broken()
         exchange = self.target.put(kind, content, recorder=self.recorder, check=self.check)
         return self._answered(exchange)
@@ -78,7 +78,7 @@ class Sender:
         if self._broken is not None:
             raise self._broken.with_note("")
 
-    def _answered(self, exchange: Exchange) -> Exchange:
+    def _answered(self, exchange: CallbackExchange) -> CallbackExchange:
         if exchange.status is None:
             self._broken = ReceiverCheckFailure(
                 "the receiver did not answer",

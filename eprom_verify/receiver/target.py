@@ -20,10 +20,11 @@ from typing import Any, Self
 import httpx
 from hypothesis import settings
 
+from eprom_verify.contract import CallbackKind
 from eprom_verify.redact import Redactor, fingerprint
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.strategies import key_in_body
 
-from .exchanges import Exchange, Exchanges
+from .exchanges import CallbackExchange, Exchanges
 
 __all__ = ["ForgedKey", "KeyChoice", "ReceiverTarget"]
 
@@ -135,11 +136,11 @@ class ReceiverTarget:
         recorder: Exchanges,
         check: str,
         key: Key = KeyChoice.OURS,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         """PUT ``body`` (a JSON object) as a ``kind`` callback, presenting ``key``."""
         self._sent.add(_digest(kind, body))
         sent = dict(body)
-        if kind.key_in_body:
+        if key_in_body(kind):
             self._key_into_body(sent, key)
         content = json.dumps(sent, ensure_ascii=False).encode("utf-8")
         return self.put(kind, content, recorder=recorder, check=check, key=key)
@@ -152,10 +153,10 @@ class ReceiverTarget:
         recorder: Exchanges,
         check: str,
         key: Key = KeyChoice.OURS,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         """PUT raw ``content`` to ``kind``'s endpoint; ``key`` goes in a header if ``kind`` wants."""
         headers = {"Content-Type": _CONTENT_TYPE}
-        if not kind.key_in_body:
+        if not key_in_body(kind):
             header = self._key_header(key)
             if header is not None:
                 headers["Authorization"] = header
@@ -221,9 +222,9 @@ class ReceiverTarget:
         response_body: str,
         elapsed: float,
         error: str | None,
-    ) -> Exchange:
+    ) -> CallbackExchange:
         redact = self._redactor.text
-        return Exchange(
+        return CallbackExchange(
             check=check,
             method="PUT",
             url=url,

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from eprom_verify.contract import CallbackKind
 from eprom_verify.receiver import documented_callbacks
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.strategies import key_in_body
 from examples.reference_receiver import CallbackReceiver, CallbackStore, Endpoint, make_app
 from examples.reference_receiver.__main__ import main
 
@@ -46,7 +47,7 @@ def _put(
 
 @pytest.mark.parametrize("example", documented_callbacks(), ids=lambda e: e.name)
 def test_every_documented_example_is_accepted(receiver: CallbackReceiver, example: Any) -> None:
-    body = {**example.body, "apiKey": KEY} if example.kind.key_in_body else example.body
+    body = {**example.body, "apiKey": KEY} if key_in_body(example.kind) else example.body
     assert _put(receiver, ENDPOINTS[example.kind], body, HEADER) == (200, {"success": True})
 
 

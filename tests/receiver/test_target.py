@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from eprom_verify.receiver import Exchange, Exchanges, ForgedKey, KeyChoice, ReceiverTarget
-from eprom_verify.strategies import CallbackKind
+from eprom_verify.contract import CallbackKind
+from eprom_verify.receiver import CallbackExchange, Exchanges, ForgedKey, KeyChoice, ReceiverTarget
+from eprom_verify.strategies import key_in_body
 
 from .conftest import KEY
 
@@ -45,10 +46,10 @@ def _target(handler: Captured, **kwargs: Any) -> ReceiverTarget:
 
 def _send(
     key: KeyChoice | ForgedKey, kind: CallbackKind = CallbackKind.LETTER
-) -> tuple[httpx.Request, Exchange]:
+) -> tuple[httpx.Request, CallbackExchange]:
     handler = Captured(httpx.Response(200, json={"success": True}))
     with _target(handler) as target:
-        body = BODY if kind.key_in_body else PRIVACY
+        body = BODY if key_in_body(kind) else PRIVACY
         exchange = target.deliver(kind, body, recorder=target.exchanges, check="t", key=key)
     return handler.requests[0], exchange
 
@@ -112,7 +113,7 @@ def test_the_key_is_redacted_everywhere_it_is_recorded() -> None:
 
 def test_a_transport_error_is_recorded_without_a_status() -> None:
     handler = Captured(httpx.ConnectError("connection refused"))
-    seen: list[Exchange] = []
+    seen: list[CallbackExchange] = []
     recorder = Exchanges(on_exchange=seen.append)
     with _target(handler) as target:
         exchange = target.deliver(CallbackKind.STATUS, BODY, recorder=recorder, check="t")
@@ -147,7 +148,7 @@ def test_sent_before_ignores_the_key_and_tells_kinds_apart() -> None:
 def test_acknowledged_means_2xx_with_success_true(
     status: int, body: str, success: bool | None, acknowledged: bool
 ) -> None:
-    exchange = Exchange("t", "PUT", "u", {}, "{}", status, {}, body, 0.01)
+    exchange = CallbackExchange("t", "PUT", "u", {}, "{}", status, {}, body, 0.01)
     assert exchange.success is success
     assert exchange.acknowledged is acknowledged
 
@@ -156,7 +157,7 @@ def test_latency_summary_uses_nearest_rank_percentiles() -> None:
     recorder = Exchanges()
     assert str(recorder.latency_summary()) == "no requests"
     for ms in range(100, 0, -1):
-        recorder.record(Exchange("t", "PUT", "u", {}, "", 200, {}, "", ms / 1000))
+        recorder.record(CallbackExchange("t", "PUT", "u", {}, "", 200, {}, "", ms / 1000))
     summary = recorder.latency_summary()
     assert (summary.count, summary.p50_s, summary.p95_s, summary.max_s) == (100, 0.05, 0.095, 0.1)
     assert str(summary) == "100 requests: p50 50 ms, p95 95 ms, max 100 ms"

@@ -20,11 +20,12 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from eprom_verify.strategies import CallbackKind, GeneratedCallback, callback_payloads
+from eprom_verify.contract import CallbackKind
+from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
 
 from .corners import MALFORMED_CORNERS, corner_callbacks
 from .documented import documented_callbacks
-from .exchanges import Exchange, Exchanges
+from .exchanges import CallbackExchange, Exchanges
 from .failure import ReceiverCheckFailure
 from .malformed import MalformedCallback, malformed_callbacks
 from .registry import REGISTRY, Check
@@ -75,7 +76,7 @@ def _all_callbacks() -> st.SearchStrategy[GeneratedCallback]:
 def accepts_documented_examples(target: ReceiverTarget, recorder: Exchanges) -> None:
     """Every documented example callback (our key in it) is acknowledged."""
     sender = Sender(target, recorder, "accepts_documented_examples")
-    refused: list[tuple[str, Exchange]] = []
+    refused: list[tuple[str, CallbackExchange]] = []
     for example in documented_callbacks():
         exchange = sender.deliver(example.kind, example.body)
         if not exchange.acknowledged:
@@ -153,7 +154,7 @@ def _refuses(
 
     def test(case: tuple[GeneratedCallback, Key]) -> None:
         callback, key = case
-        where = "the apiKey field" if callback.kind.key_in_body else "the Authorization header"
+        where = "the apiKey field" if key_in_body(callback.kind) else "the Authorization header"
         exchange = sender.deliver(callback.kind, callback.body, key=key)
         if exchange.acknowledged:
             shown = _shown_key(key)

@@ -1,0 +1,75 @@
+"""check-receiver through the CLI against a faulty receiver: the R rows of the report link
+the failing exchange and a sample of passing ones, the row facts say what was compared,
+and the key is nowhere in the output or the report folder (issue 11.7)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+from examples.reference_receiver import CallbackStore, build_app
+
+from .faults import FAULTS
+from .servers import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "report-key-5d1c8e7a0f93"
+ENDPOINTS = {"PromsFormOrder", "MessageToCitizen", "PersonvernInnstilling"}
+
+
+def test_the_report_links_each_checks_evidence_and_facts(tmp_path: Path) -> None:
+    app = build_app(FAULTS["crashes_on_bad_json"](KEY, CallbackStore(":memory:")))
+    with serve(app) as url:
+        command = [
+            sys.executable, "-m", "eprom_verify", "check-receiver", "--base-url", url,
+            "--max-examples", "5", "--report-dir", str(tmp_path),
+        ]  # fmt: skip
+        env = {**os.environ, "EPROM_API_KEY": KEY, "PYTHONPATH": str(ROOT), "CI": "true"}
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
+        )
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    [report_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    evidence = {e["id"]: e for e in data["evidence"]}
+    rows = {r["id"]: r for r in data["rows"] if r["id"].startswith("R")}
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "R1": "passed", "R2": "passed", "R3": "passed", "R4": "failed", "R5": "passed",
+    }  # fmt: skip
+    for row in rows.values():
+        linked = [evidence[i] for i in row["evidence_ids"]]
+        assert linked, f"{row['id']} links no evidence"
+        assert all(e["kind"] == "callback" and e["method"] == "PUT" for e in linked)
+        assert all(row["id"] in e["checkpoint_ids"] for e in linked)
+    failing = [evidence[i] for i in rows["R4"]["evidence_ids"] if "failing" in evidence[i]["title"]]
+    assert len(failing) == 1
+    assert failing[0]["status"] == 500
+    assert failing[0]["title"].startswith("no_5xx_on_malformed (R4): PUT ")
+    assert failing[0]["test"] == "suites/test_receiver.py::test_receiver[no_5xx_on_malformed]"
+    checks = {c["name"]: c for c in data["checks"]}
+    for name, check in checks.items():
+        own = [e for e in evidence.values() if e["test"] == check["nodeid"]]
+        facts = check["facts"]
+        assert len(own) <= 5 + (check["outcome"] == "failed"), name
+        assert facts["examples"] >= len(own) - (check["outcome"] == "failed"), name
+        assert set(facts["latency"]) <= ENDPOINTS
+        assert all(set(v) == {"p50_ms", "p95_ms", "count"} for v in facts["latency"].values())
+    malformed = checks["test_receiver[no_5xx_on_malformed]"]["facts"]
+    assert "failing_payload" in malformed
+    assert (
+        set(checks["test_receiver[accepts_documented_examples]"]["facts"]["latency"]) == ENDPOINTS
+    )
+    forms = (KEY, base64.b64encode(KEY.encode()).decode(), urllib.parse.quote(KEY))
+    texts = [done.stdout, done.stderr] + [
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in report_dir.rglob("*")
+        if p.is_file()
+    ]
+    for text in texts:
+        for form in forms:
+            assert form not in text
