@@ -220,6 +220,7 @@ class Ledger:
             )
             if entry.kind == "form_order":
                 verdict.findings += _channel_and_status(entry, group)
+                verdict.findings += _answer_channel(entry, group)
                 verdict.findings += _lifecycle(entry, group)
             elif entry.kind == "letter":
                 verdict.findings += _letter_channel(entry, group)
@@ -459,6 +460,32 @@ def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list
             received=received,
         )
     ]
+
+
+def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """The answer reports the channel the order went to (its status callback's)."""
+    statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
+    answers = [c for c in group if c.kind is CallbackKind.ANSWER and c.model is not None]
+    if not statuses or not answers:
+        return []
+    said: Any = statuses[0].model
+    out = []
+    for answer in answers:
+        model: Any = answer.model
+        given = model.notification_channel  # optional in the documented example
+        if given is not None and given is not said.notification_channel:
+            out.append(
+                _finding(
+                    "V3.2",
+                    f"the answer for {entry.label} reports another notificationChannel than "
+                    "its status callback did",
+                    entry,
+                    [statuses[0], answer],
+                    expected=said.notification_channel.wire_name,
+                    received=model.notification_channel.wire_name,
+                )
+            )
+    return out
 
 
 def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:

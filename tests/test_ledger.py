@@ -242,3 +242,14 @@ def test_a_refused_placement_fails_v1_1():
     ledger.refused(Finding("V1.1", "the order of case s1 was refused: 502 Unable to …"))
     verdict = ledger.judge([], callback_timeout_s=1, answer_timeout_s=1)
     assert [f.checkpoint_id for f in verdict.findings] == ["V1.1"]
+
+
+def test_an_answer_on_another_channel_than_its_status_fails_v3_2(listener):
+    ledger = Ledger()
+    ident = order(ledger)
+    status(listener, ident, channel=1)
+    body = payload("form_answer_callback", apiKey=KEY, formOrderId=ident, notificationChannel=2)
+    put(listener, "/api/PromsFormOrder", body)
+    finding = only(judge(ledger, listener), "V3.2")
+    assert "another notificationChannel" in finding.message
+    assert (finding.expected, finding.received) == ("Helsenorge", "DigitalMailbox")

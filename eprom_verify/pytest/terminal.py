@@ -36,7 +36,10 @@ class TerminalStream:
         return None
 
     def isatty(self) -> bool:
-        return bool(sys.__stderr__ and sys.__stderr__.isatty())
+        """Whether a person's terminal is behind stderr (asked with the capture suspended:
+        under pytest's fd capture, file descriptor 2 is a temporary file)."""
+        with self._suspended():
+            return bool(sys.__stderr__ and sys.__stderr__.isatty())
 
     def readline(self) -> str:
         with self._suspended():
