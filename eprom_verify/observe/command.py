@@ -32,8 +32,8 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.report.attest import load_attestations
-from eprom_verify.report.recorder import Recorder, new_report_dir
 from eprom_verify.report.model import RunInfo
+from eprom_verify.report.recorder import Recorder, new_report_dir
 
 from .evidence import record
 from .judge import Judge
@@ -46,34 +46,78 @@ _PROD_HOSTS = ("pasientrapportering.nhn.no",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--system-callback-url", metavar="URL",
-                        help="your system's ApiBaseUrl: where its callback service listens")
-    parser.add_argument("--api-key", metavar="KEY",
-                        help="the key your system sends (default: a fresh one is generated; "
-                             "required with --upstream: the key Hemit gave you)")
-    parser.add_argument("--drive", metavar="CMD",
-                        help="run CMD (your integration test or script) and judge what it did")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                        help="how long to wait for the system after --drive ends, or for the "
-                             "whole scenario without --drive (default 120)")
-    parser.add_argument("--settle", type=float, default=15.0, metavar="SECONDS",
-                        help="after --drive ends: how long to wait for callbacks still due "
-                             "(default 15)")
-    parser.add_argument("--callback-time-limit", type=float, default=5.0, metavar="SECONDS",
-                        help="how long the system may take to answer a callback (default 5)")
-    parser.add_argument("--upstream", metavar="test|qa|URL",
-                        help="relay toward this ePROM instead of the embedded simulator "
-                             "(prod is refused)")
-    parser.add_argument("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
-                        help="where PromsApiBaseUrl listens (default a free port)")
-    parser.add_argument("--callback-listen", default="127.0.0.1:0", metavar="HOST:PORT",
-                        help="relay: where ePROM's callbacks are received (default a free port)")
-    parser.add_argument("--callback-public-url", metavar="URL",
-                        help="relay: the address Hemit registers as ApiBaseUrl for the key")
-    parser.add_argument("--reports", default="reports", metavar="DIR",
-                        help="where the report folder is written (default reports/)")
-    parser.add_argument("--attest", type=Path, metavar="FILE",
-                        help="attestations for what the API cannot show (docs/attestation.md)")
+    parser.add_argument(
+        "--system-callback-url",
+        metavar="URL",
+        help="your system's ApiBaseUrl: where its callback service listens",
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="the key your system sends (default: a fresh one is generated; "
+        "required with --upstream: the key Hemit gave you)",
+    )
+    parser.add_argument(
+        "--drive",
+        metavar="CMD",
+        help="run CMD (your integration test or script) and judge what it did",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to wait for the system after --drive ends, or for the "
+        "whole scenario without --drive (default 120)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="after --drive ends: how long to wait for callbacks still due (default 15)",
+    )
+    parser.add_argument(
+        "--callback-time-limit",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long the system may take to answer a callback (default 5)",
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="test|qa|URL",
+        help="relay toward this ePROM instead of the embedded simulator (prod is refused)",
+    )
+    parser.add_argument(
+        "--listen",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="where PromsApiBaseUrl listens (default a free port)",
+    )
+    parser.add_argument(
+        "--callback-listen",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="relay: where ePROM's callbacks are received (default a free port)",
+    )
+    parser.add_argument(
+        "--callback-public-url",
+        metavar="URL",
+        help="relay: the address Hemit registers as ApiBaseUrl for the key",
+    )
+    parser.add_argument(
+        "--reports",
+        default="reports",
+        metavar="DIR",
+        help="where the report folder is written (default reports/)",
+    )
+    parser.add_argument(
+        "--attest",
+        type=Path,
+        metavar="FILE",
+        help="attestations for what the API cannot show (docs/attestation.md)",
+    )
     parser.add_argument("--lang", choices=("nb", "en"), default="nb",
                         help="language of the report (default nb)")  # fmt: skip
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -183,7 +183,12 @@ class Judge:
     """Judges one observation. ``time_limit_s``: how long the system may take to answer."""
 
     def __init__(
-        self, scenario: Scenario, exchanges: Iterable[Exchange], *, api_key: str, time_limit_s: float
+        self,
+        scenario: Scenario,
+        exchanges: Iterable[Exchange],
+        *,
+        api_key: str,
+        time_limit_s: float,
     ) -> None:
         self.scenario = scenario
         self.exchanges = [e for e in exchanges if e.done.is_set()]
@@ -265,7 +270,9 @@ class Judge:
         return True
 
     def _acked(self, exchanges: list[Exchange]) -> bool:
-        return any(e.status is not None and judge_answer(e.status, _text(e)) is None for e in exchanges)
+        return any(
+            e.status is not None and judge_answer(e.status, _text(e)) is None for e in exchanges
+        )
 
     def judge_step(self, step: Step) -> list[Finding]:
         if step.kind == "patient_initiated":
@@ -631,7 +638,6 @@ def _describe_authorization(header: str | None, key: str) -> str:
     return "'Basic ' + a value that is not the API key"
 
 
-_BodyCheck = Callable[[Step, Exchange, Any], "tuple[str, Any, Any, str] | None"]
 
 
 def _body_problem(step: Step, exchange: Exchange, body: Any) -> tuple[str, Any, Any, str] | None:

@@ -36,6 +36,7 @@ __all__ = [
     "StepKind",
     "StepRequest",
     "build_scenario",
+    "scenario_schema",
 ]
 
 SCENARIO_VERSION = "1"
@@ -120,6 +121,18 @@ class Scenario(_Camel):
         return path
 
 
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario.json (docs/scenario.schema.json is this, written out)."""
+    schema = Scenario.model_json_schema(by_alias=True, mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "eprom-verify observe scenario",
+        "description": "The steps an ordering system performs for `eprom-verify observe` "
+        "(docs/observe.md). Version " + SCENARIO_VERSION + ".",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+
+
 def build_scenario(
     *,
     proms_api_base_url: str,
@@ -199,7 +212,9 @@ class _Maker:
         parsed = DistributionRule.parse(rule)
         form = self.forms[form_id]
         channel = self._channel(person, about, parsed, form)
-        reached = channel is not NotificationChannel.None_ or parsed is DistributionRule.NoDistribution
+        reached = (
+            channel is not NotificationChannel.None_ or parsed is DistributionRule.NoDistribution
+        )
         body: dict[str, Any] = {
             "formId": form_id,
             "nationalId": person.national_id,

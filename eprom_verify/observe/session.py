@@ -11,10 +11,11 @@ status callback and the first acknowledged answer callback a second time, as ePR
 from __future__ import annotations
 
 import contextlib
+import json
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -132,7 +133,11 @@ class Observation:
         for step in self.scenario.steps:
             if step.kind == "patient_initiated":
                 form_id, person = str(step.match["formId"]), step.national_id
-                self._tasks.put(lambda: control.patient_initiated(form_id, person))
+
+                def answer(form_id: str = form_id, person: str = person) -> None:
+                    control.patient_initiated(form_id, person)
+
+                self._tasks.put(answer)
 
     def _heard(self, exchange: Exchange) -> None:
         if exchange.leg != "callback" or exchange.status is None:
@@ -200,8 +205,6 @@ def _below_base(path: str) -> str:
 
 
 def _body(exchange: Exchange) -> dict[str, object]:
-    import json
-
     try:
         body = json.loads(exchange.request_body or b"{}")
     except ValueError:
@@ -227,11 +230,3 @@ def _control_of(upstream_base_url: str) -> ControlClient | None:
     except httpx.HTTPError:
         return None
     return ControlClient(root) if answer.status_code == 200 else None
-
-
-@contextlib.contextmanager
-def observing(
-    settings: ObservationSettings, scenario_for: Callable[[str], Scenario]
-) -> Iterator[Observation]:
-    with Observation(settings, scenario_for) as observation:
-        yield observation
