@@ -175,7 +175,10 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         )
         obs.start_patient_initiated()
         drive_status = _perform(obs, drive, scenario_path, key, args.timeout, out)
-        _settle(obs, key, args.callback_time_limit, args.timeout if drive is None else args.settle)
+        if drive is None:
+            _settle(obs, key, args.callback_time_limit, args.timeout, out)
+        else:
+            _settle(obs, key, args.callback_time_limit, args.settle)
         judge = Judge(obs.scenario, obs.log.items(), api_key=key,
                       time_limit_s=args.callback_time_limit)  # fmt: skip
         findings = judge.findings()
@@ -273,7 +276,7 @@ def _perform(
 ) -> int | None:  # fmt: skip
     assert obs.scenario is not None
     if drive is None:
-        _interactive(obs, key, timeout, out)
+        _show_steps(obs, timeout, out)
         return None
     env = {
         **os.environ,
@@ -292,7 +295,7 @@ def _perform(
     return process.returncode
 
 
-def _interactive(obs: Observation, key: str, timeout: float, out: TextIO) -> None:
+def _show_steps(obs: Observation, timeout: float, out: TextIO) -> None:
     assert obs.scenario is not None
     steps = obs.scenario.system_steps()
     _say(out, f"perform these {len(steps)} steps with your system (details in scenario.json); "
@@ -303,13 +306,26 @@ def _interactive(obs: Observation, key: str, timeout: float, out: TextIO) -> Non
                   f"{step.request.path}")  # fmt: skip
 
 
-def _settle(obs: Observation, key: str, limit: float, wait: float) -> None:
-    """Wait until every step's traffic was seen and nothing is pending, or ``wait`` passed."""
+def _settle(
+    obs: Observation, key: str, limit: float, wait: float, out: TextIO | None = None
+) -> None:
+    """Wait until every step's traffic was seen and nothing is pending, or ``wait`` passed.
+
+    With ``out`` (no --drive) each step is reported as it completes.
+    """
     assert obs.scenario is not None
     deadline = time.monotonic() + wait
+    shown: set[str] = set()
+    total = len(obs.scenario.steps)
     while time.monotonic() < deadline:
         judge = Judge(obs.scenario, obs.log.items(), api_key=key, time_limit_s=limit)
-        if not judge.pending() and obs.idle():
+        pending = judge.pending()
+        if out is not None:
+            for step in obs.scenario.steps:
+                if step.id not in pending and step.id not in shown:
+                    shown.add(step.id)
+                    _say(out, f"  seen ({len(shown)}/{total}): {step.id}")
+        if not pending and obs.idle():
             break
         time.sleep(0.1)
     quiet_until = time.monotonic() + 0.3  # late duplicates still count

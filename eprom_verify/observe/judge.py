@@ -638,8 +638,6 @@ def _describe_authorization(header: str | None, key: str) -> str:
     return "'Basic ' + a value that is not the API key"
 
 
-
-
 def _body_problem(step: Step, exchange: Exchange, body: Any) -> tuple[str, Any, Any, str] | None:
     if not isinstance(body, dict):
         return ("the body is not a JSON object", "a JSON object",
@@ -696,7 +694,7 @@ def _national_id_problem(name: str, value: str) -> tuple[str, Any, Any, str] | N
         return (f"{name} is not a national ID: {exc}", "a fødselsnummer or D-number",
                 national_id.mask(value), f"send an 11-digit {name}")  # fmt: skip
     if not parsed.accepted_by_eprom:
-        return (f"{name} is a {parsed.kind}, which ePROM refuses",
+        return (f"{name} is an {parsed.kind}, which ePROM refuses",
                 "a fødselsnummer or D-number", str(parsed.kind),
                 "use a fødselsnummer or D-number")  # fmt: skip
     return None

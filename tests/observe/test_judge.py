@@ -118,7 +118,7 @@ def test_an_h_number_is_refused_by_kind() -> None:
     messages = _failed(judge.judge_step(step), "V1.1")
     assert messages == [
         f"step 'order-basic', request #{exchange.seq} (POST /api/v2/formorder): nationalId is "
-        "a H-nummer, which ePROM refuses"
+        "an H-nummer, which ePROM refuses"
     ]
 
 
