@@ -393,8 +393,12 @@ class Judge:
         )  # fmt: skip
 
     def _after_redelivery(self, accepted: list[Exchange]) -> bool:
-        redeliveries = [e.at for e in self.callbacks if e.leg == "redelivery"]
-        return bool(redeliveries) and any(e.at > min(redeliveries) for e in accepted[1:])
+        """Did a repeat come after a callback about the first order was delivered again?"""
+        first = self._created_id(accepted[0])
+        again = [
+            e.at for e in self.callbacks if e.leg == "redelivery" and self._subject(e) == first
+        ]
+        return bool(again) and any(e.at > min(again) for e in accepted[1:])
 
     # --- callbacks -----------------------------------------------------------------
 
@@ -511,7 +515,7 @@ class Judge:
         return [Finding(
             step.id, f"redelivered-{kind}", checkpoints, "failed",
             f"step {step.id!r}: the {kind} callback for {subject} was delivered a second time "
-            f"(as ePROM may) and the system {problem.replace('answered', 'answered it')}",
+            f"(as ePROM may), and the second delivery {problem}",
             expected=f'2xx with {{"success": true}} within {self.limit:g} s, nothing changed',
             received=_received(exchange),
             fix="treat a callback you already stored as done: answer {\"success\": true} "

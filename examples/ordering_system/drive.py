@@ -23,14 +23,27 @@ SYSTEM = [sys.executable, str(HERE / "ordering_system.py")]
 SAMPLE_PDF = HERE / "brev.pdf"
 
 
+def reference(step: dict) -> str:
+    """Our own id of the request: the step, in this scenario run (one report folder)."""
+    return f"{Path(os.environ['EPROM_SCENARIO']).parent.name}/{step['id']}"
+
+
 def arguments(step: dict) -> list[str] | None:
     """The system's command line for one scenario step (None: not the system's to do)."""
     body = step["request"]["body"] if step.get("request") else {}
-    ref = ["--reference", step["id"], "--national-id", body.get("nationalId", "")]
+    ref = ["--reference", reference(step), "--national-id", body.get("nationalId", "")]
     kind = step["kind"]
     if kind == "form_order":
-        args = ["order", *ref, "--form-id", body["formId"], "--rule", body["distributionRule"],
-                "--expiry-date", body["expiryDate"]]
+        args = [
+            "order",
+            *ref,
+            "--form-id",
+            body["formId"],
+            "--rule",
+            body["distributionRule"],
+            "--expiry-date",
+            body["expiryDate"],
+        ]
         if body.get("metadata"):
             args += ["--metadata", body["metadata"]]
         if body.get("mustBeSigned"):
@@ -40,15 +53,29 @@ def arguments(step: dict) -> list[str] | None:
         return args
     if kind == "letter":
         channels = ",".join(body["notificationPriorityList"])
-        return ["letter", *ref, "--pdf", str(SAMPLE_PDF), "--channels", channels,
-                "--title", body["messageInfo"]["title"]]
+        return [
+            "letter",
+            *ref,
+            "--pdf",
+            str(SAMPLE_PDF),
+            "--channels",
+            channels,
+            "--title",
+            body["messageInfo"]["title"],
+        ]
     if kind == "sms":
         return ["sms", *ref, "--text", body["smsText"]]
     if kind == "email":
         return ["email", *ref, "--text", body["emailText"], "--title", body["emailTitle"]]
     if kind in ("privacy_get", "privacy_set"):
-        args = ["privacy-get" if kind == "privacy_get" else "privacy-set", *ref,
-                "--pvk-id", body["pvkId"], "--type", body["type"]]
+        args = [
+            "privacy-get" if kind == "privacy_get" else "privacy-set",
+            *ref,
+            "--pvk-id",
+            body["pvkId"],
+            "--type",
+            body["type"],
+        ]
         return args + (["--status", body["status"]] if "status" in body else [])
     return None
 
@@ -63,16 +90,22 @@ def missing(steps: list[dict]) -> list[str]:
             if step.get("performedBy") != "system" or not expect.get("answerCallback"):
                 continue
             row = connection.execute(
-                "SELECT eprom_id FROM requests WHERE reference = ?", (step["id"],)
+                "SELECT eprom_id FROM requests WHERE reference = ?", (reference(step),)
             ).fetchone()
-            answer = row and connection.execute(
-                "SELECT signed_form_id FROM answers WHERE form_order_id = ?", (row[0],)
-            ).fetchone()
+            answer = (
+                row
+                and connection.execute(
+                    "SELECT signed_form_id FROM answers WHERE form_order_id = ?", (row[0],)
+                ).fetchone()
+            )
             if not answer:
                 out.append(step["id"])
-            elif expect.get("signedDocumentDownload") and not connection.execute(
-                "SELECT 1 FROM documents WHERE signed_form_id = ?", (answer[0],)
-            ).fetchone():
+            elif (
+                expect.get("signedDocumentDownload")
+                and not connection.execute(
+                    "SELECT 1 FROM documents WHERE signed_form_id = ?", (answer[0],)
+                ).fetchone()
+            ):
                 out.append(step["id"])
         return out
     finally:

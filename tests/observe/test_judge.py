@@ -157,3 +157,16 @@ def test_a_clean_order_passes_every_check() -> None:
     assert {f.outcome for f in findings} == {"passed"}
     assert {cp for f in findings for cp in f.checkpoint_ids} >= {"V1.1", "V1.2", "V1.3",
                                                                  "V1.4", "V3.1"}  # fmt: skip
+
+
+def test_a_new_order_after_a_redelivered_status_is_named_as_such() -> None:
+    status = {"formOrderId": ORDER, "notificationChannel": 1, "formOrderStatus": "Ordered"}
+    first = _order("order-basic")
+    ack = _ack(status)
+    again = _exchange("redelivery", "PUT", "/api/PromsFormOrder", status, 200, {"success": True})
+    second = _order("order-basic", answer={"id": LETTER})
+    (message,) = _failed(_findings(first, ack, again, second, step="order-basic"), "V1.4")
+    assert message == (
+        f"step 'order-basic' was performed 2 times (requests #{first.seq}, #{second.seq}; ids "
+        f"{ORDER}, {LETTER}) — after a redelivered callback"
+    )
