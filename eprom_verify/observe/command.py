@@ -42,7 +42,10 @@ from .session import Observation, ObservationSettings
 
 __all__ = ["add_arguments", "run"]
 
-_PROD_HOSTS = ("pasientrapportering.nhn.no",)
+_REFUSED = (
+    "--upstream prod is refused: observe orders forms and sends letters to the test persons, "
+    "who do not exist in prod — use test or qa"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -130,6 +133,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if upstream is not None and not args.api_key:
         raise UsageError("--upstream needs --api-key: the key Hemit registered for your system")
     attestations = load_attestations(args.attest) if args.attest else []
+    api_listen = _host_port(args.listen, "--listen")
+    callback_listen = _host_port(args.callback_listen, "--callback-listen")
     _check_answers(callback_url)
     generated = not args.api_key
     key = args.api_key or f"observe-{secrets.token_urlsafe(18)}"
@@ -138,8 +143,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         api_key=key,
         time_limit_s=args.callback_time_limit,
         upstream_url=upstream,
-        api_listen=_host_port(args.listen, "--listen"),
-        callback_listen=_host_port(args.callback_listen, "--callback-listen"),
+        api_listen=api_listen,
+        callback_listen=callback_listen,
         callback_public_url=args.callback_public_url,
     )
     started = datetime.now(UTC)
@@ -240,23 +245,27 @@ def _drive_argv(command: str | None) -> list[str] | None:
 
 
 def _upstream(value: str | None) -> tuple[str | None, str]:
-    """(upstream base URL or None for the embedded simulator, environment name)."""
+    """(upstream base URL or None for the embedded simulator, environment name).
+
+    Any environment of environments.yaml that reaches people (prod) is refused, by name or
+    by its address.
+    """
     if value is None:
         return None, "simulator"
-    if value == "prod" or any(host in value for host in _PROD_HOSTS):
-        raise UsageError(
-            "--upstream prod is refused: observe orders forms and sends letters to the test "
-            "persons, who do not exist in prod — use test or qa"
-        )
-    if value.startswith(("http://", "https://")):
-        return value.rstrip("/"), "relay"
     environments = config.load_environments()
+    refused = {name for name, env in environments.items() if env.reaches_people}
+    hosts = {httpx.URL(e.base_url).host for e in environments.values()
+             if e.reaches_people and e.base_url}  # fmt: skip
+    if value.startswith(("http://", "https://")):
+        if httpx.URL(value).host in hosts:
+            raise UsageError(_REFUSED)
+        return value.rstrip("/"), "relay"
+    if value in refused:
+        raise UsageError(_REFUSED)
     chosen = environments.get(value)
     if chosen is None or chosen.embedded or chosen.base_url is None:
-        names = ", ".join(n for n, e in environments.items() if not e.embedded and n != "prod")
+        names = ", ".join(n for n, e in environments.items() if not e.embedded and n not in refused)
         raise UsageError(f"--upstream {value!r} is not known: use {names} or a URL")
-    if chosen.reaches_people and value not in ("test", "qa"):
-        raise UsageError(f"--upstream {value!r} reaches real people and is refused")
     return chosen.base_url, value
 
 

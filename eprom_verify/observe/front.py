@@ -25,6 +25,8 @@ from typing import Literal
 
 import httpx
 
+from eprom_verify._exceptions import UsageError
+
 __all__ = ["Exchange", "Front", "Leg", "Log", "forward_exchange"]
 
 Leg = Literal["api", "callback", "redelivery"]
@@ -147,7 +149,13 @@ class Front:
         self.client = client
         self.target = target
         self.timeout_s = timeout_s
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        try:
+            self._server = ThreadingHTTPServer((host, port), self._handler())
+        except OSError as exc:
+            option = "--listen" if leg == "api" else "--callback-listen"
+            raise UsageError(
+                f"cannot listen on {host}:{port} ({exc.strerror}) — choose another with {option}"
+            ) from None
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"observe-{leg}-front", daemon=True

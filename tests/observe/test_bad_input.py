@@ -33,6 +33,10 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
          "--upstream prod is refused"),
         (["--system-callback-url", "http://127.0.0.1:{port}", "--upstream", "test"],
          "--upstream needs --api-key"),
+        (["--system-callback-url", "http://127.0.0.1:{port}", "--upstream", "staging"],
+         "--upstream 'staging' is not known: use test, qa or a URL"),
+        (["--system-callback-url", "http://127.0.0.1:{port}", "--listen", "8769"],
+         "--listen must be HOST:PORT (got '8769')"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(
@@ -67,3 +71,18 @@ def test_a_drive_command_not_found_orders_nothing(
         tmp_path / "system.db"
     ).read_bytes().decode("latin-1")
     assert DRIVE.startswith(sys.executable)
+
+
+def test_a_listen_port_in_use_is_one_line(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    system = example_system()
+    taken = system.callback_url.rsplit(":", 1)[1]
+    code, err = _run(capsys, "--system-callback-url", system.callback_url, "--listen",
+                     f"127.0.0.1:{taken}", "--reports", str(tmp_path / "out"))  # fmt: skip
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{taken}" in err
+    assert "choose another with --listen" in err
+    assert not (tmp_path / "out").exists()

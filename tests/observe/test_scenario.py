@@ -53,3 +53,12 @@ def test_the_file_round_trips_and_holds_no_key(tmp_path: Path) -> None:
     assert sms.request.body["apiKey"] == API_KEY_PLACEHOLDER
     assert '"performedBy"' in text
     assert '"expiryDate"' in text
+
+
+def test_the_public_surface() -> None:
+    import eprom_verify.observe as observe
+
+    assert observe.__all__ == sorted(observe.__all__)
+    assert {"Judge", "Observation", "build_scenario", "run", "add_arguments"} <= set(
+        observe.__all__
+    )
