@@ -71,7 +71,6 @@ class Log:
         self._lock = threading.Lock()
         self._items: list[Exchange] = []
         self._listeners: list[Callable[[Exchange], None]] = []
-        self._last = 0.0
 
     def new(self, **fields: object) -> Exchange:
         with self._lock:
@@ -94,14 +93,6 @@ class Log:
         with self._lock:
             return list(self._items)
 
-    def last_activity(self) -> float:
-        """Monotonic time of the last request that arrived (0.0 when none)."""
-        with self._lock:
-            return self._last
-
-    def touch(self) -> None:
-        with self._lock:
-            self._last = time.monotonic()
 
 
 def forward_exchange(
@@ -187,7 +178,6 @@ class Front:
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                front.log.touch()
                 exchange = front.log.new(
                     leg=front.leg,
                     method=self.command,

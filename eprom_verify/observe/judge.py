@@ -303,6 +303,12 @@ class Judge:
         wanted = {k: v for k, v in step.match.items() if v is not None}
         near = [e.seq for e in self.api if _PATH_KIND.get(api_path(e)) == step.kind]
         note = f" ({len(near)} other request(s) to that path did not match)" if near else ""
+        elsewhere = [e for e in self.api if _PATH_KIND.get(api_path(e)) is None
+                     and _mentions(e, step.national_id)]  # fmt: skip
+        if elsewhere:
+            wrong = elsewhere[0]
+            note += (f"; request #{wrong.seq} {wrong.method} {api_path(wrong)} carries this "
+                     f"step's nationalId — the path should be {step.request.path}")  # fmt: skip
         return Finding(
             step.id,
             "performed",
@@ -313,7 +319,7 @@ class Judge:
             expected={"method": step.request.method, "path": step.request.path, "body": wanted},
             received=None,
             fix="perform the step as scenario.json describes (match on the fields listed)",
-            exchanges=near,
+            exchanges=near + [e.seq for e in elsewhere],
         )
 
     def _request(self, step: Step, requests: list[Exchange], primary: str) -> Finding:
@@ -598,6 +604,11 @@ class Judge:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _mentions(exchange: Exchange, value: str) -> bool:
+    body = _json(exchange.request_body)
+    return bool(value) and isinstance(body, dict) and body.get("nationalId") == value
 
 
 def _text(exchange: Exchange) -> str:

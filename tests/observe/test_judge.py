@@ -170,3 +170,13 @@ def test_a_new_order_after_a_redelivered_status_is_named_as_such() -> None:
         f"step 'order-basic' was performed 2 times (requests #{first.seq}, #{second.seq}; ids "
         f"{ORDER}, {LETTER}) — after a redelivered callback"
     )
+
+
+def test_a_request_to_the_wrong_path_is_named() -> None:
+    exchange = _order("order-basic")
+    exchange.path = "/promswebapi/api/formorder"
+    (message,) = _failed(_findings(exchange, step="order-basic"), "V1.1")
+    assert message.endswith(
+        f"; request #{exchange.seq} POST /api/formorder carries this step's nationalId — the "
+        "path should be /api/v2/formorder"
+    )
