@@ -179,11 +179,16 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             redactor=redactor,
         )
         obs.start_patient_initiated()
-        drive_status = _perform(obs, drive, scenario_path, key, args.timeout, out)
-        if drive is None:
-            _settle(obs, key, args.callback_time_limit, args.timeout, out)
-        else:
-            _settle(obs, key, args.callback_time_limit, args.settle)
+        interrupted = False
+        drive_status: int | None = None
+        try:
+            drive_status = _perform(obs, drive, scenario_path, key, args.timeout, out)
+            if drive is None:
+                _settle(obs, key, args.callback_time_limit, args.timeout, out)
+            else:
+                _settle(obs, key, args.callback_time_limit, args.settle)
+        except KeyboardInterrupt:  # judge what was seen; the report says it was interrupted
+            interrupted = True
         judge = Judge(obs.scenario, obs.log.items(), api_key=key,
                       time_limit_s=args.callback_time_limit)  # fmt: skip
         findings = judge.findings()
@@ -191,7 +196,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                drive=drive, drive_status=drive_status)  # fmt: skip
         for attestation in attestations:
             recorder.add_attestation(attestation)
-        data = recorder.finish()
+        data = recorder.finish(interrupted=interrupted)
     failed = [f for f in findings if f.outcome == "failed"]
     for finding in failed:
         _say(out, redactor.text(f"FAILED {'/'.join(finding.checkpoint_ids)} {finding.message}"))
@@ -201,6 +206,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     _say(out, f"report: {report_dir / 'report.html'}")
     if drive_status not in (None, 0):
         _say(out, f"the --drive command exited with {drive_status}")
+    if interrupted:
+        _say(out, "interrupted: the report holds what was seen until then")
+        return 130
     return 1 if s.failed or drive_status not in (None, 0) else 0
 
 

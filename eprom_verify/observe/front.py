@@ -94,7 +94,6 @@ class Log:
             return list(self._items)
 
 
-
 def forward_exchange(
     client: httpx.Client, log: Log, exchange: Exchange, *, timeout_s: float
 ) -> Exchange:

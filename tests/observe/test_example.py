@@ -46,3 +46,16 @@ def test_redelivery_is_judged(
     names = {c["name"] for c in outcome.report["checks"] if c["outcome"] == "passed"}
     assert any(n.endswith("redelivered-status") for n in names), names
     assert any(n.endswith("redelivered-answer") for n in names), names
+
+
+def test_a_drive_that_does_nothing_fails_every_step_it_skipped(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    system = example_system()
+    outcome = observe(system, capsys, monkeypatch, settle=0.5, drive="false")
+    assert outcome.code == 1
+    assert "the --drive command exited with 1" in outcome.out
+    assert any("step 'order-basic' was not performed" in m for m in outcome.failures("V1.1"))
+    assert any("step 'letter' was not performed" in m for m in outcome.failures("L1"))
