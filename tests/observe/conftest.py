@@ -24,10 +24,20 @@ KEY = "observe-test-key-3b9d1f0a7c2e"
 DRIVE = f"{sys.executable} {EXAMPLE / 'drive.py'}"
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports (all held open while choosing, so none repeats)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 @dataclass
@@ -67,7 +77,7 @@ def example_system(tmp_path: Path) -> Iterator[Callable[..., ExampleSystem]]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(*faults: str, key: str = KEY, **extra: str) -> ExampleSystem:
-        port, api_port = free_port(), free_port()
+        port, api_port = free_ports(2)
         env = {
             **os.environ,
             "EPROM_API_KEY": key,

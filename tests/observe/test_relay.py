@@ -10,7 +10,7 @@ from eprom_verify.checklist import How
 from eprom_verify.checklist import checkpoint as checkpoint_of
 from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
-from .conftest import ExampleSystem, free_port, observe
+from .conftest import ExampleSystem, free_ports, observe
 from .test_example import ATTESTED, JUDGED
 
 
@@ -20,7 +20,7 @@ def test_relay_toward_a_simulator_upstream(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     system = example_system()
-    callback_port = free_port()
+    callback_port = next(p for p in free_ports(2) if p != system.api_port)
     relay_callbacks = f"http://127.0.0.1:{callback_port}"
     upstream = SimulatorSettings(ordering_systems=[OrderingSystem(
         name="registered-at-hemit", api_key=system.env["EPROM_API_KEY"],
@@ -58,7 +58,7 @@ def test_relay_judges_a_faulty_system_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     system = example_system("double-order")
-    callback_port = free_port()
+    callback_port = next(p for p in free_ports(2) if p != system.api_port)
     upstream = SimulatorSettings(ordering_systems=[OrderingSystem(
         name="registered-at-hemit", api_key=system.env["EPROM_API_KEY"],
         callback_base_url=f"http://127.0.0.1:{callback_port}",
