@@ -120,7 +120,11 @@ def main() -> int:
         if args is None:
             continue
         done = subprocess.run([*SYSTEM, *args], capture_output=True, text=True, timeout=60)
-        print(f"{step['id']}: {done.stdout.strip()[:160] or done.stderr.strip()[:160]}")
+        try:
+            shown = f"HTTP {json.loads(done.stdout)['status']}"
+        except (ValueError, KeyError):
+            shown = done.stderr.strip()[:200] or "no answer"
+        print(f"{step['id']}: {shown}")
     deadline = time.monotonic() + float(os.environ.get("EXAMPLE_WAIT_SECONDS", "30"))
     while (waiting := missing(steps)) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -13,7 +13,8 @@ so it reads like code from any project:
   is not sent twice.
 
 Configuration (environment): ``EPROM_PROMS_API_BASE_URL``, ``EPROM_API_KEY``,
-``EXAMPLE_DB`` (the SQLite file, default ``ordering_system.db``).
+``EXAMPLE_DB`` (the SQLite file, default ``ordering_system.db``), ``EXAMPLE_DOCUMENTS``
+(where signed documents are kept, default ``signed-documents/`` beside the database).
 
 ``EXAMPLE_FAULT`` (comma-separated) makes it faulty on purpose, for eprom-verify's tests:
 ``double-order`` (places each form order twice), ``ack-false`` (acknowledges status
@@ -206,7 +207,8 @@ def download(signed_form_id: str) -> None:
     except (urllib.error.URLError, OSError) as exc:
         sys.stderr.write(f"ordering_system: download of {signed_form_id} failed: {exc}\n")
         return
-    folder = Path(os.environ.get("EXAMPLE_DOCUMENTS", "signed-documents"))
+    database = Path(os.environ.get("EXAMPLE_DB", "ordering_system.db"))
+    folder = Path(os.environ.get("EXAMPLE_DOCUMENTS", database.parent / "signed-documents"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{signed_form_id}.pdf").write_bytes(pdf)
     with db() as connection:
