@@ -35,12 +35,16 @@ def test_observe_waits_for_the_system_and_reports_each_step(
             timeout=60, check=False,
         )  # fmt: skip
         assert drive.returncode == 0, drive.stdout
-        out, err = observe.communicate(timeout=60)
+        out = observe.stdout.read()  # the rest, from the same buffered reader
+        err = observe.stderr.read() if observe.stderr else ""
+        observe.wait(timeout=60)
     finally:
         if observe.poll() is None:
             observe.kill()
             observe.wait(timeout=10)
     assert observe.returncode == 0, out + err
+    assert lines[0].startswith("PromsApiBaseUrl: http://127.0.0.1:")
+    assert lines[1].startswith("API key: ")
     assert "perform these 13 steps with your system" in out
     assert "[1/13] order-basic: Order RAND-12 with rule Basic — POST /api/v2/formorder" in out
     assert "seen (14/14)" in out
