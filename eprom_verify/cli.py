@@ -79,6 +79,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Measure verification time and simulator throughput.",
     )
     _lazy(p_bench, "eprom_verify.bench")
+
+    p_obs = sub.add_parser(
+        "observe",
+        help="verify your ordering system itself: it runs the flows, we judge the checklist",
+        description="Your system performs the scenario against a local ePROM (or a recording "
+        "relay toward Hemit); the checklist is judged from what it sent and answered.",
+    )
+    _lazy(p_obs, "eprom_verify.observe")
     return parser  # fmt: skip
 
 

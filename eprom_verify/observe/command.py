@@ -1,0 +1,355 @@
+"""``eprom-verify observe``: the user's ordering system runs the checklist's flows; we judge.
+
+1. Check the input (one line on stderr and exit 2 for a mistake, before anything starts):
+   ``--system-callback-url`` given and answering, ``--drive`` found, no prod upstream.
+2. Start the recording fronts and the upstream (the embedded simulator, or a relay toward
+   ``--upstream``), print ``PromsApiBaseUrl`` and the API key to configure, write
+   ``scenario.json`` into the report folder and print its path.
+3. Run ``--drive CMD`` with ``EPROM_SCENARIO``, ``EPROM_PROMS_API_BASE_URL`` and
+   ``EPROM_API_KEY`` in its environment, or show the steps and wait for the system.
+4. Wait until every step's traffic has been seen (or ``--timeout``), judge, write the report.
+   Exit 0 when no checkpoint failed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+
+from eprom_verify import config
+from eprom_verify._exceptions import UsageError
+from eprom_verify._version import __version__
+from eprom_verify.redact import Redactor, fingerprint
+from eprom_verify.report.attest import load_attestations
+from eprom_verify.report.model import RunInfo
+from eprom_verify.report.recorder import Recorder, new_report_dir
+
+from .evidence import record
+from .judge import Judge
+from .scenario import Scenario, build_scenario
+from .session import Observation, ObservationSettings
+
+__all__ = ["add_arguments", "run"]
+
+_REFUSED = (
+    "--upstream prod is refused: observe orders forms and sends letters to the test persons, "
+    "who do not exist in prod — use test or qa"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--system-callback-url",
+        metavar="URL",
+        help="your system's ApiBaseUrl: where its callback service listens",
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="the key your system sends (default: a fresh one is generated; "
+        "required with --upstream: the key Hemit gave you)",
+    )
+    parser.add_argument(
+        "--drive",
+        metavar="CMD",
+        help="run CMD (your integration test or script) and judge what it did",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to wait for the system after --drive ends, or for the "
+        "whole scenario without --drive (default 120)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="after --drive ends: how long to wait for callbacks still due (default 15)",
+    )
+    parser.add_argument(
+        "--callback-time-limit",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long the system may take to answer a callback (default 5)",
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="test|qa|URL",
+        help="relay toward this ePROM instead of the embedded simulator (prod is refused)",
+    )
+    parser.add_argument(
+        "--listen",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="where PromsApiBaseUrl listens (default a free port)",
+    )
+    parser.add_argument(
+        "--callback-listen",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="relay: where ePROM's callbacks are received (default a free port)",
+    )
+    parser.add_argument(
+        "--callback-public-url",
+        metavar="URL",
+        help="relay: the address Hemit registers as ApiBaseUrl for the key",
+    )
+    parser.add_argument(
+        "--reports",
+        default="reports",
+        metavar="DIR",
+        help="where the report folder is written (default reports/)",
+    )
+    parser.add_argument(
+        "--attest",
+        type=Path,
+        metavar="FILE",
+        help="attestations for what the API cannot show (docs/attestation.md)",
+    )
+    parser.add_argument("--lang", choices=("nb", "en"), default="nb",
+                        help="language of the report (default nb)")  # fmt: skip
+
+
+def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    drive = _drive_argv(args.drive)
+    upstream, environment = _upstream(args.upstream)
+    callback_url = _callback_url(args.system_callback_url)
+    if upstream is not None and not args.api_key:
+        raise UsageError("--upstream needs --api-key: the key Hemit registered for your system")
+    attestations = load_attestations(args.attest) if args.attest else []
+    api_listen = _host_port(args.listen, "--listen")
+    callback_listen = _host_port(args.callback_listen, "--callback-listen")
+    _check_answers(callback_url)
+    generated = not args.api_key
+    key = args.api_key or f"observe-{secrets.token_urlsafe(18)}"
+    settings = ObservationSettings(
+        system_callback_url=callback_url,
+        api_key=key,
+        time_limit_s=args.callback_time_limit,
+        upstream_url=upstream,
+        api_listen=api_listen,
+        callback_listen=callback_listen,
+        callback_public_url=args.callback_public_url,
+    )
+    started = datetime.now(UTC)
+    redactor = Redactor(secrets=[key])
+
+    def scenario_for(base: str) -> Scenario:
+        return build_scenario(proms_api_base_url=base, system_callback_url=callback_url)
+
+    with Observation(settings, scenario_for) as obs:
+        assert obs.scenario is not None
+        report_dir = new_report_dir(Path(args.reports), f"observe-{environment}")
+        scenario_path = obs.scenario.write(report_dir / "scenario.json")
+        shown_key = key if generated else f"(the key you gave, fingerprint {fingerprint(key)})"
+        _say(out, f"PromsApiBaseUrl: {obs.proms_api_base_url}")
+        _say(out, f"API key: {shown_key}")
+        if upstream is not None:
+            _say(out, f"ApiBaseUrl to register at Hemit (callbacks): {obs.callback_url}")
+        _say(out, f"scenario: {scenario_path}")
+        recorder = Recorder(
+            report_dir,
+            run=RunInfo(
+                ordering_system=f"system under test ({callback_url})",
+                environment=environment,
+                base_url=obs.proms_api_base_url,
+                callback_url=callback_url,
+                started_at=started,
+                tool_version=__version__,
+                api_key_fingerprint=fingerprint(key),
+                lang=args.lang,
+                command=redactor.text(shlex.join(["eprom-verify", *sys.argv[1:]])),
+            ),
+            redactor=redactor,
+        )
+        obs.start_patient_initiated()
+        interrupted = False
+        drive_status: int | None = None
+        try:
+            drive_status = _perform(obs, drive, scenario_path, key, args.timeout, out)
+            if drive is None:
+                _settle(obs, key, args.callback_time_limit, args.timeout, out)
+            else:
+                _settle(obs, key, args.callback_time_limit, args.settle)
+        except KeyboardInterrupt:  # judge what was seen; the report says it was interrupted
+            interrupted = True
+        judge = Judge(obs.scenario, obs.log.items(), api_key=key,
+                      time_limit_s=args.callback_time_limit)  # fmt: skip
+        findings = judge.findings()
+        record(recorder, obs, judge, findings, scenario_path=scenario_path,
+               drive=drive, drive_status=drive_status)  # fmt: skip
+        for attestation in attestations:
+            recorder.add_attestation(attestation)
+        data = recorder.finish(interrupted=interrupted)
+    failed = [f for f in findings if f.outcome == "failed"]
+    for finding in failed:
+        _say(out, redactor.text(f"FAILED {'/'.join(finding.checkpoint_ids)} {finding.message}"))
+    s = data.summary
+    _say(out, f"checkpoints: {s.passed} passed, {s.failed} failed, "
+              f"{s.needs_attestation} need attestation, {s.not_run} not run")  # fmt: skip
+    _say(out, f"report: {report_dir / 'report.html'}")
+    if drive_status not in (None, 0):
+        _say(out, f"the --drive command exited with {drive_status}")
+    if interrupted:
+        _say(out, "interrupted: the report holds what was seen until then")
+        return 130
+    return 1 if s.failed or drive_status not in (None, 0) else 0
+
+
+# --- input ---------------------------------------------------------------------------
+
+
+def _callback_url(url: str | None) -> str:
+    if not url:
+        raise UsageError(
+            "observe needs --system-callback-url URL: your system's ApiBaseUrl, where its "
+            "callback service listens (e.g. http://127.0.0.1:8770)"
+        )
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--system-callback-url must be an http(s) URL (got {url!r})")
+    return url.rstrip("/")
+
+
+def _check_answers(url: str) -> None:
+    """Anything that answers HTTP will do; nothing is ordered before this passes."""
+    try:
+        httpx.get(url, timeout=5, trust_env=False)
+    except httpx.HTTPError as exc:
+        reason = type(exc).__name__
+        raise UsageError(
+            f"--system-callback-url {url} does not answer ({reason}): start your callback "
+            "service first"
+        ) from None
+
+
+def _drive_argv(command: str | None) -> list[str] | None:
+    if command is None:
+        return None
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"--drive {command!r} cannot be read as a command: {exc}") from None
+    if not argv:
+        raise UsageError("--drive is empty: give the command that runs your system's flows")
+    if shutil.which(argv[0]) is None:
+        raise UsageError(f"--drive: command not found: {argv[0]!r} (not on PATH, not a file)")
+    return argv
+
+
+def _upstream(value: str | None) -> tuple[str | None, str]:
+    """(upstream base URL or None for the embedded simulator, environment name).
+
+    Any environment of environments.yaml that reaches people (prod) is refused, by name or
+    by its address.
+    """
+    if value is None:
+        return None, "simulator"
+    environments = config.load_environments()
+    refused = {name for name, env in environments.items() if env.reaches_people}
+    hosts = {httpx.URL(e.base_url).host for e in environments.values()
+             if e.reaches_people and e.base_url}  # fmt: skip
+    if value.startswith(("http://", "https://")):
+        if httpx.URL(value).host in hosts:
+            raise UsageError(_REFUSED)
+        return value.rstrip("/"), "relay"
+    if value in refused:
+        raise UsageError(_REFUSED)
+    chosen = environments.get(value)
+    if chosen is None or chosen.embedded or chosen.base_url is None:
+        names = ", ".join(n for n, e in environments.items() if not e.embedded and n not in refused)
+        raise UsageError(f"--upstream {value!r} is not known: use {names} or a URL")
+    return chosen.base_url, value
+
+
+def _host_port(value: str, option: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"{option} must be HOST:PORT (got {value!r})")
+    return host.strip("[]"), int(port)
+
+
+# --- performing the scenario ---------------------------------------------------------
+
+
+def _perform(
+    obs: Observation, drive: list[str] | None, scenario_path: Path, key: str, timeout: float,
+    out: TextIO,
+) -> int | None:  # fmt: skip
+    assert obs.scenario is not None
+    if drive is None:
+        _show_steps(obs, timeout, out)
+        return None
+    env = {
+        **os.environ,
+        "EPROM_SCENARIO": str(scenario_path),
+        "EPROM_PROMS_API_BASE_URL": obs.proms_api_base_url,
+        "EPROM_API_KEY": key,
+    }
+    _say(out, f"running --drive: {shlex.join(drive)}")
+    try:
+        process = subprocess.run(drive, env=env, timeout=timeout, check=False)  # noqa: S603
+    except subprocess.TimeoutExpired:
+        _say(out, f"the --drive command did not end within {timeout:g} s and was stopped")
+        return -1
+    except OSError as exc:
+        raise UsageError(f"--drive {drive[0]!r} cannot be run: {exc.strerror}") from None
+    return process.returncode
+
+
+def _show_steps(obs: Observation, timeout: float, out: TextIO) -> None:
+    assert obs.scenario is not None
+    steps = obs.scenario.system_steps()
+    _say(out, f"perform these {len(steps)} steps with your system (details in scenario.json); "
+              f"waiting up to {timeout:g} s")  # fmt: skip
+    for number, step in enumerate(steps, 1):
+        assert step.request is not None
+        _say(out, f"  [{number}/{len(steps)}] {step.id}: {step.title} — {step.request.method} "
+                  f"{step.request.path}")  # fmt: skip
+
+
+def _settle(
+    obs: Observation, key: str, limit: float, wait: float, out: TextIO | None = None
+) -> None:
+    """Wait until every step's traffic was seen and nothing is pending, or ``wait`` passed.
+
+    With ``out`` (no --drive) each step is reported as it completes.
+    """
+    assert obs.scenario is not None
+    deadline = time.monotonic() + wait
+    shown: set[str] = set()
+    total = len(obs.scenario.steps)
+    while time.monotonic() < deadline:
+        judge = Judge(obs.scenario, obs.log.items(), api_key=key, time_limit_s=limit)
+        pending = judge.pending()
+        if out is not None:
+            for step in obs.scenario.steps:
+                if step.id not in pending and step.id not in shown:
+                    shown.add(step.id)
+                    _say(out, f"  seen ({len(shown)}/{total}): {step.id}")
+        if not pending and obs.idle():
+            break
+        time.sleep(0.1)
+    quiet_until = time.monotonic() + 0.3  # late duplicates still count
+    while time.monotonic() < min(quiet_until, deadline + 0.3):
+        time.sleep(0.05)
+
+
+def _say(out: TextIO, line: str) -> None:
+    out.write(line + "\n")
+    out.flush()

@@ -1,0 +1,137 @@
+"""Fixtures: the example ordering system (examples/ordering_system/) as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from eprom_verify.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "ordering_system"
+KEY = "observe-test-key-3b9d1f0a7c2e"
+DRIVE = f"{sys.executable} {EXAMPLE / 'drive.py'}"
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports (all held open while choosing, so none repeats)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
+
+
+@dataclass
+class ExampleSystem:
+    """A running example system: its callback URL and the PromsApiBaseUrl it is set up for."""
+
+    callback_url: str
+    api_port: int
+    env: dict[str, str]
+    folder: Path
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+    report: dict[str, Any]
+    report_dir: Path
+
+    def row(self, checkpoint: str) -> dict[str, Any]:
+        return next(r for r in self.report["rows"] if r["id"] == checkpoint)
+
+    def status(self, checkpoint: str) -> str:
+        return str(self.row(checkpoint)["status"])
+
+    def failures(self, checkpoint: str) -> list[str]:
+        return [str(f["message"]) for f in self.row(checkpoint)["failures"]]
+
+    def failed(self) -> set[str]:
+        return {r["id"] for r in self.report["rows"] if r["status"] == "failed"}
+
+
+@pytest.fixture
+def example_system(tmp_path: Path) -> Iterator[Callable[..., ExampleSystem]]:
+    """Start the example system (with EXAMPLE_FAULT faults) as a subprocess."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*faults: str, key: str = KEY, **extra: str) -> ExampleSystem:
+        port, api_port = free_ports(2)
+        env = {
+            **os.environ,
+            "EPROM_API_KEY": key,
+            "EPROM_PROMS_API_BASE_URL": f"http://127.0.0.1:{api_port}/promswebapi",
+            "EXAMPLE_DB": str(tmp_path / "system.db"),
+            "EXAMPLE_DOCUMENTS": str(tmp_path / "documents"),
+            "EXAMPLE_FAULT": ",".join(faults),
+            "EXAMPLE_WAIT_SECONDS": "20" if not faults else "2.5",
+            **extra,
+        }
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(EXAMPLE / "ordering_system.py"), "serve", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(url, timeout=1, trust_env=False)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        return ExampleSystem(url, api_port, env, tmp_path)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def observe(
+    system: ExampleSystem,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *extra: str,
+    settle: float = 2.0,
+    drive: str = DRIVE,
+) -> Outcome:
+    """Run ``eprom-verify observe`` in-process against ``system``, driving it with drive.py."""
+    for name in ("EPROM_API_KEY", "EPROM_PROMS_API_BASE_URL", "EXAMPLE_DB", "EXAMPLE_DOCUMENTS",
+                 "EXAMPLE_FAULT", "EXAMPLE_WAIT_SECONDS", "EXAMPLE_SLOW_SECONDS"):  # fmt: skip
+        if name in system.env:
+            monkeypatch.setenv(name, system.env[name])
+    reports = system.folder / "reports"
+    code = main([
+        "observe", "--system-callback-url", system.callback_url, "--api-key",
+        system.env["EPROM_API_KEY"], "--listen", f"127.0.0.1:{system.api_port}",
+        "--drive", drive, "--reports", str(reports), "--settle", str(settle), "--lang", "en",
+        "--timeout", "60", *extra,
+    ])  # fmt: skip
+    captured = capsys.readouterr()
+    folders = sorted(reports.iterdir())
+    report = json.loads((folders[-1] / "report.json").read_text(encoding="utf-8"))
+    return Outcome(code, captured.out, captured.err, report, folders[-1])
