@@ -469,20 +469,23 @@ def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     if not statuses or not answers:
         return []
     said: Any = statuses[0].model
+    # the predicted channel when there is one (a wrong status callback is V1.3's finding)
+    expected = entry.expected_channel or said.notification_channel
+    source = "the channel the profile predicts" if entry.expected_channel else "its status callback"
     out = []
     for answer in answers:
         model: Any = answer.model
         given = model.notification_channel  # optional in the documented example
-        if given is not None and given is not said.notification_channel:
+        if given is not None and given is not expected:
             out.append(
                 _finding(
                     "V3.2",
-                    f"the answer for {entry.label} reports another notificationChannel than "
-                    "its status callback did",
+                    f"the answer for {entry.label} reports notificationChannel "
+                    f"{given.wire_name}, not {source}",
                     entry,
                     [statuses[0], answer],
-                    expected=said.notification_channel.wire_name,
-                    received=model.notification_channel.wire_name,
+                    expected=expected.wire_name,
+                    received=given.wire_name,
                 )
             )
     return out

@@ -191,27 +191,48 @@ def test_unsecure_message(eprom, kind, address_field):
     )
 
 
+def _answered(call, what: str):
+    """``call()``'s answer; an error status from ePROM is this check's failure."""
+    try:
+        return call()
+    except ApiError as exc:
+        raise CheckFailure(
+            f"{what} failed: {exc.status} {exc.text}",
+            expected="200",
+            received=f"{exc.status} {exc.text}" if not exc.transport else exc.text,
+        ) from None
+
+
 @pytest.mark.checkpoint("PV1")
 def test_privacy_get_and_set(eprom, pvk_case):
     if pvk_case is None:
         not_run("the patients file defines no privacy setting (pvk)")
     d, person = pvk_case.definition, pvk_case.patient
     kind = PersonvernType.parse(d.type)
-    before = eprom.client.get_personvern(
-        GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
+    before = _answered(
+        lambda: eprom.client.get_personvern(
+            GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
+        ),
+        f"reading {d.name} for {person.key}",
     )
     target = (
         PersonvernStatus.IkkeAktiv
         if before.status is PersonvernStatus.Aktiv
         else PersonvernStatus.Aktiv
     )
-    changed = eprom.client.set_personvern(
-        SetPersonvernInnstillingRequest(
-            national_id=person.national_id, pvk_id=d.id, type=kind, status=target
-        )
+    changed = _answered(
+        lambda: eprom.client.set_personvern(
+            SetPersonvernInnstillingRequest(
+                national_id=person.national_id, pvk_id=d.id, type=kind, status=target
+            )
+        ),
+        f"setting {d.name} for {person.key}",
     )
-    after = eprom.client.get_personvern(
-        GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
+    after = _answered(
+        lambda: eprom.client.get_personvern(
+            GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
+        ),
+        f"reading {d.name} for {person.key} again",
     )
     if changed.instans_endret.name != "Endret" or after.status is not target:
         raise CheckFailure(
@@ -249,7 +270,10 @@ def test_privacy_get_and_set(eprom, pvk_case):
 def test_privacy_residents_paged_to_the_end(eprom, pvk_case):
     if pvk_case is None:
         not_run("the patients file defines no privacy setting (pvk)")
-    pages = list(eprom.client.iter_residents_active_pi(pvk_case.definition.id))
+    pages = _answered(
+        lambda: list(eprom.client.iter_residents_active_pi(pvk_case.definition.id)),
+        f"paging the residents of {pvk_case.definition.name}",
+    )
     last = pages[-1]
     if last.paging_reference != 0:
         raise CheckFailure(

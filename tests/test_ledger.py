@@ -251,5 +251,5 @@ def test_an_answer_on_another_channel_than_its_status_fails_v3_2(listener):
     body = payload("form_answer_callback", apiKey=KEY, formOrderId=ident, notificationChannel=2)
     put(listener, "/api/PromsFormOrder", body)
     finding = only(judge(ledger, listener), "V3.2")
-    assert "another notificationChannel" in finding.message
+    assert "notificationChannel DigitalMailbox, not the channel the profile" in finding.message
     assert (finding.expected, finding.received) == ("Helsenorge", "DigitalMailbox")

@@ -36,6 +36,12 @@ def test_the_report_links_each_checks_evidence_and_facts(tmp_path: Path) -> None
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     [report_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    run = data["run"]
+    assert run["environment"] == "receiver"
+    assert run["receiver_url"] == url
+    assert run["callback_url"] == url
+    assert run["api_key_fingerprint"].startswith("sha256:")
+    assert run["faults_injected"] == []
     evidence = {e["id"]: e for e in data["evidence"]}
     rows = {r["id"]: r for r in data["rows"] if r["id"].startswith("R")}
     assert {k: r["status"] for k, r in rows.items()} == {
