@@ -8,10 +8,13 @@ so the whole simulator runs on the event loop's thread (SQLite is used from that
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 
 from eprom_verify.contract import (
@@ -69,12 +72,40 @@ _PVK: Responses = {
     }
 }
 
-router = APIRouter(prefix=API_PREFIX, tags=[API_TAG])
-
 
 async def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+class _AuthFirstRoute(APIRoute):
+    """A route that checks the ``Authorization`` header before it reads the body.
+
+    ePROM (ASP.NET) authenticates before model binding: a request without a valid key is a
+    401 whatever its body holds — even a body that is not JSON or not UTF-8.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not _uses(self.dependant, "header_system"):
+            return handler
+
+        async def authenticated_first(request: Request) -> Response:
+            engine: Engine = request.app.state.engine
+            engine.system_from_header(request.headers.get("authorization"))
+            return await handler(request)
+
+        return authenticated_first
+
+
+def _uses(dependant: Dependant, name: str) -> bool:
+    return any(
+        getattr(dep.call, "__name__", "") == name or _uses(dep, name)
+        for dep in dependant.dependencies
+    )
+
+
+router = APIRouter(prefix=API_PREFIX, tags=[API_TAG], route_class=_AuthFirstRoute)
 
 
 async def header_system(
@@ -115,9 +146,17 @@ async def message_to_citizen(
     engine: EngineDep,
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> Response:
-    key = _raw_key(authorization)
-    system = engine.system_from_body_key(key)
+    system = engine.system_from_body_key(_letter_key(authorization, body))
     return JSONResponse(engine.messages.send_letter(system, body))
+
+
+def _letter_key(authorization: str | None, body: MessageToCitizenRequest) -> str | None:
+    """The key of a letter: the v2 header, else the ``apiKey`` the parameter list names."""
+    header = _raw_key(authorization)
+    if header:
+        return header
+    in_body = (body.model_extra or {}).get("apiKey")
+    return in_body if isinstance(in_body, str) else None
 
 
 def _raw_key(authorization: str | None) -> str | None:

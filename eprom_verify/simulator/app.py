@@ -25,6 +25,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from eprom_verify.contract import (
     CallbackResponse,
@@ -42,6 +44,7 @@ from .settings import SimulatorSettings
 
 __all__ = ["create_app", "swagger_assets"]
 
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 _TITLE = "ePROM simulator (eprom-verify)"
 _DESCRIPTION = """A local, offline ePROM: the same paths, authentication, validation, error
 texts and asynchronous callbacks as Hemit's ePROM API, plus a control API
@@ -119,6 +122,31 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return PlainTextResponse(one_line(exc.errors()), status_code=400)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's and FastAPI's own answers (404, 405, a body it cannot read) as text."""
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            text = (
+                f"{request.method} is not allowed on {request.url.path}: use {', '.join(allowed)}"
+            )
+        elif exc.status_code == 404:
+            text = (
+                f"no endpoint {request.method} {request.url.path}: the ePROM API is under "
+                f"{api.API_PREFIX}/api/…, the control API under {control_api.CONTROL_PREFIX}/ "
+                "(see /openapi.json)"
+            )
+        elif exc.status_code == 400:
+            text = (
+                "the request body could not be read as JSON text in UTF-8: send a JSON object "
+                "with Content-Type: application/json; charset=utf-8"
+            )
+        else:
+            text = str(exc.detail)
+        return PlainTextResponse(text, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
         engine: Engine | None = getattr(request.app.state, "engine", None)
@@ -129,6 +157,18 @@ def _add_error_handlers(app: FastAPI) -> None:
             "please report it (details: GET /_simulator/errors)",
             status_code=500,
         )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on the request's path (for ``Allow``), sorted."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def one_line(errors: Any) -> str:
