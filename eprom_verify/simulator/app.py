@@ -39,8 +39,10 @@ from eprom_verify.contract import (
 from . import api, control_api
 from .engine import Engine
 from .errors import Refusal
+from .openapi import refine
 from .paths import ApiPathMiddleware, canonical_segments
 from .settings import SimulatorSettings
+from .validation import one_line
 
 __all__ = ["create_app", "swagger_assets"]
 
@@ -90,7 +92,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
     app.include_router(control_api.router)
     _add_error_handlers(app)
     _add_webhooks(app)
-    _without_422(app)
+    _precise_openapi(app)
     _add_swagger(app)
     _add_portal(app)
     paths = [route.path for route in api.router.routes if isinstance(route, APIRoute)]
@@ -171,22 +173,6 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
-def one_line(errors: Any) -> str:
-    """Pydantic/FastAPI validation errors as one line a person reads."""
-    parts: list[str] = []
-    for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
-        kind = error.get("type", "")
-        if kind == "json_invalid":
-            detail = error.get("ctx", {}).get("error", error.get("msg", ""))
-            return f"the request body is not valid JSON: {detail}"
-        if kind == "missing" and not loc:
-            return "the request body is missing: send a JSON object"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{'.'.join(loc) or 'body'}: {message}")
-    return "; ".join(parts) or "the request is not valid"
-
-
 # --- OpenAPI extras -------------------------------------------------------------------
 
 
@@ -218,20 +204,13 @@ def _add_webhooks(app: FastAPI) -> None:
         return CallbackResponse(success=True)
 
 
-def _without_422(app: FastAPI) -> None:
-    """The simulator never answers 422 (a body that does not validate is a 400): drop it."""
+def _precise_openapi(app: FastAPI) -> None:
+    """Serve the refined document (:mod:`.openapi`): formats, errors, examples, no 422."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = generate()
-            for group in ("paths", "webhooks"):
-                for operations in schema.get(group, {}).values():
-                    for operation in operations.values():
-                        operation.get("responses", {}).pop("422", None)
-            for name in ("HTTPValidationError", "ValidationError"):
-                schema.get("components", {}).get("schemas", {}).pop(name, None)
-            app.openapi_schema = schema
+            app.openapi_schema = refine(generate())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
