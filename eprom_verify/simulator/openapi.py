@@ -20,7 +20,7 @@ then adds what the models cannot say on their own and what the simulator enforce
 * the control API's fault format, with ``seconds`` only for delay faults.
 
 The published copy is ``docs/eprom-openapi.json``; regenerate it with
-``python -m eprom_verify.simulator.openapi docs/eprom-openapi.json`` (a test asserts it
+``eprom-verify simulator --write-openapi docs/eprom-openapi.json`` (a test asserts it
 equals what the server serves).
 """
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ __all__ = [
     "NATIONAL_ID_PATTERN",
     "REFUSES_WELL_FORMED",
     "TIMESTAMP_PATTERN",
-    "main",
+    "published_text",
     "refine",
 ]
 
@@ -411,10 +410,11 @@ def _fault_schema() -> Schema:
             if t is FaultTarget.ANY or _narrows_to(t) in {r.value for r in requests}
         ]
 
-    groups: dict[tuple[str, ...], list[str]] = {}
+    groups: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
     for fault in FaultType:
         if fault is not FaultType.DELAY:
-            groups.setdefault(tuple(targets(fault)), []).append(fault.value)
+            key = (fault in CALLBACK_FAULTS, tuple(targets(fault)))
+            groups.setdefault(key, []).append(fault.value)
     common: Schema = {
         "times": {
             "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
@@ -442,8 +442,7 @@ def _fault_schema() -> Schema:
             "additionalProperties": False,
         }
     ]
-    for allowed, types in groups.items():
-        callback_fault = FaultType(types[0]) in CALLBACK_FAULTS
+    for (callback_fault, allowed), types in groups.items():
         variants.append(
             {
                 "type": "object",
@@ -610,24 +609,6 @@ def _operation_id(paths: Schema, path: str, method: str) -> str:
 # --- the published copy ---------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the document the server serves to a file (or stdout): the published copy."""
-    from .app import create_app  # noqa: PLC0415 - the app imports this module
-    from .settings import SimulatorSettings  # noqa: PLC0415
-
-    args = sys.argv[1:] if argv is None else argv
-    text = published_text(create_app(SimulatorSettings()).openapi())
-    if args:
-        Path(args[0]).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
 def published_text(document: Schema) -> str:
     """The document as the published file holds it: sorted keys, two-space indent."""
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
