@@ -14,7 +14,7 @@ from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.app import create_app
 from eprom_verify.simulator.server import KEEP_ALIVE_SECONDS, bind, uvicorn_config
 
-from .conftest import SIDE_EFFECTS, VISIT, place, settings_for
+from .conftest import SIDE_EFFECTS, VISIT, order_body, place, settings_for
 from .receiver import Receiver
 
 
@@ -188,3 +188,41 @@ def test_keep_alive_requests_are_not_delayed_by_nagle(sim: RunningSimulator) -> 
             timings.append(time.perf_counter() - started)
     median = sorted(timings)[len(timings) // 2]
     assert median < 0.030, f"median keep-alive request took {median * 1000:.0f} ms: {timings}"
+
+
+# --- JSON types as ASP.NET Core binds them --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "text"),
+    [
+        ("testMode", 0, "testMode: Input should be a valid boolean"),
+        ("mustBeSigned", "true", "mustBeSigned: Input should be a valid boolean"),
+        ("nationalId", 26670271527, "nationalId: Input should be a valid string"),
+        ("metadata", {"age": 76}, "metadata: must be a string holding a JSON object"),
+    ],
+)
+def test_a_json_value_of_the_wrong_type_is_a_400_naming_the_field(
+    api: httpx.Client, receiver: Receiver, field: str, value: object, text: str
+) -> None:
+    response = api.post("/api/v2/formorder", json=order_body(**{field: value}))
+    assert response.status_code == 400
+    assert response.text.startswith(text), response.text
+    assert receiver.settle(0.2) == []
+
+
+def test_enums_still_take_a_name_in_any_case_or_a_number(api: httpx.Client) -> None:
+    for rule in ("basic", 0, "0", "Basic"):
+        assert (
+            api.post("/api/v2/formorder", json=order_body(distributionRule=rule)).status_code == 200
+        )
+
+
+def test_the_control_api_is_strict_too(sim: RunningSimulator) -> None:
+    response = httpx.post(
+        f"{sim.root_url}/_simulator/faults", json={"type": "delay", "seconds": False}
+    )
+    assert (response.status_code, response.text) == (
+        400,
+        "seconds: Input should be a valid number",
+    )

@@ -15,7 +15,8 @@ from eprom_verify.contract import TimestampStyle
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.openapi import REFUSES_WELL_FORMED, published_text
 
-from .conftest import KEY
+from .conftest import KEY, SIDE_EFFECTS, VERIFY, order_body
+from .receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = ROOT / "docs" / "eprom-openapi.json"
@@ -270,3 +271,22 @@ def test_the_served_answers_fit_their_schemas(document: dict[str, Any], api: htt
     assert (
         errors(document, schema_of(document, RESPONSE, "/api/unsecuremessagesms"), sms.json()) == []
     )
+
+
+def test_the_callbacks_the_simulator_sends_fit_the_webhook_schemas(
+    document: dict[str, Any], api: httpx.Client, sim: RunningSimulator, receiver: Receiver
+) -> None:
+    order = api.post("/api/v2/formorder", json=order_body(formId=SIDE_EFFECTS)).json()
+    sim.control.complete(order["id"], sign=True)
+    letter = {
+        "nationalId": VERIFY,
+        "documentCollection": {"mainDocument": {"fileName": "a.pdf", "content": "JVBERi0="}},
+        "notificationPriorityList": [1],
+    }
+    assert api.post("/api/v2/messagetocitizen", json=letter).status_code == 200
+    callbacks = receiver.wait_for(3)
+    for callback in callbacks:
+        hook = callback.path.rsplit("/", 1)[1]
+        schema = schema_of(document, WEBHOOK, hook)
+        assert errors(document, schema, callback.body) == [], callback.body
+    assert {c.path.rsplit("/", 1)[1] for c in callbacks} == {"PromsFormOrder", "MessageToCitizen"}

@@ -114,6 +114,8 @@ def _assert_no_failures(result: dict[str, Any], output: str) -> None:
     assert not result["errors"], f"Schemathesis found {found}:\n{output}"
     assert result["exit_code"] == 0, output
     assert result["operations"]["tested"] == result["operations"]["selected"] >= 25, output
+    phases = {name: phase["status"] for name, phase in result["phases"].items()}
+    assert phases == dict.fromkeys(("examples", "coverage", "fuzzing", "stateful"), "success")
 
 
 def test_schemathesis_finds_nothing_with_the_key(
