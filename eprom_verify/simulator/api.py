@@ -102,7 +102,8 @@ class EpromRoute(APIRoute):
         async def checked(request: Request) -> Response:
             if header_auth:
                 engine: Engine = request.app.state.engine
-                engine.system_from_header(request.headers.get("authorization"))
+                authorization = request.headers.get("authorization")
+                request.state.system = engine.system_from_header(authorization)
             if strict is not None:
                 await _check_json_types(request, strict)
             return await handler(request)
@@ -147,10 +148,13 @@ router = APIRouter(prefix=API_PREFIX, tags=[API_TAG], route_class=EpromRoute)
 
 
 async def header_system(
+    request: Request,
     engine: Annotated[Engine, Depends(engine_of)],
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> SystemRow:
-    return engine.system_from_header(authorization)
+    """The caller's ordering system (already found by :class:`EpromRoute`, before the body)."""
+    system: SystemRow | None = getattr(request.state, "system", None)
+    return system if system is not None else engine.system_from_header(authorization)
 
 
 EngineDep = Annotated[Engine, Depends(engine_of)]
