@@ -31,6 +31,8 @@ from .conftest import KEY, settings_for
 from .receiver import Receiver
 
 EXAMPLES = 10
+#: Without the key the ePROM operations answer 401 before anything else: fewer suffice.
+EXAMPLES_WITHOUT_KEY = 5
 TIMEOUT_SECONDS = 300
 #: Operations that must answer 2xx at least once in the run with the key: the run reached
 #: them and their answers were validated against their (non-empty) schemas.
@@ -81,7 +83,12 @@ def st_config(document: dict[str, Any]) -> str:
 
 
 def run_schemathesis(
-    sim: RunningSimulator, tmp_path: Path, *, with_key: bool, only: tuple[str, ...] = ()
+    sim: RunningSimulator,
+    tmp_path: Path,
+    *,
+    with_key: bool,
+    examples: int = EXAMPLES,
+    only: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], str, float]:
     document = httpx.get(f"{sim.root_url}/openapi.json").json()
     config = tmp_path / "schemathesis.toml"
@@ -90,7 +97,7 @@ def run_schemathesis(
     command = [
         *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run"),
         f"{sim.root_url}/openapi.json",
-        *("--checks", "all", "--max-examples", str(EXAMPLES), "--workers", "1"),
+        *("--checks", "all", "--max-examples", str(examples), "--workers", "1"),
         *("--seed", "1", "--generation-deterministic"),
         *("--exclude-path", "/_simulator/ordering-systems", "--no-color"),
         *("--report", "json", "--report-json-path", str(report)),
@@ -140,7 +147,9 @@ def test_schemathesis_finds_nothing_with_the_key(
 def test_schemathesis_finds_nothing_without_the_key(
     st_sim: RunningSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result, output, elapsed = run_schemathesis(st_sim, tmp_path, with_key=False)
+    result, output, elapsed = run_schemathesis(
+        st_sim, tmp_path, with_key=False, examples=EXAMPLES_WITHOUT_KEY
+    )
     _assert_no_failures(result, output)
     with capsys.disabled():
         print(
