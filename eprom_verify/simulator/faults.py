@@ -29,6 +29,7 @@ from eprom_verify.contract import CallbackKind
 
 __all__ = [
     "CALLBACK_FAULTS",
+    "NARROWS",
     "REQUEST_FAULTS",
     "ActiveFault",
     "AppliedFaults",
@@ -96,7 +97,8 @@ REQUEST_FAULTS: dict[FaultType, frozenset[RequestKind]] = {
     FaultType.PVK_502: frozenset({RequestKind.PRIVACY}),
 }
 
-_NARROWS = {
+#: The requests a request fault narrowed to a callback target fails.
+NARROWS = {
     FaultTarget.STATUS: RequestKind.FORM_ORDER,
     FaultTarget.ANSWER: RequestKind.FORM_ORDER,
     FaultTarget.LETTER: RequestKind.LETTER,
@@ -138,7 +140,7 @@ class Fault(BaseModel):
             )
         targets = REQUEST_FAULTS.get(self.type)
         if targets is not None and self.callback is not FaultTarget.ANY:
-            if _NARROWS[self.callback] not in targets:
+            if NARROWS[self.callback] not in targets:
                 raise ValueError(f"{self.type} does not apply to {self.callback} requests")
         return self
 
@@ -217,7 +219,7 @@ class FaultBook:
             targets = REQUEST_FAULTS.get(fault.type)
             if targets is None or request not in targets:
                 continue
-            if fault.callback is not FaultTarget.ANY and _NARROWS[fault.callback] is not request:
+            if fault.callback is not FaultTarget.ANY and NARROWS[fault.callback] is not request:
                 continue
             self._use(entry)
             return fault.type

@@ -35,7 +35,7 @@ from typing import Any
 from eprom_verify.contract import EpromModel, refusals
 from eprom_verify.contract import models as contract_models
 
-from .faults import CALLBACK_FAULTS, REQUEST_FAULTS, FaultTarget, FaultType
+from .faults import CALLBACK_FAULTS, NARROWS, REQUEST_FAULTS, FaultTarget, FaultType
 
 __all__ = [
     "GUID_PATTERN",
@@ -404,11 +404,7 @@ def _fault_schema() -> Schema:
         if kinds is not None:
             return [t.value for t in FaultTarget if t.kind is None or t.kind in kinds]
         requests = REQUEST_FAULTS[fault]
-        return [
-            t.value
-            for t in FaultTarget
-            if t is FaultTarget.ANY or _narrows_to(t) in {r.value for r in requests}
-        ]
+        return [t.value for t in FaultTarget if t is FaultTarget.ANY or NARROWS[t] in requests]
 
     groups: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
     for fault in FaultType:
@@ -466,15 +462,6 @@ def _fault_schema() -> Schema:
         ),
         "oneOf": variants,
     }
-
-
-def _narrows_to(target: FaultTarget) -> str:
-    return {
-        FaultTarget.STATUS: "form_order",
-        FaultTarget.ANSWER: "form_order",
-        FaultTarget.LETTER: "letter",
-        FaultTarget.PRIVACY: "privacy",
-    }.get(target, "")
 
 
 # --- operations -----------------------------------------------------------------------
