@@ -11,10 +11,12 @@ patient and injects faults. See docs/simulator.md.
 
 from __future__ import annotations
 
+from eprom_verify.contract import CallbackKind
+
 from .app import create_app
 from .control import ControlClient
 from .errors import Refusal, SimulatorError
-from .faults import CallbackKind, Fault, FaultBook, FaultType
+from .faults import Fault, FaultBook, FaultTarget, FaultType
 from .server import PortInUse, RunningSimulator, run_in_thread
 from .settings import OrderingSystem, SimulatorSettings, load_settings
 
@@ -23,6 +25,7 @@ __all__ = [
     "ControlClient",
     "Fault",
     "FaultBook",
+    "FaultTarget",
     "FaultType",
     "OrderingSystem",
     "PortInUse",

@@ -7,6 +7,7 @@ order twice in two runs sees the same answers.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -52,15 +53,28 @@ def _answer(field: FormField, rng: random.Random) -> Any:
     return text[: field.max_length] if field.max_length else text
 
 
-def event_log(field_names: list[str], *, signed: bool, start: dt.datetime) -> list[dict[str, Any]]:
-    """FormOpened, QuestionAccessed per field, Signing* when signed, FormDelivered (UTC)."""
-    moments = (start + dt.timedelta(seconds=7 * n) for n in range(len(field_names) + 4))
-    events: list[FormOrderEvent] = [_event(EventType.FormOpened, next(moments))]
-    events += [_event(EventType.QuestionAccessed, next(moments), name) for name in field_names]
+def event_log(
+    field_names: list[str], *, signed: bool, opened: dt.datetime, delivered: dt.datetime
+) -> list[dict[str, Any]]:
+    """FormOpened, QuestionAccessed per field, Signing* when signed, FormDelivered (UTC).
+
+    The events lie between ``opened`` (not before the order existed) and ``delivered``
+    (the answer's ``timestamp``), in order, at most 7 s apart, on whole milliseconds (the
+    precision they are written in) so that none is written before ``opened``.
+    """
+    kinds = [EventType.FormOpened, *[EventType.QuestionAccessed] * len(field_names)]
     if signed:
-        events.append(_event(EventType.SigningStarted, next(moments)))
-        events.append(_event(EventType.SigningCompleted, next(moments)))
-    events.append(_event(EventType.FormDelivered, next(moments)))
+        kinds += [EventType.SigningStarted, EventType.SigningCompleted]
+    kinds.append(EventType.FormDelivered)
+    questions = [None, *field_names, *[None] * (len(kinds) - len(field_names) - 1)]
+    first = math.ceil(opened.timestamp() * 1000)
+    last = max(first, math.floor(delivered.timestamp() * 1000))
+    gap = min(7000, (last - first) // (len(kinds) - 1))
+    moments = [
+        dt.datetime.fromtimestamp((last - gap * (len(kinds) - 1 - n)) / 1000, dt.UTC)
+        for n in range(len(kinds))
+    ]
+    events = [_event(k, m, q) for k, m, q in zip(kinds, moments, questions, strict=True)]
     return [event.to_wire() for event in events]
 
 

@@ -8,11 +8,16 @@ so the whole simulator runs on the event loop's thread (SQLite is used from that
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
+from pydantic import TypeAdapter, ValidationError
 
 from eprom_verify.contract import (
     EmailRequest,
@@ -32,9 +37,11 @@ from eprom_verify.contract import (
 )
 
 from .engine import Engine
+from .errors import Refusal
 from .store import SystemRow
+from .validation import one_line
 
-__all__ = ["API_PREFIX", "API_TAG", "router"]
+__all__ = ["API_PREFIX", "API_TAG", "EpromRoute", "router"]
 
 API_PREFIX = "/promswebapi"
 API_TAG = "ePROM API"
@@ -69,19 +76,85 @@ _PVK: Responses = {
     }
 }
 
-router = APIRouter(prefix=API_PREFIX, tags=[API_TAG])
-
 
 async def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
+class EpromRoute(APIRoute):
+    """A route that checks as ePROM (ASP.NET Core) does, in ePROM's order.
+
+    * The ``Authorization`` header before the body is read: a request without a valid key
+      is a 401 whatever its body holds — even a body that is not JSON or not UTF-8.
+    * JSON types strictly, as System.Text.Json binds them: ``0`` is not a boolean, ``false``
+      not a number, ``"1"`` not an integer (enums still take a name or a number). FastAPI
+      alone would coerce them.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        header_auth = _uses(self.dependant, "header_system")
+        body = self.dependant.body_params
+        annotation = body[0].field_info.annotation if len(body) == 1 else None
+        strict = TypeAdapter(annotation) if annotation is not None else None
+
+        async def checked(request: Request) -> Response:
+            if header_auth:
+                engine: Engine = request.app.state.engine
+                authorization = request.headers.get("authorization")
+                request.state.system = engine.system_from_header(authorization)
+            if strict is not None:
+                await _check_json_types(request, strict)
+            return await handler(request)
+
+        return checked
+
+
+async def _check_json_types(request: Request, strict: TypeAdapter[Any]) -> None:
+    """A 400 naming each field whose JSON type is wrong; other problems are FastAPI's."""
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return  # not JSON (or not UTF-8): FastAPI answers that
+    if isinstance(data, dict) and not isinstance(data.get("metadata", ""), str | None):
+        raise Refusal(
+            400,
+            "metadata: must be a string holding a JSON object (JSON.stringify({age: 76})), "
+            f"not a JSON {_JSON_NAMES.get(type(data['metadata']), 'value')}",
+        )
+    try:
+        strict.validate_python(data, strict=True)
+    except ValidationError as exc:
+        wrong = [e for e in exc.errors() if e["type"] in _TYPE_ERRORS]
+        if wrong:
+            raise Refusal(400, one_line(wrong)) from None
+
+
+_JSON_NAMES = {dict: "object", list: "array", int: "number", float: "number", bool: "boolean"}
+_TYPE_ERRORS = frozenset(
+    {"bool_type", "int_type", "float_type", "string_type", "dict_type", "list_type", "model_type"}
+)
+
+
+def _uses(dependant: Dependant, name: str) -> bool:
+    return any(
+        getattr(dep.call, "__name__", "") == name or _uses(dep, name)
+        for dep in dependant.dependencies
+    )
+
+
+router = APIRouter(prefix=API_PREFIX, tags=[API_TAG], route_class=EpromRoute)
+
+
 async def header_system(
+    request: Request,
     engine: Annotated[Engine, Depends(engine_of)],
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> SystemRow:
-    return engine.system_from_header(authorization)
+    """The caller's ordering system (already found by :class:`EpromRoute`, before the body)."""
+    system: SystemRow | None = getattr(request.state, "system", None)
+    return system if system is not None else engine.system_from_header(authorization)
 
 
 EngineDep = Annotated[Engine, Depends(engine_of)]
@@ -115,9 +188,17 @@ async def message_to_citizen(
     engine: EngineDep,
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> Response:
-    key = _raw_key(authorization)
-    system = engine.system_from_body_key(key)
+    system = engine.system_from_body_key(_letter_key(authorization, body))
     return JSONResponse(engine.messages.send_letter(system, body))
+
+
+def _letter_key(authorization: str | None, body: MessageToCitizenRequest) -> str | None:
+    """The key of a letter: the v2 header, else the ``apiKey`` the parameter list names."""
+    header = _raw_key(authorization)
+    if header:
+        return header
+    in_body = (body.model_extra or {}).get("apiKey")
+    return in_body if isinstance(in_body, str) else None
 
 
 def _raw_key(authorization: str | None) -> str | None:

@@ -25,6 +25,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from eprom_verify.contract import (
     CallbackResponse,
@@ -37,11 +39,14 @@ from eprom_verify.contract import (
 from . import api, control_api
 from .engine import Engine
 from .errors import Refusal
+from .openapi import refine
 from .paths import ApiPathMiddleware, canonical_segments
 from .settings import SimulatorSettings
+from .validation import one_line
 
 __all__ = ["create_app", "swagger_assets"]
 
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 _TITLE = "ePROM simulator (eprom-verify)"
 _DESCRIPTION = """A local, offline ePROM: the same paths, authentication, validation, error
 texts and asynchronous callbacks as Hemit's ePROM API, plus a control API
@@ -87,7 +92,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
     app.include_router(control_api.router)
     _add_error_handlers(app)
     _add_webhooks(app)
-    _without_422(app)
+    _precise_openapi(app)
     _add_swagger(app)
     _add_portal(app)
     paths = [route.path for route in api.router.routes if isinstance(route, APIRoute)]
@@ -119,6 +124,31 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return PlainTextResponse(one_line(exc.errors()), status_code=400)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's and FastAPI's own answers (404, 405, a body it cannot read) as text."""
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            text = (
+                f"{request.method} is not allowed on {request.url.path}: use {', '.join(allowed)}"
+            )
+        elif exc.status_code == 404:
+            text = (
+                f"no endpoint {request.method} {request.url.path}: the ePROM API is under "
+                f"{api.API_PREFIX}/api/…, the control API under {control_api.CONTROL_PREFIX}/ "
+                "(see /openapi.json)"
+            )
+        elif exc.status_code == 400:
+            text = (
+                "the request body could not be read as JSON text in UTF-8: send a JSON object "
+                "with Content-Type: application/json; charset=utf-8"
+            )
+        else:
+            text = str(exc.detail)
+        return PlainTextResponse(text, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
         engine: Engine | None = getattr(request.app.state, "engine", None)
@@ -131,20 +161,16 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
-def one_line(errors: Any) -> str:
-    """Pydantic/FastAPI validation errors as one line a person reads."""
-    parts: list[str] = []
-    for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
-        kind = error.get("type", "")
-        if kind == "json_invalid":
-            detail = error.get("ctx", {}).get("error", error.get("msg", ""))
-            return f"the request body is not valid JSON: {detail}"
-        if kind == "missing" and not loc:
-            return "the request body is missing: send a JSON object"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{'.'.join(loc) or 'body'}: {message}")
-    return "; ".join(parts) or "the request is not valid"
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on the request's path (for ``Allow``), sorted."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 # --- OpenAPI extras -------------------------------------------------------------------
@@ -178,20 +204,13 @@ def _add_webhooks(app: FastAPI) -> None:
         return CallbackResponse(success=True)
 
 
-def _without_422(app: FastAPI) -> None:
-    """The simulator never answers 422 (a body that does not validate is a 400): drop it."""
+def _precise_openapi(app: FastAPI) -> None:
+    """Serve the refined document (:mod:`.openapi`): formats, errors, examples, no 422."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = generate()
-            for group in ("paths", "webhooks"):
-                for operations in schema.get(group, {}).values():
-                    for operation in operations.values():
-                        operation.get("responses", {}).pop("422", None)
-            for name in ("HTTPValidationError", "ValidationError"):
-                schema.get("components", {}).get("schemas", {}).pop(name, None)
-            app.openapi_schema = schema
+            app.openapi_schema = refine(generate())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eprom_verify import national_id
+from eprom_verify.contract import refusals
 
 from .errors import Refusal
 from .faults import FaultType
@@ -10,13 +11,9 @@ from .faults import FaultType
 __all__ = ["HELSENORGE_FAULTS", "check_national_id"]
 
 HELSENORGE_FAULTS = {
-    FaultType.HELSENORGE_502: (502, "Unable to communicate with Helsenorge. No message sent."),
-    FaultType.HELSENORGE_504: (504, "Timeout while waiting for response from Helsenorge"),
+    FaultType.HELSENORGE_502: (502, refusals.HELSENORGE_UNREACHABLE),
+    FaultType.HELSENORGE_504: (504, refusals.HELSENORGE_TIMEOUT),
 }
-_NOT_SUPPORTED = (
-    "{field}: {kind} is not supported as national ID. "
-    "The national ID must be either Norsk fødselsnummer or D-nummer."
-)
 
 
 def check_national_id(value: str, *, field: str = "nationalId") -> national_id.NationalId:
@@ -29,7 +26,7 @@ def check_national_id(value: str, *, field: str = "nationalId") -> national_id.N
             text = text.replace(value, national_id.mask(value))
         raise Refusal(400, f"{field}: {text}") from None
     if parsed.kind is national_id.NationalIdKind.H_NUMBER:
-        raise Refusal(400, _NOT_SUPPORTED.format(field=field, kind="H-nummer"))
+        raise Refusal(400, refusals.national_id_kind_refused("H-nummer", field=field))
     if parsed.kind is national_id.NationalIdKind.FH_NUMBER:
-        raise Refusal(400, _NOT_SUPPORTED.format(field=field, kind="FH-nummer"))
+        raise Refusal(400, refusals.national_id_kind_refused("FH-nummer", field=field))
     return parsed

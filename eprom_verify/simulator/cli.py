@@ -17,6 +17,7 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError
 
 from .app import create_app, swagger_assets
+from .openapi import published_text
 from .server import bind, uvicorn_config
 from .settings import DEFAULT_CALLBACK_URL, SimulatorSettings, load_settings
 
@@ -51,10 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help=f"callback base URL of the demo ordering system (default {DEFAULT_CALLBACK_URL})",
     )
+    parser.add_argument(
+        "--write-openapi",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the OpenAPI document the simulator serves to FILE and exit "
+        "(the published copy is docs/eprom-openapi.json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; 2 with one line on stderr for a bad config or a busy port."""
+    if getattr(args, "write_openapi", None) is not None:
+        return _write_openapi(args.write_openapi)
     try:
         settings = load_settings(args.config, callback_url=args.callback_url, db_path=args.db)
         sock = bind(args.host, args.port)
@@ -70,6 +81,17 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         sock.close()
+    return 0
+
+
+def _write_openapi(path: Path) -> int:
+    """The served document, in the published form, to ``path`` (it does not depend on config)."""
+    try:
+        path.write_text(published_text(create_app(SimulatorSettings()).openapi()), encoding="utf-8")
+    except OSError as exc:
+        sys.stderr.write(f"eprom-verify simulator: cannot write {path}: {exc.strerror}\n")
+        return 2
+    sys.stdout.write(f"wrote the OpenAPI document to {path}\n")
     return 0
 
 

@@ -7,7 +7,18 @@ import zoneinfo
 
 from eprom_verify.contract import TimestampStyle, format_timestamp, parse_timestamp
 
-__all__ = ["NORWAY", "epoch_of", "iso_utc", "local7", "local_ms", "now", "offset", "utc7", "utc_ms"]
+__all__ = [
+    "NORWAY",
+    "epoch_of",
+    "iso_utc",
+    "local7",
+    "local_ms",
+    "now",
+    "offset",
+    "submitted",
+    "utc7",
+    "utc_ms",
+]
 
 try:
     NORWAY: dt.tzinfo = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -45,6 +56,16 @@ def utc_ms(moment: dt.datetime) -> str:
 def offset(moment: dt.datetime) -> str:
     """``2019-05-03T00:00:00+02:00`` — local time with its UTC offset."""
     return moment.astimezone(NORWAY).isoformat(timespec="seconds")
+
+
+def submitted(moment: dt.datetime) -> dt.datetime:
+    """``moment`` rounded up to the whole second: the moment a form answer is submitted.
+
+    The answer's ``timestamp`` is written to the second (``+02:00`` style); rounding up
+    keeps it at or after everything that happened before, to the millisecond.
+    """
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + dt.timedelta(seconds=1)
 
 
 def iso_utc(epoch: float) -> str:

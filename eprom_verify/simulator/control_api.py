@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from eprom_verify import channels, national_id
 from eprom_verify.contract import DistributionRule
 
-from .api import engine_of
+from .api import EpromRoute, engine_of
 from .engine import Engine
 from .errors import Refusal
 from .faults import ActiveFault, Fault
@@ -46,7 +46,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "not possible in the order's state (plain text says why)", **_TEXT},
 }
 
-router = APIRouter(prefix=CONTROL_PREFIX, tags=[CONTROL_TAG], responses=_ERRORS)
+router = APIRouter(
+    prefix=CONTROL_PREFIX, tags=[CONTROL_TAG], responses=_ERRORS, route_class=EpromRoute
+)
 EngineDep = Annotated[Engine, Depends(engine_of)]
 
 

@@ -20,12 +20,12 @@ import traceback
 from collections.abc import Callable
 
 from eprom_verify.config import Form, Patient, PvkDefinition
-from eprom_verify.contract import EpromModel, WireForm
+from eprom_verify.contract import CallbackKind, EpromModel, WireForm, refusals
 
 from . import clock
 from .checks import HELSENORGE_FAULTS
 from .errors import Refusal
-from .faults import AppliedFaults, CallbackKind, FaultBook, FaultType
+from .faults import AppliedFaults, FaultBook, FaultType
 from .messages import MessageDesk
 from .orders import OrderDesk
 from .outbox import Outbox
@@ -122,7 +122,7 @@ class Engine:
         """The ordering system of a key sent in the body (or a letter's header), else ePROM's 400."""
         system = self.store.system_by_key(api_key) if api_key else None
         if system is None:
-            raise Refusal(400, f"apiKey '{api_key or ''}' doesn't exists")
+            raise Refusal(400, refusals.unknown_api_key(api_key or ""))
         return system
 
     def _hidden_in_base64(self, value: str) -> bool:

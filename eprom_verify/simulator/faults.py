@@ -25,14 +25,17 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from eprom_verify.contract import CallbackKind
+
 __all__ = [
     "CALLBACK_FAULTS",
+    "NARROWS",
     "REQUEST_FAULTS",
     "ActiveFault",
     "AppliedFaults",
-    "CallbackKind",
     "Fault",
     "FaultBook",
+    "FaultTarget",
     "FaultType",
     "RequestKind",
 ]
@@ -50,14 +53,20 @@ class FaultType(enum.StrEnum):
     PVK_502 = "pvk_502"
 
 
-class CallbackKind(enum.StrEnum):
-    """Which callbacks a fault hits (``any``: every kind the fault applies to)."""
+class FaultTarget(enum.StrEnum):
+    """Which callbacks a fault hits: one :class:`~eprom_verify.contract.CallbackKind`, or
+    ``any`` (every kind the fault applies to). The values are the kinds' own."""
 
-    STATUS = "status"
-    ANSWER = "answer"
-    LETTER = "letter"
-    PRIVACY = "privacy"
+    STATUS = CallbackKind.STATUS.value
+    ANSWER = CallbackKind.ANSWER.value
+    LETTER = CallbackKind.LETTER.value
+    PRIVACY = CallbackKind.PRIVACY.value
     ANY = "any"
+
+    @property
+    def kind(self) -> CallbackKind | None:
+        """The callback kind this target names; ``None`` for ``any``."""
+        return None if self is FaultTarget.ANY else CallbackKind(self.value)
 
 
 class RequestKind(enum.StrEnum):
@@ -68,7 +77,7 @@ class RequestKind(enum.StrEnum):
     PRIVACY = "privacy"
 
 
-_ALL = frozenset(CallbackKind) - {CallbackKind.ANY}
+_ALL = frozenset(CallbackKind)
 _WITH_CHANNEL = frozenset({CallbackKind.STATUS, CallbackKind.ANSWER, CallbackKind.LETTER})
 
 #: Callback fault → the callback kinds it can change.
@@ -88,11 +97,12 @@ REQUEST_FAULTS: dict[FaultType, frozenset[RequestKind]] = {
     FaultType.PVK_502: frozenset({RequestKind.PRIVACY}),
 }
 
-_NARROWS = {
-    CallbackKind.STATUS: RequestKind.FORM_ORDER,
-    CallbackKind.ANSWER: RequestKind.FORM_ORDER,
-    CallbackKind.LETTER: RequestKind.LETTER,
-    CallbackKind.PRIVACY: RequestKind.PRIVACY,
+#: The requests a request fault narrowed to a callback target fails.
+NARROWS = {
+    FaultTarget.STATUS: RequestKind.FORM_ORDER,
+    FaultTarget.ANSWER: RequestKind.FORM_ORDER,
+    FaultTarget.LETTER: RequestKind.LETTER,
+    FaultTarget.PRIVACY: RequestKind.PRIVACY,
 }
 
 
@@ -102,7 +112,7 @@ class Fault(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     type: FaultType
-    callback: CallbackKind = CallbackKind.ANY
+    callback: FaultTarget = FaultTarget.ANY
     times: int | None = Field(
         default=1, ge=1, description="how often it fires; null = until cleared"
     )
@@ -122,18 +132,15 @@ class Fault(BaseModel):
                 f"formOrderId cannot narrow {self.type}: the request fails before an id exists"
             )
         kinds = CALLBACK_FAULTS.get(self.type)
-        if (
-            kinds is not None
-            and self.callback is not CallbackKind.ANY
-            and self.callback not in kinds
-        ):
+        kind = self.callback.kind
+        if kinds is not None and kind is not None and kind not in kinds:
             allowed = ", ".join(sorted(kinds))
             raise ValueError(
                 f"{self.type} cannot change {self.callback} callbacks (only {allowed})"
             )
         targets = REQUEST_FAULTS.get(self.type)
-        if targets is not None and self.callback is not CallbackKind.ANY:
-            if _NARROWS[self.callback] not in targets:
+        if targets is not None and self.callback is not FaultTarget.ANY:
+            if NARROWS[self.callback] not in targets:
                 raise ValueError(f"{self.type} does not apply to {self.callback} requests")
         return self
 
@@ -189,8 +196,10 @@ class FaultBook:
 
         Each fault type fires at most once per callback (the earliest matching one).
         """
-        if kind is CallbackKind.ANY:
-            raise ValueError("a callback has a concrete kind, not 'any'")
+        if kind not in _ALL:
+            raise ValueError(
+                f"a callback has a concrete kind ({', '.join(sorted(_ALL))}), not {kind!r}"
+            )
         fired: set[FaultType] = set()
         delay = 0.0
         for entry in list(self._active):
@@ -210,7 +219,7 @@ class FaultBook:
             targets = REQUEST_FAULTS.get(fault.type)
             if targets is None or request not in targets:
                 continue
-            if fault.callback is not CallbackKind.ANY and _NARROWS[fault.callback] is not request:
+            if fault.callback is not FaultTarget.ANY and NARROWS[fault.callback] is not request:
                 continue
             self._use(entry)
             return fault.type
@@ -228,6 +237,6 @@ def _hits(fault: Fault, kind: CallbackKind, subject_id: str) -> bool:
     kinds = CALLBACK_FAULTS.get(fault.type)
     if kinds is None or kind not in kinds:
         return False
-    if fault.callback not in (CallbackKind.ANY, kind):
+    if fault.callback.kind not in (None, kind):
         return False
     return fault.form_order_id is None or fault.form_order_id.lower() == subject_id.lower()

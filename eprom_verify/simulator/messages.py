@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from eprom_verify import channels
 from eprom_verify.contract import (
     NIL_GUID,
+    CallbackKind,
     EmailRequest,
     MessageToCitizenCallback,
     MessageToCitizenRequest,
@@ -17,11 +18,12 @@ from eprom_verify.contract import (
     PlainDocument,
     SentStatus,
     SmsRequest,
+    refusals,
 )
 
 from .checks import check_national_id
 from .errors import Refusal
-from .faults import AppliedFaults, CallbackKind, FaultType, RequestKind
+from .faults import AppliedFaults, FaultType, RequestKind
 from .orders import other_channel
 from .store import LetterRow, SystemRow
 from .views import InboxLetter, InboxMessage
@@ -54,8 +56,12 @@ class MessageDesk:
         channel = channels.letter_channel(
             patient, request.notification_priority_list, today=self._engine.settings.today_date()
         )
+        if channel is NotificationChannel.None_:
+            # Unreachable on every listed channel: "er det ikke sendt noe melding til
+            # innbygger" — the same answer as an unknown national ID, and no letter exists
+            # whose status could be called back (docs/simulator.md, choices).
+            return _letter_response(NotificationChannel.None_, NIL_GUID)
         letter_id = str(uuid.uuid4())
-        sent = channel is not NotificationChannel.None_
         info = request.message_info
         sender = request.sender_info
         row = LetterRow(
@@ -63,7 +69,7 @@ class MessageDesk:
             system=system.name,
             national_id=request.national_id,
             channel=int(channel),
-            sent_status=(SentStatus.Sent if sent else SentStatus.Error).name,
+            sent_status=SentStatus.Sent.name,
             title=info.title if info else None,
             sender=sender.organisation_name if sender else None,
             documents=[
@@ -76,7 +82,7 @@ class MessageDesk:
         with self._store.transaction():
             self._store.add_letter(row)
             if not request.test_mode:
-                self._letter_callback(system.name, letter_id, channel, sent=sent)
+                self._letter_callback(system.name, letter_id, channel)
         return _letter_response(channel, letter_id)
 
     def _documents(self, request: MessageToCitizenRequest) -> list[PlainDocument]:
@@ -90,7 +96,7 @@ class MessageDesk:
         except ValueError as exc:
             raise Refusal(400, f"documentCollection: {exc}") from None
         if main is None:
-            raise Refusal(400, "Main document in MessageToCitizen is missing")
+            raise Refusal(400, refusals.MAIN_DOCUMENT_MISSING)
         limit = self._engine.settings.max_document_bytes
         for document in (main, *attachments):
             size = len(document.content)
@@ -103,15 +109,13 @@ class MessageDesk:
                 )
         return [main, *attachments]
 
-    def _letter_callback(
-        self, system: str, letter_id: str, channel: NotificationChannel, *, sent: bool
-    ) -> None:
+    def _letter_callback(self, system: str, letter_id: str, channel: NotificationChannel) -> None:
         def build(applied: AppliedFaults) -> MessageToCitizenCallback:
             shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
             return MessageToCitizenCallback(
                 message_to_citizen_id=letter_id,
                 notification_channel=shown,
-                sent_status=SentStatus.Sent if sent else SentStatus.Error,
+                sent_status=SentStatus.Sent,
             )
 
         self._engine.enqueue(CallbackKind.LETTER, subject_id=letter_id, system=system, build=build)
@@ -144,7 +148,7 @@ class MessageDesk:
         system = self._engine.system_from_body_key(api_key)
         if not national_id and not given_address:
             field = "phoneNumber" if kind == "sms" else "emailAddress"
-            raise Refusal(400, f"Either nationalId or {field} must be specified")
+            raise Refusal(400, refusals.recipient_missing(field))
         address = given_address or self._krr_address(
             national_id, "phone" if kind == "sms" else "email"
         )

@@ -12,6 +12,7 @@ from eprom_verify import channels
 from eprom_verify.config import Form, Patient, PostalAddress
 from eprom_verify.contract import (
     NIL_GUID,
+    CallbackKind,
     DistributionRule,
     FormAnswerCallback,
     FormOrderRequest,
@@ -21,12 +22,14 @@ from eprom_verify.contract import (
     FormOrderStatusErrorCode,
     NotificationChannel,
     PatientInitiatedValues,
+    PhysicalAddress,
+    refusals,
 )
 
 from . import actors, clock
 from .checks import check_national_id
 from .errors import Refusal
-from .faults import AppliedFaults, CallbackKind, FaultType, RequestKind
+from .faults import AppliedFaults, FaultType, RequestKind
 from .store import OrderRow
 from .views import (
     CompleteRequest,
@@ -52,16 +55,13 @@ PAPER_RULES = frozenset(
 )
 #: How FormOrderResponse writes notificationChannel (the request fields are echoed as sent).
 _RESPONSE_CHANNEL_FORM = FormOrderResponse._wire_fields["notification_channel"][1].form
+#: The documented input parameters a form-order response echoes (no unknown fields).
+_ECHOED: dict[str, Any] = {
+    name: (set(PhysicalAddress.model_fields) if name == "physical_address" else True)
+    for name in FormOrderRequest.model_fields
+}
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _PATIENT_INITIATED_RULE = -1
-_SIGNING_NEEDS_LOGIN = (
-    "The ordered form needs to be signed. "
-    "This is not possible when using DistributionRule = 'NoDistribution'."
-)
-_SIGNING_NOT_ON_BEHALF = (
-    "The ordered form needs to be signed. "
-    "This is not possible when the form is ordered on behalf of someone."
-)
 
 
 def other_channel(channel: NotificationChannel) -> NotificationChannel:
@@ -128,8 +128,9 @@ class OrderDesk:
                 auto_complete_at=None if auto is None or not reached else now.timestamp() + auto,
                 created_at=now.timestamp(),
             )
-            if not request.test_mode:
-                self._status_callback(system, order_id, channel, now, reached=reached)
+            # testMode withholds only the form answer ("the form answer shall not to be
+            # returned"): the order's status is called back as for any order.
+            self._status_callback(system, order_id, channel, now, reached=reached)
         login = f"{root_url}/proms/"
         return self._response(request, order_id, channel, code, login)
 
@@ -139,21 +140,21 @@ class OrderDesk:
             check_national_id(request.on_behalf_of_national_id, field="onBehalfOfNationalId")
         form = self._engine.form(request.form_id)
         if form is None:
-            raise Refusal(400, f"No form with id='{request.form_id}' exists")
+            raise Refusal(400, refusals.no_such_form(request.form_id))
         if not form.published:
-            raise Refusal(400, "The ordered form is not Published")
+            raise Refusal(400, refusals.FORM_NOT_PUBLISHED)
         if request.must_be_signed or form.must_be_signed:
             if request.distribution_rule is DistributionRule.NoDistribution:
-                raise Refusal(400, _SIGNING_NEEDS_LOGIN)
+                raise Refusal(400, refusals.SIGNING_WITH_NO_DISTRIBUTION)
             if request.on_behalf_of_national_id:
-                raise Refusal(400, _SIGNING_NOT_ON_BEHALF)
+                raise Refusal(400, refusals.SIGNING_ON_BEHALF_OF)
         if request.distribution_rule in PAPER_RULES and not form.paper_enabled:
-            raise Refusal(400, f"Form with id='{request.form_id}' is not paper enabled")
+            raise Refusal(400, refusals.not_paper_enabled(request.form_id))
         if request.metadata is not None:
             try:
                 json.loads(request.metadata)
             except ValueError as exc:
-                raise Refusal(400, f"JSON in metadata is not valid: {exc}") from None
+                raise Refusal(400, refusals.metadata_invalid(str(exc))) from None
         return form
 
     def _decide(
@@ -182,12 +183,12 @@ class OrderDesk:
         code: str | None,
         login_url: str | None,
     ) -> dict[str, Any]:
-        echoed = {
-            key: value
-            for key, value in request.model_dump(mode="json", by_alias=True).items()
-            if key.lower() != "apikey"  # a key sent in the body is never echoed
-        }
+        # "I tillegg til alle inn-parametre": every documented input, as ePROM read it —
+        # omitted ones with their defaults, unknown fields (and a key) left out, the rule
+        # as its name like notificationChannel beside it. Timestamps and metadata as sent.
+        echoed = request.model_dump(mode="json", by_alias=True, include=_ECHOED)
         echoed.update(
+            distributionRule=request.distribution_rule.wire_name,
             id=order_id,
             singleUseCode=code,
             loginUrl=login_url,
@@ -271,7 +272,9 @@ class OrderDesk:
         filled_out_by: dict[str, Any] | None,
         initiated: PatientInitiatedValues | None = None,
     ) -> None:
-        now = clock.now()
+        # Submitted on a whole second (the answer's timestamp is written to the second),
+        # never before the order existed: the event log fits between the two.
+        now = clock.submitted(clock.now())
         signed_id = _new_id() if sign else None
         scanned_id = _new_id() if paper else None
         if signed_id is not None:
@@ -296,8 +299,12 @@ class OrderDesk:
         )
         if order.test_mode:
             return
-        start = now - dt.timedelta(seconds=7 * (len(answers) + 4))
-        events = [] if paper else actors.event_log(list(answers), signed=sign, start=start)
+        opened = dt.datetime.fromtimestamp(order.created_at, dt.UTC)
+        events = (
+            []
+            if paper
+            else actors.event_log(list(answers), signed=sign, opened=opened, delivered=now)
+        )
 
         def build(applied: AppliedFaults) -> FormAnswerCallback:
             shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
@@ -355,7 +362,7 @@ class OrderDesk:
         return self.view(order_id)
 
     def _end(self, order: OrderRow, status: FormOrderStatus) -> None:
-        now = clock.now()
+        now = clock.submitted(clock.now())  # written to the second: not before the order
         channel = NotificationChannel(order.channel)
         with self._store.transaction():
             self._store.finish_order(order.id, status.name)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from eprom_verify.config import PvkDefinition
 from eprom_verify.contract import (
+    CallbackKind,
     GetPersonvernInnstillingRequest,
     InstansEndret,
     PersonvernInnstillingCallback,
@@ -23,7 +24,7 @@ from eprom_verify.contract import (
 
 from . import clock
 from .errors import Refusal
-from .faults import AppliedFaults, CallbackKind, RequestKind
+from .faults import AppliedFaults, RequestKind
 from .store import PersonvernRow
 from .views import PersonvernChangeRequest
 from .wire import wire_dict

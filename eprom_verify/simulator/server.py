@@ -27,9 +27,20 @@ from .engine import Engine
 from .errors import SimulatorError
 from .settings import SimulatorSettings
 
-__all__ = ["PortInUse", "RunningSimulator", "bind", "run_in_thread", "uvicorn_config"]
+__all__ = [
+    "KEEP_ALIVE_SECONDS",
+    "PortInUse",
+    "RunningSimulator",
+    "bind",
+    "run_in_thread",
+    "uvicorn_config",
+]
 
 _START_TIMEOUT = 15.0
+#: How long an idle keep-alive connection stays open. Well beyond any client pool's expiry
+#: (httpx: 5 s), so the client always closes first and never reuses a socket the server
+#: has just closed (``ReadError: [Errno 104] Connection reset by peer`` under CPU load).
+KEEP_ALIVE_SECONDS = 75
 
 
 class PortInUse(UsageError):
@@ -39,7 +50,9 @@ class PortInUse(UsageError):
 def bind(host: str, port: int) -> socket.socket:
     """A listening-ready socket on ``host:port`` (0: a free port), or :class:`PortInUse`."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP;
+    # without it a response written in two parts waits ~40 ms (Nagle + delayed ACK).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -55,7 +68,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_config(app: FastAPI) -> uvicorn.Config:
-    """One worker, no access log, httptools/uvloop when installed."""
+    """One worker, no access log, httptools/uvloop when installed, long keep-alive."""
     return uvicorn.Config(
         app,
         log_level="warning",
@@ -63,6 +76,7 @@ def uvicorn_config(app: FastAPI) -> uvicorn.Config:
         lifespan="on",
         timeout_graceful_shutdown=2,
         backlog=2048,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

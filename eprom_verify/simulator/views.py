@@ -13,7 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from eprom_verify.contract import VolvenStatus
 
-from .faults import CallbackKind, FaultType
+from .faults import FaultTarget, FaultType
 
 __all__ = [
     "AttemptView",
@@ -214,7 +214,7 @@ class InboxView(_View):
 class FaultView(_View):
     id: int
     type: FaultType
-    callback: CallbackKind
+    callback: FaultTarget
     times: int | None
     remaining: int | None
     fired: int

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from eprom_verify.simulator.faults import CallbackKind, Fault, FaultBook, FaultType, RequestKind
+from eprom_verify.contract import CallbackKind
+from eprom_verify.simulator.faults import Fault, FaultBook, FaultTarget, FaultType, RequestKind
 
 ORDER = "184738d0-3c39-e611-9c2a-34e6d72e03c7"
 
@@ -94,4 +95,4 @@ def test_invalid_faults_are_refused_with_a_reason(data: dict[str, object], messa
 
 def test_any_is_not_a_callback_kind_to_take() -> None:
     with pytest.raises(ValueError, match="concrete kind"):
-        FaultBook().take_callback(CallbackKind.ANY, "x")
+        FaultBook().take_callback(FaultTarget.ANY, "x")  # type: ignore[arg-type]

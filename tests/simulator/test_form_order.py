@@ -98,12 +98,14 @@ def test_channel_follows_the_rules(
     ].index(channel)
 
 
-def test_distribution_rule_is_echoed_as_sent(api: httpx.Client) -> None:
-    assert place(api, distributionRule=3, nationalId=PAPER)["distributionRule"] == 3
+def test_distribution_rule_is_echoed_as_its_name(api: httpx.Client) -> None:
+    """Choice (docs/simulator.md): the echo holds the inputs as ePROM read them."""
+    assert place(api, distributionRule=3, nationalId=PAPER)["distributionRule"] == "BasicOrPaper"
     assert (
         place(api, distributionRule="basicorpaper", nationalId=PAPER)["distributionRule"]
         == "BasicOrPaper"
     )
+    assert place(api, distributionRule="3", nationalId=PAPER)["distributionRule"] == "BasicOrPaper"
 
 
 @pytest.mark.parametrize(
@@ -174,10 +176,17 @@ def test_physical_address_in_the_order_makes_paper_reachable(api: httpx.Client) 
     assert order["physicalAddress"] == address
 
 
-def test_test_mode_sends_no_callback(api: httpx.Client, receiver: Receiver) -> None:
+def test_test_mode_sends_the_status_callback_but_never_the_answer(
+    api: httpx.Client, receiver: Receiver, sim: RunningSimulator
+) -> None:
+    """Choice (docs/simulator.md): testMode withholds only "the form answer"."""
     order = place(api, testMode=True)
     assert order["id"] != NIL_GUID
-    assert receiver.settle(0.4) == []
+    assert order["testMode"] is True
+    [status] = receiver.wait_for(1)
+    assert (status.body["formOrderId"], status.body["formOrderStatus"]) == (order["id"], "Ordered")
+    sim.control.complete(order["id"])
+    assert [c.body["formOrderStatus"] for c in receiver.settle(0.4)] == ["Ordered"]
 
 
 # --- documented errors, verbatim ---------------------------------------------------------
@@ -317,10 +326,10 @@ def test_auth_comes_before_validation(anon: httpx.Client) -> None:
     assert response.status_code == 401
 
 
-def test_a_key_sent_in_the_body_is_not_echoed(api: httpx.Client) -> None:
+def test_a_key_sent_in_the_body_is_not_echoed_nor_unknown_fields(api: httpx.Client) -> None:
     body = place(api, apiKey="body-key-should-not-come-back", extraField=1)
     assert "apiKey" not in body
-    assert body["extraField"] == 1
+    assert "extraField" not in body
 
 
 # --- paths -------------------------------------------------------------------------------

@@ -98,15 +98,16 @@ def test_priority_list_is_tried_in_order(
     assert response.json()["notificationChannel"] == channel
 
 
-def test_unreachable_letter_is_channel_none_and_error_callback(
-    api: httpx.Client, receiver: Receiver, sim: RunningSimulator
+@pytest.mark.parametrize("priority", [["Helsenorge", "DigitalMailbox"], [], ["None"]])
+def test_an_unreachable_letter_is_the_nil_id_channel_none_and_no_callback(
+    api: httpx.Client, receiver: Receiver, sim: RunningSimulator, priority: list[str]
 ) -> None:
-    body = send(api, nationalId=UNREACHABLE).json()
-    assert body["notificationChannel"] == "None"
-    assert body["messageToCitizenId"] != NIL_GUID
-    [callback] = receiver.wait_for(1)
-    assert (callback.body["notificationChannel"], callback.body["sentStatus"]) == (0, 1)
-    assert sim.control.inbox(UNREACHABLE).letters == []
+    """Choice (docs/simulator.md): with channel 0 "er det ikke sendt noe melding"."""
+    person = UNREACHABLE if priority else VERIFY
+    body = send(api, nationalId=person, notificationPriorityList=priority).json()
+    assert body == {"notificationChannel": "None", "messageToCitizenId": NIL_GUID}
+    assert receiver.settle(0.3) == []
+    assert sim.control.inbox(person).letters == []
 
 
 def test_unknown_person_gets_nil_id_channel_none_and_no_callback(
@@ -138,6 +139,24 @@ def test_wrong_or_missing_key_echoes_what_the_caller_sent(anon: httpx.Client) ->
     assert (wrong.status_code, wrong.text) == (400, "apiKey 'not-a-key' doesn't exists")
     missing = anon.post("/api/v2/messagetocitizen", json=letter())
     assert (missing.status_code, missing.text) == (400, "apiKey '' doesn't exists")
+    in_body = anon.post("/api/v2/messagetocitizen", json=letter(apiKey="body-key"))
+    assert (in_body.status_code, in_body.text) == (400, "apiKey 'body-key' doesn't exists")
+
+
+def test_the_key_may_come_in_the_body_as_the_parameter_list_names_it(
+    anon: httpx.Client, receiver: Receiver
+) -> None:
+    response = anon.post("/api/v2/messagetocitizen", json=letter(apiKey=KEY))
+    assert response.status_code == 200, response.text
+    assert response.json()["notificationChannel"] == "Helsenorge"
+    [callback] = receiver.wait_for(1)
+    assert callback.body["messageToCitizenId"] == response.json()["messageToCitizenId"]
+    header_wins = anon.post(
+        "/api/v2/messagetocitizen",
+        json=letter(apiKey=KEY),
+        headers={"Authorization": "Basic wrong-header-key"},
+    )
+    assert header_wins.text == "apiKey 'wrong-header-key' doesn't exists"
 
 
 def test_a_document_over_the_limit_is_refused_naming_file_and_size(receiver: Receiver) -> None:

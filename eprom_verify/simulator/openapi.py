@@ -1,0 +1,601 @@
+"""The OpenAPI document of the simulator: ePROM's API as precisely as the guide allows.
+
+FastAPI generates the skeleton from the routes and the contract models; :func:`refine`
+then adds what the models cannot say on their own and what the simulator enforces:
+
+* formats and patterns — GUIDs (``format: uuid``), national IDs (11 digits), the
+  documented timestamp styles — on every field that carries one;
+* the fields every answer always holds (``required``), and the enums as names *and*
+  numbers (a request may send either; the description says which form ePROM writes);
+* the documented error answers of each operation, with ePROM's texts as examples. A 400
+  that ePROM documents for a *well-formed* request (an unknown form, an H-number, …) is
+  marked ``x-eprom-refuses-well-formed-requests: true`` — a request that fits the schema
+  can still get it, and a client must handle it;
+* how each operation authenticates: the ``Authorization`` header (401 when wrong), the
+  letter's header *or* body key (400 when wrong, so the header is optional), the body key
+  of SMS and e-mail;
+* the guide's example payloads (``fixtures/payloads/``) as examples, the three callbacks
+  as ``webhooks`` with their bodies and answers, and links from an order to the control
+  API (so a stateful test can follow an order);
+* the control API's fault format, with ``seconds`` only for delay faults.
+
+The published copy is ``docs/eprom-openapi.json``; regenerate it with
+``eprom-verify simulator --write-openapi docs/eprom-openapi.json`` (a test asserts it
+equals what the server serves).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from eprom_verify.contract import EpromModel, refusals
+from eprom_verify.contract import models as contract_models
+
+from .faults import CALLBACK_FAULTS, NARROWS, REQUEST_FAULTS, FaultTarget, FaultType
+
+__all__ = [
+    "GUID_PATTERN",
+    "NATIONAL_ID_PATTERN",
+    "REFUSES_WELL_FORMED",
+    "TIMESTAMP_PATTERN",
+    "published_text",
+    "refine",
+]
+
+Schema = dict[str, Any]
+
+GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+NATIONAL_ID_PATTERN = "^[0-9]{11}$"
+#: Every documented style (contract §4.5): a date, or a date and time with an optional
+#: fraction of 1–7 digits and an optional zone (``Z``, ``+02:00``).
+TIMESTAMP_PATTERN = (
+    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([.][0-9]{1,7})?"
+    "(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
+)
+#: Marks a 400 that ePROM documents for requests that fit the schema.
+REFUSES_WELL_FORMED = "x-eprom-refuses-well-formed-requests"
+
+_PAYLOADS = Path(__file__).resolve().parent.parent.parent / "fixtures" / "payloads"
+_API = "/promswebapi"
+_CONTROL = "/_simulator"
+
+_GUID_FIELDS = frozenset(
+    {"formId", "id", "formOrderId", "messageToCitizenId", "signedFormId", "scannedPaperId", "pvkId"}
+)
+_TIMESTAMP_FIELDS = frozenset(
+    {
+        "expiryDate",
+        "reminderDate",
+        "timestamp",
+        "timestampUtc",
+        "orderTimestamp",
+        "orderTimestampUTC",
+        "createdDateTimeOffset",
+        "lastChangedDateTimeOffset",
+    }
+)
+#: National IDs the simulator checks (11 digits; check digits and kind are checked too,
+#: with a documented 400). Where it does not check one (SMS, e-mail: the outcome is
+#: ``success: false``), the schema does not claim it.
+_NATIONAL_ID_FIELDS: dict[str, tuple[str, ...]] = {
+    "FormOrderRequest": ("nationalId",),
+    "FormOrderResponse": ("nationalId",),
+    "MessageToCitizenRequest": ("nationalId",),
+    "PersonvernInnstillingCallback": ("nationalId",),
+    "FilledOutBy": ("filledOutByActNationalId",),
+    "PatientInitiatedValues": ("nationalId",),
+    "PatientInitiatedRequest": ("nationalId",),
+}
+#: The privacy endpoints check only the length ("not 11 characters": a 400), so their
+#: national IDs (and what they answer with) are described as 11 characters.
+_ELEVEN_CHARACTERS: dict[str, tuple[str, ...]] = {
+    "GetPersonvernInnstillingRequest": ("nationalId",),
+    "SetPersonvernInnstillingRequest": ("nationalId",),
+    "PersonvernInnstillingResponse": ("nationalId",),
+    "ResidentPersonvernInnstilling": ("nationalId",),
+}
+#: Request fields the simulator refuses to go without (a 400), so not null either.
+_REQUEST_REQUIRED: dict[str, tuple[str, ...]] = {
+    "GetPersonvernInnstillingRequest": ("nationalId", "type", "pvkId"),
+    "SetPersonvernInnstillingRequest": ("nationalId", "pvkId", "type", "status"),
+    "ResidentsActivePiRequest": ("pvkId",),
+    "MessageToCitizenRequest": ("nationalId", "documentCollection"),
+    "DocumentCollection": ("mainDocument",),
+}
+#: ``onBehalfOfNationalId`` may be empty (= not on behalf of anyone).
+_OPTIONAL_NATIONAL_ID = "^([0-9]{11})?$"
+
+#: Fields every answer or callback of the simulator holds (the docs' examples hold them).
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "FormOrderResponse": ("formId", "nationalId", "expiryDate", "id", "notificationChannel"),
+    "MessageToCitizenResponse": ("notificationChannel", "messageToCitizenId"),
+    "SetPersonvernInnstillingResponse": ("instansEndret",),
+    "PersonvernInnstillingResponse": ("nationalId", "type", "id", "status", "sequenceNumber"),
+    "ResidentsActivePiResponse": ("pagingReference", "personvernInnstillinger"),
+    "FormOrderStatusCallback": ("formOrderId", "notificationChannel", "formOrderStatus"),
+    "FormAnswerCallback": ("formOrderId", "formOrderStatus"),
+    "MessageToCitizenCallback": ("messageToCitizenId", "notificationChannel", "sentStatus"),
+    "PersonvernInnstillingCallback": ("nationalId", "id", "status"),
+}
+
+#: Request and response examples: (path, payload file).
+_REQUEST_EXAMPLES = {
+    "/api/v2/formorder": ["form_order_request.json"],
+    "/api/v2/messagetocitizen": ["message_to_citizen_request.json"],
+    "/api/unsecuremessagesms": ["sms_request.json"],
+    "/api/unsecuremessageemail": ["email_request.json"],
+    "/api/v2/getpersonverninnstilling": ["get_personverninnstilling_request.json"],
+    "/api/v2/setpersonverninnstilling": ["set_personverninnstilling_request.json"],
+    "/api/v2/get-residents-active-pi-for-definition": ["residents_active_pi_request.json"],
+}
+_RESPONSE_EXAMPLES = {
+    "/api/v2/formorder": ["form_order_response.json"],
+    "/api/v2/messagetocitizen": ["message_to_citizen_response.json"],
+    "/api/unsecuremessagesms": [
+        "unsecure_message_response.json",
+        "unsecure_message_response_pascal.json",
+    ],
+    "/api/unsecuremessageemail": [
+        "unsecure_message_response.json",
+        "unsecure_message_response_pascal.json",
+    ],
+    "/api/v2/getpersonverninnstilling": ["get_personverninnstilling_response.json"],
+    "/api/v2/setpersonverninnstilling": ["set_personverninnstilling_response.json"],
+    "/api/v2/get-residents-active-pi-for-definition": ["residents_active_pi_response.json"],
+}
+_WEBHOOK_EXAMPLES = {
+    "PromsFormOrder": [
+        "form_order_status_callback_ordered.json",
+        "form_order_status_callback_error.json",
+        "form_answer_callback.json",
+        "form_answer_callback_patient_initiated.json",
+    ],
+    "MessageToCitizen": [
+        "message_to_citizen_callback.json",
+        "message_to_citizen_callback_2023.json",
+    ],
+    "PersonvernInnstilling": ["personverninnstilling_callback.json"],
+}
+_CALLBACK_ANSWERS = ["callback_response_true.json", "callback_response_false.json"]
+
+_FORM_ORDER_400 = [
+    refusals.FORM_NOT_PUBLISHED,
+    refusals.no_such_form("{formId}"),
+    refusals.SIGNING_WITH_NO_DISTRIBUTION,
+    refusals.SIGNING_ON_BEHALF_OF,
+    refusals.not_paper_enabled("{formId}"),
+    refusals.metadata_invalid("{parser message}"),
+    refusals.national_id_kind_refused("FH-nummer"),
+    refusals.national_id_kind_refused("H-nummer"),
+]
+#: Operation path → (documented 400 texts, whether a well-formed request can get one).
+_ERRORS_400: dict[str, tuple[list[str], bool]] = {
+    "/api/v2/formorder": (_FORM_ORDER_400, True),
+    "/api/v2/messagetocitizen": (
+        [
+            refusals.MAIN_DOCUMENT_MISSING,
+            refusals.unknown_api_key("{apiKey}"),
+            refusals.national_id_kind_refused("H-nummer"),
+        ],
+        True,
+    ),
+    "/api/unsecuremessagesms": (
+        [refusals.unknown_api_key("{apiKey}"), refusals.recipient_missing("phoneNumber")],
+        True,
+    ),
+    "/api/unsecuremessageemail": (
+        [refusals.unknown_api_key("{apiKey}"), refusals.recipient_missing("emailAddress")],
+        True,
+    ),
+    "/api/v2/getpersonverninnstilling": (
+        ["nationalId must be given and be 11 characters long (it is missing)"],
+        True,
+    ),
+    "/api/v2/setpersonverninnstilling": (
+        ["status is missing: send 0 (IkkeAktiv) or 1 (Aktiv)"],
+        True,
+    ),
+    "/api/v2/get-residents-active-pi-for-definition": (
+        ["pvkId is missing: send the GUID of the privacy-setting definition"],
+        True,
+    ),
+}
+_HEADER_AUTH = frozenset(
+    {
+        "/api/v2/formorder",
+        "/api/ExternalDocument/{signedFormId}",
+        "/api/v2/getpersonverninnstilling",
+        "/api/v2/setpersonverninnstilling",
+        "/api/v2/get-residents-active-pi-for-definition",
+    }
+)
+_HELSENORGE = frozenset({"/api/v2/formorder", "/api/v2/messagetocitizen"})
+_PVK = frozenset(
+    {
+        "/api/v2/getpersonverninnstilling",
+        "/api/v2/setpersonverninnstilling",
+        "/api/v2/get-residents-active-pi-for-definition",
+    }
+)
+#: Control operations whose 400 a well-formed request can get (a state, not a shape).
+_CONTROL_REFUSES_WELL_FORMED = frozenset(
+    {
+        ("post", "/personvern/change"),
+        ("post", "/patient-initiated"),
+        ("post", "/ordering-systems"),
+    }
+)
+
+
+def refine(schema: Schema) -> Schema:
+    """The FastAPI-generated ``schema``, made precise (a new document; the input is kept)."""
+    out = copy.deepcopy(schema)
+    out["openapi"] = "3.1.0"
+    components = out.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    _fill_answer_schemas(schemas)
+    for name, component in schemas.items():
+        _refine_component(name, component)
+    schemas["Fault"] = _fault_schema()
+    schemas["UnsecureMessageResponse"] = _success_schema("UnsecureMessageResponse")
+    schemas["CallbackResponse"] = _success_schema("CallbackResponse")
+    components["securitySchemes"] = {
+        "ApiKey": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Basic <apiKey>` — the raw API key after 'Basic ', not base64",
+        }
+    }
+    for path, operations in out.get("paths", {}).items():
+        for method, operation in operations.items():
+            operation.get("responses", {}).pop("422", None)
+            if path.startswith(_API):
+                _refine_api_operation(path.removeprefix(_API), operation)
+            elif path.startswith(_CONTROL):
+                _refine_control_operation(method, path.removeprefix(_CONTROL), operation)
+    for name, operations in out.get("webhooks", {}).items():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+            _refine_webhook(name, operation)
+    _add_links(out)
+    return out
+
+
+# --- components -----------------------------------------------------------------------
+
+
+def _fill_answer_schemas(schemas: Schema) -> None:
+    """The contract models FastAPI leaves empty (``{}``) in answers, from their fields.
+
+    A contract model writes itself through a wrapping serializer (enums in the documented
+    form), so pydantic cannot derive a serialization schema; what it writes has the fields
+    it reads, so the validation schema describes the answer.
+    """
+    for name, component in list(schemas.items()):
+        model = _CONTRACT_MODELS.get(name.split("-")[0])
+        if component or model is None:
+            continue
+        generated = model.model_json_schema(
+            mode="validation", ref_template="#/components/schemas/{model}"
+        )
+        for inner, definition in generated.pop("$defs", {}).items():
+            schemas.setdefault(inner, definition)
+        schemas[name] = generated
+
+
+_CONTRACT_MODELS: dict[str, type[EpromModel]] = {
+    name: value
+    for name in contract_models.__all__
+    if isinstance(value := getattr(contract_models, name), type) and issubclass(value, EpromModel)
+}
+
+
+def _refine_component(full_name: str, component: Schema) -> None:
+    name = full_name.split("-")[0]  # PhysicalAddress-Input / -Output
+    properties: dict[str, Schema] = component.get("properties", {})
+    for field in _REQUEST_REQUIRED.get(name, ()):
+        properties[field] = _not_null(properties[field])
+    for field, prop in properties.items():
+        prop.pop("title", None)
+        if field in _GUID_FIELDS and name not in _CONTROL_VIEWS:
+            _constrain(prop, {"type": "string", "format": "uuid", "pattern": GUID_PATTERN})
+        if field in _TIMESTAMP_FIELDS:
+            _constrain(prop, {"type": "string", "pattern": TIMESTAMP_PATTERN})
+        if field in _NATIONAL_ID_FIELDS.get(name, ()):
+            _constrain(prop, {"type": "string", "pattern": NATIONAL_ID_PATTERN})
+        if field in _ELEVEN_CHARACTERS.get(name, ()):
+            _constrain(prop, {"type": "string", "minLength": 11, "maxLength": 11})
+        if field == "onBehalfOfNationalId":
+            _constrain(prop, {"type": "string", "pattern": _OPTIONAL_NATIONAL_ID})
+    if name == "Document":
+        _constrain(properties["content"], {"type": "string", "contentEncoding": "base64"})
+    if name == "OrderingSystemRequest":
+        _constrain(properties["callbackBaseUrl"], {"type": "string", "pattern": "^https?://"})
+    required = (*_REQUIRED.get(name, ()), *_REQUEST_REQUIRED.get(name, ()))
+    if required:
+        component["required"] = sorted({*component.get("required", ()), *required})
+    if name in _ENUM_WRITTEN:
+        _describe_written_forms(component, _ENUM_WRITTEN[name])
+
+
+#: Components of the control API (not ePROM): their ids are not all GUIDs.
+_CONTROL_VIEWS = frozenset({"FaultView", "CallbackView", "AttemptView"})
+
+#: How the simulator writes the enums of its answers (a request may send either form).
+_ENUM_WRITTEN: dict[str, dict[str, str]] = {
+    "FormOrderResponse": {"distributionRule": "name", "notificationChannel": "name"},
+    "MessageToCitizenResponse": {"notificationChannel": "name"},
+    "FormOrderStatusCallback": {
+        "notificationChannel": "number",
+        "formOrderStatus": "name",
+        "formOrderStatusErrorCode": "name",
+    },
+    "FormAnswerCallback": {"notificationChannel": "number", "formOrderStatus": "name"},
+    "MessageToCitizenCallback": {"notificationChannel": "number", "sentStatus": "number"},
+}
+
+
+def _describe_written_forms(component: Schema, forms: dict[str, str]) -> None:
+    for field, form in forms.items():
+        prop = component["properties"][field]
+        prop["description"] = (
+            f"{prop.get('description', '')} The simulator writes the {form}; a reader must "
+            "accept both (the 2023 pages show names, the current ones numbers)."
+        ).strip()
+
+
+def _not_null(prop: Schema) -> Schema:
+    """``prop`` without its ``null`` branch (and without a ``null`` default)."""
+    branches = [b for b in prop.get("anyOf", ()) if b.get("type") != "null"]
+    if "anyOf" not in prop:
+        out = dict(prop)
+    elif len(branches) == 1:
+        out = {**{k: v for k, v in prop.items() if k != "anyOf"}, **branches[0]}
+    else:
+        out = {**prop, "anyOf": branches}
+    if out.get("default", ...) is None:
+        del out["default"]
+    return out
+
+
+def _constrain(prop: Schema, constraint: Schema) -> None:
+    """Put ``constraint`` on the string branch of ``prop`` (a plain or a nullable string)."""
+    for branch in _string_branches(prop):
+        branch.update(constraint)
+
+
+def _string_branches(prop: Schema) -> Iterator[Schema]:
+    if prop.get("type") == "string":
+        yield prop
+    for branch in prop.get("anyOf", ()):
+        if branch.get("type") == "string":
+            yield branch
+
+
+def _success_schema(name: str) -> Schema:
+    what = "sending the message was ok" if name == "UnsecureMessageResponse" else "processed"
+    return {
+        "title": name,
+        "type": "object",
+        "description": (
+            f"`success`: whether {what}. The guide's JavaScript reads `Success`, so a reader "
+            "accepts either spelling; the simulator writes `success`."
+        ),
+        "properties": {"success": {"type": "boolean"}, "Success": {"type": "boolean"}},
+        "anyOf": [{"required": ["success"]}, {"required": ["Success"]}],
+        "additionalProperties": True,
+    }
+
+
+def _fault_schema() -> Schema:
+    """``Fault``: one variant per family, so ``seconds`` belongs to delay faults only."""
+    any_target = [t.value for t in FaultTarget]
+
+    def targets(fault: FaultType) -> list[str]:
+        kinds = CALLBACK_FAULTS.get(fault)
+        if kinds is not None:
+            return [t.value for t in FaultTarget if t.kind is None or t.kind in kinds]
+        requests = REQUEST_FAULTS[fault]
+        return [t.value for t in FaultTarget if t is FaultTarget.ANY or NARROWS[t] in requests]
+
+    groups: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
+    for fault in FaultType:
+        if fault is not FaultType.DELAY:
+            key = (fault in CALLBACK_FAULTS, tuple(targets(fault)))
+            groups.setdefault(key, []).append(fault.value)
+    common: Schema = {
+        "times": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": 1,
+            "description": "how often it fires; null = until cleared",
+        },
+    }
+    order: Schema = {
+        "formOrderId": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "only the callbacks of this formOrderId / messageToCitizenId",
+        }
+    }
+    variants: list[Schema] = [
+        {
+            "type": "object",
+            "properties": {
+                "type": {"const": FaultType.DELAY.value},
+                "callback": {"enum": any_target, "default": "any"},
+                "seconds": {"type": "number", "minimum": 0, "description": "how long to hold"},
+                **common,
+                **order,
+            },
+            "required": ["type", "seconds"],
+            "additionalProperties": False,
+        }
+    ]
+    for (callback_fault, allowed), types in groups.items():
+        variants.append(
+            {
+                "type": "object",
+                "properties": {
+                    "type": {"enum": types},
+                    "callback": {"enum": list(allowed), "default": "any"},
+                    "seconds": {"type": "null"},
+                    **common,
+                    **(order if callback_fault else {}),
+                },
+                "required": ["type"],
+                "additionalProperties": False,
+            }
+        )
+    return {
+        "title": "Fault",
+        "description": (
+            "A fault the simulator makes on purpose. Callback faults change the next matching "
+            "callback(s); request faults fail the next matching request. `seconds` is for "
+            "`delay` only; `formOrderId` narrows callback faults only."
+        ),
+        "oneOf": variants,
+    }
+
+
+# --- operations -----------------------------------------------------------------------
+
+
+def _text(description: str, texts: list[str] | None = None) -> Schema:
+    media: Schema = {"schema": {"type": "string"}}
+    if texts:
+        media["examples"] = {f"text{n}": {"value": text} for n, text in enumerate(texts, 1)}
+    return {"description": description, "content": {"text/plain": media}}
+
+
+def _refine_api_operation(path: str, operation: Schema) -> None:
+    responses: Schema = operation.setdefault("responses", {})
+    if path in _HEADER_AUTH:
+        operation["security"] = [{"ApiKey": []}]
+        responses["401"] = _text(
+            "Unauthorized: the Authorization header is missing or holds no registered key "
+            "(checked before the body is read)"
+        )
+    elif path == "/api/v2/messagetocitizen":
+        # The key comes in the header or, as the parameter list names it, in the body; a
+        # missing or wrong key is ePROM's 400, so the header itself is optional.
+        operation["security"] = [{"ApiKey": []}, {}]
+    else:
+        operation["security"] = []  # the key is the body's apiKey
+    if path in _ERRORS_400:
+        texts, well_formed = _ERRORS_400[path]
+        error = _text(
+            "Bad Request: ePROM's text (plain text). The documented texts are the examples; "
+            "a body that does not fit the schema gets one line naming each bad field.",
+            texts,
+        )
+        if well_formed:
+            error[REFUSES_WELL_FORMED] = True
+        responses["400"] = error
+    if path in _HELSENORGE:
+        responses["502"] = _text("Helsenorge failed", [refusals.HELSENORGE_UNREACHABLE])
+        responses["504"] = _text("Helsenorge timed out", [refusals.HELSENORGE_TIMEOUT])
+    if path in _PVK:
+        responses["502"] = {
+            "description": "the privacy component (PVK) failed: its error as JSON",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/PvkError"},
+                    **_examples(["pvk_error.json"]),
+                }
+            },
+        }
+    ok = responses.get("200", {})
+    for media in ok.get("content", {}).values():
+        media.update(_examples(_RESPONSE_EXAMPLES.get(path, [])))
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None:
+        body.update(_examples(_REQUEST_EXAMPLES.get(path, [])))
+
+
+def _refine_control_operation(method: str, path: str, operation: Schema) -> None:
+    responses: Schema = operation.setdefault("responses", {})
+    if "400" in responses and (method, path) in _CONTROL_REFUSES_WELL_FORMED:
+        responses["400"] = {**responses["400"], REFUSES_WELL_FORMED: True}
+    operation["security"] = []
+
+
+def _refine_webhook(name: str, operation: Schema) -> None:
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None:
+        body.update(_examples(_WEBHOOK_EXAMPLES.get(name, [])))
+    for media in operation.get("responses", {}).get("200", {}).get("content", {}).values():
+        media.update(_examples(_CALLBACK_ANSWERS))
+    if name == "PersonvernInnstilling":
+        operation["security"] = [{"ApiKey": []}]
+    else:
+        operation["security"] = []  # the key is the body's apiKey
+
+
+def _examples(files: list[str]) -> Schema:
+    examples = {}
+    for file in files:
+        path = _PAYLOADS / file
+        if path.is_file():
+            examples[path.stem] = {
+                "summary": f"from the guide (fixtures/payloads/{file})",
+                "value": json.loads(path.read_text(encoding="utf-8")),
+            }
+    return {"examples": examples} if examples else {}
+
+
+def _add_links(schema: Schema) -> None:
+    """An order's id leads to the control API; a signed answer's id to the document."""
+    paths = schema.get("paths", {})
+    order = paths.get(f"{_API}/api/v2/formorder", {}).get("post")
+    if order is not None:
+        order["responses"]["200"]["links"] = {
+            name: {
+                "operationId": _operation_id(paths, f"{_CONTROL}{target}", method),
+                "parameters": {"order_id": "$response.body#/id"},
+                "description": description,
+            }
+            for name, method, target, description in (
+                ("GetOrder", "get", "/orders/{order_id}", "the order in the simulator"),
+                ("Complete", "post", "/orders/{order_id}/complete", "the patient answers"),
+                ("Expire", "post", "/orders/{order_id}/expire", "the order expires"),
+            )
+        }
+    complete = paths.get(f"{_CONTROL}/orders/{{order_id}}/complete", {}).get("post")
+    if complete is not None:
+        complete["responses"]["200"]["links"] = {
+            "SignedDocument": {
+                "operationId": _operation_id(
+                    paths, f"{_API}/api/ExternalDocument/{{signedFormId}}", "get"
+                ),
+                "parameters": {"signedFormId": "$response.body#/signedFormId"},
+                "description": "the signed PDF (when the answer was signed)",
+            }
+        }
+    add = paths.get(f"{_CONTROL}/faults", {}).get("post")
+    if add is not None:
+        add["responses"]["200"]["links"] = {
+            "ClearFault": {
+                "operationId": _operation_id(paths, f"{_CONTROL}/faults/{{fault_id}}", "delete"),
+                "parameters": {"fault_id": "$response.body#/id"},
+            }
+        }
+
+
+def _operation_id(paths: Schema, path: str, method: str) -> str:
+    operation_id: str = paths[path][method]["operationId"]
+    return operation_id
+
+
+# --- the published copy ---------------------------------------------------------------
+
+
+def published_text(document: Schema) -> str:
+    """The document as the published file holds it: sorted keys, two-space indent."""
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
