@@ -143,8 +143,10 @@ def section_for(row: CheckpointRow, data: ReportData, t: Mapping[str, str]) -> S
         section = _facts(checks, t)
     if row.id in _SIMULATOR_PROOF and data.run.environment == "simulator":
         section.note = t["simulator_proof_note"]
-        if section.kind == "facts" and not section.rows:
+        if section.kind == "facts":
             section.kind = "simulator"
+            if not _failed(checks):
+                section.summary = t["sum_simulator"].format(n=len(checks))
     if row.warnings:
         section.summary += " · " + t["sum_warnings"].format(n=len(row.warnings))
     if row.status == "needs_attestation":

@@ -27,9 +27,14 @@ def test_rerender_in_english_rewrites_html_md_and_manifest(sample: Sample):
     json_before = (sample.report_dir / "report.json").read_bytes()
     code, out, err = report(str(sample.report_dir), "--lang", "en")
     assert (code, err) == (0, "")
-    assert out.count("wrote ") == 3
+    assert out.count("wrote ") == 4  # report.html, report.nb.html, report.md, the manifest
     html = (sample.report_dir / "report.html").read_text()
     assert '<html lang="en">' in html
+    assert '<html lang="nb">' in (sample.report_dir / "report.nb.html").read_text()
+    assert not (sample.report_dir / "report.en.html").exists()  # it is report.html now
+    manifest = (sample.report_dir / MANIFEST_NAME).read_text()
+    assert "  report.html\n" in manifest
+    assert "  report.nb.html\n" in manifest
     assert "The form is ordered to the expected notification channel" in html
     assert "# ePROM verification report" in (sample.report_dir / "report.md").read_text()
     assert (sample.report_dir / "report.json").read_bytes() == json_before
