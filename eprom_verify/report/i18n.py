@@ -190,7 +190,7 @@ NB: Final[Mapping[str, str]] = {
     "sum_channels": "kanal som forventet for {persons} personer × {rules} regler",
     "sum_channels_bad": "feil kanal i {bad} av {n} tilfeller ({persons} personer × {rules} regler)",
     "sum_orders": "{n} bestillinger · {errors} feil · {dups} duplikater",
-    "sum_simulator": "simulatoren lagret det som bestilt ({n} tester) · må sees på Helsenorge",
+    "sum_simulator": "lagret som bestilt · må sees på Helsenorge",
     "sum_letters": "{n} brev · {errors} feil · {dups} duplikater",
     "sum_signed": "signert dokument lastet ned ({size}, {mime})",
     "sum_tests_failed": "{failed} av {n} tester feilet",
