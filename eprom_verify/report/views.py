@@ -123,6 +123,11 @@ class Section:
     latency: list[list[str]] = field(default_factory=list)
     note: str | None = None
 
+    @property
+    def bad(self) -> bool:
+        """Some cell shows a mismatch (the table is shown open)."""
+        return any(cell.bad for row in self.rows for cell in row)
+
 
 def section_for(row: CheckpointRow, data: ReportData, t: Mapping[str, str]) -> Section:  # noqa: C901 - one dispatch
     checks = [c for c in data.checks if row.id in c.checkpoint_ids]

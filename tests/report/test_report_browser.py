@@ -196,3 +196,26 @@ def test_the_fit_check_can_fail(sample: Sample, tmp_path: Path):
     assert probe_layout(wide, tmp_path, width=A4_CONTENT_PX, height=1100, print_css=True)[
         "overflow"
     ], "the fit check must see a table wider than the page"
+
+
+def test_an_evidence_link_filters_the_appendix(tmp_path: Path):
+    require_chromium()
+    folder = new_report_dir(tmp_path / "reports", "simulator", now=T0)
+    full = record_full(folder)
+    uri = (full.report_dir / "report.html").resolve().as_uri()
+    order = full.data.evidence[0].order_id
+    for fragment, keep in (
+        (f"evidence-order-{order}", lambda cps, o: o == order),
+        ("evidence-cp-V1.2", lambda cps, o: "V1.2" in cps.split()),
+    ):
+        dump = run_chromium("--dump-dom", f"{uri}#{fragment}")
+        assert dump.returncode == 0, dump.stderr[-2000:]
+        rows = re.findall(
+            r'<tr id="ev-e\d+" data-cp="([^"]*)" data-order="([^"]*)"( hidden="")?>', dump.stdout
+        )
+        assert len(rows) == len(full.data.evidence)
+        shown = [(cps, o) for cps, o, hidden in rows if not hidden]
+        assert shown == [(cps, o) for cps, o, _ in rows if keep(cps, o)], fragment
+        assert shown
+        assert '<details class="appendix" id="evidence" open="">' in dump.stdout
+    assert len([1 for cps, o, hidden in rows if o == order]) == 3  # sent, answered, callback
