@@ -119,6 +119,9 @@ class CheckResult(_Model):
     outcome: Outcome
     duration_s: float = 0.0
     message: str | None = None
+    #: the message in each language the check can say it in (``{"nb": …, "en": …}``);
+    #: the report shows the one in its language, else ``message``
+    messages: dict[str, str] = Field(default_factory=dict)
     expected: Any | None = None
     received: Any | None = None
     evidence_ids: list[str] = Field(default_factory=list)

@@ -139,6 +139,7 @@ class Recorder:
         redacted = result.model_copy(
             update={
                 "message": r.text(result.message) if result.message is not None else None,
+                "messages": {k: r.text(v) for k, v in result.messages.items()},
                 "expected": r.data(_jsonable(result.expected)),
                 "received": r.data(_jsonable(result.received)),
                 "params": {k: r.text(v) for k, v in result.params.items()},

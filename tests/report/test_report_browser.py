@@ -172,9 +172,33 @@ def test_pdf_has_page_numbers_no_file_links_and_the_verdict_first(full: Sample):
     for cp in CHECKPOINTS:
         assert f"{cp.id} {cp.nb}"[:40] in first, f"{cp.id} not within the first 3 pages"
     assert "Bevisliste" in " ".join(pages[3:])  # the appendix comes after
+    assert stranded_headings(pages) == []
     assert "report.pdf" in (full.report_dir / "MANIFEST.sha256").read_text()
     assert verify_manifest(full.report_dir) == []
     assert not list(full.report_dir.glob(".tmp-*"))  # the print copy is gone
+
+
+_HEADING = re.compile(r"^(?:[A-Z]{1,2}\d(?:\.\d)? · |Hva hvert kontrollpunkt)")
+
+
+def stranded_headings(pages: list[str]) -> list[str]:
+    """Pages whose last line of text (above the page footer) is a section heading."""
+    found = []
+    for number, text in enumerate(pages, start=1):
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        body = [ln for ln in lines if not re.match(r"^(Side \d|ePROM-verifikasjonsrapport$)", ln)]
+        if body and _HEADING.match(body[-1]):
+            found.append(f"page {number}: {body[-1]}")
+    return found
+
+
+def test_the_stranded_heading_check_can_fail():
+    pages = [
+        "text\nV1.3 · Skjemaet går til forventet varslingskanal\nePROM-verifikasjonsrapport\nSide 1 / 2",
+        "x",
+    ]
+    assert stranded_headings(pages) == ["page 1: V1.3 · Skjemaet går til forventet varslingskanal"]
+    assert stranded_headings(["V1.3 · heading\ntable row", "x"]) == []
 
 
 def test_the_widest_table_fits_the_a4_page(full: Sample, tmp_path: Path):

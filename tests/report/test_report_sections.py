@@ -266,3 +266,31 @@ def test_a_mismatched_channel_shows_in_the_timeline_head(make):
     html = render_html(make(failing=True).data, lang="en")
     tl = html[html.index('id="timelines"') : html.index('id="evidence"')]
     assert 'Channel: Helsenorge <span class="warn">(expected DigitalMailbox)</span>' in tl
+
+
+def test_a_message_shows_in_the_reports_language_and_the_payload_as_it_was(tmp_path: Path):
+    from report_full import _recorder, _run
+
+    rec = _recorder(new_report_dir(tmp_path / "r", "test", now=T0), _run("test", []))
+    rec.add_result(
+        CheckResult(
+            nodeid="suites/x.py::t",
+            name="t",
+            checkpoint_ids=["V1.2"],
+            outcome="failed",
+            message="no status callback within 30 s",
+            messages={
+                "nb": f"ingen statusmelding innen 30 s (nøkkel {KEY})",
+                "en": "no status callback within 30 s",
+            },
+            received={"formOrderStatus": "Ordered", "note": "uendret"},
+        )
+    )
+    data = rec.finish()
+    nb, en = render_html(data, lang="nb"), render_html(data, lang="en")
+    assert "ingen statusmelding innen 30 s (nøkkel «redacted»)" in nb
+    assert "no status callback within 30 s" not in nb
+    assert "no status callback within 30 s" in en
+    for html in (nb, en):
+        assert "&#34;note&#34;: &#34;uendret&#34;" in html  # the payload, untranslated
+        assert KEY not in html
