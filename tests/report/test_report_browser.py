@@ -23,7 +23,7 @@ from browser import (
     require_pdftotext,
     screenshot,
 )
-from report_full import record_full
+from report_full import record_full, record_receiver
 from report_sample import T0, Sample
 from test_report_cli import report
 
@@ -74,6 +74,15 @@ def page_text(dom: str) -> str:
 def full(request, tmp_path: Path) -> Sample:
     folder = new_report_dir(tmp_path / "reports", "simulator", now=T0)
     return record_full(folder, failing=request.param == "fail")
+
+
+def test_a_receiver_runs_failing_row_is_on_the_first_screen(tmp_path: Path):
+    require_chromium()
+    folder = new_report_dir(tmp_path / "reports", "receiver", now=T0)
+    html = (record_receiver(folder).report_dir / "report.html").read_text()
+    layout = probe_layout(html, tmp_path, width=1400, height=900)
+    assert layout["failed"] == ["R4"]
+    assert layout["rows"]["R4"][1] <= 900
 
 
 def test_the_html_references_nothing_on_the_network(sample: Sample):

@@ -193,11 +193,12 @@ def test_receiver_run_header_rows_payload_and_latency(make):
     assert escape(NB["receiver_under_test"]) in header
     for absent in (NB["banner_simulator"], NB["env_simulator"], NB["no_api_key"]):
         assert escape(absent) not in html, absent
+    assert html.index('id="extra"') < html.index('id="hemit"')  # the R rows first
     rows = parsed(html).rows
     assert rows["R4"][2].endswith("feilet")
     assert rows["R5"][2].endswith("bestått")  # the warning does not fail it
     assert "⚠ advarsel" in rows["R5"][3]
-    assert rows["R1"][3] == "1 kontroller · 412 eksempler · 0 feilet"
+    assert rows["R1"][3] == "1 kontroll(er) · 412 eksempler · 0 feilet"
     r4 = section(html, "R4")
     assert escape(NB["failing_payload"]) in r4
     assert "&#34;notificationChannel&#34;: 99" in r4
