@@ -116,9 +116,10 @@ class Section:
 
     kind: str  # channels, orders, signed, priority, receiver, simulator, facts, none
     summary: str
+    #: the column heads; for ``channels`` the rules, after the person column
     columns: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
-    #: channels: the matrix's column heads (rules); rows start with the person
+    #: receiver rows: (check name, the payload that failed), as it was sent
     payloads: list[tuple[str, Any]] = field(default_factory=list)
     latency: list[list[str]] = field(default_factory=list)
     note: str | None = None
@@ -271,8 +272,7 @@ def _orders(
         t["col_result"],
     ]
     if not rows:
-        section = _facts(checks, t)
-        return section
+        return _facts(checks, t)
     key = "sum_letters" if checkpoint_id in ("L1", "L2") else "sum_orders"
     summary = t[key].format(n=len(rows), errors=_failed(checks), dups=duplicates)
     return Section("orders", summary, columns, rows)

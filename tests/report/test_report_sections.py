@@ -295,3 +295,29 @@ def test_a_message_shows_in_the_reports_language_and_the_payload_as_it_was(tmp_p
     for html in (nb, en):
         assert "&#34;note&#34;: &#34;uendret&#34;" in html  # the payload, untranslated
         assert KEY not in html
+
+
+@pytest.mark.parametrize(
+    ("cp", "facts"),
+    [
+        ("V1.3", {"person": "adult-40"}),  # no channels: a plain facts table
+        ("V1.3", {"expected_channel": "Helsenorge"}),  # no person, no rule, nothing received
+        ("V1.2", {"order_id": "o-1", "callbacks": 2}),  # a count, not per kind
+        ("V1.4", {"order_id": "o-2", "waited_s": "slow", "duplicates": None}),
+        ("S2", {"sha256": "ab" * 32}),
+        ("L2", {"person": "p", "priority": "Helsenorge"}),
+        ("R1", {"examples": "many", "latency": {"PromsFormOrder": "n/a"}}),
+        ("V2.1", {"task": {"nested": [1, 2]}, "copy": None}),
+        ("PV1", {"x": "y" * 2000}),
+    ],
+)
+def test_odd_or_missing_facts_render_as_dashes(sample: Sample, cp: str, facts: dict):
+    check = CheckResult(
+        nodeid=f"t::{cp}", name=cp, checkpoint_ids=[cp], outcome="passed", facts=facts
+    )
+    rows = build_rows([check], [], [], environment="simulator", lang="nb")
+    data = sample.data.model_copy(update={"checks": [check], "rows": rows})
+    html = render_html(data)
+    sec = section(html, cp)
+    assert "–" in sec or "…" in sec or "y" * 100 in sec
+    assert "None" not in sec
