@@ -321,3 +321,19 @@ def test_odd_or_missing_facts_render_as_dashes(sample: Sample, cp: str, facts: d
     sec = section(html, cp)
     assert "–" in sec or "…" in sec or "y" * 100 in sec
     assert "None" not in sec
+
+
+def test_describe_order_keeps_the_kind_unless_given(tmp_path: Path):
+    from report_full import _recorder, _run
+
+    rec = _recorder(new_report_dir(tmp_path / "r", "test", now=T0), _run("test", []))
+    rec.add_timeline_event("pi-1", "patient answered", kind="patient_initiated", at=T0)
+    rec.describe_order("pi-1", person="adult-40", status="Completed")
+    rec.describe_order("o-1", case="c")
+    data = rec.finish()
+    kinds = {tl.order_id: (tl.kind, tl.person) for tl in data.timelines}
+    assert kinds == {"pi-1": ("patient_initiated", "adult-40"), "o-1": ("form_order", None)}
+    html = render_html(data)
+    assert "pasientinitiert · Person: adult-40" in html
+    with pytest.raises(TypeError, match="unknown field 'nationalId'"):
+        rec.describe_order("o-1", nationalId="26670271527")
