@@ -50,7 +50,7 @@ __all__ = [
     "summarize",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Lang = Literal["nb", "en"]
 EvidenceKind = Literal["request", "response", "callback", "control", "note"]

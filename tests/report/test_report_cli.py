@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 from pathlib import Path
 
@@ -129,3 +130,18 @@ def test_not_a_folder(tmp_path: Path):
     code, _, err = report(str(tmp_path / "missing"))
     assert code == 2
     assert "missing: no such report folder" in err
+
+
+def test_a_schema_1_0_report_still_renders(sample: Sample):
+    path = sample.report_dir / "report.json"
+    document = json.loads(path.read_text())
+    document["schema_version"] = "1.0"
+    for name in ("faults_injected", "receiver_url"):
+        del document["run"][name]
+    for check in document["checks"]:
+        for name in ("facts", "severity", "messages"):
+            del check[name]
+    path.write_text(json.dumps(document))
+    code, _, err = report(str(sample.report_dir), "--force")
+    assert (code, err) == (0, "")
+    assert "V1.3" in (sample.report_dir / "report.html").read_text()
