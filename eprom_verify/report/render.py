@@ -24,7 +24,7 @@ from eprom_verify.checklist import AREAS, CHECKPOINTS
 
 from ._io import TEMP_PREFIX, write_atomic
 from .i18n import LANGS, event_label, strings
-from .model import SCHEMA_VERSION, CheckpointRow, Evidence, ReportData
+from .model import SCHEMA_VERSION, Evidence, ReportData
 from .seal import Reseal, read_log
 from .views import evidence_rows, section_for, timeline_groups, url_bases, verdict
 
@@ -218,7 +218,6 @@ def _render(
         forced_seals=[s for s in seals or [] if s.forced],
         ran_rows=[r for r in data.rows if r.status != "not_run"],
         not_run_rows=[r for r in data.rows if r.status == "not_run"],
-        row_checks=lambda row: _row_checks(data, row),
         title_of=lambda row: titles.get(row.id, row.title),
         checkpoint_title=lambda cid: titles.get(cid, cid),
         areas={a.id: (a.nb if lang == "nb" else a.en) for a in AREAS},
@@ -232,10 +231,6 @@ def _render(
         event_label=lambda what: event_label(what, lang),
         max_inline=_MAX_INLINE_CHARS,
     )
-
-
-def _row_checks(data: ReportData, row: CheckpointRow) -> list[Any]:
-    return [c for c in data.checks if row.id in c.checkpoint_ids]
 
 
 @cache
