@@ -83,10 +83,15 @@ def probe_layout(
         html = html.replace("@media print", "@media all")
     page = tmp / f"probe-{width}x{height}.html"
     page.write_text(html.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
-    layout = _probe(page, width, height)
+    layout = _probe(page, width, height + _FRAME.get(width, 0))
     if layout["vh"] < height:  # headless --dump-dom keeps room for a window frame
-        layout = _probe(page, width, 2 * height - layout["vh"])
+        _FRAME[width] = _FRAME.get(width, 0) + height - layout["vh"]
+        layout = _probe(page, width, height + _FRAME[width])
     return layout
+
+
+#: per window width, how much taller than its viewport headless Chromium makes a window
+_FRAME: dict[int, int] = {}
 
 
 def _probe(page: Path, width: int, height: int) -> dict[str, Any]:
