@@ -170,6 +170,8 @@ NB: Final[Mapping[str, str]] = {
     "all_evidence": "alle {n} i bevislisten",
     "evidence_intro": "Adresser vises uten grunnadressen de deler:",
     "filter_all": "alle",
+    "evidence_files": "Hvert bevis ligger i rapportmappen som evidence/<id>.json "
+    "(for eksempel evidence/e0001.json), forseglet i MANIFEST.sha256.",
     "col_case": "Testtilfelle",
     "col_what_order": "Hva (person, regel, skjema, kanal, status)",
     "col_events": "Hendelser (tid, så tid etter første)",
@@ -391,6 +393,8 @@ EN: Final[Mapping[str, str]] = {
     "all_evidence": "all {n} in the evidence list",
     "evidence_intro": "Addresses are shown without the base they share:",
     "filter_all": "all",
+    "evidence_files": "Each piece of evidence is in the report folder as evidence/<id>.json "
+    "(for example evidence/e0001.json), sealed in MANIFEST.sha256.",
     "col_case": "Test case",
     "col_what_order": "What (person, rule, form, channel, status)",
     "col_events": "Events (time, then time after the first)",
