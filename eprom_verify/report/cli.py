@@ -17,13 +17,21 @@ from eprom_verify._exceptions import UsageError
 
 from .manifest import MANIFEST_NAME, verify_manifest, write_manifest
 from .pdf import ChromiumNotFound, find_chromium, print_pdf
-from .render import HTML_NAME, JSON_NAME, MARKDOWN_NAME, load_report, write_renderings
+from .render import (
+    HTML_NAME,
+    JSON_NAME,
+    MARKDOWN_NAME,
+    load_report,
+    write_print_copy,
+    write_renderings,
+)
+from .seal import check_chain, record_reseal
 
 __all__ = ["DEFAULT_REPORTS", "add_arguments", "newest_report_dir", "run"]
 
 DEFAULT_REPORTS = "reports"
 PDF_NAME = "report.pdf"
-_RENDERED = {HTML_NAME, MARKDOWN_NAME, PDF_NAME}
+_RENDERED = {HTML_NAME, MARKDOWN_NAME, PDF_NAME, "report.nb.html", "report.en.html"}
 _STAMP = re.compile(r"^\d{8}T\d{6}Z")
 
 
@@ -56,7 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="re-render and re-seal even when files changed since the report was sealed",
+        help="re-render and re-seal even when files changed since the report was sealed "
+        "(the re-seal is recorded in the report and in --verify's output)",
+    )
+    parser.add_argument(
+        "--by",
+        metavar="NAME",
+        help="who re-seals the folder, for the seal history (default: the login name)",
     )
 
 
@@ -90,13 +104,20 @@ def _age_key(folder: Path) -> tuple[str, float]:
 
 
 def _verify(report_dir: Path, *, out: TextIO, err: TextIO) -> int:
-    problems = verify_manifest(report_dir)
+    chain, broken = check_chain(report_dir)
+    problems = [*verify_manifest(report_dir), *broken]
+    for line in chain:
+        out.write(f"{line}\n")
+    forced = sum("--force" in line for line in chain)
     for problem in problems:
         err.write(f"{problem}\n")
     if problems:
         err.write(f"{report_dir}: {len(problems)} problem(s) — the folder is not as sealed\n")
         return 1
-    out.write(f"{report_dir}: every file matches {MANIFEST_NAME}\n")
+    out.write(f"{report_dir}: every file matches {MANIFEST_NAME}")
+    if forced:
+        out.write(f" — but it was re-sealed {forced} time(s) after files had changed (above)")
+    out.write("\n")
     return 0
 
 
@@ -112,10 +133,15 @@ def _rerender(report_dir: Path, args: argparse.Namespace, *, out: TextIO, err: T
         )
     if args.pdf and find_chromium() is None:
         raise ChromiumNotFound  # before anything is rewritten
+    record_reseal(report_dir, changed=changed, forced=bool(changed), by=args.by)
     written = write_renderings(report_dir, data, lang=args.lang)
     try:
         if args.pdf:
-            written.append(print_pdf(report_dir / HTML_NAME, report_dir / PDF_NAME))
+            copy = write_print_copy(report_dir, data, lang=args.lang)
+            try:
+                written.append(print_pdf(copy, report_dir / PDF_NAME))
+            finally:
+                copy.unlink(missing_ok=True)
     finally:
         written.append(write_manifest(report_dir))
     for path in written:

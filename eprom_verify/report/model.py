@@ -7,6 +7,8 @@ come only from :mod:`eprom_verify.checklist`.
 Row status (:func:`build_rows`), in order:
 
 1. ``failed`` when a check for the checkpoint failed or errored, or a tester answered "no";
+   a failed check of severity ``warning`` (a tolerance check) does not fail the row: it is
+   listed in ``warnings`` and the row is judged on the other checks;
 2. ``not_run`` when no check for it passed or asked for an attestation;
 3. ``needs_attestation`` when a check asked for one, or the checkpoint is manual in this
    environment (``Checkpoint.how(env)``), and no tester has answered "yes";
@@ -48,7 +50,7 @@ __all__ = [
     "summarize",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Lang = Literal["nb", "en"]
 EvidenceKind = Literal["request", "response", "callback", "control", "note"]
@@ -117,6 +119,9 @@ class CheckResult(_Model):
     outcome: Outcome
     duration_s: float = 0.0
     message: str | None = None
+    #: the message in each language the check can say it in (``{"nb": …, "en": …}``);
+    #: the report shows the one in its language, else ``message``
+    messages: dict[str, str] = Field(default_factory=dict)
     expected: Any | None = None
     received: Any | None = None
     evidence_ids: list[str] = Field(default_factory=list)
@@ -178,6 +183,8 @@ class CheckpointRow(_Model):
     evidence_ids: list[str] = Field(default_factory=list)
     failures: list[CheckResult] = Field(default_factory=list)
     attestation: Attestation | None = None
+    #: failed checks of severity ``warning``: shown on the row, they do not fail it
+    warnings: list[CheckResult] = Field(default_factory=list)
 
 
 class CoverageHow(_Model):
@@ -260,9 +267,15 @@ def _row(
         status=_status(cp, checks, attestation, environment=environment),
         tests=_unique(c.nodeid for c in checks),
         evidence_ids=sorted(set(linked)),
-        failures=[c for c in checks if c.outcome in _FAILED],
+        failures=[c for c in checks if _fails(c)],
         attestation=attestation,
+        warnings=[c for c in checks if c.outcome in _FAILED and not _fails(c)],
     )
+
+
+def _fails(check: CheckResult) -> bool:
+    """A failed or crashed check that counts against its row (a warning does not)."""
+    return check.outcome in _FAILED and check.severity == "failure"
 
 
 def _deciding_attestation(attestations: list[Attestation]) -> Attestation | None:
@@ -279,10 +292,11 @@ def _status(
     *,
     environment: str,
 ) -> RowStatus:
-    outcomes = {c.outcome for c in checks}
-    if outcomes & _FAILED or (attestation is not None and attestation.answer == "no"):
+    if any(_fails(c) for c in checks) or (attestation is not None and attestation.answer == "no"):
         return "failed"
-    if not outcomes & {"passed", "needs_attestation"}:
+    outcomes = {c.outcome for c in checks}
+    warned = any(c.outcome in _FAILED for c in checks)  # only warnings are left here
+    if not outcomes & {"passed", "needs_attestation"} and not warned:
         return "not_run"
     wants_person = "needs_attestation" in outcomes or cp.how(environment) is How.MANUAL
     if wants_person and attestation is None:

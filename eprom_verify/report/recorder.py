@@ -139,6 +139,7 @@ class Recorder:
         redacted = result.model_copy(
             update={
                 "message": r.text(result.message) if result.message is not None else None,
+                "messages": {k: r.text(v) for k, v in result.messages.items()},
                 "expected": r.data(_jsonable(result.expected)),
                 "received": r.data(_jsonable(result.received)),
                 "params": {k: r.text(v) for k, v in result.params.items()},
@@ -169,22 +170,24 @@ class Recorder:
             timeline.events.append(event)
 
     def describe_order(
-        self, order_id: str, *, kind: TimelineKind = "form_order", **facts: Any
+        self, order_id: str, *, kind: TimelineKind | None = None, **facts: Any
     ) -> None:
         """What an order or letter is (case, test, person key, rule, channel, status, …).
 
-        ``facts`` are :class:`OrderTimeline` fields; a later call updates the earlier one.
+        ``facts`` are :class:`OrderTimeline` fields; a later call updates the earlier one,
+        and leaves ``kind`` as it was unless given (a new order is a ``form_order``).
         National IDs never go here: ``person`` is the key in the patients file.
         """
         with self._lock:
             timeline = self._timelines.setdefault(
-                order_id, OrderTimeline(order_id=order_id, kind=kind)
+                order_id, OrderTimeline(order_id=order_id, kind=kind or "form_order")
             )
             for name, value in facts.items():
                 if name not in OrderTimeline.model_fields or name in ("order_id", "events"):
                     raise TypeError(f"describe_order: unknown field {name!r}")
                 setattr(timeline, name, self._redactor.data(_jsonable(value)))
-            timeline.kind = kind
+            if kind is not None:
+                timeline.kind = kind
 
     def add_attestation(self, a: Attestation) -> None:
         redacted = a.model_copy(

@@ -22,20 +22,24 @@ from pydantic import ValidationError
 from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import AREAS, CHECKPOINTS
 
-from ._io import write_atomic
-from .i18n import event_label, strings
+from ._io import TEMP_PREFIX, write_atomic
+from .i18n import LANGS, event_label, strings
 from .model import SCHEMA_VERSION, Evidence, ReportData
+from .seal import Reseal, read_log
+from .views import evidence_rows, section_for, timeline_groups, url_bases, verdict
 
 __all__ = [
     "HTML_NAME",
     "JSON_NAME",
     "MARKDOWN_NAME",
     "ReportError",
+    "html_name",
     "failure_evidence_ids",
     "load_evidence",
     "load_report",
     "render_html",
     "render_markdown",
+    "write_print_copy",
     "write_renderings",
 ]
 
@@ -104,42 +108,116 @@ def failure_evidence_ids(data: ReportData) -> list[str]:
     )
 
 
+def html_name(lang: str, *, chosen: str) -> str:
+    """``report.html`` in the chosen language, ``report.<lang>.html`` for the others."""
+    return HTML_NAME if lang == chosen else f"report.{lang}.html"
+
+
 def render_html(
-    data: ReportData, *, lang: str | None = None, evidence: Mapping[str, Evidence] | None = None
+    data: ReportData,
+    *,
+    lang: str | None = None,
+    evidence: Mapping[str, Evidence] | None = None,
+    seals: list[Reseal] | None = None,
+    for_print: bool = False,
+    chosen: str | None = None,
 ) -> str:
-    return _render("report.html.j2", data, lang=lang, evidence=evidence)
+    """The HTML report (``chosen``: the language that is ``report.html``, for the links to
+    the other languages; default ``lang``); ``for_print`` ``for_print`` makes the copy Chromium prints to PDF: appendices open,
+    no links to files (a link in a PDF becomes an absolute ``file://`` path)."""
+    return _render(
+        "report.html.j2",
+        data,
+        lang=lang,
+        evidence=evidence,
+        seals=seals,
+        for_print=for_print,
+        chosen=chosen,
+    )
 
 
 def render_markdown(
-    data: ReportData, *, lang: str | None = None, evidence: Mapping[str, Evidence] | None = None
+    data: ReportData,
+    *,
+    lang: str | None = None,
+    evidence: Mapping[str, Evidence] | None = None,
+    seals: list[Reseal] | None = None,
 ) -> str:
-    return _render("report.md.j2", data, lang=lang, evidence=evidence)
+    return _render("report.md.j2", data, lang=lang, evidence=evidence, seals=seals)
 
 
 def write_renderings(report_dir: Path, data: ReportData, *, lang: str | None = None) -> list[Path]:
-    """Write ``report.html`` and ``report.md`` atomically; returns their paths."""
+    """Write ``report.html`` (and the other languages beside it) and ``report.md``.
+
+    ``report.html`` and ``report.md`` are in ``lang`` (default: the run's); every other
+    language goes to ``report.<lang>.html``. Returns the paths written.
+    """
+    chosen = lang or data.run.lang
     evidence = load_evidence(report_dir, failure_evidence_ids(data))
+    seals = read_log(report_dir)
+    (report_dir / f"report.{chosen}.html").unlink(missing_ok=True)  # it is report.html now
     written = []
-    for name, render in ((HTML_NAME, render_html), (MARKDOWN_NAME, render_markdown)):
-        path = report_dir / name
-        write_atomic(path, render(data, lang=lang, evidence=evidence))
+    for other in (chosen, *(code for code in LANGS if code != chosen)):
+        path = report_dir / html_name(other, chosen=chosen)
+        write_atomic(
+            path, render_html(data, lang=other, evidence=evidence, seals=seals, chosen=chosen)
+        )
         written.append(path)
+    path = report_dir / MARKDOWN_NAME
+    write_atomic(path, render_markdown(data, lang=chosen, evidence=evidence, seals=seals))
+    written.append(path)
     return written
 
 
+def write_print_copy(report_dir: Path, data: ReportData, *, lang: str | None = None) -> Path:
+    """The HTML Chromium prints to PDF, as a temp file the manifest never lists.
+
+    Links to evidence files are left out of it: Chromium would turn them into absolute
+    ``file://`` paths, which break once the PDF is sent and show where it was made.
+    """
+    evidence = load_evidence(report_dir, failure_evidence_ids(data))
+    html = render_html(
+        data, lang=lang, evidence=evidence, seals=read_log(report_dir), for_print=True
+    )
+    path = report_dir / f"{TEMP_PREFIX}print.html"
+    write_atomic(path, html)
+    return path
+
+
 def _render(
-    template: str, data: ReportData, *, lang: str | None, evidence: Mapping[str, Evidence] | None
+    template: str,
+    data: ReportData,
+    *,
+    lang: str | None,
+    evidence: Mapping[str, Evidence] | None,
+    seals: list[Reseal] | None = None,
+    for_print: bool = False,
+    chosen: str | None = None,
 ) -> str:
     lang = lang or data.run.lang
+    chosen = chosen or lang
     t = strings(lang)
     titles = {cp.id: cp.title(lang) for cp in CHECKPOINTS}
     attached = {f.nodeid for row in data.rows for f in row.failures}
     page = _environment().get_template(template)
+    sections = {row.id: section_for(row, data, t) for row in data.rows}
     return page.render(
         data=data,
         run=data.run,
         t=t,
         lang=lang,
+        other_langs=[(c, html_name(c, chosen=chosen)) for c in LANGS if c != lang],
+        for_print=for_print,
+        verdict=verdict(data),
+        sections=sections,
+        evidence_rows=evidence_rows(data),
+        url_bases=url_bases(data.run),
+        timeline_groups=timeline_groups(data),
+        testers=list(dict.fromkeys(a.tester for a in data.attestations)),
+        seals=seals or [],
+        forced_seals=[s for s in seals or [] if s.forced],
+        ran_rows=[r for r in data.rows if r.status != "not_run"],
+        not_run_rows=[r for r in data.rows if r.status == "not_run"],
         title_of=lambda row: titles.get(row.id, row.title),
         checkpoint_title=lambda cid: titles.get(cid, cid),
         areas={a.id: (a.nb if lang == "nb" else a.en) for a in AREAS},
@@ -174,6 +252,10 @@ def _environment() -> jinja2.Environment:
         fence=_fence,
         duration=_duration,
         test_groups=_test_groups,
+        when_time=_when_time,
+        time_ms=_time_ms,
+        fault=_fault,
+        unique_cps=_unique_cps,
     )
     return env
 
@@ -189,6 +271,25 @@ def _test_groups(nodeids: Iterable[str]) -> list[tuple[str, int]]:
 
 def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _when_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S")
+
+
+def _time_ms(moment: datetime) -> str:
+    """Time of day to the millisecond; the date is in the header and the column head."""
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def _fault(fault: Mapping[str, Any]) -> str:
+    """An injected fault as given: ``kind=duplicate_callback rate=1``."""
+    return " ".join(f"{k}={v}" for k, v in fault.items()) or "{}"
+
+
+def _unique_cps(ids: Iterable[str]) -> list[str]:
+    order = {cp.id: n for n, cp in enumerate(CHECKPOINTS)}
+    return sorted(set(ids), key=lambda cid: order.get(cid, len(order)))
 
 
 def _when_ms(moment: datetime) -> str:

@@ -1,22 +1,40 @@
-"""The HTML in a real headless Chromium: every row shows, nothing loads from the network,
-and ``--pdf`` prints. Without Chromium these fail, unless EPROM_SKIP_BROWSER_TESTS=1."""
+"""The HTML in a real headless Chromium: the verdict on the first screen at 1400×900, every
+row shows, nothing loads from the network, and the PDF is a document (page numbers, no
+``file://``, the verdict within 3 pages, the widest table within the page).
+
+Without Chromium or pdftotext these are skipped with the reason shown; with
+``EPROM_REQUIRE_BROWSER=1`` (CI) they fail instead."""
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_sample import Sample
+from browser import (
+    A4_CONTENT_PX,
+    REQUIRE_ENV,
+    pdf_pages,
+    probe_layout,
+    require_chromium,
+    require_pdftotext,
+    screenshot,
+)
+from report_full import record_full, record_receiver
+from report_sample import T0, Sample
+from test_report_cli import report
 
 from eprom_verify.checklist import CHECKPOINTS
-from eprom_verify.report import verify_manifest
-from eprom_verify.report.cli import add_arguments, run
-from eprom_verify.report.pdf import find_chromium, run_chromium
+from eprom_verify.report import load_report, new_report_dir, render_html, verify_manifest
+from eprom_verify.report.i18n import strings
+from eprom_verify.report.pdf import run_chromium
+from eprom_verify.report.views import verdict
+
+#: set to a folder to keep the first-screen PNGs (docs/report-pass.png, docs/report-fail.png)
+SHOTS_ENV = "EPROM_REPORT_SHOTS"
 
 _NETWORK_REFERENCE = re.compile(
     r"""(?:\b(?:src|href|srcset|action|poster|data|formaction)\s*=\s*["']?\s*(?:https?:)?//)"""
@@ -27,21 +45,6 @@ _NETWORK_REFERENCE = re.compile(
 
 def network_references(html: str) -> list[str]:
     return [m.group(0) for m in _NETWORK_REFERENCE.finditer(html)]
-
-
-def require_chromium() -> str:
-    """Called in the test body, so a missing browser is a FAILED test, not an ERROR."""
-    found = find_chromium()
-    if found is None:
-        if os.environ.get("EPROM_SKIP_BROWSER_TESTS") == "1":
-            pytest.skip("Chromium not installed and EPROM_SKIP_BROWSER_TESTS=1")
-        pytest.fail(
-            "Chromium not found on PATH (chromium, chromium-browser or google-chrome) — "
-            "install it (Debian: apt-get install chromium), or set EPROM_SKIP_BROWSER_TESTS=1 "
-            "to skip the browser tests",
-            pytrace=False,
-        )
-    return found
 
 
 class _Text(HTMLParser):
@@ -67,6 +70,21 @@ def page_text(dom: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
+@pytest.fixture(params=["pass", "fail"])
+def full(request, tmp_path: Path) -> Sample:
+    folder = new_report_dir(tmp_path / "reports", "simulator", now=T0)
+    return record_full(folder, failing=request.param == "fail")
+
+
+def test_a_receiver_runs_failing_row_is_on_the_first_screen(tmp_path: Path):
+    require_chromium()
+    folder = new_report_dir(tmp_path / "reports", "receiver", now=T0)
+    html = (record_receiver(folder).report_dir / "report.html").read_text()
+    layout = probe_layout(html, tmp_path, width=1400, height=900)
+    assert layout["failed"] == ["R4"]
+    assert layout["rows"]["R4"][1] <= 900
+
+
 def test_the_html_references_nothing_on_the_network(sample: Sample):
     html = (sample.report_dir / "report.html").read_text()
     assert network_references(html) == []
@@ -88,7 +106,19 @@ def test_the_network_reference_check_can_fail(injected: str):
     assert network_references(f"<p>ok</p>{injected}") != []
 
 
-def test_chromium_shows_every_checkpoint_row(sample: Sample, tmp_path: Path):
+def test_a_missing_browser_skips_with_the_reason_or_fails_when_required(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium .* not found on PATH"):
+        require_chromium()
+    with pytest.raises(pytest.skip.Exception, match="apt-get install poppler-utils"):
+        require_pdftotext()
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="EPROM_REQUIRE_BROWSER=1 requires it"):
+        require_chromium()
+
+
+def test_chromium_shows_every_checkpoint_row(sample: Sample):
     require_chromium()
     uri = (sample.report_dir / "report.html").resolve().as_uri()
     dump = run_chromium("--dump-dom", uri)
@@ -99,21 +129,126 @@ def test_chromium_shows_every_checkpoint_row(sample: Sample, tmp_path: Path):
         assert f"{cp.id} {cp.nb}" in text, cp.id
     assert network_references(dump.stdout) == []
 
-    png = tmp_path / "report.png"
-    shot = run_chromium("--hide-scrollbars", "--window-size=1280,2400", f"--screenshot={png}", uri)
-    assert shot.returncode == 0, shot.stderr[-2000:]
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert png.stat().st_size > 50_000  # a rendered page, not a blank one
 
-
-def test_pdf_is_printed_and_sealed(sample: Sample):
+def test_first_screen_shows_the_verdict_and_the_checklist(full: Sample, tmp_path: Path):
     require_chromium()
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    out, err = io.StringIO(), io.StringIO()
-    code = run(parser.parse_args([str(sample.report_dir), "--pdf"]), out=out, err=err)
-    assert code == 0, err.getvalue()
-    pdf = sample.report_dir / "report.pdf"
-    assert pdf.read_bytes()[:4] == b"%PDF"
-    assert "report.pdf" in (sample.report_dir / "MANIFEST.sha256").read_text()
-    assert verify_manifest(sample.report_dir) == []
+    html = (full.report_dir / "report.html").read_text()
+    layout = probe_layout(html, tmp_path, width=1400, height=900)
+    assert layout["vh"] == 900
+    fold = 900
+    assert layout["verdict"][1] <= fold
+    hemit = [cp.id for cp in CHECKPOINTS if cp.hemit]
+    below = [cid for cid in hemit if layout["rows"][cid][1] > fold]
+    assert below == [], f"Hemit rows below the fold at 1400×900 (fold {fold}px): {below}"
+    failing = full.data.summary.failed
+    assert len(layout["failed"]) == failing
+    for cid in layout["failed"]:
+        assert layout["rows"][cid][1] <= fold, f"failing row {cid} is below the fold"
+    assert layout["overflow"] == []
+
+    name = "report-fail.png" if failing else "report-pass.png"
+    png = screenshot(full.report_dir / "report.html", tmp_path / name)
+    assert png.stat().st_size > 50_000  # a rendered page, not a blank one
+    if keep := os.environ.get(SHOTS_ENV):
+        shutil.copy(png, Path(keep) / name)
+
+
+def test_the_first_screen_check_can_fail(sample: Sample, tmp_path: Path):
+    require_chromium()
+    html = (sample.report_dir / "report.html").read_text()
+    pushed = html.replace(
+        '<section id="summary"', '<div style="height: 700px"></div><section id="summary"'
+    )
+    layout = probe_layout(pushed, tmp_path, width=1400, height=900)
+    assert layout["rows"]["S2"][1] > min(layout["vh"], 900)
+
+
+def test_pdf_has_page_numbers_no_file_links_and_the_verdict_first(full: Sample):
+    require_chromium()
+    require_pdftotext()
+    code, _, err = report(str(full.report_dir), "--pdf")
+    assert code == 0, err
+    pdf = full.report_dir / "report.pdf"
+    raw = pdf.read_bytes()
+    assert raw[:4] == b"%PDF"
+    assert b"file:" not in raw  # no link to a local path, not even in an annotation
+    pages = pdf_pages(pdf)
+    for number, text in enumerate(pages, start=1):
+        assert f"Side {number} / {len(pages)}" in text, f"page {number} has no number"
+    assert not any("file://" in p for p in pages)
+    first = " ".join(" ".join(pages[:3]).split())
+    assert verdict(full.data).sentence(strings("nb")) in first
+    for cp in CHECKPOINTS:
+        assert f"{cp.id} {cp.nb}"[:40] in first, f"{cp.id} not within the first 3 pages"
+    assert "Bevisliste" in " ".join(pages[3:])  # the appendix comes after
+    assert stranded_headings(pages) == []
+    assert "report.pdf" in (full.report_dir / "MANIFEST.sha256").read_text()
+    assert verify_manifest(full.report_dir) == []
+    assert not list(full.report_dir.glob(".tmp-*"))  # the print copy is gone
+
+
+_HEADING = re.compile(r"^(?:[A-Z]{1,2}\d(?:\.\d)? · |Hva hvert kontrollpunkt)")
+
+
+def stranded_headings(pages: list[str]) -> list[str]:
+    """Pages whose last line of text (above the page footer) is a section heading."""
+    found = []
+    for number, text in enumerate(pages, start=1):
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        body = [ln for ln in lines if not re.match(r"^(Side \d|ePROM-verifikasjonsrapport$)", ln)]
+        if body and _HEADING.match(body[-1]):
+            found.append(f"page {number}: {body[-1]}")
+    return found
+
+
+def test_the_stranded_heading_check_can_fail():
+    pages = [
+        "text\nV1.3 · Skjemaet går til forventet varslingskanal\nePROM-verifikasjonsrapport\nSide 1 / 2",
+        "x",
+    ]
+    assert stranded_headings(pages) == ["page 1: V1.3 · Skjemaet går til forventet varslingskanal"]
+    assert stranded_headings(["V1.3 · heading\ntable row", "x"]) == []
+
+
+def test_the_widest_table_fits_the_a4_page(full: Sample, tmp_path: Path):
+    require_chromium()
+    data = load_report(full.report_dir)
+    printed = render_html(data, for_print=True)
+    layout = probe_layout(printed, tmp_path, width=A4_CONTENT_PX, height=1100, print_css=True)
+    assert layout["vw"] <= A4_CONTENT_PX
+    assert layout["overflow"] == []
+
+
+def test_the_fit_check_can_fail(sample: Sample, tmp_path: Path):
+    require_chromium()
+    printed = render_html(sample.data, for_print=True)
+    wide = printed.replace(
+        "</main>",
+        '<table><tr><td style="white-space: nowrap">' + "x" * 400 + "</td></tr></table></main>",
+    )
+    assert probe_layout(wide, tmp_path, width=A4_CONTENT_PX, height=1100, print_css=True)[
+        "overflow"
+    ], "the fit check must see a table wider than the page"
+
+
+def test_an_evidence_link_filters_the_appendix(tmp_path: Path):
+    require_chromium()
+    folder = new_report_dir(tmp_path / "reports", "simulator", now=T0)
+    full = record_full(folder)
+    uri = (full.report_dir / "report.html").resolve().as_uri()
+    order = full.data.evidence[0].order_id
+    for fragment, keep in (
+        (f"evidence-order-{order}", lambda cps, o: o == order),
+        ("evidence-cp-V1.2", lambda cps, o: "V1.2" in cps.split()),
+    ):
+        dump = run_chromium("--dump-dom", f"{uri}#{fragment}")
+        assert dump.returncode == 0, dump.stderr[-2000:]
+        rows = re.findall(
+            r'<tr id="ev-e\d+" data-cp="([^"]*)" data-order="([^"]*)"( hidden="")?>', dump.stdout
+        )
+        assert len(rows) == len(full.data.evidence)
+        shown = [(cps, o) for cps, o, hidden in rows if not hidden]
+        assert shown == [(cps, o) for cps, o, _ in rows if keep(cps, o)], fragment
+        assert shown
+        assert '<details class="appendix" id="evidence" open="">' in dump.stdout
+    assert len([1 for cps, o, hidden in rows if o == order]) == 3  # sent, answered, callback

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 from pathlib import Path
 
@@ -27,9 +28,14 @@ def test_rerender_in_english_rewrites_html_md_and_manifest(sample: Sample):
     json_before = (sample.report_dir / "report.json").read_bytes()
     code, out, err = report(str(sample.report_dir), "--lang", "en")
     assert (code, err) == (0, "")
-    assert out.count("wrote ") == 3
+    assert out.count("wrote ") == 4  # report.html, report.nb.html, report.md, the manifest
     html = (sample.report_dir / "report.html").read_text()
     assert '<html lang="en">' in html
+    assert '<html lang="nb">' in (sample.report_dir / "report.nb.html").read_text()
+    assert not (sample.report_dir / "report.en.html").exists()  # it is report.html now
+    manifest = (sample.report_dir / MANIFEST_NAME).read_text()
+    assert "  report.html\n" in manifest
+    assert "  report.nb.html\n" in manifest
     assert "The form is ordered to the expected notification channel" in html
     assert "# ePROM verification report" in (sample.report_dir / "report.md").read_text()
     assert (sample.report_dir / "report.json").read_bytes() == json_before
@@ -124,3 +130,18 @@ def test_not_a_folder(tmp_path: Path):
     code, _, err = report(str(tmp_path / "missing"))
     assert code == 2
     assert "missing: no such report folder" in err
+
+
+def test_a_schema_1_0_report_still_renders(sample: Sample):
+    path = sample.report_dir / "report.json"
+    document = json.loads(path.read_text())
+    document["schema_version"] = "1.0"
+    for name in ("faults_injected", "receiver_url"):
+        del document["run"][name]
+    for check in document["checks"]:
+        for name in ("facts", "severity", "messages"):
+            del check[name]
+    path.write_text(json.dumps(document))
+    code, _, err = report(str(sample.report_dir), "--force")
+    assert (code, err) == (0, "")
+    assert "V1.3" in (sample.report_dir / "report.html").read_text()

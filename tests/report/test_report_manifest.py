@@ -36,6 +36,7 @@ def test_manifest_lists_every_file_but_itself(sample: Sample):
         "evidence/e0001.json",
         "evidence/e0002.json",
         "evidence/e0003.json",
+        "report.en.html",
         "report.html",
         "report.json",
         "report.md",

@@ -92,8 +92,6 @@ def test_html_header_and_sections(sample: Sample, lang: str):
         "ci",
         t["hemit_heading"],
         t["extra_heading"],
-        t["latency_heading"],
-        "12.3 ms",
         t["timelines_heading"],
         ORDER,
         event_label("status callback", lang),
@@ -121,9 +119,21 @@ def test_html_failure_shows_expected_received_and_evidence_json(sample: Sample):
 def test_html_links_evidence_relatively(sample: Sample):
     html = render_html(sample.data)
     links = set(re.findall(r'href="([^"#]+)"', html))
-    assert links == {"evidence/e0001.json", "evidence/e0002.json", "evidence/e0003.json"}
+    assert links == {
+        "evidence/e0001.json",
+        "evidence/e0002.json",
+        "evidence/e0003.json",
+        "report.en.html",  # the other language, beside it
+    }
     for link in links:
         assert (sample.report_dir / link).is_file()
+
+
+def test_print_copy_links_no_file(sample: Sample):
+    html = render_html(sample.data, for_print=True)
+    assert re.findall(r'href="([^"#]+)"', html) == ["report.en.html"]
+    assert "<script" not in html
+    assert '<details class="appendix" id="evidence" open>' in html
 
 
 def test_html_is_autoescaped(sample: Sample):
@@ -138,7 +148,8 @@ def test_html_is_autoescaped(sample: Sample):
     data = sample.data.model_copy(update={"checks": [hostile]})
     data.rows[0] = data.rows[0].model_copy(update={"failures": [hostile]})
     html = render_html(data)
-    assert "<script>" not in html
+    assert "<script>alert" not in html
+    assert html.count("<script>") == 1  # the report's own filter, nothing injected
     assert '<img src="https://' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<style>@import" not in html
@@ -197,7 +208,7 @@ def test_parametrized_tests_are_grouped_with_a_count(sample: Sample):
     data = sample.data.model_copy()
     data.rows[0] = data.rows[0].model_copy(update={"tests": nodeids})
     html = render_html(data)
-    row = html[html.index('id="cp-V1.1"') : html.index('id="cp-V1.2"')]
+    row = html[html.index('id="sec-V1.1"') : html.index('id="sec-V1.2"')]
     assert '<code>suites/test_l.py::test_letter</code> <span class="muted">×25</span>' in row
     assert "<code>suites/x.py::t</code>" in row
     assert "case-3" not in row
@@ -205,9 +216,9 @@ def test_parametrized_tests_are_grouped_with_a_count(sample: Sample):
 
 def test_timeline_shows_each_event_with_time_and_offset(sample: Sample):
     html = render_html(sample.data, lang="en")
-    section = html[html.index('id="timelines"') : html.index('id="attestations"')]
-    assert section.count("<tr>") == 1 + 3  # head + one per event
-    assert "2026-11-22 10:15:04.500" in section
+    section = html[html.index('id="timelines"') : html.index('id="evidence"')]
+    assert section.count(f'<tr id="order-{ORDER}">') == 1
+    assert "10:15:04.500" in section
     assert "+1.5 s" in section
     assert "+3.0 s" in section
-    assert '<a href="evidence/e0003.json">e0003</a>' in section
+    assert '<a href="#ev-e0003">e0003</a>' in section

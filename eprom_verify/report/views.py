@@ -1,0 +1,542 @@
+"""What the report shows, computed from :class:`ReportData`: the verdict, one summary line and
+one table of what was compared per checkpoint, the evidence appendix, the grouped timelines.
+
+Presentation data only, no HTML: the templates lay these out. Every value comes from
+``report.json``; what a check compared is read from ``CheckResult.facts`` first and, where a
+check recorded none, from the order timelines the check's ``order_ids`` point at. A missing
+key shows as "–", never as an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eprom_verify.checklist import CHECKPOINTS
+
+from .model import CheckpointRow, CheckResult, Evidence, OrderTimeline, ReportData, RunInfo
+
+__all__ = [
+    "Cell",
+    "CheckpointGroup",
+    "EvidenceRow",
+    "OrderGroup",
+    "Section",
+    "Verdict",
+    "display_path",
+    "evidence_rows",
+    "section_for",
+    "timeline_groups",
+    "value_text",
+    "verdict",
+]
+
+_FAILED = ("failed", "error")
+_ORDER_CHECKPOINTS = frozenset({"V1.1", "V1.2", "V1.4", "V3.1", "V3.2", "P1", "L1"})
+_RECEIVER = frozenset({"R1", "R2", "R3", "R4", "R5"})
+_SIMULATOR_PROOF = frozenset({"V2.1", "V2.2", "V2.3", "V2.4", "V2.5", "S1"})
+_ORDER_RANK = {"sent": 0, "answered": 1}
+_CP_ORDER = {cp.id: n for n, cp in enumerate(CHECKPOINTS)}
+_MAX_CELL = 400
+
+
+def value_text(value: Any) -> str:
+    """A fact as one short line: scalars as they are, the rest as compact JSON."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= _MAX_CELL else text[:_MAX_CELL] + "…"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    bad: bool = False
+    #: an order id cell: ``text`` is its first 8 characters, ``order`` the whole id
+    order: str | None = None
+
+
+def order_cell(order_id: str) -> Cell:
+    return Cell(order_id[:8], order=order_id)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The headline: a key into the UI strings, its numbers, and how it should look."""
+
+    key: str
+    numbers: Mapping[str, int]
+    tone: str  # "pass", "fail", "attention"
+
+    def sentence(self, t: Mapping[str, str]) -> str:
+        return t[self.key].format(**self.numbers)
+
+
+def verdict(data: ReportData) -> Verdict:
+    rows = data.rows
+    failed = sum(r.status == "failed" for r in rows)
+    ran = sum(r.status != "not_run" for r in rows)
+    numbers = {
+        "failed": failed,
+        "ran": ran,
+        "passed": sum(r.status == "passed" for r in rows),
+        "attest": sum(r.status == "needs_attestation" for r in rows),
+        "hemit_failed": sum(r.status == "failed" for r in rows if r.hemit),
+        "hemit": sum(r.hemit for r in rows),
+        "hemit_passed": sum(r.status == "passed" for r in rows if r.hemit),
+    }
+    if data.run.faults_injected:
+        if failed:
+            return Verdict("verdict_faults_caught", numbers, "attention")
+        return Verdict("verdict_faults_missed", numbers, "fail")
+    if data.run.interrupted:
+        return Verdict("verdict_interrupted", numbers, "fail")
+    if failed:
+        return Verdict("verdict_failed", numbers, "fail")
+    if numbers["attest"]:
+        return Verdict("verdict_attest", numbers, "attention")
+    if not ran:
+        return Verdict("verdict_nothing", numbers, "attention")
+    return Verdict("verdict_passed", numbers, "pass")
+
+
+# -- per checkpoint: the one-line summary and the table of what was compared ----------------
+
+
+@dataclass
+class Section:
+    """What one checkpoint asserted: a summary line and a table a person reads."""
+
+    kind: str  # channels, orders, signed, priority, receiver, simulator, facts, none
+    summary: str
+    #: the column heads; for ``channels`` the rules, after the person column
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
+    #: receiver rows: (check name, the payload that failed), as it was sent
+    payloads: list[tuple[str, Any]] = field(default_factory=list)
+    latency: list[list[str]] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def bad(self) -> bool:
+        """Some cell shows a mismatch (the table is shown open)."""
+        return any(cell.bad for row in self.rows for cell in row)
+
+
+def section_for(row: CheckpointRow, data: ReportData, t: Mapping[str, str]) -> Section:  # noqa: C901 - one dispatch
+    checks = [c for c in data.checks if row.id in c.checkpoint_ids]
+    timelines = {tl.order_id: tl for tl in data.timelines}
+    if not checks:
+        return Section("none", t["sum_not_run"])
+    if row.id == "V1.3":
+        section = _channels(checks, timelines, t)
+    elif row.id == "S2":
+        section = _signed(checks, t)
+    elif row.id == "L2":
+        section = _priority(checks, timelines, t)
+    elif row.id in _RECEIVER:
+        section = _receiver(checks, data, t)
+    elif row.id in _ORDER_CHECKPOINTS:
+        section = _orders(row.id, checks, timelines, t)
+    else:
+        section = _facts(checks, t)
+    if row.id in _SIMULATOR_PROOF and data.run.environment == "simulator":
+        section.note = t["simulator_proof_note"]
+        if section.kind == "facts":
+            section.kind = "simulator"
+            if not _failed(checks):
+                section.summary = t["sum_simulator"].format(n=len(checks))
+    if row.warnings:
+        section.summary += " · " + t["sum_warnings"].format(n=len(row.warnings))
+    if row.status == "needs_attestation":
+        section.summary += " · " + t["sum_needs_attestation"]
+    return section
+
+
+def _failed(checks: Iterable[CheckResult]) -> int:
+    return sum(c.outcome in _FAILED and c.severity == "failure" for c in checks)
+
+
+def _channels(
+    checks: Sequence[CheckResult], timelines: Mapping[str, OrderTimeline], t: Mapping[str, str]
+) -> Section:
+    """V1.3: person × rule → expected and received channel."""
+    entries: list[tuple[str, str, str, str]] = []
+    for check in checks:
+        f = check.facts
+        if "expected_channel" in f or "received_channel" in f:
+            entries.append(
+                (
+                    value_text(f.get("person")),
+                    value_text(f.get("rule")),
+                    value_text(f.get("expected_channel")),
+                    value_text(f.get("received_channel")),
+                )
+            )
+            continue
+        for order_id in check.order_ids:
+            tl = timelines.get(order_id)
+            if tl is not None and (tl.expected_channel or tl.channel):
+                entries.append(
+                    (
+                        value_text(tl.person or tl.patient),
+                        value_text(tl.rule),
+                        value_text(tl.expected_channel),
+                        value_text(tl.channel),
+                    )
+                )
+    if not entries:
+        return _facts(checks, t)
+    persons = list(dict.fromkeys(e[0] for e in entries))
+    rules = list(dict.fromkeys(e[1] for e in entries))
+    cells: dict[tuple[str, str], list[Cell]] = {}
+    for person, rule, expected, received in entries:
+        ok = expected == received
+        text = received if ok else f"{received} ≠ {expected}"
+        cells.setdefault((person, rule), []).append(Cell(text, bad=not ok))
+    rows = [
+        [Cell(person)]
+        + [
+            Cell(" / ".join(c.text for c in found), bad=any(c.bad for c in found))
+            if (found := cells.get((person, rule)))
+            else Cell("–")
+            for rule in rules
+        ]
+        for person in persons
+    ]
+    bad = sum(e[2] != e[3] for e in entries)
+    key = "sum_channels_bad" if bad else "sum_channels"
+    summary = t[key].format(persons=len(persons), rules=len(rules), bad=bad, n=len(entries))
+    return Section("channels", summary, [t["col_person"], *rules], rows)
+
+
+def _callbacks_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return " · ".join(f"{k} {v}" for k, v in value.items()) or "0"
+    return value_text(value)
+
+
+def _callback_total(value: Any) -> int:
+    if isinstance(value, Mapping):
+        return sum(v for v in value.values() if isinstance(v, int))
+    return value if isinstance(value, int) else 0
+
+
+def _orders(
+    checkpoint_id: str,
+    checks: Sequence[CheckResult],
+    timelines: Mapping[str, OrderTimeline],
+    t: Mapping[str, str],
+) -> Section:
+    """V1.x/V3.x/P1/L1: per order its status, callbacks counted, time waited, duplicates."""
+    rows: list[list[Cell]] = []
+    duplicates = 0
+    seen: set[str] = set()
+    for check in checks:
+        failed = check.outcome in _FAILED
+        orders = [str(check.facts["order_id"])] if "order_id" in check.facts else check.order_ids
+        for order_id in orders:
+            if order_id in seen:
+                continue
+            seen.add(order_id)
+            tl = timelines.get(order_id)
+            facts = {**_timeline_facts(tl), **check.facts}
+            dups = facts.get("duplicates")
+            duplicates += dups if isinstance(dups, int) else 0
+            waited = facts.get("waited_s")
+            rows.append(
+                [
+                    order_cell(order_id),
+                    Cell(value_text(facts.get("case") or facts.get("person"))),
+                    Cell(value_text(facts.get("status"))),
+                    Cell(_callbacks_text(facts.get("callbacks"))),
+                    Cell(f"{waited:.2f} s" if isinstance(waited, int | float) else "–"),
+                    Cell(value_text(dups), bad=isinstance(dups, int) and dups > 0),
+                    Cell(t["outcome_" + check.outcome], bad=failed),
+                ]
+            )
+    columns = [
+        t["col_order"],
+        t["col_case"],
+        t["col_order_status"],
+        t["col_callbacks"],
+        t["col_waited"],
+        t["col_duplicates"],
+        t["col_result"],
+    ]
+    if not rows:
+        return _facts(checks, t)
+    key = "sum_letters" if checkpoint_id in ("L1", "L2") else "sum_orders"
+    summary = t[key].format(n=len(rows), errors=_failed(checks), dups=duplicates)
+    return Section("orders", summary, columns, rows)
+
+
+def _timeline_facts(tl: OrderTimeline | None) -> dict[str, Any]:
+    if tl is None:
+        return {}
+    counted = tl.callbacks or _counted_callbacks(tl)
+    return {
+        "case": tl.case,
+        "person": tl.person or tl.patient,
+        "status": tl.status,
+        "callbacks": counted,
+        "duplicates": tl.duplicates,
+        "waited_s": tl.waited_s,
+    }
+
+
+def _counted_callbacks(tl: OrderTimeline) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for event in tl.events:
+        if event.what.endswith("callback"):
+            kind = event.what.removesuffix("callback").strip() or "callback"
+            counted[kind] = counted.get(kind, 0) + 1
+    return counted
+
+
+def _signed(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
+    """S2: the signed document as downloaded."""
+    rows = [
+        [
+            Cell(value_text(c.facts.get("signed_form_id"))),
+            Cell(_size(c.facts.get("size"))),
+            Cell(value_text(c.facts.get("sha256"))),
+            Cell(value_text(c.facts.get("mime"))),
+            Cell(t["outcome_" + c.outcome], bad=c.outcome in _FAILED),
+        ]
+        for c in checks
+        if c.facts
+    ]
+    if not rows:
+        return _facts(checks, t)
+    first = next(c.facts for c in checks if c.facts)
+    summary = t["sum_signed"].format(
+        n=len(rows), size=_size(first.get("size")), mime=value_text(first.get("mime"))
+    )
+    if _failed(checks):
+        summary = t["sum_tests_failed"].format(failed=_failed(checks), n=len(checks))
+    columns = [t["col_signed_id"], t["col_size"], "SHA-256", t["col_mime"], t["col_result"]]
+    return Section("signed", summary, columns, rows)
+
+
+def _size(value: Any) -> str:
+    return f"{value:,} B".replace(",", " ") if isinstance(value, int) else value_text(value)
+
+
+def _priority(
+    checks: Sequence[CheckResult], timelines: Mapping[str, OrderTimeline], t: Mapping[str, str]
+) -> Section:
+    """L2: the priority list given, and the channel expected and received."""
+    rows: list[list[Cell]] = []
+    for c in checks:
+        f = c.facts
+        if not f:
+            continue
+        priority = f.get("priority")
+        shown = " → ".join(map(str, priority)) if isinstance(priority, list) else priority
+        expected, received = f.get("expected_channel"), f.get("received_channel")
+        rows.append(
+            [
+                Cell(value_text(f.get("person"))),
+                Cell(value_text(shown)),
+                Cell(value_text(expected)),
+                Cell(value_text(received), bad=expected != received),
+            ]
+        )
+    if not rows:
+        return _orders("L2", checks, timelines, t)
+    bad = sum(r[3].bad for r in rows)
+    summary = (t["sum_priority_bad"] if bad else t["sum_priority"]).format(n=len(rows), bad=bad)
+    columns = [t["col_person"], t["col_priority"], t["col_expected_channel"], t["col_channel"]]
+    return Section("priority", summary, columns, rows)
+
+
+def _receiver(checks: Sequence[CheckResult], data: ReportData, t: Mapping[str, str]) -> Section:
+    """R1–R5: the checks with their example counts, the failing payload, latency."""
+    rows: list[list[Cell]] = []
+    payloads: list[tuple[str, Any]] = []
+    latency: list[list[str]] = []
+    examples = 0
+    for c in checks:
+        n = c.facts.get("examples")
+        examples += n if isinstance(n, int) else 0
+        warned = c.severity == "warning" and c.outcome in _FAILED
+        outcome = t["outcome_warning"] if warned else t["outcome_" + c.outcome]
+        rows.append(
+            [
+                Cell(c.name),
+                Cell(value_text(n)),
+                Cell(outcome, bad=c.outcome in _FAILED and not warned),
+            ]
+        )
+        if c.facts.get("failing_payload") is not None:
+            payloads.append((c.name, c.facts["failing_payload"]))
+        for endpoint, stats in (c.facts.get("latency") or {}).items():
+            if isinstance(stats, Mapping):
+                latency.append(
+                    [
+                        str(endpoint),
+                        _ms(stats.get("p50_ms")),
+                        _ms(stats.get("p95_ms")),
+                        value_text(stats.get("count")),
+                    ]
+                )
+    if not latency and data.receiver_latency is not None:
+        r = data.receiver_latency
+        latency.append([t["latency_all"], _ms(r.p50_ms), _ms(r.p95_ms), str(r.count)])
+    failed = _failed(checks)
+    summary = t["sum_receiver"].format(n=len(checks), examples=examples, failed=failed)
+    columns = [t["col_check"], t["col_examples"], t["col_result"]]
+    return Section("receiver", summary, columns, rows, payloads=payloads, latency=latency)
+
+
+def _ms(value: Any) -> str:
+    return f"{value:.1f} ms" if isinstance(value, int | float) else "–"
+
+
+def _facts(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
+    """Any other checkpoint: each check with the facts it recorded, one column per key."""
+    keys = list(dict.fromkeys(k for c in checks for k in c.facts))
+    rows = [
+        [Cell(c.name)]
+        + [Cell(value_text(c.facts.get(k))) for k in keys]
+        + [Cell(t["outcome_" + c.outcome], bad=c.outcome in _FAILED)]
+        for c in checks
+        if c.facts or c.outcome in _FAILED
+    ]
+    failed = _failed(checks)
+    passed = sum(c.outcome == "passed" for c in checks)
+    if failed:
+        summary = t["sum_tests_failed"].format(failed=failed, n=len(checks))
+    else:
+        summary = t["sum_tests"].format(passed=passed, n=len(checks))
+    columns = [t["col_check"], *keys, t["col_result"]] if rows else []
+    return Section("facts", summary, columns, rows)
+
+
+# -- the evidence appendix ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    evidence: Evidence
+    path: str  # the URL without the base it shares with the others
+    checkpoints: list[str]
+    case: str | None
+
+
+def display_path(url: str | None, bases: Sequence[str]) -> str:
+    """``url`` without the longest of ``bases`` it starts with (the base is shown once)."""
+    if not url:
+        return ""
+    for base in sorted((b.rstrip("/") for b in bases if b), key=len, reverse=True):
+        if url.startswith(base):
+            return url[len(base) :] or "/"
+    return url
+
+
+def url_bases(run: RunInfo) -> list[str]:
+    return [b for b in (run.base_url, run.callback_url, run.receiver_url) if b]
+
+
+def evidence_rows(data: ReportData) -> list[EvidenceRow]:
+    """Every evidence record, tagged with the checkpoints and case it serves.
+
+    A record without checkpoint ids of its own takes them from the order it belongs to, or
+    from the checks that name it; its case likewise from the order's timeline.
+    """
+    by_order = _order_context(data)
+    by_evidence: dict[str, list[str]] = {}
+    for check in data.checks:
+        for evidence_id in check.evidence_ids:
+            by_evidence.setdefault(evidence_id, []).extend(check.checkpoint_ids)
+    bases = url_bases(data.run)
+    rows = []
+    for e in data.evidence:
+        order_cps, order_case = by_order.get(e.order_id or "", ([], None))
+        cps = e.checkpoint_ids or order_cps or by_evidence.get(e.id, [])
+        rows.append(
+            EvidenceRow(
+                evidence=e,
+                path=display_path(e.url, bases),
+                checkpoints=_sorted_cps(cps),
+                case=e.case or order_case,
+            )
+        )
+    return rows
+
+
+def _sorted_cps(ids: Iterable[str]) -> list[str]:
+    return sorted(set(ids), key=lambda cid: _CP_ORDER.get(cid, len(_CP_ORDER)))
+
+
+def _order_context(data: ReportData) -> dict[str, tuple[list[str], str | None]]:
+    """Per order: the checkpoints and case it serves, from its timeline or its checks."""
+    context: dict[str, tuple[list[str], str | None]] = {}
+    for check in data.checks:
+        case = next(iter(check.params.values()), None)
+        for order_id in check.order_ids:
+            cps, known = context.get(order_id, ([], None))
+            context[order_id] = ([*cps, *check.checkpoint_ids], known or case)
+    for tl in data.timelines:
+        cps, case = context.get(tl.order_id, ([], None))
+        context[tl.order_id] = (tl.checkpoint_ids or cps, tl.case or case)
+    return {k: (_sorted_cps(cps), case) for k, (cps, case) in context.items()}
+
+
+# -- timelines grouped by checkpoint and case ------------------------------------------------
+
+
+@dataclass
+class OrderGroup:
+    checkpoint: str | None
+    case: str | None
+    orders: list[OrderTimeline] = field(default_factory=list)
+
+
+@dataclass
+class CheckpointGroup:
+    checkpoint: str | None
+    cases: list[OrderGroup] = field(default_factory=list)
+
+
+def timeline_groups(data: ReportData) -> list[CheckpointGroup]:
+    """Timelines per checkpoint (checklist order), and within it per case."""
+    grouped: list[CheckpointGroup] = []
+    for group in _case_groups(data):
+        if not grouped or grouped[-1].checkpoint != group.checkpoint:
+            grouped.append(CheckpointGroup(group.checkpoint))
+        grouped[-1].cases.append(group)
+    return grouped
+
+
+def _case_groups(data: ReportData) -> list[OrderGroup]:
+    """Timelines grouped by their first checkpoint and their case, in checklist order."""
+    context = _order_context(data)
+    groups: dict[tuple[str | None, str | None], OrderGroup] = {}
+    for tl in data.timelines:
+        cps, case = context.get(tl.order_id, ([], None))
+        key = (cps[0] if cps else None, case)
+        ordered = tl.model_copy(update={"events": _true_order(tl)})
+        groups.setdefault(key, OrderGroup(*key)).orders.append(ordered)
+    return sorted(
+        groups.values(),
+        key=lambda g: (_CP_ORDER.get(g.checkpoint or "", len(_CP_ORDER)), g.case or ""),
+    )
+
+
+def _true_order(tl: OrderTimeline) -> list[Any]:
+    """Events by time; at the same instant sent before answered before callbacks."""
+
+    def rank(what: str) -> int:
+        last = what.strip().split(" ")[-1]
+        return _ORDER_RANK.get(last, 2)
+
+    return sorted(tl.events, key=lambda e: (e.at, rank(e.what)))
