@@ -165,14 +165,10 @@ class OrderDesk:
             return NotificationChannel.None_
         today = self._engine.settings.today_date()
         about = self._engine.registered_patient(request.on_behalf_of_national_id or "")
-        helsenorge = NotificationChannel.Helsenorge
-        if about is not None and helsenorge in channels.RULE_CHANNELS[rule]:
-            if helsenorge in channels.reachable_channels(about, today=today):
-                return helsenorge
         if request.physical_address is not None and patient.postal_address is None:
             patient = _with_address(patient, request)
-        return channels.expected_channel(
-            patient, rule, today=today, paper_enabled=form.paper_enabled
+        return channels.expected_channel_on_behalf(
+            patient, about, rule, today=today, paper_enabled=form.paper_enabled
         )
 
     def _response(

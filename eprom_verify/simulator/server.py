@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import uvicorn
 from fastapi import FastAPI
 
-from eprom_verify._exceptions import UsageError
+from eprom_verify._exceptions import PortInUse, UsageError
 
 from .app import create_app
 from .control import ControlClient
@@ -41,10 +41,6 @@ _START_TIMEOUT = 15.0
 #: (httpx: 5 s), so the client always closes first and never reuses a socket the server
 #: has just closed (``ReadError: [Errno 104] Connection reset by peer`` under CPU load).
 KEEP_ALIVE_SECONDS = 75
-
-
-class PortInUse(UsageError):
-    """The port the simulator should listen on is taken."""
 
 
 def bind(host: str, port: int) -> socket.socket:
