@@ -14,6 +14,7 @@ import argparse
 import difflib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from ._exceptions import EpromVerifyError
 from ._version import __version__
@@ -37,6 +38,17 @@ DESCRIPTION = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """One line per usage error (``--help`` shows the usage); no abbreviated options."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported (all of them when None)."""
     from . import run
@@ -45,7 +57,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if command is None or parser.prog.endswith(" " + command):
             _wire(parser, module)
 
-    parser = argparse.ArgumentParser(prog="eprom-verify", description=DESCRIPTION)
+    parser = _Parser(prog="eprom-verify", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"eprom-verify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

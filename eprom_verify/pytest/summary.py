@@ -61,7 +61,7 @@ def print_summary(
     rows = [r for r in data.get("rows", []) if _in_run(r, data)]
     absent = [r["id"] for r in data.get("rows", []) if not _in_run(r, data)]
     lines = _totals(data, rows, absent, report_path)
-    if quiet:
+    if quiet or not rows:
         stream.write("\n".join(lines) + "\n")
         return
     from rich.console import Console
@@ -164,7 +164,7 @@ def _totals(
     counts = Counter(r["status"] for r in rows)
     order = ("passed", "failed", "needs_attestation", "not_run")
     text = ", ".join(f"{counts[s]} {_STATUS_TEXT[s].lower()}" for s in order if counts[s])
-    lines = [f"checkpoints: {text or 'none in this run'} (of {len(rows)} in this run)"]
+    lines = [f"checkpoints: {text} (of {len(rows)} in this run)" if rows else "checkpoints: none"]
     outcomes = Counter(c.get("outcome") for c in data.get("checks", []))
     tests = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()) if o)
     lines.append(f"tests: {sum(outcomes.values())} ({tests or 'none'})")
@@ -314,7 +314,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             key = block.checkpoint_ids[0] if block.checkpoint_ids else "-"
             if shown[key] < BLOCKS_PER_CHECKPOINT:
                 shown[key] += 1
-                terminalreporter.write_line(block.render())
+                terminalreporter.write_line(block.render() + "\n")
             else:
                 hidden[key] += 1
         for key, count in sorted(hidden.items()):
