@@ -288,7 +288,8 @@ def _execute(
 
         shutil.rmtree(report_dir, ignore_errors=True)  # pytest refused its arguments
         return ExitCode.USAGE
-    _print_summary(report_dir, settings, quiet=bool(getattr(args, "quiet", False)))
+    title = f"check-receiver {settings.receiver_url}" if env_label == "receiver" else None
+    _print_summary(report_dir, settings, quiet=bool(getattr(args, "quiet", False)), title=title)
     return _exit_code(code)
 
 
@@ -306,7 +307,9 @@ def _terminal_args(passthrough: Sequence[str], *, quiet: bool) -> list[str]:
     return ["-q", "--tb=no", "-rN", "--eprom-brief"]
 
 
-def _print_summary(report_dir: Path, settings: RunSettings, *, quiet: bool) -> None:
+def _print_summary(
+    report_dir: Path, settings: RunSettings, *, quiet: bool, title: str | None = None
+) -> None:
     """The checkpoint table from report.json (nothing when pytest wrote none)."""
     from .pytest.summary import print_summary
 
@@ -325,7 +328,12 @@ def _print_summary(report_dir: Path, settings: RunSettings, *, quiet: bool) -> N
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and not os.environ.get("CI")
     sys.stdout.flush()
     print_summary(
-        data, sys.stdout, color=color, quiet=quiet, report_path=report_dir / "report.html"
+        data,
+        sys.stdout,
+        color=color,
+        quiet=quiet,
+        report_path=report_dir / "report.html",
+        title=title,
     )
     sys.stdout.flush()
 

@@ -55,8 +55,13 @@ def print_summary(
     color: bool,
     quiet: bool = False,
     report_path: Path | str | None = None,
+    title: str | None = None,
 ) -> None:
-    """Print the checkpoint summary of ``report_data`` (report.json's dict or ReportData)."""
+    """Print the checkpoint summary of ``report_data`` (report.json's dict or ReportData).
+
+    ``color`` only on a terminal; ``quiet`` prints the totals alone; ``title`` names what
+    ran (default: the environment).
+    """
     data = _as_dict(report_data)
     rows = [r for r in data.get("rows", []) if _in_run(r, data)]
     absent = [r["id"] for r in data.get("rows", []) if not _in_run(r, data)]
@@ -68,7 +73,7 @@ def print_summary(
     from rich.table import Table
 
     env = data.get("run", {}).get("environment", "")
-    table = Table(title=f"eprom-verify checkpoints ({env})", show_lines=False)
+    table = Table(title=f"eprom-verify checkpoints ({title or env})", show_lines=False)
     for column in ("id", "checkpoint", "status", "tests", "first failure"):
         table.add_column(column, overflow="fold", no_wrap=column in ("id", "status"))
     for row in rows:
@@ -169,7 +174,8 @@ def _totals(
     tests = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()) if o)
     lines.append(f"tests: {sum(outcomes.values())} ({tests or 'none'})")
     if absent:
-        lines.append(f"not part of this run: {' '.join(absent)}")
+        shown = " ".join(absent) if len(absent) <= 8 else f"{absent[0]} … {absent[-1]}"
+        lines.append(f"not part of this run: {len(absent)} checkpoint(s) ({shown})")
     run = data.get("run", {})
     faults = run.get("faults_injected") or []
     if faults:
@@ -322,10 +328,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 f"{key}: {count} more failing test(s) of this checkpoint — all are in the report"
             )
     deselected = config.stash.get(_DESELECTED, Counter())
-    if deselected["receiver"]:
+    receiver_run = (config.getoption("markexpr", default="") or "").strip() == "receiver"
+    by_mark, by_k = (
+        (deselected["other"], deselected["receiver"])
+        if receiver_run
+        else (deselected["receiver"], deselected["other"])
+    )
+    if by_mark and receiver_run:
         terminalreporter.write_line(
-            f"{deselected['receiver']} deselected: the callback-service checks (R1–R5), "
-            "which `eprom-verify check-receiver` runs"
+            f"{by_mark} deselected: the ordering checks (V1.1 … PV3), which `eprom-verify run` runs"
         )
-    if deselected["other"]:
-        terminalreporter.write_line(f"{deselected['other']} deselected by -k/-m")
+    elif by_mark:
+        terminalreporter.write_line(
+            f"{by_mark} deselected: the callback-service checks (R1–R5), which "
+            "`eprom-verify check-receiver` runs"
+        )
+    if by_k:
+        terminalreporter.write_line(f"{by_k} more deselected by -k/-m")

@@ -70,7 +70,7 @@ def test_table_rows_counts_and_first_failure():
     assert not any(line.startswith("│ R1") for line in lines), "R1 had no test in this run"
     assert "checkpoints: 1 passed, 1 failed, 1 needs attestation (of 3 in this run)" in text
     assert "tests: 5 (1 failed, 1 needs attestation, 3 passed)" in text
-    assert "not part of this run: R1" in text
+    assert "not part of this run: 1 checkpoint(s) (R1)" in text
     assert "faults injected: none" in text
     assert "report: reports/x/report.html" in text
 
