@@ -193,6 +193,12 @@ def _preflight(settings: RunSettings, patients: Any) -> RunSettings:
     check_callback_address(settings, remote_env=settings.base_url is None)
     if settings.listen_port == 0:
         settings = dataclasses.replace(settings, listen_port=_free_port(settings.listen_host))
+        if settings.callback_public_url:
+            sys.stderr.write(
+                f"eprom-verify: note: no --callback-listen port given; listening on "
+                f"{settings.listen_host}:{settings.listen_port} for this run — point the "
+                "tunnel or proxy there, or fix the port with --callback-listen HOST:PORT\n"
+            )
     base_url = resolve_base_url(settings)
     assert base_url is not None
     person = next(
