@@ -96,7 +96,7 @@ def print_summary(
     )
     console.print(table)
     for line in lines:
-        console.print(_escape(line), style="bold" if line.startswith("checkpoints:") else None)
+        console.print(_escape(line), style="bold" if line.startswith("checkpoints") else None)
 
 
 def _as_dict(report_data: Any) -> dict[str, Any]:
@@ -166,13 +166,14 @@ def _totals(
     absent: Sequence[str],
     report_path: Path | str | None,
 ) -> list[str]:
+    # "status: N", never "N passed": CI tools and benchmarks read pytest's "N passed … in Xs"
     counts = Counter(r["status"] for r in rows)
     order = ("passed", "failed", "needs_attestation", "not_run")
-    text = ", ".join(f"{counts[s]} {_STATUS_TEXT[s].lower()}" for s in order if counts[s])
-    lines = [f"checkpoints: {text} (of {len(rows)} in this run)" if rows else "checkpoints: none"]
+    text = ", ".join(f"{_STATUS_TEXT[s].lower()}: {counts[s]}" for s in order if counts[s])
+    lines = [f"checkpoints {len(rows)} — {text}" if rows else "checkpoints: none"]
     outcomes = Counter(c.get("outcome") for c in data.get("checks", []))
-    tests = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()) if o)
-    lines.append(f"tests: {sum(outcomes.values())} ({tests or 'none'})")
+    tests = ", ".join(f"{o.replace('_', ' ')}: {n}" for o, n in sorted(outcomes.items()) if o)
+    lines.append(f"tests {sum(outcomes.values())} — {tests or 'none'}")
     if absent:
         shown = " ".join(absent) if len(absent) <= 8 else f"{absent[0]} … {absent[-1]}"
         lines.append(f"not part of this run: {len(absent)} checkpoint(s) ({shown})")

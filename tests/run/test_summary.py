@@ -68,8 +68,8 @@ def test_table_rows_counts_and_first_failure():
     assert "V2.1" in text
     assert "needs attestation" in text
     assert not any(line.startswith("│ R1") for line in lines), "R1 had no test in this run"
-    assert "checkpoints: 1 passed, 1 failed, 1 needs attestation (of 3 in this run)" in text
-    assert "tests: 5 (1 failed, 1 needs attestation, 3 passed)" in text
+    assert "checkpoints 3 — passed: 1, failed: 1, needs attestation: 1" in text
+    assert "tests 5 — failed: 1, needs attestation: 1, passed: 3" in text
     assert "not part of this run: 1 checkpoint(s) (R1)" in text
     assert "faults injected: none" in text
     assert "report: reports/x/report.html" in text
@@ -81,7 +81,7 @@ def test_colour_only_when_asked():
 
 def test_quiet_prints_the_totals_alone():
     text = _printed(_report(), quiet=True, report_path="r/report.html")
-    assert text.splitlines()[0].startswith("checkpoints: 1 passed, 1 failed")
+    assert text.splitlines()[0].startswith("checkpoints 3 — passed: 1, failed: 1")
     assert "┃" not in text
     assert "│" not in text
     assert text.rstrip().endswith("report: r/report.html")

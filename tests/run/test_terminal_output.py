@@ -39,7 +39,7 @@ def test_a_passing_run_says_how_many_checkpoints_passed(tmp_path):
     for checkpoint in ("V1.1", "V1.2", "V1.3", "V1.4"):
         assert "passed" in _row(printed, checkpoint)
     assert "2/2" in _row(printed, "V1.1")
-    assert "checkpoints: 4 passed (of 4 in this run)" in printed
+    assert "checkpoints 4 — passed: 4" in printed
     assert "faults injected: none" in printed
     assert "11 deselected: the callback-service checks (R1–R5)" in printed
     assert "report: " in printed
@@ -70,7 +70,7 @@ def test_a_run_with_one_fault_is_short(tmp_path):
     assert "FAILED" in row
     assert "1/2" in row
     assert "2 status callbacks for order" in row
-    assert "checkpoints: 3 passed, 1 failed (of 4 in this run)" in printed
+    assert "checkpoints 4 — passed: 3, failed: 1" in printed
     assert "faults injected by the simulator: 1 (duplicate)" in printed
 
 
