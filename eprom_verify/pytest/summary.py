@@ -30,7 +30,7 @@ __all__ = ["FailureBlock", "failure_block", "first_failure_line", "print_summary
 
 #: Failure blocks shown per checkpoint; the rest are counted (all are in report.html).
 BLOCKS_PER_CHECKPOINT = 3
-_CELL = 90  # characters of the first-failure cell
+_CELL = 120  # characters of the first-failure cell
 _STATUS_STYLE = {
     "passed": "green",
     "failed": "bold red",
@@ -74,8 +74,11 @@ def print_summary(
 
     env = data.get("run", {}).get("environment", "")
     table = Table(title=f"eprom-verify checkpoints ({title or env})", show_lines=False)
-    for column in ("id", "checkpoint", "status", "tests", "first failure"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("id", "status"))
+    table.add_column("id", no_wrap=True)
+    table.add_column("checkpoint", overflow="fold", max_width=44)
+    table.add_column("status", no_wrap=True)
+    table.add_column("tests", no_wrap=True, justify="right")
+    table.add_column("first failure", overflow="fold")
     for row in rows:
         passed, total = _test_counts(row, data)
         status = row["status"]
@@ -136,13 +139,17 @@ def first_failure_line(row: Mapping[str, Any]) -> str:
     parts = []
     message = _one_line(first.get("message") or first.get("outcome", "failed"))
     orders = [_order_id(o) for o in first.get("order_ids") or []]
-    if orders and orders[0] not in message:
-        parts.append(f"order {orders[0]}:")
-    parts.append(message)
     if first.get("expected") is not None or first.get("received") is not None:
+        # expected vs received says most in a line; the message is in the block and report
+        if orders:
+            parts.append(f"order {orders[0]}:")
         parts.append(
-            f"(expected {_short(first.get('expected'))}, received {_short(_summary_of(first))})"
+            f"expected {_short(first.get('expected'))}, received {_short(_summary_of(first))}"
         )
+    else:
+        if orders and orders[0] not in message:
+            parts.append(f"order {orders[0]}:")
+        parts.append(message)
     text = " ".join(parts)
     more = len(failures) - 1
     text = text if len(text) <= _CELL else text[: _CELL - 1] + "…"
@@ -195,8 +202,13 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _short(value: Any, limit: int = 40) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+def _short(value: Any, limit: int = 50) -> str:
+    if isinstance(value, Mapping):
+        text = ", ".join(f"{k}={_short(v, limit)}" for k, v in value.items())
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
     text = _one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

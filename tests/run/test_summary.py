@@ -63,8 +63,7 @@ def test_table_rows_counts_and_first_failure():
     v14 = next(line for line in lines if "V1.4" in line)
     assert "FAILED" in v14
     assert "1/2" in v14
-    assert "2 status callbacks for order dd72" in v14
-    assert "expected 1 status callback" in text
+    assert "order dd72: expected 1 status callback, received 2 status callbacks" in v14
     assert "V2.1" in text
     assert "needs attestation" in text
     assert not any(line.startswith("│ R1") for line in lines), "R1 had no test in this run"
@@ -102,9 +101,16 @@ def test_first_failure_line_is_one_short_line():
     }
     line = first_failure_line({"failures": [failure, failure], "status": "failed"})
     assert "\n" not in line
-    assert line.startswith("order abc: no status callback within 10 s")
+    assert line.startswith("order abc: expected 1, received 0")
     assert line.endswith("[+1 more]")
-    assert len(line) < 110
+    message_only = {"message": failure["message"], "order_ids": ["abc"]}
+    line = first_failure_line({"failures": [message_only], "status": "failed"})
+    assert line.startswith("order abc: no status callback within 10 s xxx")
+    assert line.endswith("…")
+    assert len(line) <= 120
+    wide = {"expected": {"notificationChannel": "Helsenorge"}, "received": {"x": 1}}
+    line = first_failure_line({"failures": [wide], "status": "failed"})
+    assert line == "expected notificationChannel=Helsenorge, received x=1"
 
 
 def test_print_summary_refuses_other_things():

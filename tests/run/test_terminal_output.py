@@ -29,7 +29,15 @@ def _run(tmp_path: Path, *args: str, faults: list[dict] | None = None) -> tuple[
 
 
 def _row(printed: str, checkpoint: str) -> str:
-    return next(line for line in printed.splitlines() if line.startswith(f"│ {checkpoint} "))
+    """The table row of ``checkpoint``, its wrapped continuation lines joined."""
+    lines = printed.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"│ {checkpoint} "))
+    row = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("│      │"):
+            break
+        row.append(line)
+    return " ".join(" ".join(part.split()) for part in row)
 
 
 def test_a_passing_run_says_how_many_checkpoints_passed(tmp_path):
@@ -69,7 +77,7 @@ def test_a_run_with_one_fault_is_short(tmp_path):
     row = _row(printed, "V1.4")
     assert "FAILED" in row
     assert "1/2" in row
-    assert "2 status callbacks for order" in row
+    assert "expected 1 status callback, received 2" in row
     assert "checkpoints 4 — passed: 3, failed: 1" in printed
     assert "faults injected by the simulator: 1 (duplicate)" in printed
 
