@@ -10,12 +10,16 @@ Two parts, one topic:
   with ``--eprom-brief`` the failures are our blocks — what failed, expected, received,
   order id, evidence ids, the line of the suite — instead of pytest's tracebacks (no
   harness source, no object reprs). ``-v`` or ``--tb=…`` after ``--`` brings the full
-  tracebacks back. It also explains the tests pytest reports as deselected.
+  tracebacks back. It also explains the tests pytest reports as deselected, and holds off
+  SIGINT/SIGTERM while the session finishes, so the report being written is never cut.
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import sys
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -321,6 +325,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.config.stash[_BLOCKS].append(block)
         report.longrepr = block.render()
     return report
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
+    """While the report is written and sealed, a signal is noted, not obeyed."""
+    if threading.current_thread() is not threading.main_thread():
+        return (yield)
+
+    def later(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        sys.stderr.write(f"eprom-verify: {name} while the report is written: finishing it first\n")
+
+    previous = {sig: signal.signal(sig, later) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return (yield)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -191,3 +191,23 @@ def test_many_failures_of_one_checkpoint_are_counted(pytester):
         ["V1.2: 4 more failing test(s) of this checkpoint — all are in the report"]
     )
     assert result.stdout.str().count("no status callback for order") == 3
+
+
+def test_a_signal_while_the_session_finishes_does_not_cut_it(pytester):
+    """The report is written in pytest_sessionfinish: a SIGTERM then is noted, not obeyed."""
+    pytester.makeconftest(
+        """
+        import os, signal
+        import pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(session):
+            os.kill(os.getpid(), signal.SIGTERM)
+            (session.config.rootpath / "sealed.txt").write_text("done")
+        """
+    )
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "eprom_verify.pytest.summary", timeout=60)
+    assert result.ret == pytest.ExitCode.OK
+    assert (pytester.path / "sealed.txt").read_text() == "done"
+    result.stderr.fnmatch_lines(["*SIGTERM while the report is written: finishing it first"])
