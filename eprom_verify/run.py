@@ -253,6 +253,7 @@ def _execute(
         raise UsageError(
             f"suites folder {suites} not found — pass --suites DIR or set EPROM_SUITES"
         )
+    made_base = not Path(args.report_dir).exists()
     report_dir = new_report_dir(Path(args.report_dir), env_label)
     passthrough = [a for a in (args.pytest_args or []) if a != "--"]
     pytest_args = [
@@ -282,21 +283,35 @@ def _execute(
         os.environ["EPROM_API_KEY"] = environ_key
     os.environ.setdefault("EPROM_COMMAND", "eprom-verify " + " ".join(_safe_argv()))
     with _signals_end_the_run() as stopped:
-        code = int(pytest.main(pytest_args))
+        try:
+            code = int(pytest.main(pytest_args))
+        except KeyboardInterrupt:  # before pytest's session began: no test ran
+            code = int(pytest.ExitCode.INTERRUPTED)
+    written = (report_dir / "report.json").exists()
+    if not written and code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+        _remove_empty(report_dir, parent=made_base)  # pytest refused its args, or never began
+        if stopped:
+            sys.stderr.write(f"eprom-verify: stopped by {stopped[0]} before any test ran\n")
+        return ExitCode.USAGE
     if stopped:
         sys.stderr.write(
             f"eprom-verify: stopped by {stopped[0]}: the report is written and marked "
             "interrupted (exit 2)\n"
         )
         code = int(pytest.ExitCode.INTERRUPTED)
-    if code == int(pytest.ExitCode.USAGE_ERROR) and not (report_dir / "report.json").exists():
-        import shutil
-
-        shutil.rmtree(report_dir, ignore_errors=True)  # pytest refused its arguments
-        return ExitCode.USAGE
     title = f"check-receiver {settings.receiver_url}" if env_label == "receiver" else None
     _print_summary(report_dir, settings, quiet=bool(getattr(args, "quiet", False)), title=title)
     return _exit_code(code)
+
+
+def _remove_empty(report_dir: Path, *, parent: bool) -> None:
+    """Remove a report folder no run wrote into (and ``parent`` when we made it, if empty)."""
+    import shutil
+
+    shutil.rmtree(report_dir, ignore_errors=True)
+    if parent:
+        with contextlib.suppress(OSError):
+            report_dir.parent.rmdir()
 
 
 def _terminal_args(passthrough: Sequence[str], *, quiet: bool) -> list[str]:

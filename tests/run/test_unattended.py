@@ -299,3 +299,13 @@ def test_a_signal_leaves_a_complete_sealed_interrupted_report(tmp_path, signum):
     assert (folder / "report.html").is_file()
     assert verify_manifest(folder) == []
     assert not [p for p in folder.rglob("*") if p.name.startswith(".")], "no temporary files"
+
+
+def test_a_signal_before_pytest_began_leaves_no_folder(no_env, monkeypatch, capsys):
+    """Stopped while pytest still starts: nothing ran, so nothing half-made stays behind."""
+    def stopped_early(_args):
+        raise KeyboardInterrupt("SIGTERM")
+
+    monkeypatch.setattr(pytest, "main", stopped_early)
+    assert main(["run"]) == 2
+    assert not (no_env / "reports").exists()
