@@ -34,7 +34,7 @@ __all__ = ["FailureBlock", "failure_block", "first_failure_line", "print_summary
 
 #: Failure blocks shown per checkpoint; the rest are counted (all are in report.html).
 BLOCKS_PER_CHECKPOINT = 3
-_CELL = 120  # characters of the first-failure cell
+_CELL = 200  # characters of the first-failure cell
 _STATUS_STYLE = {
     "passed": "green",
     "failed": "bold red",
@@ -148,7 +148,8 @@ def first_failure_line(row: Mapping[str, Any]) -> str:
         if orders:
             parts.append(f"order {orders[0]}:")
         parts.append(
-            f"expected {_short(first.get('expected'))}, received {_short(_summary_of(first))}"
+            f"expected {_short(first.get('expected'), 64)}, "
+            f"received {_short(_summary_of(first), 64)}"
         )
     else:
         if orders and orders[0] not in message:

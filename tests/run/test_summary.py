@@ -107,7 +107,7 @@ def test_first_failure_line_is_one_short_line():
     line = first_failure_line({"failures": [message_only], "status": "failed"})
     assert line.startswith("order abc: no status callback within 10 s xxx")
     assert line.endswith("…")
-    assert len(line) <= 120
+    assert len(line) <= 200
     wide = {"expected": {"notificationChannel": "Helsenorge"}, "received": {"x": 1}}
     line = first_failure_line({"failures": [wide], "status": "failed"})
     assert line == "expected notificationChannel=Helsenorge, received x=1"
