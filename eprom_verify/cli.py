@@ -3,25 +3,50 @@
 Subcommands: ``run`` (the verification), ``check-receiver`` (the callback service's
 conformance), ``simulator`` (the local ePROM), ``report`` (re-render a report),
 ``checklist`` (which test proves which checkpoint), ``bench`` (benchmarks).
-Every error the user can fix is one line on stderr and exit code 2.
+Every error the user can fix is one line on stderr and exit code 2: an unknown option
+says which known one was probably meant, and a pytest option given without ``--`` says
+where pytest options go.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from ._exceptions import EpromVerifyError
 from ._version import __version__
 
 __all__ = ["build_parser", "main"]
 
+#: Commands whose arguments after ``--`` go to pytest.
+PYTEST_COMMANDS = ("run", "check-receiver", "observe")
+
+#: pytest options a person is likely to try on ``run`` directly.
+PYTEST_OPTIONS = frozenset(
+    "-k -m -x -v -vv -q -s -l -r -p -n --lf --ff --nf --sw --co --pdb --tb --maxfail "
+    "--exitfirst --last-failed --failed-first --collect-only --stepwise --durations "
+    "--showlocals --full-trace --capture --log-cli-level --deselect --ignore".split()
+)
+
 DESCRIPTION = (
     "Verify an ordering system's ePROM integration (Hemit's go-live checklist) against the "
     "embedded simulator or Hemit's test/QA environment, check its callback service, and "
     "write a report for Hemit's review."
 )
+
+
+class _Parser(argparse.ArgumentParser):
+    """One line per usage error (``--help`` shows the usage); no abbreviated options."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -32,7 +57,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if command is None or parser.prog.endswith(" " + command):
             _wire(parser, module)
 
-    parser = argparse.ArgumentParser(prog="eprom-verify", description=DESCRIPTION)
+    parser = _Parser(prog="eprom-verify", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"eprom-verify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -113,7 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in given if not a.startswith("-")), None)
     parser = build_parser(command)
-    args = parser.parse_args(given)
+    try:
+        args = _parse(parser, given, command)
+    except EpromVerifyError as exc:
+        sys.stderr.write(f"eprom-verify {command}: error: {exc}\n")
+        return 2
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return 2
@@ -123,8 +152,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"eprom-verify: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        sys.stderr.write("eprom-verify: interrupted\n")
-        return 130
+        sys.stderr.write("eprom-verify: interrupted before the run started\n")
+        return 2
+
+
+def _parse(
+    parser: argparse.ArgumentParser, given: list[str], command: str | None
+) -> argparse.Namespace:
+    """Parse; for run/check-receiver/observe everything after ``--`` is pytest's."""
+    if command not in PYTEST_COMMANDS:
+        return parser.parse_args(given)
+    cut = given.index("--") if "--" in given else len(given)
+    head, tail = given[:cut], given[cut + 1 :]
+    args, unknown = parser.parse_known_args(head)
+    stray = [a for a in getattr(args, "pytest_args", None) or [] if a != "--"]
+    if unknown or stray:
+        raise _unknown_argument(parser, command, [*unknown, *stray][0], given)
+    args.pytest_args = tail
+    return args
+
+
+def _unknown_argument(
+    parser: argparse.ArgumentParser, command: str | None, arg: str, given: list[str]
+) -> EpromVerifyError:
+    from ._exceptions import UsageError
+
+    flag = arg.split("=", 1)[0]
+    if not arg.startswith("-"):
+        return UsageError(
+            f"unexpected argument {arg!r}; pytest arguments go after --, e.g. "
+            f"eprom-verify {command} -- {arg}"
+        )
+    known = _known_options(parser, command)
+    if flag in PYTEST_OPTIONS or (flag.startswith("-k") and len(flag) > 2):
+        rest = given[given.index(arg) :]
+        example = " ".join(rest[:2]) if flag in ("-k", "-m", "-p", "--tb") else arg
+        return UsageError(
+            f"{flag} is a pytest option; pytest options go after --: "
+            f"eprom-verify {command} -- {example}"
+        )
+    close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else f"; see eprom-verify {command} --help"
+    return UsageError(f"unknown option {flag}{hint}")
+
+
+def _known_options(parser: argparse.ArgumentParser, command: str | None) -> list[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            sub: argparse.ArgumentParser = action.choices[command]
+            return [o for a in sub._actions for o in a.option_strings if o.startswith("--")]
+    return []
 
 
 if __name__ == "__main__":  # pragma: no cover

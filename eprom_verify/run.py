@@ -1,17 +1,29 @@
-"""``eprom-verify run`` and ``check-receiver``: validate, pick the report folder, run pytest.
+"""``eprom-verify run`` and ``check-receiver``: validate, pre-flight, run pytest, summarize.
 
-Everything that can be checked before pytest starts is checked here, so a bad option
-gives one line and exit 2 and leaves no half-made report folder behind. The API key
-goes to pytest through the environment (``EPROM_API_KEY``), never on a command line.
+Everything that can be checked before pytest starts is checked here — options, files,
+national IDs, the key's length, and the pre-flight (ePROM answers and accepts the key, the
+receiver answers, ePROM can reach the callback address) — so a bad input gives one line
+and exit 2 and leaves no half-made report folder behind. The API key goes to pytest
+through the environment (``EPROM_API_KEY``), never on a command line.
+
+Exit codes: 0 every executed check passed; 1 a check failed; 2 a usage or configuration
+error, a failed pre-flight, or an interrupted run (SIGINT or SIGTERM: the report is still
+written, complete and sealed, and marked interrupted).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from ._exceptions import UsageError
 from ._paths import suites_dir
@@ -21,9 +33,12 @@ __all__ = ["ExitCode", "add_run_arguments", "run_check_receiver", "run_verificat
 
 
 class ExitCode:
+    """0 all executed checks passed, 1 a check failed, 2 usage/configuration/interrupted."""
+
     OK = 0
     FAILED = 1
     USAGE = 2
+    INTERRUPTED = 2
 
 
 RUN_OPTIONS = (
@@ -78,8 +93,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, receiver: bool = False
     parser.add_argument(
         "--suites", default=None, help="the suites folder (default: the shipped suites/)"
     )
+    parser.add_argument(
+        "--quiet", action="store_true", help="print the totals alone, no table and no dots"
+    )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                        help="after --: arguments for pytest (-k, -x, …)")  # fmt: skip
+                        help="after --: arguments for pytest (-k, -x, -v, --tb=long, …)")  # fmt: skip
 
 
 def _pytest_args(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
@@ -104,13 +122,18 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
             raise UsageError(
                 "check-receiver needs the API key your service expects: set EPROM_API_KEY"
             )
+        settings.check_api_key()
+        from .preflight import check_receiver
+
+        check_receiver(settings.receiver_url)
         return settings
     settings.refuse_unsafe(reaches_people=True)
     _check_port_free(settings.listen_host, settings.listen_port)
     from .config import load_environments, load_forms, load_patients
 
     load_environments()
-    load_patients(settings.patients)
+    patients = load_patients(settings.patients)
+    check_national_ids(patients, settings.patients)
     load_forms(settings.forms)
     if settings.simulator_faults is not None:
         from ._session import load_faults
@@ -120,7 +143,86 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
         from .report.attest import load_attestations
 
         load_attestations(settings.attest)
+    if not settings.embedded:
+        settings = _preflight(settings, patients)
     return settings
+
+
+def check_national_ids(patients: Any, path: Path | None) -> None:
+    """Every test person's national ID: check digits right, a kind ePROM accepts."""
+    from .config import fixtures_dir
+    from .national_id import InvalidNationalId, NationalIdKind, mask, parse
+
+    file = path if path is not None else fixtures_dir() / "patients.yaml"
+    for index, person in enumerate(patients.patients):
+        where = f"{_shown(file)}:{_line_of(file, person.national_id)}: patients[{index}]"
+        try:
+            parsed = parse(person.national_id)
+        except InvalidNationalId as exc:
+            problem = str(exc).replace(repr(person.national_id), repr(mask(person.national_id)))
+            raise UsageError(f"{where}.nationalId ('{person.key}'): {problem}") from None
+        if parsed.kind in (NationalIdKind.H_NUMBER, NationalIdKind.FH_NUMBER):
+            raise UsageError(
+                f"{where}.nationalId ('{person.key}'): {mask(person.national_id)} is an "
+                f"{parsed.kind.value}; ePROM accepts fødselsnumre and D-numbers only"
+            )
+
+
+def _shown(file: Path) -> str:
+    try:
+        return str(file.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(file)
+
+
+def _line_of(file: Path, text: str) -> int | str:
+    try:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if text in line:
+                return number
+    except OSError:
+        pass
+    return "?"
+
+
+def _preflight(settings: RunSettings, patients: Any) -> RunSettings:
+    """A remote run: fix the listener's port, refuse a loopback callback, ask ePROM."""
+    from ._session import resolve_base_url
+    from .preflight import check_callback_address, check_eprom
+
+    check_callback_address(settings, remote_env=settings.base_url is None)
+    if settings.listen_port == 0:
+        settings = dataclasses.replace(settings, listen_port=_free_port(settings.listen_host))
+        if settings.callback_public_url:
+            sys.stderr.write(
+                f"eprom-verify: note: no --callback-listen port given; listening on "
+                f"{settings.listen_host}:{settings.listen_port} for this run — point the "
+                "tunnel or proxy there, or fix the port with --callback-listen HOST:PORT\n"
+            )
+    base_url = resolve_base_url(settings)
+    assert base_url is not None
+    person = next(
+        (p for p in patients.patients if settings.env in p.environments),
+        patients.patients[0] if patients.patients else None,
+    )
+    pvk = (patients.pvk[0].id, str(patients.pvk[0].type)) if patients.pvk else None
+    check_eprom(
+        base_url,
+        settings.api_key.reveal(),
+        national_id=person.national_id if person else None,
+        pvk=pvk,
+    )
+    return settings
+
+
+def _free_port(host: str) -> int:
+    """A port free now, so the ApiBaseUrl printed before the run is the listener's."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -151,37 +253,139 @@ def _execute(
         raise UsageError(
             f"suites folder {suites} not found — pass --suites DIR or set EPROM_SUITES"
         )
+    made_base = not Path(args.report_dir).exists()
     report_dir = new_report_dir(Path(args.report_dir), env_label)
     passthrough = [a for a in (args.pytest_args or []) if a != "--"]
     pytest_args = [
         str(suites),
         *extra,
+        *(["--eprom-callback-listen", f"{settings.listen_host}:{settings.listen_port}"]
+          if settings.listen_port else []),
         "--eprom-report-dir", str(report_dir),
         f"--junitxml={report_dir / 'junit.xml'}",
         f"--alluredir={report_dir / 'allure-results'}",
         *PYTEST_BASE_ARGS,
-        "-q",
+        "-p", "eprom_verify.pytest.summary",
+        *_terminal_args(passthrough, quiet=bool(getattr(args, "quiet", False))),
         *(["--eprom-show-national-ids"] if args.show_national_ids else []),
         *passthrough,
     ]  # fmt: skip
     if not settings.embedded:
-        listen = f"http://{settings.listen_host}:{settings.listen_port or '<free port>'}"
-        sys.stderr.write(
-            "eprom-verify: ePROM must call this ApiBaseUrl (register it for your ordering "
-            f"system): {settings.callback_public_url or listen}\n"
+        url = (
+            settings.callback_public_url or f"http://{settings.listen_host}:{settings.listen_port}"
         )
-        if settings.listen_port == 0 and not settings.callback_public_url:
-            sys.stderr.write(
-                "eprom-verify: note: no --callback-listen given, so the port is chosen at "
-                "random; a real ePROM needs a fixed, registered address\n"
-            )
+        sys.stderr.write(
+            f"eprom-verify: ePROM must call this ApiBaseUrl (registered at Hemit for your "
+            f"ordering system): {url}\n"
+        )
     environ_key = settings.api_key.reveal()
     if environ_key:
         os.environ["EPROM_API_KEY"] = environ_key
     os.environ.setdefault("EPROM_COMMAND", "eprom-verify " + " ".join(_safe_argv()))
-    code = pytest.main(pytest_args)
-    sys.stderr.write(f"eprom-verify: report in {report_dir}\n")
-    return _exit_code(int(code))
+    with _signals_end_the_run() as stopped:
+        try:
+            code = int(pytest.main(pytest_args))
+        except KeyboardInterrupt:  # before pytest's session began: no test ran
+            code = int(pytest.ExitCode.INTERRUPTED)
+    written = (report_dir / "report.json").exists()
+    if not written and code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+        _remove_empty(report_dir, parent=made_base)  # pytest refused its args, or never began
+        if stopped:
+            sys.stderr.write(f"eprom-verify: stopped by {stopped[0]} before any test ran\n")
+        return ExitCode.USAGE
+    if stopped:
+        sys.stderr.write(
+            f"eprom-verify: stopped by {stopped[0]}: the report is written and marked "
+            "interrupted (exit 2)\n"
+        )
+        code = int(pytest.ExitCode.INTERRUPTED)
+    title = f"check-receiver {settings.receiver_url}" if env_label == "receiver" else None
+    _print_summary(report_dir, settings, quiet=bool(getattr(args, "quiet", False)), title=title)
+    return _exit_code(code)
+
+
+def _remove_empty(report_dir: Path, *, parent: bool) -> None:
+    """Remove a report folder no run wrote into (and ``parent`` when we made it, if empty)."""
+    import shutil
+
+    shutil.rmtree(report_dir, ignore_errors=True)
+    if parent:
+        with contextlib.suppress(OSError):
+            report_dir.parent.rmdir()
+
+
+def _terminal_args(passthrough: Sequence[str], *, quiet: bool) -> list[str]:
+    """Short failure blocks unless the person asks for pytest's own (-v, --tb, -l)."""
+    wants_pytest = any(
+        a in ("-v", "-vv", "-vvv", "--verbose", "-l", "--showlocals", "--full-trace")
+        or a.startswith("--tb")
+        for a in passthrough
+    )
+    if quiet:
+        return ["-p", "no:terminal", "--eprom-brief"]
+    if wants_pytest:
+        return []
+    return ["-q", "--tb=no", "-rN", "--eprom-brief"]
+
+
+def _print_summary(
+    report_dir: Path, settings: RunSettings, *, quiet: bool, title: str | None = None
+) -> None:
+    """The checkpoint table from report.json (nothing when pytest wrote none)."""
+    from .pytest.summary import print_summary
+
+    report = report_dir / "report.json"
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        sys.stderr.write(f"eprom-verify: no report was written in {report_dir}\n")
+        return
+    run = data.setdefault("run", {})
+    if not run.get("faults_injected") and settings.simulator_faults is not None:
+        from ._session import load_faults
+
+        faults = load_faults(settings.simulator_faults)
+        run["faults_injected"] = [f.model_dump(mode="json") for f in faults]
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and not os.environ.get("CI")
+    sys.stdout.flush()
+    print_summary(
+        data,
+        sys.stdout,
+        color=color,
+        quiet=quiet,
+        report_path=report_dir / "report.html",
+        title=title,
+    )
+    sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _signals_end_the_run() -> Iterator[list[str]]:
+    """SIGTERM (a CI runner's cancel) ends the run as Ctrl-C does; a second one waits.
+
+    The first SIGINT or SIGTERM raises KeyboardInterrupt in the main thread: pending waits
+    stop, pytest ends the session and the plugin writes the report marked interrupted.
+    Further signals while the report is written are noted and ignored, so it is never
+    left half-written.
+    """
+    stopped: list[str] = []
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if stopped:
+            sys.stderr.write(f"eprom-verify: {name} again: still writing the report\n")
+            return
+        stopped.append(name)
+        raise KeyboardInterrupt(name)
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield stopped
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _safe_argv() -> list[str]:
@@ -203,7 +407,7 @@ def _safe_argv() -> list[str]:
 
 
 def _exit_code(code: int) -> int:
-    """pytest's codes → ours: 0 all passed, 1 a check failed, 2 usage/config problem."""
+    """pytest's codes → ours: 0 all passed, 1 a check failed, 2 usage/config/interrupted."""
     if code == 0:
         return ExitCode.OK
     if code == 1:

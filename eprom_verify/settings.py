@@ -15,9 +15,40 @@ from urllib.parse import urlsplit
 
 from ._exceptions import UsageError
 
-__all__ = ["OPTIONS", "Option", "RunSettings", "Secret", "parse_listen"]
+__all__ = [
+    "MIN_API_KEY_LENGTH",
+    "OPTIONS",
+    "Option",
+    "RunSettings",
+    "Secret",
+    "check_port",
+    "parse_listen",
+    "unattended",
+]
 
 ENVIRONMENTS = ("simulator", "test", "qa", "prod")
+
+#: The redactor cannot find a shorter secret in output (see redact.py), so a shorter key
+#: could leak into a report; ePROM's pages give no length, real keys are far longer.
+MIN_API_KEY_LENGTH = 8
+
+
+def unattended(environ: Mapping[str, str] | None = None) -> bool:
+    """True in CI (``CI`` set) or when no person is at a terminal (stdin is not a tty)."""
+    import sys
+
+    env_vars = os.environ if environ is None else environ
+    if env_vars.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    stdin = sys.__stdin__
+    return not (stdin is not None and stdin.isatty())
+
+
+def check_port(value: int, where: str) -> int:
+    """``value`` if it is a TCP port (0-65535, 0 = any free one), else a one-line error."""
+    if not 0 <= value <= 65535:
+        raise UsageError(f"{where}: port {value} is out of range; a port is 0-65535")
+    return value
 
 
 class Secret:
@@ -80,7 +111,8 @@ OPTIONS: tuple[Option, ...] = (
            "seconds to keep listening for a duplicate after a callback (default 0.3 / 10)",
            None, None, float),
     Option("fill", "--fill", "EPROM_FILL",
-           "outside the simulator: manual (a person fills in on Helsenorge) or skip", "manual",
+           "outside the simulator: manual (a person fills in on Helsenorge) or skip "
+           "(default manual at a terminal, skip with CI set or no terminal)", None,
            ("manual", "skip")),
     Option("fill_timeout", "--fill-timeout", "EPROM_FILL_TIMEOUT",
            "seconds to wait for a person to fill in a form (default 900)", 900.0, None, float),
@@ -109,8 +141,7 @@ def parse_listen(value: str) -> tuple[str, int]:
         raise UsageError(
             f"--callback-listen {value!r}: expected HOST:PORT, e.g. 127.0.0.1:8766"
         ) from None
-    if not 0 <= number <= 65535:
-        raise UsageError(f"--callback-listen {value!r}: port must be 0-65535")
+    check_port(number, f"--callback-listen {value!r}")
     return host or "127.0.0.1", number
 
 
@@ -170,6 +201,7 @@ class RunSettings:
                     f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
                 )
             raw[opt.dest] = value
+        raw["fill"] = raw["fill"] or ("skip" if unattended(env_vars) else "manual")
         return cls._build(raw)
 
     @classmethod
@@ -206,18 +238,39 @@ class RunSettings:
         )
 
     def refuse_unsafe(self, *, reaches_people: bool) -> None:
-        """Prod is refused for anything that reaches a person; test/qa need a key."""
-        if self.env == "prod" and reaches_people:
+        """Refuse an environment whose facts (fixtures/environments.yaml) forbid the run.
+
+        ``reachesPeople: true`` is refused for checks that order forms or send messages
+        (``reaches_people``); ``requiresApiKey: true`` needs a key, and so does any
+        ``--base-url`` server. The facts are read from the YAML, never from the name.
+        """
+        from .config import load_environments
+
+        facts = load_environments().get(self.env)
+        if facts is None:
+            return  # resolve_base_url names the known environments
+        if facts.reaches_people and reaches_people:
             raise UsageError(
-                "refusing --env prod: these checks order forms and send messages to real "
-                "people; verify in test or qa (prod has no test persons)"
+                f"refusing --env {self.env}: these checks order forms and send messages to "
+                "real people (reachesPeople: true in environments.yaml); verify in test or qa"
             )
-        if self.env in ("test", "qa", "prod") and not self.api_key:
+        if facts.requires_api_key and not self.api_key:
             raise UsageError(
                 f"--env {self.env} needs the ordering system's API key: "
                 "set EPROM_API_KEY (or --api-key)"
             )
-        if self.base_url is not None and self.env == "simulator" and not self.api_key:
+        if self.base_url is not None and not self.api_key:
             raise UsageError(
                 "--base-url needs the ordering system's API key: set EPROM_API_KEY (or --api-key)"
+            )
+        if not self.embedded:
+            self.check_api_key()
+
+    def check_api_key(self) -> None:
+        """A key too short to be found and redacted in output is refused."""
+        key = self.api_key.reveal()
+        if key and len(key) < MIN_API_KEY_LENGTH:
+            raise UsageError(
+                f"the API key has {len(key)} characters, fewer than the {MIN_API_KEY_LENGTH} "
+                "a real key has: check EPROM_API_KEY (or --api-key)"
             )

@@ -15,6 +15,7 @@ import uvicorn
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError
+from eprom_verify.settings import check_port
 
 from .app import create_app, swagger_assets
 from .openapi import published_text
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         return _write_openapi(args.write_openapi)
     try:
         settings = load_settings(args.config, callback_url=args.callback_url, db_path=args.db)
-        sock = bind(args.host, args.port)
+        sock = bind(args.host, check_port(args.port, "--port"))
     except (ConfigError, UsageError) as exc:
         sys.stderr.write(f"eprom-verify simulator: {exc}\n")
         return 2

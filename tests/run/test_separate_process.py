@@ -61,12 +61,13 @@ def test_run_against_a_separate_server_leaks_nothing(tmp_path, separate_simulato
 def _remote_run(tmp_path, base_url, listen_port, *extra):
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
     environ["EPROM_API_KEY"] = FAKE_KEY
-    environ["CI"] = "true"  # no terminal: never prompt
+    environ["CI"] = "true"  # no terminal: never prompt (and --fill defaults to skip)
     reports = tmp_path / "reports"
     done = subprocess.run(
         [sys.executable, "-m", "eprom_verify", "run", "--base-url", base_url,
          "--callback-listen", f"127.0.0.1:{listen_port}", "--callback-timeout", "10",
-         "--duplicate-window", "0.3", "--fill-timeout", "20", "--report-dir", str(reports),
+         "--duplicate-window", "0.3", "--fill", "manual", "--fill-timeout", "20",
+         "--report-dir", str(reports),
          *extra, "--", "-k", "test_v2_v3 and RAND-12"],
         capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=240,
     )  # fmt: skip
