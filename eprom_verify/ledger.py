@@ -112,6 +112,8 @@ class Finding:
 
     def as_text(self) -> str:
         shown = self.message
+        if self.test and self.test not in shown:
+            shown += f" (placed by {self.test})"
         if self.callbacks:
             shown += " — " + ", ".join(self.callbacks)
         return shown

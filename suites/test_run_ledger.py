@@ -34,14 +34,7 @@ def test_whole_run(eprom, checkpoint_id):
         return
     for finding in findings:
         eprom.touch(finding.order_id)
-    lines = []
-    for finding in findings[:_SHOWN]:
-        placed = ", ".join(
-            p for p in (f"case {finding.case}" if finding.case else "", finding.test or "") if p
-        )
-        lines.append(
-            finding.as_text() + (f" [{placed}]" if placed and placed not in finding.message else "")
-        )
+    lines = [finding.as_text() for finding in findings[:_SHOWN]]
     more = f" (and {len(findings) - _SHOWN} more)" if len(findings) > _SHOWN else ""
     first = findings[0]
     raise CheckFailure(
