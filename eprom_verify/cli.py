@@ -79,6 +79,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Measure verification time and simulator throughput.",
     )
     _lazy(p_bench, "eprom_verify.bench")
+
+    p_init = sub.add_parser(
+        "init",
+        help="write the config file, persons, forms and CI jobs into your repository",
+        description="Set up eprom-verify in your ordering system's repository.",
+    )
+    _lazy(p_init, "eprom_verify.init")
     return parser  # fmt: skip
 
 
