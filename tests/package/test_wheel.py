@@ -1,0 +1,143 @@
+"""The wheel, installed the way an integrator installs it: outside any checkout.
+
+One module, marked ``slow`` (it still runs with ``python -m pytest``): the wheel is built
+from this checkout once, installed into a fresh virtual environment in a temporary folder
+outside the repository, and every command runs there from an empty folder — so nothing can
+come from the checkout. pip resolves the dependencies through its configured local wheel
+folders and cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from _user_project import USER_CONFTEST, USER_OUTCOMES, USER_TESTS
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A fresh virtual environment with the wheel installed."""
+
+    root: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.root / ("Scripts" if os.name == "nt" else "bin")
+
+    def env(self) -> dict[str, str]:
+        """The environment without anything pointing back at the checkout or its settings."""
+        keep = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("EPROM_", "PYTEST_", "PYTHON", "VIRTUAL_ENV", "HYPOTHESIS"))
+        }
+        return {**keep, "PATH": f"{self.bin}{os.pathsep}{keep.get('PATH', '')}", "CI": "true"}
+
+    def run(self, *args: str, cwd: Path, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args, cwd=cwd, env=self.env(), capture_output=True, text=True, timeout=timeout
+        )
+
+
+def _check(result: subprocess.CompletedProcess[str], code: int = 0) -> str:
+    assert result.returncode == code, (
+        f"{' '.join(result.args)}: exit {result.returncode}, expected {code}\n"
+        f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+    base = tmp_path_factory.mktemp("wheel")
+    assert REPO not in base.parents, f"{base} must be outside the repository"
+    dist = base / "dist"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    _check(
+        subprocess.run(
+            [*pip, "wheel", str(REPO), "--no-deps", "-w", str(dist)],
+            capture_output=True, text=True, timeout=180,
+        )
+    )  # fmt: skip
+    wheels = list(dist.glob("eprom_verify-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel in {dist}, got {wheels}"
+    target = Installed(base / "venv")
+    venv.create(target.root, with_pip=True)
+    _check(target.run(str(target.bin / "python"), "-m", "pip", "install", "-q",
+                      "--disable-pip-version-check", str(wheels[0]), cwd=base, timeout=300))  # fmt: skip
+    yield target
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    """An empty repository of the user's (outside this one)."""
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+def test_the_package_comes_from_the_wheel(installed: Installed, empty: Path) -> None:
+    code = (
+        "import eprom_verify, eprom_verify._paths as p; "
+        "print(eprom_verify.__file__); print(p.fixtures_dir()); print(p.suites_dir())"
+    )
+    out = _check(installed.run("python", "-c", code, cwd=empty)).splitlines()
+
+    package = Path(out[0]).parent
+    assert installed.root in package.parents, f"imported from {package}, not the venv"
+    assert Path(out[1]) == package / "_fixtures"
+    assert Path(out[2]) == package / "_suites"
+
+
+def test_run_from_an_empty_folder(installed: Installed, empty: Path) -> None:
+    result = installed.run("eprom-verify", "run", cwd=empty, timeout=240)
+
+    _check(result)
+    reports = list((empty / "reports").glob("*-simulator/report.html"))
+    assert len(reports) == 1, f"expected one report in {empty / 'reports'}: {result.stderr}"
+    assert "eprom-verify: report in reports/" in result.stderr
+
+
+def test_init_then_run_uses_its_files(installed: Installed, empty: Path) -> None:
+    _check(installed.run("eprom-verify", "init", "--ordering-system", "Min Journal", cwd=empty))
+    assert (empty / "eprom-verify.toml").is_file()
+    assert (empty / ".github/workflows/eprom-verify.yml").is_file()
+
+    _check(installed.run("eprom-verify", "run", cwd=empty, timeout=240))
+    (report,) = (empty / "reports").glob("*-simulator/report.json")
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["run"]["ordering_system"] == "Min Journal"  # from eprom-verify.toml
+
+    patients = empty / "eprom-verify" / "patients.yaml"
+    patients.write_text("patients: [{name: 1}]\n", encoding="utf-8")
+    broken = installed.run("eprom-verify", "run", cwd=empty)
+    _check(broken, code=2)
+    assert "eprom-verify/patients.yaml" in broken.stderr, broken.stderr
+
+
+def test_checklist(installed: Installed, empty: Path) -> None:
+    out = _check(installed.run("eprom-verify", "checklist", cwd=empty))
+
+    assert "V1.1" in out
+    assert "test_v1_order.py" in out
+
+
+def test_a_users_pytest_project_with_eprom_simulator(installed: Installed, empty: Path) -> None:
+    (empty / "conftest.py").write_text(USER_CONFTEST, encoding="utf-8")
+    (empty / "test_ordering_system.py").write_text(USER_TESTS, encoding="utf-8")
+
+    result = installed.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=empty)
+
+    out = _check(result)
+    assert f"{USER_OUTCOMES['passed']} passed" in out
