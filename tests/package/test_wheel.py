@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import venv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def _check(result: subprocess.CompletedProcess[str], code: int = 0) -> str:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("wheel")
     assert REPO not in base.parents, f"{base} must be outside the repository"
     dist = base / "dist"
@@ -75,9 +74,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     assert len(wheels) == 1, f"expected one wheel in {dist}, got {wheels}"
     target = Installed(base / "venv")
     venv.create(target.root, with_pip=True)
-    _check(target.run(str(target.bin / "python"), "-m", "pip", "install", "-q",
-                      "--disable-pip-version-check", str(wheels[0]), cwd=base, timeout=300))  # fmt: skip
-    yield target
+    python = str(target.bin / "python")
+    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])]
+    _check(target.run(*install, cwd=base, timeout=300))
+    return target
 
 
 @pytest.fixture
