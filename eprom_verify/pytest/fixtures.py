@@ -16,8 +16,9 @@ Fixtures:
 ``eprom_simulator_settings`` (session)
     The :class:`~eprom_verify.simulator.SimulatorSettings` the simulator starts with. Override
     it in a ``conftest.py`` to register your ordering system and its callback URL, your test
-    persons and forms. The default: the shipped persons and forms, one ordering system
-    ``demo`` with a fresh key, callbacks to ``http://127.0.0.1:8766/callbacks``.
+    persons and forms. The default: the persons and forms of your ``eprom-verify.toml``
+    (else the shipped ones), one ordering system (named as in the file, else ``demo``) with
+    a fresh key, callbacks to ``http://127.0.0.1:8766/callbacks``.
 ``eprom_simulator_server`` (session)
     The running simulator (:class:`~eprom_verify.simulator.RunningSimulator`), started on
     first use on 127.0.0.1 and a free port, stopped at the end of the session.
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from eprom_verify.simulator import RunningSimulator, SimulatorSettings
     from eprom_verify.simulator.views import CallbackView, FaultView, InboxView, OrderView
 
-__all__ = ["EpromSimulator"]
+__all__ = ["EpromSimulator", "default_simulator_settings"]
 
 
 class EpromSimulator:
@@ -141,10 +142,37 @@ class EpromSimulator:
 
 @pytest.fixture(scope="session")
 def eprom_simulator_settings() -> SimulatorSettings:
-    """The settings the session's simulator starts with; override it in your conftest.py."""
-    from eprom_verify.simulator import SimulatorSettings
+    """The settings the session's simulator starts with; override it in your conftest.py.
 
-    return SimulatorSettings()
+    By default the persons, forms and ordering-system name of your ``eprom-verify.toml``
+    (or ``EPROM_PATIENTS`` / ``EPROM_FORMS`` / ``EPROM_ORDERING_SYSTEM``), else the shipped
+    ones and ``demo``; a fresh key; callbacks to ``http://127.0.0.1:8766/callbacks``.
+    """
+    return default_simulator_settings()
+
+
+def default_simulator_settings() -> SimulatorSettings:
+    """What :func:`eprom_simulator_settings` gives when not overridden."""
+    from eprom_verify import config
+    from eprom_verify._exceptions import EpromVerifyError
+    from eprom_verify.settings import RunSettings
+    from eprom_verify.simulator import OrderingSystem, SimulatorSettings
+
+    try:
+        run = RunSettings.resolve({})
+        patients = config.load_patients(run.patients)
+        forms = config.load_forms(run.forms)
+    except EpromVerifyError as exc:
+        raise pytest.UsageError(f"eprom_simulator: {exc}") from None
+    demo = OrderingSystem.demo()
+    system = OrderingSystem(
+        name=run.ordering_system or demo.name,
+        api_key=demo.api_key,
+        callback_base_url=demo.callback_base_url,
+    )
+    return SimulatorSettings(
+        ordering_systems=[system], patients=patients.patients, pvk=patients.pvk, forms=forms.forms
+    )
 
 
 @pytest.fixture(scope="session")

@@ -96,3 +96,49 @@ def test_eprom_simulator_in_a_users_test_suite(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
 
     result.assert_outcomes(**USER_OUTCOMES)
+
+
+CONFIGURED_TEST = """
+def test_settings_from_the_config_file(eprom_simulator):
+    people = [p.national_id for p in eprom_simulator.control.patients()]
+    assert people == ["260739*****"]   # the one person of eprom-verify/patients.yaml, masked
+    (system,) = eprom_simulator.running.settings.ordering_systems
+    assert system.name == "Min Journal"
+"""
+
+
+def test_default_settings_come_from_the_users_config_file(pytester: pytest.Pytester) -> None:
+    import yaml
+
+    from eprom_verify.config import fixtures_dir
+
+    shipped = yaml.safe_load((fixtures_dir() / "patients.yaml").read_text(encoding="utf-8"))
+    shipped["patients"] = [p for p in shipped["patients"] if p["nationalId"] == "26073941651"]
+    pytester.makefile(".yaml", **{"eprom-verify/patients": yaml.safe_dump(shipped)})
+    pytester.makefile(
+        ".toml",
+        **{
+            "eprom-verify": 'ordering-system = "Min Journal"\npatients = "eprom-verify/patients.yaml"\n'
+        },
+    )
+    pytester.mkdir(".git")
+    pytester.makepyfile(test_configured=CONFIGURED_TEST)
+
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_config_file_is_one_line_for_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", **{"eprom-verify": 'ordering_sytem = "Min Journal"\n'})
+    pytester.mkdir(".git")
+    pytester.makepyfile(test_configured=CONFIGURED_TEST)
+
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*eprom_simulator: *eprom-verify.toml:1: unknown key 'ordering_sytem' — did you mean 'ordering-system'?*"
+        ]
+    )
