@@ -187,3 +187,10 @@ def test_a_table_where_a_value_belongs(repo: Path) -> None:
     write(repo / "eprom-verify.toml", '[env]\nname = "qa"\n')
 
     assert usage_error().endswith(":1: env: expected a string, got {'name': 'qa'}")
+
+
+def test_an_empty_variable_does_not_hide_the_file(repo: Path) -> None:
+    # the CI templates pass EPROM_ENV from an optional input: blank means "as in the file"
+    write(repo / "eprom-verify.toml", 'env = "qa"\n')
+
+    assert RunSettings.resolve({}, environ={"EPROM_ENV": ""}).env == "qa"
