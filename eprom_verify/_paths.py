@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["FIXTURES_ENV_VAR", "SUITES_ENV_VAR", "fixtures_dir", "suites_dir"]
+__all__ = ["FIXTURES_ENV_VAR", "SUITES_ENV_VAR", "fixtures_dir", "pytest_isolation", "suites_dir"]
 
 FIXTURES_ENV_VAR = "EPROM_FIXTURES_DIR"
 SUITES_ENV_VAR = "EPROM_SUITES"
@@ -35,3 +35,17 @@ def suites_dir() -> Path:
     """The suites folder: ``$EPROM_SUITES`` if set, else the shipped suites."""
     given = os.environ.get(SUITES_ENV_VAR)
     return Path(given) if given else _shipped("_suites", "suites")
+
+
+def pytest_isolation(suites: Path) -> list[str]:
+    """pytest arguments that keep the user's repository out of a run of the installed suites.
+
+    Installed, the suites sit in ``site-packages``, often inside the user's repository
+    (``.venv/``): pytest would load that repository's ``conftest.py`` files and its pytest
+    configuration into our run. For the installed suites, no configuration file
+    (``-c`` an empty one) and no ``conftest.py`` above them (``--confcutdir``); a checkout's
+    own suites (or ``--suites DIR``) are run as they are.
+    """
+    if suites.resolve() != (_PACKAGE / "_suites").resolve():
+        return []
+    return ["--confcutdir", str(suites), "-c", os.devnull]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._exceptions import UsageError
-from ._paths import suites_dir
+from ._paths import pytest_isolation, suites_dir
 from .settings import OPTIONS, RunSettings
 
 __all__ = ["ExitCode", "add_run_arguments", "run_check_receiver", "run_verification", "suites_dir"]
@@ -155,6 +155,7 @@ def _execute(
     passthrough = [a for a in (args.pytest_args or []) if a != "--"]
     pytest_args = [
         str(suites),
+        *pytest_isolation(suites),
         *extra,
         "--eprom-report-dir", str(report_dir),
         f"--junitxml={report_dir / 'junit.xml'}",

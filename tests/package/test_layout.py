@@ -89,3 +89,20 @@ def test_the_version_is_written_once() -> None:
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {
         "attr": "eprom_verify._version.__version__"
     }
+
+
+def test_the_installed_suites_are_isolated_from_the_users_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    (tmp_path / "_suites").mkdir()
+    monkeypatch.setattr(_paths, "_PACKAGE", tmp_path)
+
+    args = _paths.pytest_isolation(tmp_path / "_suites")
+
+    assert args == ["--confcutdir", str(tmp_path / "_suites"), "-c", os.devnull]
+
+
+def test_a_checkouts_suites_run_as_they_are() -> None:
+    assert _paths.pytest_isolation(REPO / "suites") == []

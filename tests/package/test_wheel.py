@@ -72,12 +72,25 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     )  # fmt: skip
     wheels = list(dist.glob("eprom_verify-*.whl"))
     assert len(wheels) == 1, f"expected one wheel in {dist}, got {wheels}"
-    target = Installed(base / "venv")
+    _as_a_users_repository(base)
+    target = Installed(base / ".venv")
     venv.create(target.root, with_pip=True)
     python = str(target.bin / "python")
     install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])]
     _check(target.run(*install, cwd=base, timeout=300))
     return target
+
+
+def _as_a_users_repository(folder: Path) -> None:
+    """The venv goes inside a repository whose pytest setup must not reach our suites."""
+    (folder / ".git").mkdir()
+    (folder / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--no-such-option"\n', encoding="utf-8"
+    )
+    (folder / "conftest.py").write_text(
+        'raise RuntimeError("the repository\'s conftest.py reached the shipped suites")\n',
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
