@@ -1,7 +1,7 @@
 """The wheel, installed the way an integrator installs it: outside any checkout.
 
 One module, marked ``slow`` (it still runs with ``python -m pytest``): the wheel is built
-from this checkout once, installed into a fresh virtual environment in a temporary folder
+from a clean copy of this checkout once, installed into a fresh virtual environment in a temporary folder
 outside the repository, and every command runs there from an empty folder — so nothing can
 come from the checkout. pip resolves the dependencies through its configured local wheel
 folders and cache.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -63,10 +64,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("wheel")
     assert REPO not in base.parents, f"{base} must be outside the repository"
     dist = base / "dist"
+    source = _clean_copy(base / "source")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     _check(
         subprocess.run(
-            [*pip, "wheel", str(REPO), "--no-deps", "-w", str(dist)],
+            [*pip, "wheel", str(source), "--no-deps", "-w", str(dist)],
             capture_output=True, text=True, timeout=180,
         )
     )  # fmt: skip
@@ -78,6 +80,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     python = str(target.bin / "python")
     install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])]
     _check(target.run(*install, cwd=base, timeout=300))
+    return target
+
+
+def _clean_copy(target: Path) -> Path:
+    """The working tree without what a build or a run left (a stale build/ would ship)."""
+    left = shutil.ignore_patterns(
+        ".git", ".venv*", "build", "dist", "*.egg-info", "reports", "__pycache__", ".*_cache"
+    )
+    shutil.copytree(REPO, target, ignore=left)
     return target
 
 
