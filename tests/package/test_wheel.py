@@ -1,9 +1,9 @@
 """The wheel, installed the way an integrator installs it: outside any checkout.
 
 One module, marked ``slow`` (it still runs with ``python -m pytest``): the wheel is built
-from a clean copy of this checkout once, installed into a fresh virtual environment in a temporary folder
-outside the repository, and every command runs there from an empty folder — so nothing can
-come from the checkout. pip resolves the dependencies through its configured local wheel
+once from a clean copy of this checkout, installed into a fresh virtual environment in a
+temporary folder outside the repository, and every command runs there from an empty
+folder — so nothing can come from the checkout. pip resolves the dependencies through its configured local wheel
 folders and cache.
 """
 
