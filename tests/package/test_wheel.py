@@ -1,10 +1,12 @@
 """The wheel, installed the way an integrator installs it: outside any checkout.
 
-One module, marked ``slow`` (it still runs with ``python -m pytest``): the wheel is built
-once from a clean copy of this checkout, installed into a fresh virtual environment in a
-temporary folder outside the repository, and every command runs there from an empty
-folder — so nothing can come from the checkout. pip resolves the dependencies through its configured local wheel
-folders and cache.
+One module, marked ``slow`` (it still runs with ``python -m pytest``): ``python -m build``
+makes the sdist and, from it, the wheel, once, from a clean copy of this checkout; the
+wheel is installed into a fresh virtual environment in a temporary folder outside the
+repository, and every command runs there from an empty folder — so nothing can come from
+the checkout. The virtual environment sits in ``.venv/`` of a user's repository whose
+``conftest.py`` and pytest configuration would break any run they reached. pip resolves the
+dependencies through its configured local wheel folders and cache.
 """
 
 from __future__ import annotations
@@ -65,15 +67,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     assert REPO not in base.parents, f"{base} must be outside the repository"
     dist = base / "dist"
     source = _clean_copy(base / "source")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     _check(
         subprocess.run(
-            [*pip, "wheel", str(source), "--no-deps", "-w", str(dist)],
-            capture_output=True, text=True, timeout=180,
+            [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+            capture_output=True, text=True, timeout=240,
         )
     )  # fmt: skip
-    wheels = list(dist.glob("eprom_verify-*.whl"))
-    assert len(wheels) == 1, f"expected one wheel in {dist}, got {wheels}"
+    sdists = list(dist.glob("eprom_verify-*.tar.gz"))
+    wheels = list(dist.glob("eprom_verify-*.whl"))  # built from the sdist by python -m build
+    assert (len(sdists), len(wheels)) == (1, 1), f"expected an sdist and a wheel: {sdists + wheels}"
     _as_a_users_repository(base)
     target = Installed(base / ".venv")
     venv.create(target.root, with_pip=True)
