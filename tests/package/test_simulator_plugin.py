@@ -92,6 +92,7 @@ def test_the_plugins_are_loaded_in_a_users_project(pytester: pytest.Pytester) ->
 def test_eprom_simulator_in_a_users_test_suite(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(USER_CONFTEST)
     pytester.makepyfile(test_ordering_system=USER_TESTS)
+    pytester.makeini("[pytest]\nfilterwarnings = error\naddopts = --strict-markers\n")
 
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
 

@@ -163,7 +163,9 @@ def test_a_users_pytest_project_with_eprom_simulator(installed: Installed, empty
     (empty / "conftest.py").write_text(USER_CONFTEST, encoding="utf-8")
     (empty / "test_ordering_system.py").write_text(USER_TESTS, encoding="utf-8")
 
-    result = installed.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=empty)
+    result = installed.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", cwd=empty
+    )
 
     out = _check(result)
     assert f"{USER_OUTCOMES['passed']} passed" in out
