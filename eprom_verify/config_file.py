@@ -148,12 +148,19 @@ def _did_you_mean(dest: str, names: tuple[str, ...]) -> str:
 
 
 def _line_of(path: Path, key: str) -> int:
-    """The line where ``key`` is set (1 when it cannot be told): TOML errors say no line."""
+    """The line where ``key`` is set (1 when it cannot be told): TOML errors say no line.
+
+    In ``pyproject.toml`` only the lines after ``[tool.eprom-verify]`` count.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return 1
-    for number, line in enumerate(lines, start=1):
+    first = 0
+    if path.name == "pyproject.toml":
+        headers = [n for n, line in enumerate(lines) if line.strip() == "[tool.eprom-verify]"]
+        first = headers[0] if headers else 0
+    for number, line in enumerate(lines[first:], start=first + 1):
         name = line.split("=", 1)[0].strip().strip("\"'")
         if "=" in line and name == key:
             return number

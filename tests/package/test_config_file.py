@@ -137,8 +137,9 @@ def test_tool_table_in_pyproject(repo: Path) -> None:
 
 def test_an_unknown_key_in_the_tool_table(repo: Path) -> None:
     write(
-        repo / "pyproject.toml", '[project]\nname = "x"\n\n[tool.eprom-verify]\nlangauge = "en"\n'
-    )
+        repo / "pyproject.toml",
+        '[tool.other]\nlangauge = "x"\n\n[tool.eprom-verify]\nlangauge = "en"\n',
+    )  # the line is counted in our table, not in another one
 
     assert usage_error() == (
         f"{repo / 'pyproject.toml'}:5: unknown key 'langauge' — did you mean 'lang'?"
