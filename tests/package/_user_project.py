@@ -72,6 +72,15 @@ def test_a_fault_that_does_not_exist(eprom_simulator):
     with pytest.raises(ValueError, match=r"^inject_fault\\('duplicat'\\): type: Input should be"):
         eprom_simulator.inject_fault("duplicat")
 
+def test_waiting_for_a_held_callback_times_out(eprom_simulator, httpserver):
+    from eprom_verify import CallbackTimeout
+    httpserver.expect_request("/callbacks/api/PromsFormOrder", method="PUT").respond_with_json(
+        {"success": True})
+    eprom_simulator.inject_fault("delay", callback="status", seconds=30)
+    place_order(eprom_simulator)
+    with pytest.raises(CallbackTimeout, match="1 still pending"):
+        eprom_simulator.wait_for_callbacks(timeout=0.3)
+
 def test_one_simulator_per_session(eprom_simulator, eprom_simulator_server):
     assert eprom_simulator.running is eprom_simulator_server
     assert eprom_simulator.base_url.startswith("http://127.0.0.1:")
@@ -79,4 +88,4 @@ def test_one_simulator_per_session(eprom_simulator, eprom_simulator_server):
 
 
 #: What running the project must give.
-USER_OUTCOMES = {"passed": 5}
+USER_OUTCOMES = {"passed": 6}
