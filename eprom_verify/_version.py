@@ -1,6 +1,7 @@
-from importlib.metadata import PackageNotFoundError, version
+"""The version of eprom-verify: this line is the one place it is written.
 
-try:
-    __version__ = version("eprom-verify")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.1.0"
+``pyproject.toml`` reads it at build time (``[tool.setuptools.dynamic]``); ``--version``,
+the report and the CI templates of ``eprom-verify init`` read it from here.
+"""
+
+__version__ = "0.1.0"

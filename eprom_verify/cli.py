@@ -69,6 +69,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_run_arguments(p_run)
     p_run.set_defaults(handler=run.run_verification)
 
+    p_init = sub.add_parser(
+        "init",
+        help="write the config file, persons, forms and CI jobs into your repository",
+        description="Set up eprom-verify in your ordering system's repository.",
+    )
+    _lazy(p_init, "eprom_verify.init")
+
     p_recv = sub.add_parser(
         "check-receiver",
         help="check your callback service as ePROM would call it",

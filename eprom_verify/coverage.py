@@ -50,6 +50,7 @@ def collect_coverage(suites: Path) -> Coverage:
     """Collect ``suites`` (no test runs) and map checkpoints to tests."""
     import pytest
 
+    from ._paths import pytest_isolation
     from .run import PYTEST_BASE_ARGS
 
     if not suites.is_dir():
@@ -58,7 +59,8 @@ def collect_coverage(suites: Path) -> Coverage:
     sink = io.StringIO()
     with redirect_stdout(sink):
         code = pytest.main(
-            [str(suites), "--collect-only", "-q", *PYTEST_BASE_ARGS], plugins=[collector]
+            [str(suites), *pytest_isolation(suites), "--collect-only", "-q", *PYTEST_BASE_ARGS],
+            plugins=[collector],
         )
     if code not in (0, 5):
         raise UsageError(

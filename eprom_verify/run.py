@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any
 
 from ._exceptions import UsageError
-from ._paths import suites_dir
+from ._paths import pytest_isolation, suites_dir
 from .settings import OPTIONS, RunSettings
 
 __all__ = ["ExitCode", "add_run_arguments", "run_check_receiver", "run_verification", "suites_dir"]
@@ -258,6 +258,7 @@ def _execute(
     passthrough = [a for a in (args.pytest_args or []) if a != "--"]
     pytest_args = [
         str(suites),
+        *pytest_isolation(suites),
         *extra,
         *(["--eprom-callback-listen", f"{settings.listen_host}:{settings.listen_port}"]
           if settings.listen_port else []),

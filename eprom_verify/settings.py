@@ -1,6 +1,7 @@
 """The run's settings: every option, its ``EPROM_…`` twin, its default, one help text.
 
-Precedence is fixed: command line > environment variable > default. The API key is
+Precedence is fixed: command line > environment variable > config file (see
+:mod:`eprom_verify.config_file`) > default. The API key is
 held in a :class:`Secret` whose ``repr`` and ``str`` never show it.
 """
 
@@ -181,12 +182,17 @@ class RunSettings:
     ) -> RunSettings:
         """Settings from option values (None = not given) and the environment."""
         env_vars = os.environ if environ is None else environ
+        from .config_file import file_settings  # the user's eprom-verify.toml, if any
+
+        in_file = file_settings(env_vars)
         raw: dict[str, Any] = {}
         for opt in OPTIONS:
             value = given.get(opt.dest)
             source = opt.flag
             if value is None and env_vars.get(opt.env):
                 value, source = env_vars[opt.env], f"${opt.env}"
+            if value is None and in_file is not None and opt.dest in in_file.values:
+                value, source = in_file.values[opt.dest], in_file.source(opt.dest)
             if value is None:
                 value = opt.default
             if value is not None and opt.kind is not str:

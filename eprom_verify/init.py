@@ -1,0 +1,175 @@
+"""``eprom-verify init``: write into the user's repository what they keep and edit.
+
+* ``eprom-verify.toml`` (or ``[tool.eprom-verify]`` in ``pyproject.toml`` with
+  ``--pyproject``): the ordering system's name, the environment, the callback URL, the paths
+  of the persons, forms and attestation files;
+* ``eprom-verify/patients.yaml`` and ``eprom-verify/forms.yaml``: copies of the shipped
+  fixtures to adapt; ``eprom-verify/attestation.yaml``: the manual steps' template;
+* ``.github/workflows/eprom-verify.yml`` and ``.gitlab/eprom-verify.gitlab-ci.yml``: CI jobs
+  that run the verification and keep the report as an artifact.
+
+Nothing is overwritten without ``--force`` (one line, exit 2, before anything is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ._exceptions import UsageError
+from ._paths import fixtures_dir
+from ._version import __version__
+from .config_file import CONFIG_FILE_NAME
+
+__all__ = ["InitOptions", "add_arguments", "planned_files", "run", "write_files"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "init_templates"
+_TABLE_HEADER = "[tool.eprom-verify]"
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    """What ``init`` writes and where."""
+
+    root: Path
+    ordering_system: str
+    env: str = "simulator"
+    callback_url: str | None = None
+    pyproject: bool = False
+    force: bool = False
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", default=".", help="the repository to write into (default .)")
+    parser.add_argument(
+        "--ordering-system", help="the ordering system's name (default: the folder's name)"
+    )
+    parser.add_argument(
+        "--env", choices=("simulator", "test", "qa"), default="simulator",
+        help="the environment the CI job verifies against (default simulator)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--callback-url", help="the callback base URL (ApiBaseUrl) registered at Hemit"
+    )
+    parser.add_argument(
+        "--pyproject", action="store_true",
+        help="put the settings in pyproject.toml [tool.eprom-verify] instead of eprom-verify.toml",
+    )  # fmt: skip
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.dir)
+    options = InitOptions(
+        root=root,
+        ordering_system=args.ordering_system or root.resolve().name,
+        env=args.env,
+        callback_url=args.callback_url,
+        pyproject=args.pyproject,
+        force=args.force,
+    )
+    written = write_files(options)
+    out = sys.stdout
+    out.write(f"eprom-verify init: wrote {len(written)} files in {root}\n")
+    for path in written:
+        out.write(f"  {path.relative_to(root)}\n")
+    out.write("next: adapt eprom-verify/patients.yaml and forms.yaml, then run: eprom-verify run\n")
+    return 0
+
+
+def planned_files(options: InitOptions) -> dict[Path, str]:
+    """Every file ``init`` writes (the config file last) with its content."""
+    if options.callback_url and urlsplit(options.callback_url).scheme not in ("http", "https"):
+        raise UsageError(f"--callback-url {options.callback_url!r}: expected an http(s) URL")
+    root = options.root
+    fixtures = fixtures_dir()
+    files = {
+        root / "eprom-verify" / "patients.yaml": _read(fixtures / "patients.yaml"),
+        root / "eprom-verify" / "forms.yaml": _read(fixtures / "forms.yaml"),
+        root / "eprom-verify" / "attestation.yaml": _template("attestation.yaml", options),
+        root / ".github" / "workflows" / "eprom-verify.yml": _template(
+            "github-workflow.yml", options
+        ),
+        root / ".gitlab" / "eprom-verify.gitlab-ci.yml": _template("gitlab-ci.yml", options),
+    }
+    settings = _template("eprom-verify.toml", options)
+    if options.pyproject:
+        pyproject = root / "pyproject.toml"
+        files[pyproject] = _with_table(pyproject, settings, force=options.force)
+    else:
+        files[root / CONFIG_FILE_NAME] = settings
+    return files
+
+
+def write_files(options: InitOptions) -> list[Path]:
+    """Write the planned files; :class:`UsageError` before writing anything if one exists."""
+    files = planned_files(options)
+    if not options.force:
+        for path in files:
+            if path.exists() and path.name != "pyproject.toml":
+                raise UsageError(f"{path} exists — pass --force to overwrite it (or remove it)")
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(files)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _template(name: str, options: InitOptions) -> str:
+    callback = (
+        f"callback-public-url = {_toml(options.callback_url)}"
+        if options.callback_url
+        else '# callback-public-url = "https://ordering-system.example/eprom"'
+    )
+    values = {
+        "ordering_system_toml": _toml(options.ordering_system),
+        "ordering_system": options.ordering_system,
+        "env_toml": _toml(options.env),
+        "callback_line": callback,
+        "version": __version__,
+    }
+    text = _read(_TEMPLATES / name)
+    for key, value in values.items():
+        text = text.replace(f"@@{key}@@", value)
+    return text
+
+
+def _toml(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _with_table(pyproject: Path, settings: str, *, force: bool) -> str:
+    """``pyproject.toml`` with ``[tool.eprom-verify]`` appended (replaced with ``force``)."""
+    text = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+    lines = text.splitlines()
+    if _TABLE_HEADER in (line.strip() for line in lines):
+        if not force:
+            raise UsageError(
+                f"{pyproject} has {_TABLE_HEADER} already — pass --force to replace it"
+            )
+        lines = _without_table(lines)
+    kept = "\n".join(lines).rstrip("\n")
+    return (kept + "\n\n" if kept else "") + f"{_TABLE_HEADER}\n{settings}"
+
+
+def _without_table(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        header = line.strip()
+        if header.startswith("["):
+            inside = header == _TABLE_HEADER or header.startswith("[tool.eprom-verify.")
+        if not inside:
+            out.append(line)
+    return out

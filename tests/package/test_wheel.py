@@ -1,0 +1,174 @@
+"""The wheel, installed the way an integrator installs it: outside any checkout.
+
+One module, marked ``slow`` (it still runs with ``python -m pytest``): ``python -m build``
+makes the sdist and, from it, the wheel, once, from a clean copy of this checkout; the
+wheel is installed into a fresh virtual environment in a temporary folder outside the
+repository, and every command runs there from an empty folder — so nothing can come from
+the checkout. The virtual environment sits in ``.venv/`` of a user's repository whose
+``conftest.py`` and pytest configuration would break any run they reached. pip resolves the
+dependencies through its configured local wheel folders and cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from _user_project import USER_CONFTEST, USER_OUTCOMES, USER_TESTS
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A fresh virtual environment with the wheel installed."""
+
+    root: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.root / ("Scripts" if os.name == "nt" else "bin")
+
+    def env(self) -> dict[str, str]:
+        """The environment without anything pointing back at the checkout or its settings."""
+        keep = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("EPROM_", "PYTEST_", "PYTHON", "VIRTUAL_ENV", "HYPOTHESIS"))
+        }
+        return {**keep, "PATH": f"{self.bin}{os.pathsep}{keep.get('PATH', '')}", "CI": "true"}
+
+    def run(self, *args: str, cwd: Path, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args, cwd=cwd, env=self.env(), capture_output=True, text=True, timeout=timeout
+        )
+
+
+def _check(result: subprocess.CompletedProcess[str], code: int = 0) -> str:
+    assert result.returncode == code, (
+        f"{' '.join(result.args)}: exit {result.returncode}, expected {code}\n"
+        f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    base = tmp_path_factory.mktemp("wheel")
+    assert REPO not in base.parents, f"{base} must be outside the repository"
+    dist = base / "dist"
+    source = _clean_copy(base / "source")
+    _check(
+        subprocess.run(
+            [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+            capture_output=True, text=True, timeout=240,
+        )
+    )  # fmt: skip
+    sdists = list(dist.glob("eprom_verify-*.tar.gz"))
+    wheels = list(dist.glob("eprom_verify-*.whl"))  # built from the sdist by python -m build
+    assert (len(sdists), len(wheels)) == (1, 1), f"expected an sdist and a wheel: {sdists + wheels}"
+    _as_a_users_repository(base)
+    target = Installed(base / ".venv")
+    venv.create(target.root, with_pip=True)
+    python = str(target.bin / "python")
+    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])]
+    _check(target.run(*install, cwd=base, timeout=300))
+    return target
+
+
+def _clean_copy(target: Path) -> Path:
+    """The working tree without what a build or a run left (a stale build/ would ship)."""
+    left = shutil.ignore_patterns(
+        ".git", ".venv*", "build", "dist", "*.egg-info", "reports", "__pycache__", ".*_cache"
+    )
+    shutil.copytree(REPO, target, ignore=left)
+    return target
+
+
+def _as_a_users_repository(folder: Path) -> None:
+    """The venv goes inside a repository whose pytest setup must not reach our suites."""
+    (folder / ".git").mkdir()
+    (folder / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--no-such-option"\n', encoding="utf-8"
+    )
+    (folder / "conftest.py").write_text(
+        'raise RuntimeError("the repository\'s conftest.py reached the shipped suites")\n',
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    """An empty repository of the user's (outside this one)."""
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+def test_the_package_comes_from_the_wheel(installed: Installed, empty: Path) -> None:
+    code = (
+        "import eprom_verify, eprom_verify._paths as p; "
+        "print(eprom_verify.__file__); print(p.fixtures_dir()); print(p.suites_dir())"
+    )
+    out = _check(installed.run("python", "-c", code, cwd=empty)).splitlines()
+
+    package = Path(out[0]).parent
+    assert installed.root in package.parents, f"imported from {package}, not the venv"
+    assert Path(out[1]) == package / "_fixtures"
+    assert Path(out[2]) == package / "_suites"
+
+
+def test_run_from_an_empty_folder(installed: Installed, empty: Path) -> None:
+    result = installed.run("eprom-verify", "run", cwd=empty, timeout=240)
+
+    _check(result)
+    reports = list((empty / "reports").glob("*-simulator/report.html"))
+    assert len(reports) == 1, f"expected one report in {empty / 'reports'}: {result.stderr}"
+    assert "eprom-verify: report in reports/" in result.stderr
+
+
+def test_init_then_run_uses_its_files(installed: Installed, empty: Path) -> None:
+    _check(installed.run("eprom-verify", "init", "--ordering-system", "Min Journal", cwd=empty))
+    assert (empty / "eprom-verify.toml").is_file()
+    assert (empty / ".github/workflows/eprom-verify.yml").is_file()
+
+    # the whole run is the test above; here the V1 checks are enough to show the file is used
+    _check(
+        installed.run("eprom-verify", "run", "--", "-k", "test_v1_order", cwd=empty, timeout=240)
+    )
+    (report,) = (empty / "reports").glob("*-simulator/report.json")
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["run"]["ordering_system"] == "Min Journal"  # from eprom-verify.toml
+
+    patients = empty / "eprom-verify" / "patients.yaml"
+    patients.write_text("patients: [{name: 1}]\n", encoding="utf-8")
+    broken = installed.run("eprom-verify", "run", cwd=empty)
+    _check(broken, code=2)
+    assert "eprom-verify/patients.yaml" in broken.stderr, broken.stderr
+
+
+def test_checklist(installed: Installed, empty: Path) -> None:
+    out = _check(installed.run("eprom-verify", "checklist", cwd=empty))
+
+    assert "V1.1" in out
+    assert "test_v1_order.py" in out
+
+
+def test_a_users_pytest_project_with_eprom_simulator(installed: Installed, empty: Path) -> None:
+    (empty / "conftest.py").write_text(USER_CONFTEST, encoding="utf-8")
+    (empty / "test_ordering_system.py").write_text(USER_TESTS, encoding="utf-8")
+
+    result = installed.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", cwd=empty
+    )
+
+    out = _check(result)
+    assert f"{USER_OUTCOMES['passed']} passed" in out
