@@ -125,7 +125,6 @@ def _add_allure_labels(item: pytest.Item) -> None:
     for cid in ids:
         item.add_marker(allure.story(cid))
     item.add_marker(allure.severity(allure.severity_level(first.severity)))
-    item.add_marker(allure.link(f"eprom-contract.md {first.contract}", name=first.contract))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

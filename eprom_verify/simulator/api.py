@@ -167,7 +167,7 @@ def _root_url(request: Request) -> str:
 
 @router.post(
     "/api/v2/formorder",
-    summary="Order a form (contract §3.1)",
+    summary="Order a form",
     response_model=FormOrderResponse,
     responses={**_400, **_401, **_HELSENORGE},
 )
@@ -179,7 +179,7 @@ async def form_order(
 
 @router.post(
     "/api/v2/messagetocitizen",
-    summary="Send a letter — a sensitive document (contract §3.2)",
+    summary="Send a letter — a sensitive document",
     response_model=MessageToCitizenResponse,
     responses={**_400, **_HELSENORGE},
 )
@@ -210,7 +210,7 @@ def _raw_key(authorization: str | None) -> str | None:
 
 @router.post(
     "/api/unsecuremessagesms",
-    summary="Send an SMS — not sensitive (contract §3.3); apiKey in the body",
+    summary="Send an SMS — not sensitive; apiKey in the body",
     response_model=UnsecureMessageResponse,
     responses=_400,
 )
@@ -220,7 +220,7 @@ async def unsecure_message_sms(body: SmsRequest, engine: EngineDep) -> Response:
 
 @router.post(
     "/api/unsecuremessageemail",
-    summary="Send an e-mail — not sensitive (contract §3.4); apiKey in the body",
+    summary="Send an e-mail — not sensitive; apiKey in the body",
     response_model=UnsecureMessageResponse,
     responses=_400,
 )
@@ -230,7 +230,7 @@ async def unsecure_message_email(body: EmailRequest, engine: EngineDep) -> Respo
 
 @router.get(
     "/api/ExternalDocument/{signedFormId}",
-    summary="Download a signed form (contract §3.5)",
+    summary="Download a signed form",
     response_class=Response,
     responses={
         200: {"description": "the signed PDF", "content": {"application/pdf": {}}},
@@ -251,7 +251,7 @@ async def external_document(signedFormId: str, engine: EngineDep, system: System
 
 @router.post(
     "/api/v2/getpersonverninnstilling",
-    summary="Check a privacy setting (contract §3.6)",
+    summary="Check a privacy setting",
     response_model=PersonvernInnstillingResponse,
     responses={**_400, **_401, **_PVK},
 )
@@ -264,7 +264,7 @@ async def get_personvern(
 
 @router.post(
     "/api/v2/setpersonverninnstilling",
-    summary="Set a privacy setting (contract §3.6)",
+    summary="Set a privacy setting",
     response_model=SetPersonvernInnstillingResponse,
     responses={**_400, **_401, **_PVK},
 )
@@ -277,7 +277,7 @@ async def set_personvern(
 
 @router.post(
     "/api/v2/get-residents-active-pi-for-definition",
-    summary="List the residents with an active privacy setting (contract §3.6)",
+    summary="List the residents with an active privacy setting",
     response_model=ResidentsActivePiResponse,
     responses={**_400, **_401, **_PVK},
 )
