@@ -6,7 +6,7 @@ The docs name the field but its shape is a type of Hemit's NuGet client. We assu
      "attachments": [same shape]}
 
 A user who learns the real shape replaces the key names with a small JSON file
-(``--document-shape FILE``, see docs/contract-choices.md); the client encodes with it
+(a JSON file read by ``DocumentShape.load``; see the README); the client encodes with it
 and the simulator decodes with it, so nothing else changes.
 """
 

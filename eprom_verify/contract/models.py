@@ -142,7 +142,7 @@ class MessageInfo(EpromModel):
 
 
 class Document(EpromModel):
-    """One PDF of a letter. The shape is not documented: see docs/contract-choices.md."""
+    """One PDF of a letter. The shape is not documented: see the README, "What the docs leave open"."""
 
     title: str | None = None
     file_name: str | None = None
