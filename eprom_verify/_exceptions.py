@@ -1,21 +1,31 @@
-"""One exception tree for the harness.
+"""One exception tree for the harness, drawn whole (the classes defined elsewhere too).
 
 ::
 
     EpromVerifyError                 base of everything the harness raises on purpose
-    ├── UsageError                   a bad option or a refused environment (exit 2)
-    │   └── PortInUse                a port the run must listen on is taken
+    ├── UsageError                   a bad option, file or refused environment (exit 2)
+    │   ├── PortInUse                a port the run must listen on is taken
+    │   ├── config.ConfigError       a bad YAML file: ``file:line: field: problem — hint``
+    │   ├── report.attest.AttestationError    a bad attestation file
+    │   ├── report.render.ReportError         a report folder that cannot be rendered
+    │   └── report.pdf.ChromiumNotFound       ``--pdf`` without a browser
     ├── ApiError                     ePROM (or the simulator) answered an error status
     │   └── TransportError           … or did not answer at all (refused, reset, timed out)
-    ├── ListenerError                the callback listener cannot start (port in use, …)
+    ├── ListenerError                the callback listener cannot start or serve
     ├── CallbackTimeout              an awaited callback did not come in time
     ├── AttestationMissing           a check only a person can make has no attestation yet
-    └── PrerequisiteMissing          a check cannot run: what it depends on failed or is absent
+    ├── PrerequisiteMissing          a check cannot run: what it depends on failed or is absent
+    ├── national_id.InvalidNationalId     not a national ID (also a ValueError)
+    └── simulator.SimulatorError     the simulator failed inside its thread
 
     CheckFailure(AssertionError)     a check failed: expected vs received, which order,
-                                     which callback — what the report prints
+    │                                which callback — what the report prints
+    └── receiver.ReceiverCheckFailure     … of the callback service under test (R1–R5)
 
-``config.ConfigError`` (a bad YAML file) is a ``UsageError`` too.
+Inside the simulator, not raised to users: ``simulator.Refusal`` (ePROM's documented
+refusal, turned into the HTTP answer) and ``CallbackHttpError`` (one delivery failed; the
+outbox retries). ``AttestationMissing``/``PrerequisiteMissing`` become the typed pytest
+outcomes ``NeedsAttestation``/``NotRun`` (:mod:`eprom_verify.pytest.outcomes`).
 Nothing here ever holds an API key: :class:`ApiError` redacts it from the server's text.
 """
 
