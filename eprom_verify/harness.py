@@ -148,6 +148,7 @@ class Harness(ManualSteps):
         self._verdict: LedgerVerdict | None = None
         self._stream = progress_stream if progress_stream is not None else sys.__stderr__
         self._last_progress = 0.0
+        self._progress_open = False
         self.attestations: dict[str, Any] = {}
         #: the orders/letters the current test read, and the evidence of each
         self.current_orders: list[str] = []
@@ -338,6 +339,14 @@ class Harness(ManualSteps):
         line = f"waiting for {label}: {so_far:.0f} s of {limit:.0f} s"
         self._stream.write(("\r" + line + " " * 8) if tty else line + "\n")
         self._stream.flush()
+        self._progress_open = tty
+
+    def _end_progress(self) -> None:
+        """End an updating progress line, so what follows starts on a line of its own."""
+        if self._progress_open and self._stream is not None:
+            self._stream.write("\n")
+            self._stream.flush()
+        self._progress_open = False
 
     def wait(
         self, kind: CallbackKind | str, ident: str, *, timeout_s: float, what: str
@@ -349,6 +358,7 @@ class Harness(ManualSteps):
         found = self.listener.wait_for(
             kind, ident, timeout_s=timeout_s, what=what, progress=self.progress
         )
+        self._end_progress()
         if found:
             found = self.listener.settle(kind, ident, window_s=self.settings.duplicate_window_s)
         return found, time.monotonic() - start
@@ -629,6 +639,7 @@ class Harness(ManualSteps):
                 progress=self.progress,
             )
             waited[ident] = time.monotonic() - start if found else self.settings.callback_timeout_s
+        self._end_progress()
         if idents:
             time.sleep(self.settings.duplicate_window_s)
         return {ident: (self.listener.received(kind, ident), waited[ident]) for ident in idents}
@@ -647,6 +658,7 @@ class Harness(ManualSteps):
             if self._verdict is not None:
                 return self._verdict
         self._wait_for_outstanding()
+        self._end_progress()
         time.sleep(self.settings.duplicate_window_s)
         verdict = self.ledger.judge(
             self.listener.received(),

@@ -174,7 +174,16 @@ def sim(eprom: Harness) -> Any:
 @pytest.fixture(scope="session")
 def receiver_target(eprom_settings: RunSettings) -> Any:
     """The ordering system's callback service under test (check-receiver)."""
+    from hypothesis import settings as hypothesis_settings
+
     from eprom_verify.receiver import ReceiverTarget
+    from eprom_verify.strategies import register_profiles
+
+    # installed from a wheel there is no conftest.py of ours: derandomized in CI, deep locally
+    register_profiles()
+    hypothesis_settings.load_profile(
+        os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "deep")
+    )
 
     if not eprom_settings.receiver_url:
         raise pytest.UsageError(
