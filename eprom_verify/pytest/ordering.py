@@ -1,17 +1,45 @@
 """The whole-run checks (``run_ledger`` marker) run last and survive ``-k``.
 
-A selection such as ``-k letters`` still places orders and receives callbacks; the run-wide
-verdict over them must be judged too. So the ledger's tests are put back when ``-k`` (or any
-deselection) dropped them while some verification test is still selected, and they always
-run after every other test. For ``check-receiver`` (only receiver checks selected) they stay
-out: that run places nothing.
+A selection such as ``-k letters`` still places letters and receives callbacks; the
+run-wide verdict over them must be judged too. So the ledger's tests are put back when ``-k``
+(or any deselection) dropped them — those of the areas the selected tests belong to (a
+selection of S tests gets the whole-run V1.2, V1.4, V3.1, V3.2 and LC1, which judge its
+orders) — and they always run after every other test. For ``check-receiver`` (only receiver
+checks selected) they stay out: that run places nothing.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from eprom_verify.checklist import checkpoint
+
 __all__ = ["RunLedgerLast"]
+
+
+#: the whole-run checks that judge what tests of an area place
+_BY_AREA: dict[str, frozenset[str]] = {
+    "V1": frozenset({"V1.1", "V1.2", "V1.3", "V1.4", "LC1"}),
+    "V2": frozenset({"V1.2", "V1.4", "V3.1", "V3.2", "LC1"}),
+    "V3": frozenset({"V1.2", "V1.4", "V3.1", "V3.2", "LC1"}),
+    "S": frozenset({"V1.1", "V1.2", "V1.4", "V3.1", "V3.2", "LC1"}),
+    "P": frozenset({"P1"}),
+    "L": frozenset({"L1", "L2"}),
+    "PV": frozenset({"PV3"}),
+}
+
+
+def _ids(item: pytest.Item) -> list[str]:
+    return [i for mark in item.iter_markers("checkpoint") for i in mark.args]
+
+
+def _relevant(items: list[pytest.Item]) -> set[str]:
+    wanted: set[str] = set()
+    for item in items:
+        for cid in _ids(item):
+            wanted.add(cid)
+            wanted |= _BY_AREA.get(checkpoint(cid).area, frozenset())
+    return wanted
 
 
 def _is_ledger(item: pytest.Item) -> bool:
@@ -41,6 +69,10 @@ class RunLedgerLast:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         ledger = [item for item in items if _is_ledger(item)]
         others = [item for item in items if not _is_ledger(item)]
-        if any(_verifies(item) for item in others):
-            ledger += [item for item in self._dropped if item not in ledger]
+        verifying = [item for item in others if _verifies(item)]
+        if verifying:
+            wanted = _relevant(verifying)
+            ledger += [
+                item for item in self._dropped if item not in ledger and set(_ids(item)) & wanted
+            ]
         items[:] = others + ledger

@@ -8,7 +8,7 @@ import pytest
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config_file import find_config_file, read_config_file
-from eprom_verify.settings import RunSettings
+from eprom_verify.settings import RunSettings, unattended
 
 
 @pytest.fixture
@@ -45,7 +45,8 @@ def test_precedence_command_line_then_environment_then_file_then_default(repo: P
     assert settings.tester == "Flag"  # command line over environment and file
     assert settings.ordering_system == "from-env"  # environment over file
     assert settings.lang == "en"  # file over default
-    assert settings.fill == "manual"  # default when nobody says
+    # default when nobody says: skip when unattended (CI, no terminal), else manual
+    assert settings.fill == ("skip" if unattended() else "manual")
 
 
 def test_without_a_file_the_defaults_hold(repo: Path) -> None:

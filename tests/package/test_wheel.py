@@ -132,7 +132,7 @@ def test_run_from_an_empty_folder(installed: Installed, empty: Path) -> None:
     _check(result)
     reports = list((empty / "reports").glob("*-simulator/report.html"))
     assert len(reports) == 1, f"expected one report in {empty / 'reports'}: {result.stderr}"
-    assert "eprom-verify: report in reports/" in result.stderr
+    assert "report: reports/" in result.stdout + result.stderr
 
 
 def test_init_then_run_uses_its_files(installed: Installed, empty: Path) -> None:

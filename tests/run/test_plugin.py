@@ -99,3 +99,36 @@ def test_report_records_outcomes(pytester, tmp_path):
     failure = next(r for r in report["rows"] if r["id"] == "U2")["failures"][0]
     assert (failure["expected"], failure["received"]) == ("sent", "lost")
     assert (out / "MANIFEST.sha256").is_file()
+
+
+def test_whole_run_checks_go_last_and_survive_k_for_the_selected_areas(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.run_ledger
+        @pytest.mark.parametrize("cid", [
+            pytest.param(c, id=c, marks=pytest.mark.checkpoint(c))
+            for c in ("V1.4", "L1", "PV3", "LC1")
+        ])
+        def test_whole_run(cid):
+            pass
+
+        @pytest.mark.checkpoint("S1")
+        def test_on_behalf_of():
+            pass
+
+        @pytest.mark.checkpoint("U1")
+        def test_sms():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v", "-k", "on_behalf_of")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_on_behalf_of PASSED*",
+            "*test_whole_run?V1.4? PASSED*",
+            "*test_whole_run?LC1? PASSED*",
+        ]
+    )

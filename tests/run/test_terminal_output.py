@@ -46,8 +46,8 @@ def test_a_passing_run_says_how_many_checkpoints_passed(tmp_path):
     assert "\x1b[" not in printed, "no colour in a CI log"
     for checkpoint in ("V1.1", "V1.2", "V1.3", "V1.4"):
         assert "passed" in _row(printed, checkpoint)
-    assert "2/2" in _row(printed, "V1.1")
-    assert "checkpoints 4 — passed: 4" in printed
+    assert "3/3" in _row(printed, "V1.1")  # two tests and the whole-run check
+    assert "checkpoints 5 — passed: 5" in printed
     assert "faults injected: none" in printed
     assert "11 deselected: the callback-service checks (R1–R5)" in printed
     assert "report: " in printed
@@ -76,9 +76,9 @@ def test_a_run_with_one_fault_is_short(tmp_path):
     assert lines[block + 6].startswith("  at test_v1_order.py:")
     row = _row(printed, "V1.4")
     assert "FAILED" in row
-    assert "1/2" in row
+    assert "1/3" in row  # the V1.4 test and the whole-run check failed
     assert "expected 1 status callback, received 2" in row
-    assert "checkpoints 4 — passed: 3, failed: 1" in printed
+    assert "checkpoints 5 — passed: 4, failed: 1" in printed
     assert "faults injected by the simulator: 1 (duplicate)" in printed
 
 
