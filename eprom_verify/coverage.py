@@ -48,9 +48,8 @@ class _Collector:
 
 def collect_coverage(suites: Path) -> Coverage:
     """Collect ``suites`` (no test runs) and map checkpoints to tests."""
-    import pytest
-
     from ._paths import pytest_isolation
+    from .pytest.launch import run_pytest
     from .run import PYTEST_BASE_ARGS
 
     if not suites.is_dir():
@@ -58,7 +57,7 @@ def collect_coverage(suites: Path) -> Coverage:
     collector = _Collector()
     sink = io.StringIO()
     with redirect_stdout(sink):
-        code = pytest.main(
+        code = run_pytest(
             [str(suites), *pytest_isolation(suites), "--collect-only", "-q", *PYTEST_BASE_ARGS],
             plugins=[collector],
         )

@@ -15,15 +15,14 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ApiError
 from .channels import expected_channel_on_behalf, letter_channel
-from .client import EpromClient, Exchange
+from .client import EpromClient
 from .config import Form, Patient, PvkDefinition
 from .contract import (
     NIL_GUID,
@@ -35,35 +34,26 @@ from .contract import (
     MessageToCitizenResponse,
     NotificationChannel,
 )
+from .evidence_trail import ServingContext
 from .ledger import Entry, Finding, Ledger, LedgerVerdict
 from .listener import CallbackListener, ReceivedCallback
 from .manual import ManualSteps
 from .settings import RunSettings, Secret
+from .verdict import RunVerdict
 
 if TYPE_CHECKING:
-    from .report.model import EvidenceKind
     from .report.recorder import Recorder
 
 __all__ = ["Harness", "PlacedLetter", "PlacedOrder", "expiry_in"]
 
 #: checkpoints the V1 batch of orders serves
 V1_CHECKPOINTS = ("V1.1", "V1.2", "V1.3", "V1.4")
-_CALLBACK_TITLES = {
-    CallbackKind.STATUS: "status callback",
-    CallbackKind.ANSWER: "answer callback",
-    CallbackKind.LETTER: "letter status callback",
-    CallbackKind.PRIVACY: "privacy-setting callback",
-}
 
 
 def expiry_in(days: int) -> str:
     """An ``expiryDate`` ``days`` from now, as the docs' JavaScript example writes it."""
     moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _utc(at: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(at, dt.UTC)
 
 
 @dataclass
@@ -100,16 +90,7 @@ class PlacedLetter:
         return self.response.message_to_citizen_id if self.response else "(no letter)"
 
 
-@dataclass(frozen=True)
-class _Context:
-    """Whom an exchange serves: the case, the checkpoints, the test."""
-
-    case: str | None
-    checkpoint_ids: tuple[str, ...]
-    test: str | None
-
-
-class Harness(ManualSteps):
+class Harness(RunVerdict, ManualSteps):
     """Everything a suite needs, for one environment."""
 
     def __init__(
@@ -171,160 +152,6 @@ class Harness(ManualSteps):
     def api_key(self) -> Secret:
         """Our key, as a secret: compare with it, never print it."""
         return self.settings.api_key
-
-    @contextmanager
-    def serving(
-        self, case: str | None, checkpoint_ids: tuple[str, ...] | None = None
-    ) -> Iterator[None]:
-        """Exchanges made in this block (this thread) serve ``case`` and ``checkpoint_ids``."""
-        previous = getattr(self._local, "context", None)
-        self._local.context = _Context(
-            case=case,
-            checkpoint_ids=checkpoint_ids
-            if checkpoint_ids is not None
-            else self.current_checkpoints,
-            test=self.current_test,
-        )
-        try:
-            yield
-        finally:
-            self._local.context = previous
-
-    def _context(self) -> _Context:
-        given = getattr(self._local, "context", None)
-        if isinstance(given, _Context):
-            return given
-        return _Context(self.current_case, self.current_checkpoints, self.current_test)
-
-    # --- evidence -------------------------------------------------------------------
-    def evidence(self, kind: EvidenceKind, **kwargs: Any) -> str | None:
-        if self.recorder is None:
-            return None
-        context = self._context()
-        kwargs.setdefault("test", context.test)
-        kwargs.setdefault("checkpoint_ids", context.checkpoint_ids)
-        kwargs.setdefault("case", context.case)
-        eid = self.recorder.add_evidence(kind, **kwargs)
-        ident = kwargs.get("order_id")
-        if ident:
-            with self._lock:
-                self.evidence_by_ident.setdefault(str(ident), []).append(eid)
-        return eid
-
-    def touch(self, ident: str | None) -> None:
-        """Note that the current test reads this order or letter (links its evidence)."""
-        if ident and ident != NIL_GUID and ident not in self.current_orders:
-            self.current_orders.append(ident)
-
-    def evidence_of_current_test(self, *, limit: int = 40) -> list[str]:
-        with self._lock:
-            ids = [
-                e for ident in self.current_orders for e in self.evidence_by_ident.get(ident, [])
-            ]
-        return ids[:limit]
-
-    def timeline(self, ident: str, what: str, **kwargs: Any) -> None:
-        if self.recorder is not None and ident and ident != NIL_GUID:
-            self.recorder.add_timeline_event(ident, what, **kwargs)
-
-    def record_exchange(self, exchange: Exchange) -> None:
-        """The client's hook: one request and its response as evidence, at their true times."""
-        ident = None
-        if isinstance(exchange.response_body, dict):
-            ident = exchange.response_body.get("id") or exchange.response_body.get(
-                "messageToCitizenId"
-            )
-        path = exchange.url.rsplit("/api/", 1)[-1]
-        sent, answered = exchange.started_at, exchange.started_at + exchange.elapsed_s
-        self.evidence(
-            "request",
-            title=f"{exchange.method} {path}",
-            method=exchange.method,
-            url=exchange.url,
-            headers=exchange.request_headers,
-            body=exchange.request_body,
-            order_id=ident,
-            at=_utc(sent),
-        )
-        eid = self.evidence(
-            "response",
-            title=f"{exchange.status or 'no answer'} {path}",
-            method=exchange.method,
-            url=exchange.url,
-            status=exchange.status,
-            body=exchange.response_body if exchange.error is None else exchange.error,
-            order_id=ident,
-            at=_utc(answered),
-        )
-        body = exchange.request_body if isinstance(exchange.request_body, dict) else {}
-        patient = body.get("nationalId")
-        lowered = path.lower()
-        if ident and ("formorder" in lowered or "messagetocitizen" in lowered):
-            kind = "letter" if "messagetocitizen" in lowered else "form_order"
-            noun = "letter" if kind == "letter" else "order"
-            self.timeline(ident, f"{noun} sent", kind=kind, patient=patient, at=_utc(sent))
-            self.timeline(
-                ident,
-                f"{noun} accepted ({exchange.status})",
-                kind=kind,
-                evidence_id=eid,
-                at=_utc(answered),
-            )
-
-    def record_callback(self, callback: ReceivedCallback) -> None:
-        """The listener's hook (server thread): evidence once we know whom it serves."""
-        ident = callback.ident
-        if (
-            ident
-            and self.ledger.entry(ident) is None
-            and callback.kind is not CallbackKind.PRIVACY
-            and not callback.is_patient_initiated
-        ):
-            with self._lock:  # its order's response is not back yet: record it then
-                if self._verdict is None:
-                    self._pending_callbacks.setdefault(ident, []).append(callback)
-                    return
-        self._record_callback_now(callback)
-
-    def _record_callback_now(self, callback: ReceivedCallback) -> None:
-        ident = callback.ident
-        entry = self.ledger.entry(ident)
-        title = (
-            _CALLBACK_TITLES.get(callback.kind, "unreadable callback")
-            if callback.kind
-            else ("unreadable callback")
-        )
-        eid = self.evidence(
-            "callback",
-            title=f"PUT {callback.path} ({title}, #{callback.seq})",
-            method="PUT",
-            url=callback.path,
-            status=callback.answered_status,
-            headers=callback.headers,
-            body=callback.data if callback.data is not None else callback.body_text,
-            order_id=ident,
-            test=entry.test if entry is not None else None,
-            checkpoint_ids=entry.checkpoint_ids if entry is not None else (),
-            case=entry.case if entry is not None else None,
-            at=_utc(callback.at),
-        )
-        kind = "letter" if callback.kind is CallbackKind.LETTER else "form_order"
-        if callback.is_patient_initiated:
-            kind = "patient_initiated"
-        if ident and callback.kind is not CallbackKind.PRIVACY:
-            self.timeline(
-                ident, f"{title} #{callback.seq}", kind=kind, evidence_id=eid, at=_utc(callback.at)
-            )
-
-    def _flush_pending(self, ident: str | None = None) -> None:
-        with self._lock:
-            if ident is None:
-                pending = [c for group in self._pending_callbacks.values() for c in group]
-                self._pending_callbacks.clear()
-            else:
-                pending = self._pending_callbacks.pop(ident, [])
-        for callback in sorted(pending, key=lambda c: c.seq):
-            self._record_callback_now(callback)
 
     # --- waiting --------------------------------------------------------------------
     def progress(self, label: str, so_far: float, limit: float) -> None:
@@ -414,7 +241,9 @@ class Harness(ManualSteps):
             )
         return placed
 
-    def _register_order(self, placed: PlacedOrder, context: _Context, *, sent_at: float) -> None:
+    def _register_order(
+        self, placed: PlacedOrder, context: ServingContext, *, sent_at: float
+    ) -> None:
         request = placed.request
         patient = self._patient(request.national_id)
         form = next((f for f in self.forms if f.id == request.form_id), None)
@@ -447,22 +276,6 @@ class Harness(ManualSteps):
         )
         self._describe(entry)
         self._flush_pending(placed.order_id)
-
-    def _describe(self, entry: Entry, **facts: Any) -> None:
-        if self.recorder is None:
-            return
-        self.recorder.describe_order(
-            entry.ident,
-            kind="letter" if entry.kind == "letter" else "form_order",
-            case=entry.case,
-            test=entry.test,
-            checkpoint_ids=list(entry.checkpoint_ids),
-            person=entry.person,
-            rule=entry.rule,
-            form=entry.form,
-            expected_channel=entry.expected_channel.wire_name if entry.expected_channel else None,
-            **facts,
-        )
 
     def _patient(self, national_id: str | None) -> Patient | None:
         return next((p for p in self.patients if p.national_id == national_id), None)
@@ -648,120 +461,15 @@ class Harness(ManualSteps):
         with self._lock:
             return list(self._orders.values())
 
-    # --- the run-wide verdict ---------------------------------------------------------
-    def judge_run(self) -> LedgerVerdict:
-        """Wait for what is still due, then judge every placement against every callback.
-
-        Judged once per run (the first caller waits; later ones read the same verdict).
-        """
-        with self._lock:
-            if self._verdict is not None:
-                return self._verdict
-        self._wait_for_outstanding()
-        self._end_progress()
-        time.sleep(self.settings.duplicate_window_s)
-        verdict = self.ledger.judge(
-            self.listener.received(),
-            callback_timeout_s=self.settings.callback_timeout_s,
-            answer_timeout_s=self._answer_timeout_s(),
-        )
-        with self._lock:
-            self._verdict = verdict
-        self._flush_pending()
-        self._describe_all(verdict)
-        return verdict
-
-    def _answer_timeout_s(self) -> float:
-        return (
-            self.settings.callback_timeout_s
-            if self.simulator is not None
-            else self.settings.fill_timeout_s
-        )
-
-    def _wait_for_outstanding(self) -> None:
-        """Status callbacks until each one's deadline; answers until theirs."""
-        timeout = self.settings.callback_timeout_s
-        for entry in self.ledger.outstanding(self.listener.received(), now=time.time()):
-            left = (entry.answered_at or entry.sent_at) + timeout - time.time()
-            kind = {
-                "form_order": CallbackKind.STATUS,
-                "letter": CallbackKind.LETTER,
-                "privacy": CallbackKind.PRIVACY,
-            }[entry.kind]
-            if left > 0:
-                self.listener.wait_for(
-                    kind,
-                    entry.ident,
-                    timeout_s=left,
-                    what=f"the {kind} callback of {entry.ident}",
-                    progress=self.progress,
-                )
-        answer_timeout = self._answer_timeout_s()
-        for entry in self.ledger.entries():
-            if entry.answer_due_at is None:
-                continue
-            left = entry.answer_due_at + answer_timeout - time.time()
-            if left > 0 and not self.listener.received(CallbackKind.ANSWER, entry.ident):
-                self.listener.wait_for(
-                    CallbackKind.ANSWER,
-                    entry.ident,
-                    timeout_s=left,
-                    what=f"the answer to order {entry.ident}",
-                    progress=self.progress,
-                )
-
-    def _describe_all(self, verdict: LedgerVerdict) -> None:
-        received = self.listener.received()
-        problems: dict[str, int] = {}
-        for finding in verdict.findings:
-            if finding.order_id:
-                problems[finding.order_id] = problems.get(finding.order_id, 0) + 1
-        for entry in self.ledger.entries():
-            if entry.kind == "privacy":
-                continue
-            mine = [c for c in received if c.ident == entry.ident]
-            counts: dict[str, int] = {}
-            for c in mine:
-                if c.kind is not None:
-                    counts[c.kind.value] = counts.get(c.kind.value, 0) + 1
-            first: Any = next(
-                (
-                    c.model
-                    for c in mine
-                    if c.model is not None and c.kind is not CallbackKind.ANSWER
-                ),
-                None,
-            )
-            answer: Any = next(
-                (c.model for c in mine if c.model is not None and c.kind is CallbackKind.ANSWER),
-                None,
-            )
-            channel = first.notification_channel.wire_name if first is not None else None
-            status = None
-            if answer is not None:
-                status = answer.form_order_status.name
-            elif first is not None:
-                status = getattr(first, "form_order_status", None) or getattr(
-                    first, "sent_status", None
-                )
-                status = getattr(status, "name", status)
-            duplicates = sum(max(0, n - 1) for n in counts.values())
-            self._describe(
-                entry,
-                channel=channel,
-                status=status,
-                callbacks=counts,
-                duplicates=duplicates,
-                waited_s=round(mine[0].at - entry.sent_at, 3) if mine else None,
-            )
-
 
 def _case_name(case: str) -> str:
     """``order:verification-person-Basic`` → ``verification-person-Basic``."""
     return case.split(":", 1)[1] if ":" in case else case
 
 
-def _refused_finding(checkpoint_id: str, what: str, exc: ApiError, context: _Context) -> Finding:
+def _refused_finding(
+    checkpoint_id: str, what: str, exc: ApiError, context: ServingContext
+) -> Finding:
     if exc.transport:
         message = f"{what} did not reach ePROM: {exc.text}"
         received = f"no answer ({exc.text})"

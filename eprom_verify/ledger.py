@@ -15,6 +15,8 @@ every callback the listener received counts, whichever test caused it:
 Each finding names the checkpoint it fails, the order, the case and test that placed it,
 and the callbacks (their numbers and times). Plain Python: the suites turn findings into
 failed tests (``suites/test_run_ledger.py``), and anything else can call :meth:`Ledger.judge`.
+
+One topic, the rules of the run-wide verdict, so it is long.
 """
 
 from __future__ import annotations

@@ -244,8 +244,7 @@ def _check_port_free(host: str, port: int) -> None:
 def _execute(
     args: argparse.Namespace, settings: RunSettings, extra: list[str], *, env_label: str
 ) -> int:
-    import pytest
-
+    from .pytest.launch import INTERRUPTED, USAGE_ERROR, run_pytest
     from .report.recorder import new_report_dir
 
     suites = Path(args.suites) if args.suites else suites_dir()
@@ -285,11 +284,11 @@ def _execute(
     os.environ.setdefault("EPROM_COMMAND", "eprom-verify " + " ".join(_safe_argv()))
     with _signals_end_the_run() as stopped:
         try:
-            code = int(pytest.main(pytest_args))
+            code = run_pytest(pytest_args)
         except KeyboardInterrupt:  # before pytest's session began: no test ran
-            code = int(pytest.ExitCode.INTERRUPTED)
+            code = INTERRUPTED
     written = (report_dir / "report.json").exists()
-    if not written and code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+    if not written and code in (USAGE_ERROR, INTERRUPTED):
         _remove_empty(report_dir, parent=made_base)  # pytest refused its args, or never began
         if stopped:
             sys.stderr.write(f"eprom-verify: stopped by {stopped[0]} before any test ran\n")
@@ -299,7 +298,7 @@ def _execute(
             f"eprom-verify: stopped by {stopped[0]}: the report is written and marked "
             "interrupted (exit 2)\n"
         )
-        code = int(pytest.ExitCode.INTERRUPTED)
+        code = INTERRUPTED
     title = f"check-receiver {settings.receiver_url}" if env_label == "receiver" else None
     _print_summary(report_dir, settings, quiet=bool(getattr(args, "quiet", False)), title=title)
     return _exit_code(code)

@@ -16,6 +16,8 @@ Checks, per step (see docs/observe.md for the table):
 * ``channel`` — the status (letter) callback reports the expected channel and status;
 * ``redelivery`` — the redelivered callback is acknowledged again, and no new order follows;
 * ``signed-document`` — after a signed answer the system downloads the signed document.
+
+One topic, the judge (every check observe makes), so it is long.
 """
 
 from __future__ import annotations

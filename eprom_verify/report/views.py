@@ -5,6 +5,8 @@ Presentation data only, no HTML: the templates lay these out. Every value comes 
 ``report.json``; what a check compared is read from ``CheckResult.facts`` first and, where a
 check recorded none, from the order timelines the check's ``order_ids`` point at. A missing
 key shows as "–", never as an error.
+
+One topic, the presentation data of the report, so it is long.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ then adds what the models cannot say on their own and what the simulator enforce
 The published copy is ``docs/eprom-openapi.json``; regenerate it with
 ``eprom-verify simulator --write-openapi docs/eprom-openapi.json`` (a test asserts it
 equals what the server serves).
+
+One topic, the published OpenAPI document, so it is long.
 """
 
 from __future__ import annotations

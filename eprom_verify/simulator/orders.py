@@ -1,4 +1,7 @@
-"""Form orders (contract §3.1, §4.1, §4.2) and what the simulated patient does with them."""
+"""Form orders (contract §3.1, §4.1, §4.2) and what the simulated patient does with them.
+
+One topic, the form-order flow, so it is long.
+"""
 
 from __future__ import annotations
 

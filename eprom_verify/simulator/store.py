@@ -7,6 +7,8 @@ SIGKILL and restarted on the same file still has every pending callback.
 
 One connection, used from the event loop's thread only; a committed write survives a
 process crash (WAL), a power cut may lose the last ones (``synchronous=NORMAL``).
+
+One topic, the SQLite store, so it is long.
 """
 
 from __future__ import annotations

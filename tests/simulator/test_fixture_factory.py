@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from eprom_verify.pytest.simulator_fixture import simulator_fixture
 from eprom_verify.simulator import RunningSimulator
-from eprom_verify.simulator.testing import simulator_fixture
 
 fresh_simulator = simulator_fixture(name="fresh_simulator")
 shared_simulator = simulator_fixture(name="shared_simulator", shared=True)

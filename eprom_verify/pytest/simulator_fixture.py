@@ -2,7 +2,7 @@
 
 ::
 
-    from eprom_verify.simulator.testing import simulator_fixture
+    from eprom_verify.pytest.simulator_fixture import simulator_fixture
 
     simulator = simulator_fixture()                                   # a new simulator per test
     shared_simulator = simulator_fixture(name="shared_simulator", shared=True)
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from .server import RunningSimulator, run_in_thread
-from .settings import SimulatorSettings
+from eprom_verify.simulator.server import RunningSimulator, run_in_thread
+from eprom_verify.simulator.settings import SimulatorSettings
 
 __all__ = ["simulator_fixture"]
 

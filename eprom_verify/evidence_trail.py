@@ -1,0 +1,234 @@
+"""The evidence trail: every exchange and callback as evidence, credited to whom it serves.
+
+Mixed into :class:`~eprom_verify.harness.Harness`. Exchanges made inside
+:meth:`EvidenceTrail.serving` (per thread, so a batch of orders placed in parallel keeps
+each order's own case) carry that case and those checkpoint ids; a callback is credited to
+the placement the ledger knows it by — one that arrives before its order's response is
+held back until the order is known. Times are the true ones: a request when it was sent,
+its response when it came, a callback when it arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .client import Exchange
+from .contract import NIL_GUID, CallbackKind
+from .ledger import Entry, Ledger, LedgerVerdict
+from .listener import ReceivedCallback
+
+if TYPE_CHECKING:
+    from .report.model import EvidenceKind
+    from .report.recorder import Recorder
+
+__all__ = ["CALLBACK_TITLES", "EvidenceTrail", "ServingContext", "utc"]
+
+CALLBACK_TITLES = {
+    CallbackKind.STATUS: "status callback",
+    CallbackKind.ANSWER: "answer callback",
+    CallbackKind.LETTER: "letter status callback",
+    CallbackKind.PRIVACY: "privacy-setting callback",
+}
+
+
+def utc(at: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(at, dt.UTC)
+
+
+@dataclass(frozen=True)
+class ServingContext:
+    """Whom an exchange serves: the case, the checkpoints, the test."""
+
+    case: str | None
+    checkpoint_ids: tuple[str, ...]
+    test: str | None
+
+
+class EvidenceTrail:
+    """Evidence and timelines of one run (state set up by the harness)."""
+
+    recorder: Recorder | None
+    ledger: Ledger
+    current_test: str | None
+    current_checkpoints: tuple[str, ...]
+    current_case: str | None
+    current_orders: list[str]
+    evidence_by_ident: dict[str, list[str]]
+    _lock: threading.Lock
+    _local: threading.local
+    _pending_callbacks: dict[str, list[ReceivedCallback]]
+    _verdict: LedgerVerdict | None
+
+    @contextmanager
+    def serving(
+        self, case: str | None, checkpoint_ids: tuple[str, ...] | None = None
+    ) -> Iterator[None]:
+        """Exchanges made in this block (this thread) serve ``case`` and ``checkpoint_ids``."""
+        previous = getattr(self._local, "context", None)
+        self._local.context = ServingContext(
+            case=case,
+            checkpoint_ids=checkpoint_ids
+            if checkpoint_ids is not None
+            else self.current_checkpoints,
+            test=self.current_test,
+        )
+        try:
+            yield
+        finally:
+            self._local.context = previous
+
+    def _context(self) -> ServingContext:
+        given = getattr(self._local, "context", None)
+        if isinstance(given, ServingContext):
+            return given
+        return ServingContext(self.current_case, self.current_checkpoints, self.current_test)
+
+    def evidence(self, kind: EvidenceKind, **kwargs: Any) -> str | None:
+        if self.recorder is None:
+            return None
+        context = self._context()
+        kwargs.setdefault("test", context.test)
+        kwargs.setdefault("checkpoint_ids", context.checkpoint_ids)
+        kwargs.setdefault("case", context.case)
+        eid = self.recorder.add_evidence(kind, **kwargs)
+        ident = kwargs.get("order_id")
+        if ident:
+            with self._lock:
+                self.evidence_by_ident.setdefault(str(ident), []).append(eid)
+        return eid
+
+    def touch(self, ident: str | None) -> None:
+        """Note that the current test reads this order or letter (links its evidence)."""
+        if ident and ident != NIL_GUID and ident not in self.current_orders:
+            self.current_orders.append(ident)
+
+    def evidence_of_current_test(self, *, limit: int = 40) -> list[str]:
+        with self._lock:
+            ids = [
+                e for ident in self.current_orders for e in self.evidence_by_ident.get(ident, [])
+            ]
+        return ids[:limit]
+
+    def timeline(self, ident: str, what: str, **kwargs: Any) -> None:
+        if self.recorder is not None and ident and ident != NIL_GUID:
+            self.recorder.add_timeline_event(ident, what, **kwargs)
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        """The client's hook: one request and its response as evidence, at their true times."""
+        ident = None
+        if isinstance(exchange.response_body, dict):
+            ident = exchange.response_body.get("id") or exchange.response_body.get(
+                "messageToCitizenId"
+            )
+        path = exchange.url.rsplit("/api/", 1)[-1]
+        sent, answered = exchange.started_at, exchange.started_at + exchange.elapsed_s
+        self.evidence(
+            "request",
+            title=f"{exchange.method} {path}",
+            method=exchange.method,
+            url=exchange.url,
+            headers=exchange.request_headers,
+            body=exchange.request_body,
+            order_id=ident,
+            at=utc(sent),
+        )
+        eid = self.evidence(
+            "response",
+            title=f"{exchange.status or 'no answer'} {path}",
+            method=exchange.method,
+            url=exchange.url,
+            status=exchange.status,
+            body=exchange.response_body if exchange.error is None else exchange.error,
+            order_id=ident,
+            at=utc(answered),
+        )
+        body = exchange.request_body if isinstance(exchange.request_body, dict) else {}
+        patient = body.get("nationalId")
+        lowered = path.lower()
+        if ident and ("formorder" in lowered or "messagetocitizen" in lowered):
+            kind = "letter" if "messagetocitizen" in lowered else "form_order"
+            noun = "letter" if kind == "letter" else "order"
+            self.timeline(ident, f"{noun} sent", kind=kind, patient=patient, at=utc(sent))
+            self.timeline(
+                ident,
+                f"{noun} accepted ({exchange.status})",
+                kind=kind,
+                evidence_id=eid,
+                at=utc(answered),
+            )
+
+    def record_callback(self, callback: ReceivedCallback) -> None:
+        """The listener's hook (server thread): evidence once we know whom it serves."""
+        ident = callback.ident
+        if (
+            ident
+            and self.ledger.entry(ident) is None
+            and callback.kind is not CallbackKind.PRIVACY
+            and not callback.is_patient_initiated
+        ):
+            with self._lock:  # its order's response is not back yet: record it then
+                if self._verdict is None:
+                    self._pending_callbacks.setdefault(ident, []).append(callback)
+                    return
+        self._record_callback_now(callback)
+
+    def _record_callback_now(self, callback: ReceivedCallback) -> None:
+        ident = callback.ident
+        entry = self.ledger.entry(ident)
+        title = (
+            CALLBACK_TITLES.get(callback.kind, "unreadable callback")
+            if callback.kind
+            else ("unreadable callback")
+        )
+        eid = self.evidence(
+            "callback",
+            title=f"PUT {callback.path} ({title}, #{callback.seq})",
+            method="PUT",
+            url=callback.path,
+            status=callback.answered_status,
+            headers=callback.headers,
+            body=callback.data if callback.data is not None else callback.body_text,
+            order_id=ident,
+            test=entry.test if entry is not None else None,
+            checkpoint_ids=entry.checkpoint_ids if entry is not None else (),
+            case=entry.case if entry is not None else None,
+            at=utc(callback.at),
+        )
+        kind = "letter" if callback.kind is CallbackKind.LETTER else "form_order"
+        if callback.is_patient_initiated:
+            kind = "patient_initiated"
+        if ident and callback.kind is not CallbackKind.PRIVACY:
+            self.timeline(
+                ident, f"{title} #{callback.seq}", kind=kind, evidence_id=eid, at=utc(callback.at)
+            )
+
+    def _flush_pending(self, ident: str | None = None) -> None:
+        with self._lock:
+            if ident is None:
+                pending = [c for group in self._pending_callbacks.values() for c in group]
+                self._pending_callbacks.clear()
+            else:
+                pending = self._pending_callbacks.pop(ident, [])
+        for callback in sorted(pending, key=lambda c: c.seq):
+            self._record_callback_now(callback)
+
+    def _describe(self, entry: Entry, **facts: Any) -> None:
+        if self.recorder is None:
+            return
+        self.recorder.describe_order(
+            entry.ident,
+            kind="letter" if entry.kind == "letter" else "form_order",
+            case=entry.case,
+            test=entry.test,
+            checkpoint_ids=list(entry.checkpoint_ids),
+            person=entry.person,
+            rule=entry.rule,
+            form=entry.form,
+            expected_channel=entry.expected_channel.wire_name if entry.expected_channel else None,
+            **facts,
+        )
