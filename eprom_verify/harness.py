@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._exceptions import ApiError
+from ._exceptions import ApiError, CheckFailure, PrerequisiteMissing
 from .channels import expected_channel_on_behalf, letter_channel
 from .client import EpromClient
 from .config import Form, Patient, PvkDefinition
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from .report.recorder import Recorder
 
 __all__ = ["Harness", "PlacedLetter", "PlacedOrder", "expiry_in"]
+
+_A = TypeVar("_A")
 
 #: checkpoints the V1 batch of orders serves
 V1_CHECKPOINTS = ("V1.1", "V1.2", "V1.3", "V1.4")
@@ -219,17 +221,12 @@ class Harness(RunVerdict, ManualSteps):
     ) -> PlacedOrder:
         """Send one order (recorded in the ledger) and, by default, wait for its status."""
         placed = PlacedOrder(case=case, request=request)
-        with self.serving(_case_name(case), checkpoint_ids):
-            context = self._context()
-            sent_at = time.time()
-            try:
-                placed.response = self.client.order_form(request)
-            except ApiError as exc:
-                placed.error = exc
-                self.ledger.refused(
-                    _refused_finding("V1.1", f"the order of case {context.case}", exc, context)
-                )
-                return placed
+        answer, placed.error, context, sent_at = self._send(
+            case, checkpoint_ids, lambda: self.client.order_form(request), "V1.1", "order"
+        )
+        if placed.error is not None:
+            return placed
+        placed.response = answer
         if placed.made:
             self._register_order(placed, context, sent_at=sent_at)
         if wait and placed.made and not request.test_mode:
@@ -240,6 +237,42 @@ class Harness(RunVerdict, ManualSteps):
                 what=f"the status callback of order {placed.order_id}",
             )
         return placed
+
+    def _send(
+        self,
+        case: str,
+        checkpoint_ids: tuple[str, ...] | None,
+        call: Callable[[], _A],
+        checkpoint_id: str,
+        noun: str,
+    ) -> tuple[_A | None, ApiError | None, ServingContext, float]:
+        """One placement in the case's context; a refusal goes to the ledger (V1.1 / L1)."""
+        with self.serving(_case_name(case), checkpoint_ids):
+            context = self._context()
+            sent_at = time.time()
+            try:
+                return call(), None, context, sent_at
+            except ApiError as exc:
+                what = f"the {noun} of case {context.case}"
+                self.ledger.refused(_refused_finding(checkpoint_id, what, exc, context))
+                return None, exc, context, sent_at
+
+    def missing_answer(self, placed: PlacedOrder, *, waited_s: float, expected: str) -> None:
+        """Outside the simulator no answer came: a failure if a person attested delivering it.
+
+        Otherwise the check cannot run (nobody delivered): raised as *not run*.
+        """
+        attested = self.delivery_attested(placed.order_id)
+        if attested is None:
+            raise PrerequisiteMissing(f"nobody delivered order {placed.order_id} in time")
+        self.delivered(placed, because=f"{attested.tester} attested delivering it")
+        raise CheckFailure(
+            f"{attested.tester} attested delivering order {placed.order_id}, but no answer "
+            f"callback came within {waited_s:.0f} s (--fill-timeout)",
+            expected=expected,
+            received="none",
+            order_id=placed.order_id,
+        )
 
     def _register_order(
         self, placed: PlacedOrder, context: ServingContext, *, sent_at: float
@@ -397,17 +430,9 @@ class Harness(RunVerdict, ManualSteps):
     ) -> PlacedLetter:
         """Send one letter (recorded in the ledger); does not wait for its callback."""
         letter = PlacedLetter(case=case, request=request)
-        with self.serving(_case_name(case), checkpoint_ids):
-            context = self._context()
-            sent_at = time.time()
-            try:
-                letter.response = self.client.send_letter(request)
-            except ApiError as exc:
-                letter.error = exc
-                self.ledger.refused(
-                    _refused_finding("L1", f"the letter of case {context.case}", exc, context)
-                )
-                return letter
+        letter.response, letter.error, context, sent_at = self._send(
+            case, checkpoint_ids, lambda: self.client.send_letter(request), "L1", "letter"
+        )
         response = letter.response
         if response is not None and response.message_to_citizen_id != NIL_GUID:
             patient = self._patient(request.national_id)

@@ -128,16 +128,8 @@ def test_signing(eprom, signing_case):
         what=f"the signed answer to order {placed.order_id}",
     )
     if not answers and eprom.simulator is None:
-        attested = eprom.delivery_attested(placed.order_id)
-        if attested is None:
-            not_run(f"nobody signed and delivered order {placed.order_id} in time")
-        eprom.delivered(placed, because=f"{attested.tester} attested signing and delivering it")
-        raise CheckFailure(
-            f"{attested.tester} attested signing and delivering order {placed.order_id}, but no "
-            f"answer callback came within {waited:.0f} s (--fill-timeout)",
-            expected="1 answer callback with a signedFormId",
-            received="none",
-            order_id=placed.order_id,
+        eprom.missing_answer(
+            placed, waited_s=waited, expected="1 answer callback with a signedFormId"
         )
     answer = assert_exactly_one(
         answers, what="answer callback", ident=f"order {placed.order_id}", waited_s=waited

@@ -208,16 +208,10 @@ def test_answer_received(eprom, form_case):
                waited_s=round(result["waited"], 3))  # fmt: skip
     if not result["answers"]:
         if eprom.simulator is None:
-            attested = eprom.delivery_attested(placed.order_id)
-            if attested is None:
-                not_run(f"nobody filled in order {placed.order_id} in time")
-            eprom.delivered(placed, because=f"{attested.tester} attested delivering it")
-            raise CheckFailure(
-                f"{attested.tester} attested delivering order {placed.order_id}, but no answer "
-                f"callback came within {result['waited']:.0f} s (--fill-timeout)",
+            eprom.missing_answer(
+                placed,
+                waited_s=result["waited"],
                 expected="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formData",
-                received="nothing",
-                order_id=placed.order_id,
             )
         raise CheckFailure(
             f"no answer callback for order {placed.order_id} within {result['waited']:.1f} s "
