@@ -304,7 +304,7 @@ def test_a_signal_leaves_a_complete_sealed_interrupted_report(tmp_path, signum):
 def test_a_signal_before_pytest_began_leaves_no_folder(no_env, monkeypatch, capsys):
     """Stopped while pytest still starts: nothing ran, so nothing half-made stays behind."""
 
-    def stopped_early(_args):
+    def stopped_early(_args, **_kwargs):
         raise KeyboardInterrupt("SIGTERM")
 
     monkeypatch.setattr(pytest, "main", stopped_early)
