@@ -35,7 +35,7 @@ from .contract import (
     NotificationChannel,
 )
 from .evidence_trail import ServingContext
-from .ledger import Entry, Finding, Ledger, LedgerVerdict
+from .ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict
 from .listener import CallbackListener, ReceivedCallback
 from .manual import ManualSteps
 from .settings import RunSettings, Secret
@@ -290,25 +290,47 @@ class Harness(RunVerdict, ManualSteps):
             )
             reachable = predicted is not NotificationChannel.None_
             status = "Ordered" if reachable or rule is DistributionRule.NoDistribution else "Error"
+        self._record_placement(
+            placed.order_id,
+            "form_order",
+            context,
+            sent_at=sent_at,
+            test_mode=bool(request.test_mode),
+            patient=patient,
+            rule=rule.name,
+            form=form.name if form is not None else None,
+            expected_channel=predicted,
+            expected_status=status,
+        )
+
+    def _record_placement(
+        self,
+        ident: str,
+        kind: EntryKind,
+        context: ServingContext,
+        *,
+        sent_at: float,
+        test_mode: bool,
+        patient: Patient | None,
+        **facts: Any,
+    ) -> None:
+        """Into the ledger and the report, then record callbacks that came before it."""
         entry = self.ledger.place(
             Entry(
-                ident=placed.order_id,
-                kind="form_order",
+                ident=ident,
+                kind=kind,
                 sent_at=sent_at,
                 answered_at=time.time(),
                 case=context.case,
                 test=context.test,
                 checkpoint_ids=context.checkpoint_ids,
-                test_mode=bool(request.test_mode),
+                test_mode=test_mode,
                 person=patient.key if patient is not None else None,
-                rule=rule.name,
-                form=form.name if form is not None else None,
-                expected_channel=predicted,
-                expected_status=status,
+                **facts,
             )
         )
         self._describe(entry)
-        self._flush_pending(placed.order_id)
+        self._flush_pending(ident)
 
     def _patient(self, national_id: str | None) -> Patient | None:
         return next((p for p in self.patients if p.national_id == national_id), None)
@@ -442,23 +464,16 @@ class Harness(RunVerdict, ManualSteps):
                 if patient is not None and priority
                 else None
             )
-            entry = self.ledger.place(
-                Entry(
-                    ident=response.message_to_citizen_id,
-                    kind="letter",
-                    sent_at=sent_at,
-                    answered_at=time.time(),
-                    case=context.case,
-                    test=context.test,
-                    checkpoint_ids=context.checkpoint_ids,
-                    test_mode=bool(request.test_mode),
-                    person=patient.key if patient is not None else None,
-                    rule="+".join(c.wire_name for c in priority) or None,
-                    expected_channel=predicted,
-                )
+            self._record_placement(
+                response.message_to_citizen_id,
+                "letter",
+                context,
+                sent_at=sent_at,
+                test_mode=bool(request.test_mode),
+                patient=patient,
+                rule="+".join(c.wire_name for c in priority) or None,
+                expected_channel=predicted,
             )
-            self._describe(entry)
-            self._flush_pending(entry.ident)
         return letter
 
     def _wait_all(

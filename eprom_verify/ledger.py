@@ -31,7 +31,7 @@ from typing import Any, Literal
 from .contract import CallbackKind, NotificationChannel
 from .listener import ReceivedCallback
 
-__all__ = ["CHECKPOINTS_JUDGED", "Entry", "Finding", "Ledger", "LedgerVerdict"]
+__all__ = ["CHECKPOINTS_JUDGED", "Entry", "EntryKind", "Finding", "Ledger", "LedgerVerdict"]
 
 EntryKind = Literal["form_order", "letter", "privacy"]
 
