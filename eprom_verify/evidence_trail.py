@@ -19,21 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from .client import Exchange
 from .contract import NIL_GUID, CallbackKind
-from .ledger import Entry, Ledger, LedgerVerdict
+from .ledger import CALLBACK_NAMES, Entry, Ledger, LedgerVerdict
 from .listener import ReceivedCallback
 
 if TYPE_CHECKING:
     from .report.model import EvidenceKind
     from .report.recorder import Recorder
 
-__all__ = ["CALLBACK_TITLES", "EvidenceTrail", "ServingContext", "utc"]
-
-CALLBACK_TITLES = {
-    CallbackKind.STATUS: "status callback",
-    CallbackKind.ANSWER: "answer callback",
-    CallbackKind.LETTER: "letter status callback",
-    CallbackKind.PRIVACY: "privacy-setting callback",
-}
+__all__ = ["EvidenceTrail", "ServingContext", "utc"]
 
 
 def utc(at: float) -> dt.datetime:
@@ -180,11 +173,7 @@ class EvidenceTrail:
     def _record_callback_now(self, callback: ReceivedCallback) -> None:
         ident = callback.ident
         entry = self.ledger.entry(ident)
-        title = (
-            CALLBACK_TITLES.get(callback.kind, "unreadable callback")
-            if callback.kind
-            else ("unreadable callback")
-        )
+        title = CALLBACK_NAMES[callback.kind] if callback.kind else "unreadable callback"
         eid = self.evidence(
             "callback",
             title=f"PUT {callback.path} ({title}, #{callback.seq})",

@@ -21,17 +21,24 @@ One topic, the rules of the run-wide verdict, so it is long.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .contract import CallbackKind, NotificationChannel
-from .listener import ReceivedCallback
+from .listener import ReceivedCallback, utc_clock
 
-__all__ = ["CHECKPOINTS_JUDGED", "Entry", "EntryKind", "Finding", "Ledger", "LedgerVerdict"]
+__all__ = [
+    "CHECKPOINTS_JUDGED",
+    "STATUS_KIND",
+    "Entry",
+    "EntryKind",
+    "Finding",
+    "Ledger",
+    "LedgerVerdict",
+]
 
 EntryKind = Literal["form_order", "letter", "privacy"]
 
@@ -47,7 +54,7 @@ _NO_ERRORS = {
     CallbackKind.LETTER: "L1",
     CallbackKind.PRIVACY: "PV3",
 }
-_WHAT = {
+CALLBACK_NAMES = {
     CallbackKind.STATUS: "status callback",
     CallbackKind.ANSWER: "answer callback",
     CallbackKind.LETTER: "letter status callback",
@@ -55,8 +62,12 @@ _WHAT = {
 }
 
 
-def _clock(at: float) -> str:
-    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%H:%M:%S.%f")[:-3] + "Z"
+#: the callback that reports on each kind of placement (its status)
+STATUS_KIND: dict[EntryKind, CallbackKind] = {
+    "form_order": CallbackKind.STATUS,
+    "letter": CallbackKind.LETTER,
+    "privacy": CallbackKind.PRIVACY,
+}
 
 
 @dataclass
@@ -177,18 +188,13 @@ class Ledger:
         with self._lock:
             return list(self._entries.values())
 
-    def outstanding(self, received: Sequence[ReceivedCallback], *, now: float) -> list[Entry]:
+    def outstanding(self, received: Sequence[ReceivedCallback]) -> list[Entry]:
         """Entries whose status callback is due and has not come."""
         seen = {(c.kind, c.ident) for c in received}
-        kinds = {
-            "form_order": CallbackKind.STATUS,
-            "letter": CallbackKind.LETTER,
-            "privacy": CallbackKind.PRIVACY,
-        }
         return [
             e
             for e in self.entries()
-            if e.callback_due and not e.test_mode and (kinds[e.kind], e.ident) not in seen
+            if e.callback_due and not e.test_mode and (STATUS_KIND[e.kind], e.ident) not in seen
         ]
 
     # --- judging ----------------------------------------------------------------------
@@ -235,7 +241,10 @@ def _judged(entries: Iterable[Entry], received: Sequence[ReceivedCallback]) -> d
     placed = list(entries)
     orders = [e for e in placed if e.kind == "form_order"]
     letters = [e for e in placed if e.kind == "letter"]
-    count: Callable[[CallbackKind], int] = lambda kind: sum(1 for c in received if c.kind is kind)  # noqa: E731
+
+    def count(kind: CallbackKind) -> int:
+        return sum(1 for c in received if c.kind is kind)
+
     return {
         "V1.1": len(orders) + len(letters),
         "V1.2": sum(1 for e in orders if e.callback_due and not e.test_mode),
@@ -282,7 +291,7 @@ def _finding(
 
 
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
-    what = _WHAT.get(callback.kind, "callback") if callback.kind else "callback"
+    what = CALLBACK_NAMES.get(callback.kind, "callback") if callback.kind else "callback"
     where = entry.label if entry is not None else f"id {callback.ident}"
     out = []
     checkpoint_id = _checkpoint_of(callback)
@@ -339,7 +348,7 @@ def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[
         allowed = entry.changes if entry is not None and kind is CallbackKind.PRIVACY else 1
         if kind is None or len(same) <= max(allowed, 1):
             continue
-        what = _WHAT[kind]
+        what = CALLBACK_NAMES[kind]
         where = entry.label if entry is not None else f"id {same[0].ident}"
         gaps = ", ".join(f"+{c.at - same[0].at:.3f} s" for c in same)
         out.append(
@@ -375,12 +384,12 @@ def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
     return [
         _finding(
             _checkpoint_of(strays[0]),
-            f"{len(strays)} {_WHAT[kind]}(s) for id {strays[0].ident}, which this run never "
+            f"{len(strays)} {CALLBACK_NAMES[kind]}(s) for id {strays[0].ident}, which this run never "
             "placed (a callback ePROM should not send, or a previous run's late one)",
             None,
             strays,
             expected="callbacks only for ids the run placed (or patient-initiated answers)",
-            received=f"{_WHAT[kind]} for {strays[0].ident}",
+            received=f"{CALLBACK_NAMES[kind]} for {strays[0].ident}",
             ident=strays[0].ident,
         )
     ]
@@ -393,11 +402,7 @@ def _missing_or_late(
     callback_timeout_s: float,
     answer_timeout_s: float,
 ) -> list[Finding]:
-    kind = {
-        "form_order": CallbackKind.STATUS,
-        "letter": CallbackKind.LETTER,
-        "privacy": CallbackKind.PRIVACY,
-    }[entry.kind]
+    kind = STATUS_KIND[entry.kind]
     checkpoint_id = {"form_order": "V1.2", "letter": "L1", "privacy": "PV3"}[entry.kind]
     out = []
     firsts = [c for c in group if c.kind is kind]
@@ -406,10 +411,10 @@ def _missing_or_late(
             out.append(
                 _finding(
                     checkpoint_id,
-                    f"no {_WHAT[kind]} for {entry.label} by the end of the run "
-                    f"(sent {_clock(entry.sent_at)}, limit {callback_timeout_s:g} s)",
+                    f"no {CALLBACK_NAMES[kind]} for {entry.label} by the end of the run "
+                    f"(sent {utc_clock(entry.sent_at)}, limit {callback_timeout_s:g} s)",
                     entry,
-                    expected=f"1 {_WHAT[kind]} within {callback_timeout_s:g} s",
+                    expected=f"1 {CALLBACK_NAMES[kind]} within {callback_timeout_s:g} s",
                     received="none",
                 )
             )
@@ -417,7 +422,7 @@ def _missing_or_late(
             out.append(
                 _finding(
                     checkpoint_id,
-                    f"the {_WHAT[kind]} for {entry.label} came {late:.1f} s after ePROM accepted "
+                    f"the {CALLBACK_NAMES[kind]} for {entry.label} came {late:.1f} s after ePROM accepted "
                     f"it; the limit is {callback_timeout_s:g} s",
                     entry,
                     firsts[:1],
@@ -432,7 +437,7 @@ def _missing_or_late(
                 _finding(
                     "V3.1",
                     f"no answer callback for {entry.label}, though {entry.answer_due_because} "
-                    f"at {_clock(entry.answer_due_at)} (waited up to {answer_timeout_s:g} s)",
+                    f"at {utc_clock(entry.answer_due_at)} (waited up to {answer_timeout_s:g} s)",
                     entry,
                     expected="1 answer callback (formData) after delivery",
                     received="none",

@@ -12,6 +12,7 @@ is asserted in the server thread; the checks read the record in the test thread.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hmac
 import json
@@ -36,7 +37,7 @@ from .contract import (
 )
 from .settings import Secret
 
-__all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key"]
+__all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key", "utc_clock"]
 
 #: (what is awaited, seconds so far, the limit) → shows a progress line
 Progress = Callable[[str, float, float], None]
@@ -102,10 +103,7 @@ class ReceivedCallback:
     @property
     def label(self) -> str:
         """``callback #7 (status, 21:42:43.120Z)``: how a failure names it."""
-        import datetime as dt
-
-        at = dt.datetime.fromtimestamp(self.at, dt.UTC).strftime("%H:%M:%S.%f")[:-3]
-        return f"callback #{self.seq} ({self.kind or 'unreadable'}, {at}Z)"
+        return f"callback #{self.seq} ({self.kind or 'unreadable'}, {utc_clock(self.at)})"
 
 
 class CallbackListener:
@@ -299,6 +297,11 @@ class CallbackListener:
         return value is not None and hmac.compare_digest(
             value.encode(), self.__key.reveal().encode()
         )
+
+
+def utc_clock(at: float) -> str:
+    """A wall-clock time as ``21:42:43.120Z`` (how failures name the moment of a callback)."""
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _probe(host: str, port: int) -> None:

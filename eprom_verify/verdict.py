@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .contract import CallbackKind
 from .evidence_trail import EvidenceTrail
-from .ledger import LedgerVerdict
+from .ledger import STATUS_KIND, LedgerVerdict
 from .listener import CallbackListener
 from .settings import RunSettings
 
@@ -63,13 +63,9 @@ class RunVerdict(EvidenceTrail):
     def _wait_for_outstanding(self) -> None:
         """Status callbacks until each one's deadline; answers until theirs."""
         timeout = self.settings.callback_timeout_s
-        for entry in self.ledger.outstanding(self.listener.received(), now=time.time()):
+        for entry in self.ledger.outstanding(self.listener.received()):
             left = (entry.answered_at or entry.sent_at) + timeout - time.time()
-            kind = {
-                "form_order": CallbackKind.STATUS,
-                "letter": CallbackKind.LETTER,
-                "privacy": CallbackKind.PRIVACY,
-            }[entry.kind]
+            kind = STATUS_KIND[entry.kind]
             if left > 0:
                 self.listener.wait_for(
                     kind,
