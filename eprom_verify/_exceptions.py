@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .wording import Text, texts_of
+
 __all__ = [
     "ApiError",
     "AttestationMissing",
@@ -107,22 +109,31 @@ class CallbackTimeout(EpromVerifyError):
 class AttestationMissing(EpromVerifyError):
     """Only a person can make this check, and nobody has attested it (yet)."""
 
-    def __init__(self, checkpoint_id: str, question: str) -> None:
+    def __init__(self, checkpoint_id: str, question: str | Text) -> None:
         self.checkpoint_id = checkpoint_id
         self.question = question
-        super().__init__(question)
+        super().__init__(str(question))
 
 
 class PrerequisiteMissing(EpromVerifyError):
     """The check cannot run: something it depends on failed (and is reported there)."""
 
+    def __init__(self, reason: str | Text) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
+
 
 class CheckFailure(AssertionError):
-    """A failed check, with what a reviewer needs to understand it."""
+    """A failed check, with what a reviewer needs to understand it.
+
+    ``message``, ``expected`` and ``received`` may be :class:`~eprom_verify.wording.Text`
+    (ours, in both report languages); the attributes hold the English (what the terminal
+    shows) and ``messages`` / ``expected_texts`` / ``received_texts`` every language.
+    """
 
     def __init__(
         self,
-        message: str,
+        message: str | Text,
         *,
         expected: Any = None,
         received: Any = None,
@@ -131,15 +142,17 @@ class CheckFailure(AssertionError):
         text: str | None = None,
     ) -> None:
         """``text``, when given, is the whole ``str()`` (a subclass that renders its own)."""
-        self.message = message
-        self.expected = expected
-        self.received = received
+        self.message: str = str(message)
+        self.messages = message.by_language() if isinstance(message, Text) else {}
+        self.expected, self.expected_texts = texts_of(expected)
+        self.received, self.received_texts = texts_of(received)
         self.order_id = order_id
         self.callback = callback
         if text is not None:
             super().__init__(text)
             return
-        parts = [message]
+        expected, received = self.expected, self.received
+        parts = [self.message]
         if expected is not None or received is not None:
             parts.append(f"expected: {expected!r}")
             parts.append(f"received: {received!r}")

@@ -15,24 +15,39 @@ from typing import NoReturn
 
 import pytest
 
-__all__ = ["NeedsAttestation", "NotRun", "needs_attestation", "not_run"]
+from eprom_verify.wording import Text
 
-_Skip: type[BaseException] = pytest.skip.Exception
+__all__ = ["NeedsAttestation", "NotRun", "Outcome", "needs_attestation", "not_run"]
 
 
-class NotRun(pytest.skip.Exception):  # type: ignore[misc, name-defined]
+class Outcome(pytest.skip.Exception):  # type: ignore[misc, name-defined]
+    """A skip whose reason is ours: ``texts`` holds it in each report language."""
+
+    prefix: Text
+
+    def __init__(self, reason: str | Text) -> None:
+        said = self.prefix + Text.same(reason)
+        super().__init__(str(said))
+        self.texts: dict[str, str] = said.by_language() if isinstance(reason, Text) else {}
+
+
+class NotRun(Outcome):
     """The check could not run because something it depends on is missing or failed."""
 
+    prefix = Text(en="not run: ", nb="ikke kjørt: ")
 
-class NeedsAttestation(pytest.skip.Exception):  # type: ignore[misc, name-defined]
+
+class NeedsAttestation(Outcome):
     """Only a person can make this check; it waits for their attestation."""
 
+    prefix = Text(en="needs attestation: ", nb="krever attestasjon: ")
 
-def not_run(reason: str) -> NoReturn:
+
+def not_run(reason: str | Text) -> NoReturn:
     """End the test as *not run*, saying what it lacked (and where that is reported)."""
-    raise NotRun(f"not run: {reason}")
+    raise NotRun(reason)
 
 
-def needs_attestation(question: str) -> NoReturn:
+def needs_attestation(question: str | Text) -> NoReturn:
     """End the test as *needs attestation*, with the question the tester must answer."""
-    raise NeedsAttestation(f"needs attestation: {question}")
+    raise NeedsAttestation(question)

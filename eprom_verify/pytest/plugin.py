@@ -244,7 +244,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     except AttestationMissing as exc:
         needs_attestation(exc.question)
     except PrerequisiteMissing as exc:
-        not_run(str(exc))
+        not_run(exc.reason)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,7 +8,7 @@ import pytest
 
 from eprom_verify._exceptions import CheckFailure
 
-from .outcomes import NeedsAttestation
+from .outcomes import NeedsAttestation, Outcome
 from .stash import facts_of
 
 if TYPE_CHECKING:
@@ -50,13 +50,20 @@ def result_of(
 
     outcome = _outcome(call, report)
     message = expected = received = None
+    messages: dict[str, str] = {}
+    expected_texts: dict[str, str] = {}
+    received_texts: dict[str, str] = {}
     order_ids: list[str] = []
+    exc = call.excinfo.value if call.excinfo is not None else None
     if outcome in ("not_run", "needs_attestation"):
         message = _skip_reason(report)
+        if isinstance(exc, Outcome):
+            messages = exc.texts
     elif outcome in ("failed", "error"):
-        exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, CheckFailure):
             message, expected, received = exc.message, exc.expected, exc.received
+            messages = exc.messages
+            expected_texts, received_texts = exc.expected_texts, exc.received_texts
             if exc.callback is not None:
                 received = {"summary": exc.received, "json": exc.callback}
             if exc.order_id:
@@ -82,8 +89,11 @@ def result_of(
         outcome=outcome,
         duration_s=report.duration,
         message=message,
+        messages=messages,
         expected=expected,
+        expected_texts=expected_texts,
         received=received,
+        received_texts=received_texts,
         evidence_ids=evidence_ids,
         order_ids=order_ids,
         params=params,

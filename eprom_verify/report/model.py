@@ -100,6 +100,8 @@ class Evidence(_Model):
     kind: EvidenceKind
     at: UtcDatetime
     title: str
+    #: ``title`` in each language when it is ours (``{"nb": "… (statusmelding, #43)", …}``)
+    titles: dict[str, str] = Field(default_factory=dict)
     method: str | None = None
     url: str | None = None
     status: int | None = None
@@ -124,6 +126,10 @@ class CheckResult(_Model):
     messages: dict[str, str] = Field(default_factory=dict)
     expected: Any | None = None
     received: Any | None = None
+    #: ``expected`` / ``received`` in each language when they are sentences of ours
+    #: (``{"nb": "1 statusmelding", …}``); a payload has none and is shown as it was
+    expected_texts: dict[str, str] = Field(default_factory=dict)
+    received_texts: dict[str, str] = Field(default_factory=dict)
     evidence_ids: list[str] = Field(default_factory=list)
     order_ids: list[str] = Field(default_factory=list)
     params: dict[str, str] = Field(default_factory=dict)
@@ -132,6 +138,23 @@ class CheckResult(_Model):
     facts: dict[str, Any] = Field(default_factory=dict)
     #: a warning (a tolerance check) does not fail its checkpoint
     severity: Literal["failure", "warning"] = "failure"
+
+    def said(self, lang: str) -> tuple[str | None, Any, Any]:
+        """Message, expected and received as the report in ``lang`` shows them.
+
+        Ours in ``lang`` (else as recorded); payloads and ePROM's texts as they were. A
+        received callback stays beside its summary (``{"summary": …, "json": …}``).
+        """
+        message = self.messages.get(lang) or self.message
+        expected = self.expected_texts.get(lang, self.expected)
+        received = self.received
+        if lang in self.received_texts:
+            summary = self.received_texts[lang]
+            if isinstance(received, dict) and set(received) == {"summary", "json"}:
+                received = {**received, "summary": summary}
+            else:
+                received = summary
+        return message, expected, received
 
 
 class Attestation(_Model):
@@ -146,6 +169,8 @@ class Attestation(_Model):
 class TimelineEvent(_Model):
     at: UtcDatetime
     what: str
+    #: ``what`` in each language (``{"nb": "statusmelding #4", …}``)
+    texts: dict[str, str] = Field(default_factory=dict)
     evidence_id: str | None = None
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from eprom_verify.contract import EpromModel
 from eprom_verify.redact import Redactor
+from eprom_verify.wording import Text, texts_of
 
 from ._io import TEMP_PREFIX, write_atomic
 from .manifest import write_manifest
@@ -97,7 +98,7 @@ class Recorder:
         self,
         kind: EvidenceKind,
         *,
-        title: str,
+        title: str | Text,
         method: str | None = None,
         url: str | None = None,
         status: int | None = None,
@@ -114,7 +115,8 @@ class Recorder:
         fields = {
             "kind": kind,
             "at": at or self._clock(),
-            "title": r.text(title),
+            "title": r.text(str(title)),
+            "titles": {k: r.text(v) for k, v in texts_of(title)[1].items()},
             "method": method,
             "url": r.text(url) if url is not None else None,
             "status": status,
@@ -140,6 +142,8 @@ class Recorder:
             update={
                 "message": r.text(result.message) if result.message is not None else None,
                 "messages": {k: r.text(v) for k, v in result.messages.items()},
+                "expected_texts": {k: r.text(v) for k, v in result.expected_texts.items()},
+                "received_texts": {k: r.text(v) for k, v in result.received_texts.items()},
                 "expected": r.data(_jsonable(result.expected)),
                 "received": r.data(_jsonable(result.received)),
                 "params": {k: r.text(v) for k, v in result.params.items()},
@@ -152,14 +156,17 @@ class Recorder:
     def add_timeline_event(
         self,
         order_id: str,
-        what: str,
+        what: str | Text,
         *,
         kind: TimelineKind = "form_order",
         patient: str | None = None,
         evidence_id: str | None = None,
         at: datetime | None = None,
     ) -> None:
-        event = TimelineEvent(at=at or self._clock(), what=what, evidence_id=evidence_id)
+        plain, texts = texts_of(what)
+        event = TimelineEvent(
+            at=at or self._clock(), what=str(plain), texts=texts, evidence_id=evidence_id
+        )
         shown = self._redactor.text(patient) if patient is not None else None
         with self._lock:
             timeline = self._timelines.setdefault(

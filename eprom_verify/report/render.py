@@ -228,7 +228,7 @@ def _render(
             c for c in data.checks if c.outcome in _FAILED and c.nodeid not in attached
         ],
         evidence=evidence or {},
-        event_label=lambda what: event_label(what, lang),
+        event_label=lambda event: event.texts.get(lang) or event_label(event.what, lang),
         max_inline=_MAX_INLINE_CHARS,
     )
 

@@ -1,0 +1,90 @@
+"""Our own sentences in both report languages: :class:`Text` holds the bokmål and the English.
+
+A failure message, a *not run* reason, a timeline event or an evidence title is ours, so the
+report shows it in its language; what ePROM or the ordering system sent (an error text, a
+payload, an id) is shown as it was, in both. ``str(text)`` is the English sentence: the
+terminal, logs and JUnit speak English.
+
+Compose with ``+`` and :meth:`Text.join`; a plain ``str`` in a composition is the same in
+both languages (an id, a status code, ePROM's own words)::
+
+    Text(en=f"no status callback for {label.en}", nb=f"ingen statusmelding for {label.nb}")
+    Text.join(", ", [label, Text.same(order_id)])
+
+Inside an f-string a :class:`Text` formats as its English: write ``{label.nb}`` in the
+bokmål sentence (a test renders every fault's report in both languages and finds no
+English words in the bokmål one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Noun", "Text", "texts_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One sentence of ours, in bokmål (``nb``) and English (``en``)."""
+
+    en: str
+    nb: str
+
+    @classmethod
+    def same(cls, value: object) -> Text:
+        """A value said the same in both languages (an id, a number, ePROM's own text)."""
+        return value if isinstance(value, Text) else cls(en=str(value), nb=str(value))
+
+    def __str__(self) -> str:
+        return self.en
+
+    def __format__(self, spec: str) -> str:
+        return format(self.en, spec)
+
+    def __add__(self, other: Text | str) -> Text:
+        right = Text.same(other)
+        return Text(en=self.en + right.en, nb=self.nb + right.nb)
+
+    def __radd__(self, other: str) -> Text:
+        return Text.same(other) + self
+
+    def __bool__(self) -> bool:
+        return bool(self.en or self.nb)
+
+    def in_language(self, lang: str) -> str:
+        return self.nb if lang == "nb" else self.en
+
+    def by_language(self) -> dict[str, str]:
+        """``{"nb": …, "en": …}``, as the report model stores it."""
+        return {"nb": self.nb, "en": self.en}
+
+    @classmethod
+    def join(cls, separator: Text | str, parts: Iterable[Text | str]) -> Text:
+        sep = cls.same(separator)
+        items = [cls.same(p) for p in parts]
+        return cls(
+            en=sep.en.join(p.en for p in items),
+            nb=sep.nb.join(p.nb for p in items),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Noun:
+    """A thing we count, with its singular and plural in both languages."""
+
+    one: Text
+    many: Text
+
+    def count(self, n: int) -> Text:
+        """``2 status callbacks`` / ``2 statusmeldinger``."""
+        word = self.one if n == 1 else self.many
+        return Text(en=f"{n} {word.en}", nb=f"{n} {word.nb}")
+
+
+def texts_of(value: Any) -> tuple[Any, dict[str, str]]:
+    """``value`` as a plain value (English for a :class:`Text`) and its languages, if any."""
+    if isinstance(value, Text):
+        return value.en, value.by_language()
+    return value, {}
