@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from .client import Exchange
 from .contract import NIL_GUID, CallbackKind
-from .ledger import CALLBACK_NAMES, Entry, Ledger, LedgerVerdict
+from .ledger import Entry, Ledger, LedgerVerdict, callback_name
 from .listener import ReceivedCallback
+from .wording import Text
 
 if TYPE_CHECKING:
     from .report.model import EvidenceKind
@@ -107,7 +108,7 @@ class EvidenceTrail:
             ]
         return ids[:limit]
 
-    def timeline(self, ident: str, what: str, **kwargs: Any) -> None:
+    def timeline(self, ident: str, what: Text | str, **kwargs: Any) -> None:
         if self.recorder is not None and ident and ident != NIL_GUID:
             self.recorder.add_timeline_event(ident, what, **kwargs)
 
@@ -132,7 +133,11 @@ class EvidenceTrail:
         )
         eid = self.evidence(
             "response",
-            title=f"{exchange.status or 'no answer'} {path}",
+            title=(
+                f"{exchange.status} {path}"
+                if exchange.status
+                else Text(en=f"no answer {path}", nb=f"ikke noe svar {path}")
+            ),
             method=exchange.method,
             url=exchange.url,
             status=exchange.status,
@@ -145,11 +150,11 @@ class EvidenceTrail:
         lowered = path.lower()
         if ident and ("formorder" in lowered or "messagetocitizen" in lowered):
             kind = "letter" if "messagetocitizen" in lowered else "form_order"
-            noun = "letter" if kind == "letter" else "order"
-            self.timeline(ident, f"{noun} sent", kind=kind, patient=patient, at=utc(sent))
+            sent_text, accepted = _PLACEMENT_EVENTS[kind]
+            self.timeline(ident, sent_text, kind=kind, patient=patient, at=utc(sent))
             self.timeline(
                 ident,
-                f"{noun} accepted ({exchange.status})",
+                accepted + f" ({exchange.status})",
                 kind=kind,
                 evidence_id=eid,
                 at=utc(answered),
@@ -173,10 +178,10 @@ class EvidenceTrail:
     def _record_callback_now(self, callback: ReceivedCallback) -> None:
         ident = callback.ident
         entry = self.ledger.entry(ident)
-        title = CALLBACK_NAMES[callback.kind] if callback.kind else "unreadable callback"
+        name = callback_name(callback.kind).one
         eid = self.evidence(
             "callback",
-            title=f"PUT {callback.path} ({title}, #{callback.seq})",
+            title=f"PUT {callback.path} (" + name + f", #{callback.seq})",
             method="PUT",
             url=callback.path,
             status=callback.answered_status,
@@ -193,7 +198,7 @@ class EvidenceTrail:
             kind = "patient_initiated"
         if ident and callback.kind is not CallbackKind.PRIVACY:
             self.timeline(
-                ident, f"{title} #{callback.seq}", kind=kind, evidence_id=eid, at=utc(callback.at)
+                ident, name + f" #{callback.seq}", kind=kind, evidence_id=eid, at=utc(callback.at)
             )
 
     def _flush_pending(self, ident: str | None = None) -> None:
@@ -221,3 +226,16 @@ class EvidenceTrail:
             expected_channel=entry.expected_channel.wire_name if entry.expected_channel else None,
             **facts,
         )
+
+
+#: a placement's two timeline events: sent, and ePROM's answer
+_PLACEMENT_EVENTS = {
+    "letter": (
+        Text(en="letter sent", nb="brev sendt"),
+        Text(en="letter accepted", nb="brev mottatt av ePROM"),
+    ),
+    "form_order": (
+        Text(en="order sent", nb="bestilling sendt"),
+        Text(en="order accepted", nb="bestilling mottatt av ePROM"),
+    ),
+}

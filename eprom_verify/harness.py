@@ -40,6 +40,7 @@ from .listener import CallbackListener, ReceivedCallback
 from .manual import ManualSteps
 from .settings import RunSettings, Secret
 from .verdict import RunVerdict
+from .wording import Text
 
 if TYPE_CHECKING:
     from .report.recorder import Recorder
@@ -222,7 +223,7 @@ class Harness(RunVerdict, ManualSteps):
         """Send one order (recorded in the ledger) and, by default, wait for its status."""
         placed = PlacedOrder(case=case, request=request)
         answer, placed.error, context, sent_at = self._send(
-            case, checkpoint_ids, lambda: self.client.order_form(request), "V1.1", "order"
+            case, checkpoint_ids, lambda: self.client.order_form(request), "V1.1", _ORDER
         )
         if placed.error is not None:
             return placed
@@ -244,7 +245,7 @@ class Harness(RunVerdict, ManualSteps):
         checkpoint_ids: tuple[str, ...] | None,
         call: Callable[[], _A],
         checkpoint_id: str,
-        noun: str,
+        noun: Text,
     ) -> tuple[_A | None, ApiError | None, ServingContext, float]:
         """One placement in the case's context; a refusal goes to the ledger (V1.1 / L1)."""
         with self.serving(_case_name(case), checkpoint_ids):
@@ -253,24 +254,43 @@ class Harness(RunVerdict, ManualSteps):
             try:
                 return call(), None, context, sent_at
             except ApiError as exc:
-                what = f"the {noun} of case {context.case}"
+                what = Text(
+                    en=f"the {noun.en} of case {context.case}",
+                    nb=f"{noun.nb} i tilfelle {context.case}",
+                )
                 self.ledger.refused(_refused_finding(checkpoint_id, what, exc, context))
                 return None, exc, context, sent_at
 
-    def missing_answer(self, placed: PlacedOrder, *, waited_s: float, expected: str) -> None:
+    def missing_answer(self, placed: PlacedOrder, *, waited_s: float, expected: Text | str) -> None:
         """Outside the simulator no answer came: a failure if a person attested delivering it.
 
         Otherwise the check cannot run (nobody delivered): raised as *not run*.
         """
         attested = self.delivery_attested(placed.order_id)
         if attested is None:
-            raise PrerequisiteMissing(f"nobody delivered order {placed.order_id} in time")
-        self.delivered(placed, because=f"{attested.tester} attested delivering it")
+            raise PrerequisiteMissing(
+                Text(
+                    en=f"nobody delivered order {placed.order_id} in time",
+                    nb=f"ingen sendte inn bestilling {placed.order_id} i tide",
+                )
+            )
+        tester = attested.tester
+        self.delivered(
+            placed,
+            because=Text(
+                en=f"{tester} attested delivering it",
+                nb=f"{tester} attesterte at den ble sendt inn",
+            ),
+        )
         raise CheckFailure(
-            f"{attested.tester} attested delivering order {placed.order_id}, but no answer "
-            f"callback came within {waited_s:.0f} s (--fill-timeout)",
+            Text(
+                en=f"{tester} attested delivering order {placed.order_id}, but no answer "
+                f"callback came within {waited_s:.0f} s (--fill-timeout)",
+                nb=f"{tester} attesterte at bestilling {placed.order_id} ble sendt inn, men "
+                f"ingen svarmelding kom innen {waited_s:.0f} s (--fill-timeout)",
+            ),
             expected=expected,
-            received="none",
+            received=Text(en="none", nb="ingen"),
             order_id=placed.order_id,
         )
 
@@ -335,7 +355,7 @@ class Harness(RunVerdict, ManualSteps):
     def _patient(self, national_id: str | None) -> Patient | None:
         return next((p for p in self.patients if p.national_id == national_id), None)
 
-    def delivered(self, placed: PlacedOrder, *, because: str) -> None:
+    def delivered(self, placed: PlacedOrder, *, because: Text | str) -> None:
         """The patient delivered ``placed`` (or a tester attested it): its answer is due."""
         if placed.made:
             self.ledger.expect_answer(placed.order_id, because=because, at=time.time())
@@ -453,7 +473,7 @@ class Harness(RunVerdict, ManualSteps):
         """Send one letter (recorded in the ledger); does not wait for its callback."""
         letter = PlacedLetter(case=case, request=request)
         letter.response, letter.error, context, sent_at = self._send(
-            case, checkpoint_ids, lambda: self.client.send_letter(request), "L1", "letter"
+            case, checkpoint_ids, lambda: self.client.send_letter(request), "L1", _LETTER
         )
         response = letter.response
         if response is not None and response.message_to_citizen_id != NIL_GUID:
@@ -507,19 +527,30 @@ def _case_name(case: str) -> str:
     return case.split(":", 1)[1] if ":" in case else case
 
 
+_ORDER = Text(en="order", nb="bestillingen")
+_LETTER = Text(en="letter", nb="brevet")
+
+
 def _refused_finding(
-    checkpoint_id: str, what: str, exc: ApiError, context: ServingContext
+    checkpoint_id: str, what: Text, exc: ApiError, context: ServingContext
 ) -> Finding:
+    received: Text | str
     if exc.transport:
-        message = f"{what} did not reach ePROM: {exc.text}"
-        received = f"no answer ({exc.text})"
+        message = Text(
+            en=f"{what.en} did not reach ePROM: {exc.text}",
+            nb=f"{what.capitalized().nb} nådde ikke ePROM: {exc.text}",
+        )
+        received = Text(en=f"no answer ({exc.text})", nb=f"ikke noe svar ({exc.text})")
     else:
-        message = f"{what} was refused: {exc.status} {exc.text}"
+        message = Text(
+            en=f"{what.en} was refused: {exc.status} {exc.text}",
+            nb=f"{what.capitalized().nb} ble avvist: {exc.status} {exc.text}",
+        )
         received = f"{exc.status} {exc.text}"
     return Finding(
         checkpoint_id=checkpoint_id,
         message=message,
-        expected="200 and an id",
+        expected=Text(en="200 and an id", nb="200 og en id"),
         received=received,
         case=context.case,
         test=context.test,

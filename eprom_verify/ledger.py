@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from .contract import CallbackKind, NotificationChannel
 from .listener import ReceivedCallback, utc_clock
+from .wording import Noun, Text
 
 __all__ = [
     "CHECKPOINTS_JUDGED",
@@ -54,11 +55,40 @@ _NO_ERRORS = {
     CallbackKind.LETTER: "L1",
     CallbackKind.PRIVACY: "PV3",
 }
-CALLBACK_NAMES = {
-    CallbackKind.STATUS: "status callback",
-    CallbackKind.ANSWER: "answer callback",
-    CallbackKind.LETTER: "letter status callback",
-    CallbackKind.PRIVACY: "privacy-setting callback",
+#: what each callback kind is called, in both report languages
+CALLBACK_NAMES: dict[CallbackKind, Noun] = {
+    CallbackKind.STATUS: Noun(
+        Text(en="status callback", nb="statusmelding"),
+        Text(en="status callbacks", nb="statusmeldinger"),
+    ),
+    CallbackKind.ANSWER: Noun(
+        Text(en="answer callback", nb="svarmelding"),
+        Text(en="answer callbacks", nb="svarmeldinger"),
+    ),
+    CallbackKind.LETTER: Noun(
+        Text(en="letter status callback", nb="brevstatusmelding"),
+        Text(en="letter status callbacks", nb="brevstatusmeldinger"),
+    ),
+    CallbackKind.PRIVACY: Noun(
+        Text(en="privacy-setting callback", nb="melding om personverninnstilling"),
+        Text(en="privacy-setting callbacks", nb="meldinger om personverninnstilling"),
+    ),
+}
+#: a callback the listener could not read (no kind)
+UNREADABLE = Noun(
+    Text(en="unreadable callback", nb="uleselig tilbakekall"),
+    Text(en="unreadable callbacks", nb="uleselige tilbakekall"),
+)
+
+
+def callback_name(kind: CallbackKind | None) -> Noun:
+    return CALLBACK_NAMES[kind] if kind is not None else UNREADABLE
+
+
+_PLACEMENT_NAMES: dict[EntryKind, Text] = {
+    "form_order": Text(en="order", nb="bestilling"),
+    "letter": Text(en="letter", nb="brev"),
+    "privacy": Text(en="privacy setting", nb="personverninnstilling"),
 }
 
 
@@ -92,22 +122,20 @@ class Entry:
     expected_status: str | None = None
     #: set when the patient delivered: the answer is due from then on
     answer_due_at: float | None = None
-    answer_due_because: str | None = None
+    answer_due_because: Text | str | None = None
     #: privacy changes triggered for this ident (each one callback)
     changes: int = 0
 
     @property
-    def label(self) -> str:
-        what = {"form_order": "order", "letter": "letter", "privacy": "privacy setting"}[self.kind]
-        placed_by = ", ".join(
-            part
-            for part in (
-                f"case {self.case}" if self.case else "",
-                f"placed by {self.test}" if self.test else "",
-            )
-            if part
-        )
-        return f"{what} {self.ident}" + (f" ({placed_by})" if placed_by else "")
+    def label(self) -> Text:
+        """``order 1f… (case s1, placed by suites/…::test_on_behalf_of)``."""
+        parts = []
+        if self.case:
+            parts.append(Text(en=f"case {self.case}", nb=f"tilfelle {self.case}"))
+        if self.test:
+            parts.append(Text(en=f"placed by {self.test}", nb=f"fra testen {self.test}"))
+        shown = _PLACEMENT_NAMES[self.kind] + f" {self.ident}"
+        return shown + " (" + Text.join(", ", parts) + ")" if parts else shown
 
 
 @dataclass(frozen=True)
@@ -115,20 +143,20 @@ class Finding:
     """One thing wrong over the whole run, on one checkpoint."""
 
     checkpoint_id: str
-    message: str
+    message: Text
     expected: Any = None
     received: Any = None
     order_id: str | None = None
     case: str | None = None
     test: str | None = None
-    callbacks: tuple[str, ...] = ()
+    callbacks: tuple[Text, ...] = ()
 
-    def as_text(self) -> str:
+    def as_text(self) -> Text:
         shown = self.message
-        if self.test and self.test not in shown:
-            shown += f" (placed by {self.test})"
+        if self.test and self.test not in shown.en:
+            shown += Text(en=f" (placed by {self.test})", nb=f" (fra testen {self.test})")
         if self.callbacks:
-            shown += " — " + ", ".join(self.callbacks)
+            shown += " — " + Text.join(", ", self.callbacks)
         return shown
 
 
@@ -173,7 +201,7 @@ class Ledger:
         with self._lock:
             self._refused.append(finding)
 
-    def expect_answer(self, ident: str, *, because: str, at: float) -> None:
+    def expect_answer(self, ident: str, *, because: Text | str, at: float) -> None:
         """The patient delivered (or a tester attested it): the answer is due."""
         with self._lock:
             entry = self._entries.get(ident)
@@ -270,7 +298,7 @@ def _checkpoint_of(callback: ReceivedCallback) -> str:
 
 def _finding(
     checkpoint_id: str,
-    message: str,
+    message: Text,
     entry: Entry | None,
     callbacks: Sequence[ReceivedCallback] = (),
     *,
@@ -290,20 +318,31 @@ def _finding(
     )
 
 
+def _where(entry: Entry | None, ident: str | None) -> Text:
+    return entry.label if entry is not None else Text(en=f"id {ident}", nb=f"id {ident}")
+
+
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
-    what = CALLBACK_NAMES.get(callback.kind, "callback") if callback.kind else "callback"
-    where = entry.label if entry is not None else f"id {callback.ident}"
+    what = callback_name(callback.kind).one if callback.kind else _CALLBACK.one
+    where = _where(entry, callback.ident)
     out = []
     checkpoint_id = _checkpoint_of(callback)
     if callback.error is not None:
+        error = Text.same(callback.error)
         out.append(
             _finding(
                 checkpoint_id,
-                f"the {what} for {where} {callback.error}",
+                Text(
+                    en=f"the {what.en} for {where.en}: {error.en}",
+                    nb=f"{what.capitalized().nb} for {where.nb}: {error.nb}",
+                ),
                 entry,
                 [callback],
-                expected="a payload that follows the contract (§4)",
-                received=callback.error,
+                expected=Text(
+                    en="a payload that follows the contract (§4)",
+                    nb="innhold som følger kontrakten (§4)",
+                ),
+                received=error,
                 ident=callback.ident,
             )
         )
@@ -311,11 +350,19 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
         out.append(
             _finding(
                 checkpoint_id,
-                f"the {what} for {where} carried a wrong API key — a receiver must refuse it",
+                Text(
+                    en=f"the {what.en} for {where.en} carried a wrong API key "
+                    "— a receiver must refuse it",
+                    nb=f"{what.capitalized().nb} for {where.nb} hadde feil API-nøkkel "
+                    "— en mottakstjeneste skal avvise den",
+                ),
                 entry,
                 [callback],
-                expected="our API key",
-                received="another key (see the callback's fingerprint in the evidence)",
+                expected=Text(en="our API key", nb="vår API-nøkkel"),
+                received=Text(
+                    en="another key (see the callback's fingerprint in the evidence)",
+                    nb="en annen nøkkel (se fingeravtrykket i beviset for tilbakekallet)",
+                ),
                 ident=callback.ident,
             )
         )
@@ -323,14 +370,29 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
         out.append(
             _finding(
                 "V3.2",
-                f"an answer came for {where}, a testMode order: the answer shall not be returned",
+                Text(
+                    en=f"an answer came for {where.en}, a testMode order: "
+                    "the answer shall not be returned",
+                    nb=f"et svar kom for {where.nb}, en testMode-bestilling: "
+                    "svaret skal ikke sendes tilbake",
+                ),
                 entry,
                 [callback],
-                expected="no answer callback (testMode)",
-                received="an answer callback",
+                expected=Text(
+                    en="no answer callback (testMode)", nb="ingen svarmelding (testMode)"
+                ),
+                received=Text(en="an answer callback", nb="en svarmelding"),
             )
         )
     return out
+
+
+#: any callback, its kind unknown
+_CALLBACK = Noun(Text(en="callback", nb="tilbakekall"), Text(en="callbacks", nb="tilbakekall"))
+
+
+def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
+    return ", ".join(f"+{c.at - callbacks[0].at:.3f} s" for c in callbacks)
 
 
 def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[Finding]:
@@ -348,17 +410,20 @@ def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[
         allowed = entry.changes if entry is not None and kind is CallbackKind.PRIVACY else 1
         if kind is None or len(same) <= max(allowed, 1):
             continue
-        what = CALLBACK_NAMES[kind]
-        where = entry.label if entry is not None else f"id {same[0].ident}"
-        gaps = ", ".join(f"+{c.at - same[0].at:.3f} s" for c in same)
+        noun = CALLBACK_NAMES[kind]
+        where = _where(entry, same[0].ident)
+        many = noun.count(len(same))
         out.append(
             _finding(
                 _checkpoint_of(same[0]),
-                f"{len(same)} {what}s for {where} (duplicates; arrival {gaps})",
+                Text(
+                    en=f"{many.en} for {where.en} (duplicates; arrival {_gaps(same)})",
+                    nb=f"{many.nb} for {where.nb} (duplikater; ankomst {_gaps(same)})",
+                ),
                 entry,
                 same,
-                expected=f"{max(allowed, 1)} {what}",
-                received=f"{len(same)} {what}s",
+                expected=noun.count(max(allowed, 1)),
+                received=many,
                 ident=same[0].ident,
             )
         )
@@ -381,16 +446,27 @@ def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
         return []
     kind = strays[0].kind
     assert kind is not None
+    noun = CALLBACK_NAMES[kind]
+    ident = strays[0].ident
+    many = noun.count(len(strays))
     return [
         _finding(
             _checkpoint_of(strays[0]),
-            f"{len(strays)} {CALLBACK_NAMES[kind]}(s) for id {strays[0].ident}, which this run never "
-            "placed (a callback ePROM should not send, or a previous run's late one)",
+            Text(
+                en=f"{many.en} for id {ident}, which this run never placed "
+                "(a callback ePROM should not send, or a previous run's late one)",
+                nb=f"{many.nb} for id {ident}, som denne kjøringen aldri bestilte "
+                "(et tilbakekall ePROM ikke skal sende, eller et sent et fra en tidligere "
+                "kjøring)",
+            ),
             None,
             strays,
-            expected="callbacks only for ids the run placed (or patient-initiated answers)",
-            received=f"{CALLBACK_NAMES[kind]} for {strays[0].ident}",
-            ident=strays[0].ident,
+            expected=Text(
+                en="callbacks only for ids the run placed (or patient-initiated answers)",
+                nb="tilbakekall bare for id-er kjøringen bestilte (eller pasientinitierte svar)",
+            ),
+            received=Text(en=f"{noun.one.en} for {ident}", nb=f"{noun.one.nb} for {ident}"),
+            ident=ident,
         )
     ]
 
@@ -403,44 +479,67 @@ def _missing_or_late(
     answer_timeout_s: float,
 ) -> list[Finding]:
     kind = STATUS_KIND[entry.kind]
+    noun = CALLBACK_NAMES[kind].one
     checkpoint_id = {"form_order": "V1.2", "letter": "L1", "privacy": "PV3"}[entry.kind]
     out = []
     firsts = [c for c in group if c.kind is kind]
+    limit = f"{callback_timeout_s:g} s"
+    label = entry.label
     if entry.callback_due and not entry.test_mode:
         if not firsts:
+            sent = utc_clock(entry.sent_at)
             out.append(
                 _finding(
                     checkpoint_id,
-                    f"no {CALLBACK_NAMES[kind]} for {entry.label} by the end of the run "
-                    f"(sent {utc_clock(entry.sent_at)}, limit {callback_timeout_s:g} s)",
+                    Text(
+                        en=f"no {noun.en} for {label.en} by the end of the run "
+                        f"(sent {sent}, limit {limit})",
+                        nb=f"ingen {noun.nb} for {label.nb} innen kjøringen var slutt "
+                        f"(sendt {sent}, grense {limit})",
+                    ),
                     entry,
-                    expected=f"1 {CALLBACK_NAMES[kind]} within {callback_timeout_s:g} s",
-                    received="none",
+                    expected=Text(
+                        en=f"1 {noun.en} within {limit}", nb=f"1 {noun.nb} innen {limit}"
+                    ),
+                    received=Text(en="none", nb="ingen"),
                 )
             )
         elif (late := firsts[0].at - (entry.answered_at or entry.sent_at)) > callback_timeout_s:
             out.append(
                 _finding(
                     checkpoint_id,
-                    f"the {CALLBACK_NAMES[kind]} for {entry.label} came {late:.1f} s after ePROM accepted "
-                    f"it; the limit is {callback_timeout_s:g} s",
+                    Text(
+                        en=f"the {noun.en} for {label.en} came {late:.1f} s after ePROM "
+                        f"accepted it; the limit is {limit}",
+                        nb=f"{noun.capitalized().nb} for {label.nb} kom {late:.1f} s etter at "
+                        f"ePROMs svar; grensen er {limit}",
+                    ),
                     entry,
                     firsts[:1],
-                    expected=f"within {callback_timeout_s:g} s",
-                    received=f"after {late:.1f} s",
+                    expected=Text(en=f"within {limit}", nb=f"innen {limit}"),
+                    received=Text(en=f"after {late:.1f} s", nb=f"etter {late:.1f} s"),
                 )
             )
     if entry.answer_due_at is not None:
         answers = [c for c in group if c.kind is CallbackKind.ANSWER]
         if not answers:
+            due = utc_clock(entry.answer_due_at)
+            because = Text.same(entry.answer_due_because or "")
             out.append(
                 _finding(
                     "V3.1",
-                    f"no answer callback for {entry.label}, though {entry.answer_due_because} "
-                    f"at {utc_clock(entry.answer_due_at)} (waited up to {answer_timeout_s:g} s)",
+                    Text(
+                        en=f"no answer callback for {label.en}, though {because.en} "
+                        f"at {due} (waited up to {answer_timeout_s:g} s)",
+                        nb=f"ingen svarmelding for {label.nb}, selv om {because.nb} "
+                        f"kl. {due} (ventet inntil {answer_timeout_s:g} s)",
+                    ),
                     entry,
-                    expected="1 answer callback (formData) after delivery",
-                    received="none",
+                    expected=Text(
+                        en="1 answer callback (formData) after delivery",
+                        nb="1 svarmelding (formData) etter innsending",
+                    ),
+                    received=Text(en="none", nb="ingen"),
                 )
             )
     return out
@@ -458,11 +557,16 @@ def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list
         received["formOrderStatus"] = model.form_order_status.name
     if expected == received:
         return []
+    label = entry.label
     return [
         _finding(
             "V1.3",
-            f"{entry.label} (person {entry.person}, rule {entry.rule}) went to the wrong channel "
-            "or status",
+            Text(
+                en=f"{label.en} (person {entry.person}, rule {entry.rule}) went to the wrong "
+                "channel or status",
+                nb=f"{label.capitalized().nb} (person {entry.person}, regel {entry.rule}) fikk feil "
+                "kanal eller status",
+            ),
             entry,
             statuses[:1],
             expected=expected,
@@ -480,7 +584,11 @@ def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     said: Any = statuses[0].model
     # the predicted channel when there is one (a wrong status callback is V1.3's finding)
     expected = entry.expected_channel or said.notification_channel
-    source = "the channel the profile predicts" if entry.expected_channel else "its status callback"
+    source = (
+        Text(en="the channel the profile predicts", nb="kanalen profilen gir")
+        if entry.expected_channel
+        else Text(en="its status callback", nb="statusmeldingens")
+    )
     out = []
     for answer in answers:
         model: Any = answer.model
@@ -489,8 +597,12 @@ def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
             out.append(
                 _finding(
                     "V3.2",
-                    f"the answer for {entry.label} reports notificationChannel "
-                    f"{given.wire_name}, not {source}",
+                    Text(
+                        en=f"the answer for {entry.label.en} reports notificationChannel "
+                        f"{given.wire_name}, not {source.en}",
+                        nb=f"svaret for {entry.label.nb} oppgir notificationChannel "
+                        f"{given.wire_name}, ikke {source.nb}",
+                    ),
                     entry,
                     [statuses[0], answer],
                     expected=expected.wire_name,
@@ -510,8 +622,12 @@ def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     return [
         _finding(
             "L2",
-            f"the status callback of {entry.label} reports another channel than the "
-            "priority list gives",
+            Text(
+                en=f"the status callback of {entry.label.en} reports another channel than the "
+                "priority list gives",
+                nb=f"statusmeldingen for {entry.label.nb} oppgir en annen kanal enn "
+                "prioritetslisten gir",
+            ),
             entry,
             statuses[:1],
             expected=entry.expected_channel.wire_name,
@@ -534,11 +650,20 @@ def _lifecycle(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]
         out.append(
             _finding(
                 "LC1",
-                f"the answer for {entry.label} came before its status callback",
+                Text(
+                    en=f"the answer for {entry.label.en} came before its status callback",
+                    nb=f"svaret for {entry.label.nb} kom før statusmeldingen",
+                ),
                 entry,
                 [first_answer, first_status],
-                expected="order → status callback → answer callback",
-                received="order → answer callback → status callback (a status after the answer)",
+                expected=Text(
+                    en="order → status callback → answer callback",
+                    nb="bestilling → statusmelding → svarmelding",
+                ),
+                received=Text(
+                    en="order → answer callback → status callback (a status after the answer)",
+                    nb="bestilling → svarmelding → statusmelding (en status etter svaret)",
+                ),
             )
         )
     model: Any = first_status.model
@@ -546,11 +671,19 @@ def _lifecycle(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]
         out.append(
             _finding(
                 "LC1",
-                f"an answer came for {entry.label}, whose status was Error (nobody was notified)",
+                Text(
+                    en=f"an answer came for {entry.label.en}, whose status was Error "
+                    "(nobody was notified)",
+                    nb=f"et svar kom for {entry.label.nb}, som hadde status Error "
+                    "(ingen ble varslet)",
+                ),
                 entry,
                 [first_status, first_answer],
-                expected="no answer to an order whose status is Error",
-                received="an answer callback",
+                expected=Text(
+                    en="no answer to an order whose status is Error",
+                    nb="ikke noe svar på en bestilling med status Error",
+                ),
+                received=Text(en="an answer callback", nb="en svarmelding"),
             )
         )
     return out

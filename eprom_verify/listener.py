@@ -36,11 +36,15 @@ from .contract import (
     parse_form_order_callback,
 )
 from .settings import Secret
+from .wording import Text
 
 __all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key", "utc_clock"]
 
 #: (what is awaited, seconds so far, the limit) → shows a progress line
 Progress = Callable[[str, float, float], None]
+
+#: a callback kind's word in a bokmål label
+_KIND_NB = {"status": "status", "answer": "svar", "letter": "brev", "privacy": "personvern"}
 
 _PATHS = {
     "promsformorder": "form_order",
@@ -64,7 +68,8 @@ class ReceivedCallback:
     body_text: str
     data: Any = None
     model: EpromModel | None = None
-    error: str | None = None
+    #: why the callback could not be read (ours; the parser's detail as it was)
+    error: Text | None = None
     key_ok: bool | None = None
     answered: dict[str, Any] = field(default_factory=dict)
     answered_status: int = 200
@@ -101,9 +106,14 @@ class ReceivedCallback:
         return isinstance(self.data, dict) and bool(self.data.get("isPatientInitiated"))
 
     @property
-    def label(self) -> str:
+    def label(self) -> Text:
         """``callback #7 (status, 21:42:43.120Z)``: how a failure names it."""
-        return f"callback #{self.seq} ({self.kind or 'unreadable'}, {utc_clock(self.at)})"
+        at = utc_clock(self.at)
+        kind = self.kind.value if self.kind else "unreadable"
+        return Text(
+            en=f"callback #{self.seq} ({kind}, {at})",
+            nb=f"tilbakekall #{self.seq} ({_KIND_NB.get(kind, kind)}, {at})",
+        )
 
 
 class CallbackListener:
@@ -209,10 +219,16 @@ class CallbackListener:
         try:
             record.data = json.loads(record.body_text) if record.body_text else None
         except json.JSONDecodeError as exc:
-            record.error = f"the body is not JSON: {exc}"
+            record.error = Text(
+                en=f"the body is not JSON: {exc}", nb=f"innholdet er ikke JSON: {exc}"
+            )
             return
         if not isinstance(record.data, dict):
-            record.error = f"the body is not a JSON object: {record.body_text[:80]!r}"
+            shown = repr(record.body_text[:80])
+            record.error = Text(
+                en=f"the body is not a JSON object: {shown}",
+                nb=f"innholdet er ikke et JSON-objekt: {shown}",
+            )
             return
         try:
             if endpoint == "form_order":
@@ -226,7 +242,10 @@ class CallbackListener:
                 model = PersonvernInnstillingCallback.from_wire(record.data)
                 record.kind = CallbackKind.PRIVACY
             else:
-                record.error = f"unknown callback path {request.path}"
+                record.error = Text(
+                    en=f"unknown callback path {request.path}",
+                    nb=f"ukjent sti for tilbakekall: {request.path}",
+                )
                 return
         except ValueError as exc:
             record.kind = {
@@ -236,7 +255,10 @@ class CallbackListener:
             }[endpoint]
             if endpoint == "form_order" and "formData" in record.data:
                 record.kind = CallbackKind.ANSWER
-            record.error = f"does not follow the contract: {_first_line(exc)}"
+            first = _first_line(exc)
+            record.error = Text(
+                en=f"does not follow the contract: {first}", nb=f"følger ikke kontrakten: {first}"
+            )
             return
         record.model = model
         record.key_ok = self.key_matches(sent_key(record))

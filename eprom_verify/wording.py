@@ -53,6 +53,10 @@ class Text:
     def __bool__(self) -> bool:
         return bool(self.en or self.nb)
 
+    def capitalized(self) -> Text:
+        """The first letter upper case in both (the rest as it was)."""
+        return Text(en=self.en[:1].upper() + self.en[1:], nb=self.nb[:1].upper() + self.nb[1:])
+
     def in_language(self, lang: str) -> str:
         return self.nb if lang == "nb" else self.en
 

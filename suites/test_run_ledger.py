@@ -13,6 +13,7 @@ import pytest
 from eprom_verify import CheckFailure
 from eprom_verify.ledger import CHECKPOINTS_JUDGED
 from eprom_verify.pytest import not_run
+from eprom_verify.wording import Text
 
 #: more findings than this on one checkpoint are counted, not listed
 _SHOWN = 8
@@ -30,16 +31,27 @@ def test_whole_run(eprom, checkpoint_id):
     eprom.fact(judged=judged, findings=len(findings))
     if not findings:
         if not judged:
-            not_run(f"the run placed nothing {checkpoint_id} judges over the whole run")
+            not_run(
+                Text(
+                    en=f"the run placed nothing {checkpoint_id} judges over the whole run",
+                    nb=f"kjøringen bestilte ingenting {checkpoint_id} vurderer over hele kjøringen",
+                )
+            )
         return
     for finding in findings:
         eprom.touch(finding.order_id)
-    lines = [finding.as_text() for finding in findings[:_SHOWN]]
-    more = f" (and {len(findings) - _SHOWN} more)" if len(findings) > _SHOWN else ""
+    lines = Text.join(" | ", [finding.as_text() for finding in findings[:_SHOWN]])
+    hidden = len(findings) - _SHOWN
+    more = Text(en=f" (and {hidden} more)", nb=f" (og {hidden} til)") if hidden > 0 else ""
     first = findings[0]
     raise CheckFailure(
-        f"over the whole run, {len(findings)} problem(s) on {checkpoint_id}{more}: "
-        + " | ".join(lines),
+        Text(
+            en=f"over the whole run, {len(findings)} problem(s) on {checkpoint_id}",
+            nb=f"over hele kjøringen, {len(findings)} feil på {checkpoint_id}",
+        )
+        + more
+        + ": "
+        + lines,
         expected=first.expected,
         received=first.received,
         order_id=first.order_id,
