@@ -456,8 +456,8 @@ def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
                 en=f"{many.en} for id {ident}, which this run never placed "
                 "(a callback ePROM should not send, or a previous run's late one)",
                 nb=f"{many.nb} for id {ident}, som denne kjøringen aldri bestilte "
-                "(et tilbakekall ePROM ikke skal sende, eller et sent et fra en tidligere "
-                "kjøring)",
+                "(et tilbakekall ePROM ikke skal sende, eller et forsinket et fra en "
+                "tidligere kjøring)",
             ),
             None,
             strays,

@@ -220,7 +220,7 @@ class CallbackListener:
             record.data = json.loads(record.body_text) if record.body_text else None
         except json.JSONDecodeError as exc:
             record.error = Text(
-                en=f"the body is not JSON: {exc}", nb=f"innholdet er ikke JSON: {exc}"
+                en=f"the body is not JSON: {exc}", nb=f"innholdet er ikke JSON: «{exc}»"
             )
             return
         if not isinstance(record.data, dict):
@@ -257,7 +257,7 @@ class CallbackListener:
                 record.kind = CallbackKind.ANSWER
             first = _first_line(exc)
             record.error = Text(
-                en=f"does not follow the contract: {first}", nb=f"følger ikke kontrakten: {first}"
+                en=f"does not follow the contract: {first}", nb=f"følger ikke kontrakten: «{first}»"
             )
             return
         record.model = model

@@ -18,6 +18,11 @@ from eprom_verify.contract import NotificationChannel
 from eprom_verify.ledger import Entry, Finding, Ledger
 from eprom_verify.listener import CallbackListener
 from eprom_verify.settings import Secret
+from eprom_verify.wording import Text
+
+from bokmal import assert_bokmal
+
+DELIVERED = Text(en="the simulated patient delivered it", nb="den simulerte pasienten sendte den inn")
 
 KEY = "ledger-test-key-0123456789"
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
@@ -77,9 +82,16 @@ def order(ledger: Ledger, *, channel=NotificationChannel.Helsenorge, **fields) -
 
 
 def judge(ledger: Ledger, listener: CallbackListener, *, timeout=10.0) -> list[Finding]:
-    return ledger.judge(
+    findings = ledger.judge(
         listener.received(), callback_timeout_s=timeout, answer_timeout_s=timeout
     ).findings
+    for finding in findings:  # every finding says itself in bokmål too
+        said = finding.as_text()
+        assert_bokmal(said.nb, said.en)
+        for value in (finding.expected, finding.received):
+            if isinstance(value, Text):
+                assert_bokmal(value.nb, value.en)
+    return findings
 
 
 def only(findings: list[Finding], checkpoint_id: str) -> Finding:
@@ -91,7 +103,7 @@ def test_a_clean_order_has_no_findings(listener):
     ledger = Ledger()
     ident = order(ledger)
     status(listener, ident)
-    ledger.expect_answer(ident, because="the simulated patient delivered it", at=time.time())
+    ledger.expect_answer(ident, because=DELIVERED, at=time.time())
     answer(listener, ident)
     assert judge(ledger, listener) == []
 
@@ -102,12 +114,13 @@ def test_a_duplicate_status_on_any_order_fails_v1_4(listener):
     status(listener, ident)
     status(listener, ident)
     finding = only(judge(ledger, listener), "V1.4")
-    assert "2 status callbacks" in finding.message
-    assert "case s1" in finding.message
-    assert "test_on_behalf_of" in finding.message
+    assert "2 status callbacks" in finding.message.en
+    assert "case s1" in finding.message.en
+    assert "test_on_behalf_of" in finding.message.en
     assert len(finding.callbacks) == 2
-    assert finding.callbacks[0].startswith("callback #1")
-    assert (finding.expected, finding.received) == ("1 status callback", "2 status callbacks")
+    assert finding.callbacks[0].en.startswith("callback #1")
+    assert (str(finding.expected), str(finding.received)) == ("1 status callback", "2 status callbacks")
+    assert (finding.expected.nb, finding.received.nb) == ("1 statusmelding", "2 statusmeldinger")
 
 
 def test_a_refused_callback_redelivered_is_not_a_duplicate(listener):
@@ -116,7 +129,7 @@ def test_a_refused_callback_redelivered_is_not_a_duplicate(listener):
     status(listener, ident, key="forged")  # our listener answers success: false
     status(listener, ident)  # ePROM delivers again, now accepted
     finding = only(judge(ledger, listener), "V1.4")
-    assert "wrong API key" in finding.message
+    assert "wrong API key" in finding.message.en
 
 
 def test_a_duplicate_answer_fails_v3_2_and_a_patient_initiated_one_p1(listener):
@@ -125,13 +138,13 @@ def test_a_duplicate_answer_fails_v3_2_and_a_patient_initiated_one_p1(listener):
     status(listener, ident)
     answer(listener, ident)
     answer(listener, ident)
-    assert "2 answer callbacks" in only(judge(ledger, listener), "V3.2").message
+    assert "2 answer callbacks" in only(judge(ledger, listener), "V3.2").message.en
     stray = str(uuid.uuid4())
     answer(listener, stray, patient_initiated=True)
     answer(listener, stray, patient_initiated=True)
     findings = [f for f in judge(ledger, listener) if f.checkpoint_id == "P1"]
     assert len(findings) == 1
-    assert stray in findings[0].message
+    assert stray in findings[0].message.en
 
 
 def test_a_callback_for_an_id_never_placed_is_an_orphan(listener):
@@ -139,8 +152,8 @@ def test_a_callback_for_an_id_never_placed_is_an_orphan(listener):
     stray = str(uuid.uuid4())
     status(listener, stray)
     finding = only(judge(ledger, listener), "V1.4")
-    assert stray in finding.message
-    assert "never placed" in finding.message
+    assert stray in finding.message.en
+    assert "never placed" in finding.message.en
     answer(listener, str(uuid.uuid4()), patient_initiated=True)  # patient-initiated: fine
     assert [f.checkpoint_id for f in judge(ledger, listener)] == ["V1.4"]
 
@@ -149,24 +162,27 @@ def test_a_lost_and_a_late_status_fail_v1_2(listener):
     ledger = Ledger()
     lost = order(ledger)
     finding = only(judge(ledger, listener), "V1.2")
-    assert lost in finding.message
-    assert "no status callback" in finding.message
+    assert lost in finding.message.en
+    assert "no status callback" in finding.message.en
     late = order(ledger, sent_at=time.time() - 31, answered_at=time.time() - 30)
     status(listener, lost)
     status(listener, late)
     finding = only(judge(ledger, listener, timeout=10), "V1.2")
-    assert late in finding.message
-    assert "the limit is 10 s" in finding.message
+    assert late in finding.message.en
+    assert "the limit is 10 s" in finding.message.en
 
 
 def test_a_delivered_answer_that_never_comes_fails_v3_1(listener):
     ledger = Ledger()
     ident = order(ledger)
     status(listener, ident)
-    ledger.expect_answer(ident, because="Kari Nordmann attested delivering it", at=time.time())
+    ledger.expect_answer(ident, because=Text(
+            en="Kari Nordmann attested delivering it",
+            nb="Kari Nordmann attesterte at den ble sendt inn",
+        ), at=time.time())
     finding = only(judge(ledger, listener), "V3.1")
-    assert "Kari Nordmann attested delivering it" in finding.message
-    assert finding.received == "none"
+    assert "Kari Nordmann attested delivering it" in finding.message.en
+    assert finding.received == Text(en="none", nb="ingen")
 
 
 def test_the_channel_of_every_order_is_checked(listener):
@@ -187,8 +203,8 @@ def test_an_answer_before_its_status_fails_lc1(listener):
     answer(listener, ident)
     status(listener, ident)
     finding = only(judge(ledger, listener), "LC1")
-    assert "before its status callback" in finding.message
-    assert finding.callbacks[0].startswith("callback #1 (answer")
+    assert "before its status callback" in finding.message.en
+    assert finding.callbacks[0].en.startswith("callback #1 (answer")
 
 
 def test_an_answer_to_an_order_whose_status_was_error_fails_lc1(listener):
@@ -197,7 +213,7 @@ def test_an_answer_to_an_order_whose_status_was_error_fails_lc1(listener):
     status(listener, ident, channel=0, state="Error", code="PatientUnreachable")
     answer(listener, ident)
     finding = only(judge(ledger, listener), "LC1")
-    assert "whose status was Error" in finding.message
+    assert "whose status was Error" in finding.message.en
 
 
 def test_a_forged_key_or_a_broken_body_fails_the_kinds_checkpoint(listener):
@@ -206,14 +222,14 @@ def test_a_forged_key_or_a_broken_body_fails_the_kinds_checkpoint(listener):
     status(listener, ident)
     answer(listener, ident, key="forged")
     finding = only(judge(ledger, listener), "V3.2")
-    assert "wrong API key" in finding.message
+    assert "wrong API key" in finding.message.en
     assert KEY not in json.dumps(finding.__dict__, default=str)
     letter = str(uuid.uuid4())
     ledger.place(Entry(ident=letter, kind="letter", sent_at=time.time()))
     put(listener, "/api/MessageToCitizen", {"messageToCitizenId": letter, "sentStatus": "Maybe"})
     letters = [f for f in judge(ledger, listener) if f.checkpoint_id == "L1"]
     assert letters
-    assert "does not follow the contract" in letters[0].message
+    assert "does not follow the contract" in letters[0].message.en
 
 
 def test_a_test_mode_order_may_have_no_status_but_never_an_answer(listener):
@@ -222,7 +238,7 @@ def test_a_test_mode_order_may_have_no_status_but_never_an_answer(listener):
     assert judge(ledger, listener) == []
     answer(listener, ident)
     finding = only(judge(ledger, listener), "V3.2")
-    assert "testMode" in finding.message
+    assert "testMode" in finding.message.en
 
 
 def test_privacy_callbacks_count_against_the_changes_made(listener):
@@ -234,7 +250,7 @@ def test_privacy_callbacks_count_against_the_changes_made(listener):
     put(listener, "/api/PersonvernInnstilling", body, Authorization=f"Basic {KEY}")
     assert judge(ledger, listener) == []
     put(listener, "/api/PersonvernInnstilling", body, Authorization=f"Basic {KEY}")
-    assert "2 privacy-setting callbacks" in only(judge(ledger, listener), "PV3").message
+    assert "2 privacy-setting callbacks" in only(judge(ledger, listener), "PV3").message.en
 
 
 def test_a_refused_placement_fails_v1_1():
@@ -251,5 +267,5 @@ def test_an_answer_on_another_channel_than_its_status_fails_v3_2(listener):
     body = payload("form_answer_callback", apiKey=KEY, formOrderId=ident, notificationChannel=2)
     put(listener, "/api/PromsFormOrder", body)
     finding = only(judge(ledger, listener), "V3.2")
-    assert "notificationChannel DigitalMailbox, not the channel the profile" in finding.message
+    assert "notificationChannel DigitalMailbox, not the channel the profile" in finding.message.en
     assert (finding.expected, finding.received) == ("Helsenorge", "DigitalMailbox")

@@ -52,7 +52,8 @@ def test_each_callback_is_parsed_numbered_and_acknowledged(listener):
     assert [c.seq for c in got] == [1, 2, 3, 4]
     assert got[0].status_value == "Ordered"
     assert got[1].status_value == "Completed"
-    assert got[0].label.startswith("callback #1 (status, ")
+    assert got[0].label.en.startswith("callback #1 (status, ")
+    assert got[0].label.nb.startswith("tilbakekall #1 (status, ")
 
 
 def test_a_wrong_key_or_a_broken_body_is_refused(listener):
