@@ -6,10 +6,11 @@ not here: it comes from :mod:`eprom_verify.checklist`.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["EN", "LANGS", "NB", "event_label", "strings"]
+__all__ = ["EN", "LANGS", "NB", "counted", "event_label", "strings"]
 
 NB: Final[Mapping[str, str]] = {
     "doc_title": "ePROM-verifikasjonsrapport",
@@ -187,19 +188,19 @@ NB: Final[Mapping[str, str]] = {
     "verdict_passed": "Alle {ran} kontrollpunkt som ble kjørt, er bestått "
     "({hemit_passed} av Hemits {hemit}).",
     "sum_not_run": "ingen test kjørte",
-    "sum_warnings": "{n} advarsel(er)",
+    "sum_warnings": "{n:advarsel|advarsler}",
     "sum_needs_attestation": "venter på attestasjon",
-    "sum_channels": "kanal som forventet for {persons} personer × {rules} regler",
-    "sum_channels_bad": "feil kanal i {bad} av {n} tilfeller ({persons} personer × {rules} regler)",
-    "sum_orders": "{n} bestillinger · {errors} feil · {dups} duplikater",
+    "sum_channels": "kanal som forventet for {persons:person|personer} × {rules:regel|regler}",
+    "sum_channels_bad": "feil kanal i {bad} av {n} tilfeller ({persons:person|personer} × {rules:regel|regler})",
+    "sum_orders": "{n:bestilling|bestillinger} · {errors} feil · {dups:duplikat|duplikater}",
     "show_rows": "vis alle {n} rader",
     "sum_simulator": "lagret som bestilt · må sees på Helsenorge",
-    "sum_letters": "{n} brev · {errors} feil · {dups} duplikater",
+    "sum_letters": "{n} brev · {errors} feil · {dups:duplikat|duplikater}",
     "sum_signed": "signert dokument lastet ned ({size}, {mime})",
     "sum_tests_failed": "{failed} av {n} tester feilet",
-    "sum_priority": "prioritetslisten fulgt for {n} personer",
+    "sum_priority": "prioritetslisten fulgt for {n} brev",
     "sum_priority_bad": "prioritetslisten ikke fulgt i {bad} av {n} tilfeller",
-    "sum_receiver": "{n} kontroll(er) · {examples} eksempler · {failed} feilet",
+    "sum_receiver": "{n:kontroll|kontroller} · {examples:eksempel|eksempler} · {failed} feilet",
     "sum_tests": "{passed} av {n} tester bestått",
     "col_callbacks": "Tilbakekall",
     "col_waited": "Ventet",
@@ -408,19 +409,19 @@ EN: Final[Mapping[str, str]] = {
     "verdict_nothing": "No checks were run.",
     "verdict_passed": "All {ran} checkpoints that ran passed ({hemit_passed} of Hemit's {hemit}).",
     "sum_not_run": "no test ran",
-    "sum_warnings": "{n} warning(s)",
+    "sum_warnings": "{n:warning|warnings}",
     "sum_needs_attestation": "awaits attestation",
-    "sum_channels": "channel as predicted for {persons} persons × {rules} rules",
-    "sum_channels_bad": "wrong channel in {bad} of {n} cases ({persons} persons × {rules} rules)",
-    "sum_orders": "{n} orders · {errors} errors · {dups} duplicates",
+    "sum_channels": "channel as predicted for {persons:person|persons} × {rules:rule|rules}",
+    "sum_channels_bad": "wrong channel in {bad} of {n} cases ({persons:person|persons} × {rules:rule|rules})",
+    "sum_orders": "{n:order|orders} · {errors:error|errors} · {dups:duplicate|duplicates}",
     "show_rows": "show all {n} rows",
     "sum_simulator": "stored as ordered · must be seen on Helsenorge",
-    "sum_letters": "{n} letters · {errors} errors · {dups} duplicates",
+    "sum_letters": "{n:letter|letters} · {errors:error|errors} · {dups:duplicate|duplicates}",
     "sum_signed": "signed document downloaded ({size}, {mime})",
     "sum_tests_failed": "{failed} of {n} tests failed",
-    "sum_priority": "priority list followed for {n} persons",
+    "sum_priority": "priority list followed for {n:letter|letters}",
     "sum_priority_bad": "priority list not followed in {bad} of {n} cases",
-    "sum_receiver": "{n} check(s) · {examples} examples · {failed} failed",
+    "sum_receiver": "{n:check|checks} · {examples:example|examples} · {failed} failed",
     "sum_tests": "{passed} of {n} tests passed",
     "col_callbacks": "Callbacks",
     "col_waited": "Waited",
@@ -466,3 +467,18 @@ def strings(lang: str) -> Mapping[str, str]:
 def event_label(what: str, lang: str) -> str:
     """A timeline event in ``lang``; an event the report does not know is shown as given."""
     return strings(lang).get("event_" + what.strip().replace(" ", "_"), what)
+
+
+class _Counting(string.Formatter):
+    """``{n:brev|brev}``: the number and its noun, singular for 1 (else plural)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return f"{value} {one if value == 1 else many}"
+        return str(super().format_field(value, format_spec))
+
+
+def counted(template: str, **numbers: Any) -> str:
+    """``template`` with its numbers filled in, each ``{n:one|many}`` with its noun."""
+    return _Counting().format(template, **numbers)

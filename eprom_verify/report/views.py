@@ -18,6 +18,7 @@ from typing import Any
 
 from eprom_verify.checklist import CHECKPOINTS
 
+from .i18n import counted
 from .model import CheckpointRow, CheckResult, Evidence, OrderTimeline, ReportData, RunInfo
 
 __all__ = [
@@ -78,7 +79,7 @@ class Verdict:
     tone: str  # "pass", "fail", "attention"
 
     def sentence(self, t: Mapping[str, str]) -> str:
-        return t[self.key].format(**self.numbers)
+        return counted(t[self.key], **self.numbers)
 
 
 def verdict(data: ReportData) -> Verdict:
@@ -154,9 +155,9 @@ def section_for(row: CheckpointRow, data: ReportData, t: Mapping[str, str]) -> S
         if section.kind == "facts":
             section.kind = "simulator"
             if not _failed(checks):
-                section.summary = t["sum_simulator"].format(n=len(checks))
+                section.summary = counted(t["sum_simulator"], n=len(checks))
     if row.warnings:
-        section.summary += " · " + t["sum_warnings"].format(n=len(row.warnings))
+        section.summary += " · " + counted(t["sum_warnings"], n=len(row.warnings))
     if row.status == "needs_attestation":
         section.summary += " · " + t["sum_needs_attestation"]
     return section
@@ -215,7 +216,7 @@ def _channels(
     ]
     bad = sum(e[2] != e[3] for e in entries)
     key = "sum_channels_bad" if bad else "sum_channels"
-    summary = t[key].format(persons=len(persons), rules=len(rules), bad=bad, n=len(entries))
+    summary = counted(t[key], persons=len(persons), rules=len(rules), bad=bad, n=len(entries))
     return Section("channels", summary, [t["col_person"], *rules], rows)
 
 
@@ -276,7 +277,7 @@ def _orders(
     if not rows:
         return _facts(checks, t)
     key = "sum_letters" if checkpoint_id in ("L1", "L2") else "sum_orders"
-    summary = t[key].format(n=len(rows), errors=_failed(checks), dups=duplicates)
+    summary = counted(t[key], n=len(rows), errors=_failed(checks), dups=duplicates)
     return Section("orders", summary, columns, rows)
 
 
@@ -319,11 +320,14 @@ def _signed(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
     if not rows:
         return _facts(checks, t)
     first = next(c.facts for c in checks if c.facts)
-    summary = t["sum_signed"].format(
-        n=len(rows), size=_size(first.get("size")), mime=value_text(first.get("mime"))
+    summary = counted(
+        t["sum_signed"],
+        n=len(rows),
+        size=_size(first.get("size")),
+        mime=value_text(first.get("mime")),
     )
     if _failed(checks):
-        summary = t["sum_tests_failed"].format(failed=_failed(checks), n=len(checks))
+        summary = counted(t["sum_tests_failed"], failed=_failed(checks), n=len(checks))
     columns = [t["col_signed_id"], t["col_size"], "SHA-256", t["col_mime"], t["col_result"]]
     return Section("signed", summary, columns, rows)
 
@@ -355,7 +359,7 @@ def _priority(
     if not rows:
         return _orders("L2", checks, timelines, t)
     bad = sum(r[3].bad for r in rows)
-    summary = (t["sum_priority_bad"] if bad else t["sum_priority"]).format(n=len(rows), bad=bad)
+    summary = counted(t["sum_priority_bad"] if bad else t["sum_priority"], n=len(rows), bad=bad)
     columns = [t["col_person"], t["col_priority"], t["col_expected_channel"], t["col_channel"]]
     return Section("priority", summary, columns, rows)
 
@@ -394,7 +398,7 @@ def _receiver(checks: Sequence[CheckResult], data: ReportData, t: Mapping[str, s
         r = data.receiver_latency
         latency.append([t["latency_all"], _ms(r.p50_ms), _ms(r.p95_ms), str(r.count)])
     failed = _failed(checks)
-    summary = t["sum_receiver"].format(n=len(checks), examples=examples, failed=failed)
+    summary = counted(t["sum_receiver"], n=len(checks), examples=examples, failed=failed)
     columns = [t["col_check"], t["col_examples"], t["col_result"]]
     return Section("receiver", summary, columns, rows, payloads=payloads, latency=latency)
 
@@ -416,9 +420,9 @@ def _facts(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
     failed = _failed(checks)
     passed = sum(c.outcome == "passed" for c in checks)
     if failed:
-        summary = t["sum_tests_failed"].format(failed=failed, n=len(checks))
+        summary = counted(t["sum_tests_failed"], failed=failed, n=len(checks))
     else:
-        summary = t["sum_tests"].format(passed=passed, n=len(checks))
+        summary = counted(t["sum_tests"], passed=passed, n=len(checks))
     columns = [t["col_check"], *keys, t["col_result"]] if rows else []
     return Section("facts", summary, columns, rows)
 

@@ -98,7 +98,7 @@ def test_passing_run_headline_and_summaries(make):
     assert summary_of(html, "V1.2") == "12 bestillinger · 0 feil · 0 duplikater"
     assert summary_of(html, "V1.3") == "kanal som forventet for 3 personer × 4 regler"
     assert summary_of(html, "S2") == "signert dokument lastet ned (48 213 B, application/pdf)"
-    assert summary_of(html, "L2") == "prioritetslisten fulgt for 1 personer"
+    assert summary_of(html, "L2") == "prioritetslisten fulgt for 1 brev"
     assert summary_of(html, "S1") == "ingen test kjørte"
     assert summary_of(html, "V2.1") == "lagret som bestilt · må sees på Helsenorge"
     assert '<a href="#sec-V1.3"' in html
@@ -110,7 +110,7 @@ def test_failing_run_names_the_mismatch_and_the_duplicate(make):
     rows = parsed(html).rows
     assert rows["V1.3"][2].endswith("failed")
     assert rows["V1.3"][3] == "wrong channel in 1 of 12 cases (3 persons × 4 rules)"
-    assert rows["V1.4"][3] == "12 orders · 1 errors · 1 duplicates"
+    assert rows["V1.4"][3] == "12 orders · 1 error · 1 duplicate"
     ledger = section(html, "V1.4")
     assert "suites/test_zz_ledger.py::test_ledger[V1.4]" in ledger
     assert "2 status callbacks, expected exactly 1" in ledger
@@ -198,7 +198,7 @@ def test_receiver_run_header_rows_payload_and_latency(make):
     assert rows["R4"][2].endswith("feilet")
     assert rows["R5"][2].endswith("bestått")  # the warning does not fail it
     assert "⚠ advarsel" in rows["R5"][3]
-    assert rows["R1"][3] == "1 kontroll(er) · 412 eksempler · 0 feilet"
+    assert rows["R1"][3] == "1 kontroll · 412 eksempler · 0 feilet"
     r4 = section(html, "R4")
     assert escape(NB["failing_payload"]) in r4
     assert "&#34;notificationChannel&#34;: 99" in r4
