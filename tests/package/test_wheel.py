@@ -47,9 +47,16 @@ class Installed:
         }
         return {**keep, "PATH": f"{self.bin}{os.pathsep}{keep.get('PATH', '')}", "CI": "true"}
 
-    def run(self, *args: str, cwd: Path, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, cwd: Path, timeout: float = 150, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            args, cwd=cwd, env=self.env(), capture_output=True, text=True, timeout=timeout
+            args,
+            cwd=cwd,
+            env={**self.env(), **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
 
@@ -172,3 +179,67 @@ def test_a_users_pytest_project_with_eprom_simulator(installed: Installed, empty
 
     out = _check(result)
     assert f"{USER_OUTCOMES['passed']} passed" in out
+
+
+def test_observe_the_example_system(installed: Installed, empty: Path) -> None:
+    """``observe`` from the wheel judges a system outside the checkout (the example's copy)."""
+    example = shutil.copytree(REPO / "examples" / "ordering_system", empty / "system")
+    port, api_port = _free_ports(2)
+    env = {
+        "EPROM_API_KEY": "wheel-observe-key-6d1c9a2e",
+        "EPROM_PROMS_API_BASE_URL": f"http://127.0.0.1:{api_port}/promswebapi",
+        "EXAMPLE_DB": str(empty / "system.db"),
+        "EXAMPLE_DOCUMENTS": str(empty / "documents"),
+        "EXAMPLE_WAIT_SECONDS": "20",
+    }
+    python = str(installed.bin / "python")
+    system = subprocess.Popen(  # noqa: S603
+        [python, str(example / "ordering_system.py"), "serve", "--port", str(port)],
+        cwd=empty, env={**installed.env(), **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(port)
+        result = installed.run(
+            "eprom-verify", "observe", "--system-callback-url", f"http://127.0.0.1:{port}",
+            "--listen", f"127.0.0.1:{api_port}", "--api-key", env["EPROM_API_KEY"],
+            "--drive", f"python {example / 'drive.py'}", "--reports", "reports",
+            cwd=empty, env=env, timeout=240,
+        )  # fmt: skip
+    finally:
+        system.terminate()
+        system.wait(timeout=10)
+
+    _check(result)
+    (report,) = (empty / "reports").glob("*/report.json")
+    rows = json.loads(report.read_text(encoding="utf-8"))["rows"]
+    assert not [r["id"] for r in rows if r["status"] == "failed"], rows
+    assert {r["id"] for r in rows if r["status"] == "passed"} >= {"V1.1", "V1.2", "V1.4", "V3.2"}
+    assert env["EPROM_API_KEY"] not in result.stdout + result.stderr
+
+
+def _free_ports(count: int) -> list[int]:
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def _wait_for(port: int, *, timeout_s: float = 10) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
