@@ -10,15 +10,17 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from ._exceptions import AttestationMissing, CheckFailure
 from .contract import CallbackKind
 from .listener import CallbackListener
 from .settings import RunSettings
+from .wording import Text
 
 if TYPE_CHECKING:
     from .harness import PlacedOrder
     from .report.recorder import Recorder
 
-__all__ = ["ManualSteps", "interactive"]
+__all__ = ["ManualSteps", "answered_no", "interactive"]
 
 
 class ManualSteps:
@@ -125,10 +127,14 @@ class ManualSteps:
         from .checklist import checkpoint
         from .report.attest import ask_attestation
 
+        question = Text(
+            en=f"Did you deliver the form of order {order_id}?",
+            nb=f"Sendte du inn skjemaet i bestilling {order_id}?",
+        )
         stream = self._stream
         asked = ask_attestation(
             checkpoint("V3.1"),
-            f"Did you deliver the form of order {order_id}?",
+            question.in_language(self.settings.lang),
             tester=self.settings.tester,
             input_fn=self._read_line,
             output=stream,
@@ -140,9 +146,12 @@ class ManualSteps:
                 self.recorder.add_attestation(asked)
         return asked if asked is not None and asked.answer == "yes" else None
 
-    def require_attestation(self, checkpoint_id: str, question: str) -> None:
-        """Pass with a 'yes', fail with a 'no', else leave the row 'needs attestation'."""
-        from ._exceptions import AttestationMissing, CheckFailure
+    def require_attestation(self, checkpoint_id: str, question: str | Text) -> None:
+        """Pass with a 'yes', fail with a 'no', else leave the row 'needs attestation'.
+
+        ``question`` is asked at the terminal in the run's language (``--lang``); the row
+        and a 'no' say it in each report language.
+        """
         from .checklist import checkpoint
 
         given = self.attestations.get(checkpoint_id)
@@ -152,7 +161,7 @@ class ManualSteps:
             stream = self._stream
             given = ask_attestation(
                 checkpoint(checkpoint_id),
-                question,
+                Text.same(question).in_language(self.settings.lang),
                 tester=self.settings.tester,
                 input_fn=self._read_line,
                 output=stream,
@@ -165,12 +174,16 @@ class ManualSteps:
         if given is None:
             raise AttestationMissing(checkpoint_id, question)
         if given.answer != "yes":
-            raise CheckFailure(
-                f"{given.tester} answered no: {question}"
-                + (f" — {given.comment}" if given.comment else ""),
-                expected="yes",
-                received="no",
-            )
+            raise answered_no(given.tester, question, given.comment)
+
+
+def answered_no(tester: str, question: str | Text, comment: str | None) -> CheckFailure:
+    """The failure when a tester answered 'no' (their comment as they wrote it)."""
+    asked = Text.same(question)
+    said = Text(en=f"{tester} answered no: {asked.en}", nb=f"{tester} svarte nei: {asked.nb}") + (
+        f" — {comment}" if comment else ""
+    )
+    return CheckFailure(said, expected=Text(en="yes", nb="ja"), received=Text(en="no", nb="nei"))
 
 
 def interactive() -> bool:

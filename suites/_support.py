@@ -4,22 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from eprom_verify.contract import CallbackKind
 from eprom_verify.harness import PlacedOrder
+from eprom_verify.ledger import callback_name
 from eprom_verify.listener import ReceivedCallback
 from eprom_verify.pytest import not_run
+from eprom_verify.wording import Text
 
 
 def require_order(placed: PlacedOrder) -> None:
     """Dependent checks do not run when the order itself failed (V1.1 reports that)."""
     if placed.error is not None:
-        not_run(f"the order was refused ({placed.error.status}); see V1.1")
+        status = placed.error.status
+        not_run(
+            Text(
+                en=f"the order was refused ({status}); see V1.1",
+                nb=f"bestillingen ble avvist ({status}); se V1.1",
+            )
+        )
     if not placed.made:
-        not_run("no order was made (unknown person); see V1.1")
+        not_run(
+            Text(
+                en="no order was made (unknown person); see V1.1",
+                nb="ingen bestilling ble laget (ukjent person); se V1.1",
+            )
+        )
 
 
-def require_callback(callbacks: list[ReceivedCallback], what: str) -> ReceivedCallback:
+def require_callback(callbacks: list[ReceivedCallback], kind: CallbackKind) -> ReceivedCallback:
+    """The first callback of ``kind``; *not run* when none came (the waiting check fails)."""
     if not callbacks:
-        not_run(f"no {what} arrived; see the check that waits for it")
+        noun = callback_name(kind).one
+        not_run(
+            Text(
+                en=f"no {noun.en} arrived; see the check that waits for it",
+                nb=f"ingen {noun.nb} kom; se kontrollen som venter på den",
+            )
+        )
     return callbacks[0]
 
 

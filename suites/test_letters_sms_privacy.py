@@ -11,11 +11,13 @@ from eprom_verify.assertions import (
     assert_exactly_one,
     assert_our_key,
     expect_refusal,
+    letter_label,
 )
 from eprom_verify.config import fixtures_dir
 from eprom_verify.contract import (
     MAX_DOCUMENT_BYTES,
     NIL_GUID,
+    CallbackKind,
     EmailRequest,
     GetPersonvernInnstillingRequest,
     MessageInfo,
@@ -32,6 +34,13 @@ from eprom_verify.contract import (
 )
 from eprom_verify.contract import refusals as documented
 from eprom_verify.pytest import needs_attestation, not_run
+from eprom_verify.wording import Text
+
+#: a skip reason the privacy checks share
+NO_PVK = Text(
+    en="the patients file defines no privacy setting (pvk)",
+    nb="pasientfilen definerer ingen personverninnstilling (pvk)",
+)
 
 
 def _pdf() -> bytes:
@@ -77,7 +86,8 @@ def test_letter_sent_and_status_once(eprom, letter_case):
         f"letter:{letter_case.id}",
         lambda: _letter(eprom, letter_case.patient, letter_case.priority),
     )
-    assert_accepted(placed, f"the letter to {letter_case.patient.key}")
+    key = letter_case.patient.key
+    assert_accepted(placed, Text(en=f"the letter to {key}", nb=f"brevet til «{key}»"))
     response = placed.response
     eprom.fact(
         person=letter_case.patient.key,
@@ -87,9 +97,13 @@ def test_letter_sent_and_status_once(eprom, letter_case):
         order_id=response.message_to_citizen_id,
         callbacks=len(placed.callbacks),
     )
+    label = letter_label(response.message_to_citizen_id)
     if response.notification_channel is not letter_case.expected:
         raise CheckFailure(
-            f"letter {response.message_to_citizen_id} ({letter_case.id}) went to the wrong channel",
+            Text(
+                en=f"{label.en} ({letter_case.id}) went to the wrong channel",
+                nb=f"{label.capitalized().nb} («{letter_case.id}») fikk feil kanal",
+            ),
             expected=letter_case.expected.wire_name,
             received=response.notification_channel.wire_name,
             order_id=response.message_to_citizen_id,
@@ -98,7 +112,10 @@ def test_letter_sent_and_status_once(eprom, letter_case):
         # "er det ikke sendt noe melding": no letter, so no id and no status callback
         if response.message_to_citizen_id != NIL_GUID or placed.callbacks:
             raise CheckFailure(
-                f"a letter nobody can be reached for ({letter_case.id}) was still made",
+                Text(
+                    en=f"a letter nobody can be reached for ({letter_case.id}) was still made",
+                    nb=f"et brev til en som ikke kan nås («{letter_case.id}»), ble likevel laget",
+                ),
                 expected={"messageToCitizenId": NIL_GUID, "callbacks": 0},
                 received={
                     "messageToCitizenId": response.message_to_citizen_id,
@@ -107,17 +124,18 @@ def test_letter_sent_and_status_once(eprom, letter_case):
                 order_id=response.message_to_citizen_id,
             )
         return
-    ident = f"letter {response.message_to_citizen_id}"
-    one = assert_exactly_one(
-        placed.callbacks, what="letter status callback", ident=ident, waited_s=placed.waited_s
-    )
-    assert_contract(one, what="letter status callback", ident=ident)
-    assert_our_key(one, what="letter status callback", ident=ident, key=eprom.api_key)
+    kind = CallbackKind.LETTER
+    one = assert_exactly_one(placed.callbacks, kind=kind, ident=label, waited_s=placed.waited_s)
+    assert_contract(one, kind=kind, ident=label)
+    assert_our_key(one, kind=kind, ident=label, key=eprom.api_key)
     expected_status = SentStatus.Sent
     received = (one.model.sent_status.name, one.model.notification_channel.wire_name)
     if received != (expected_status.name, letter_case.expected.wire_name):
         raise CheckFailure(
-            f"the status callback of {ident} does not match the letter",
+            Text(
+                en=f"the status callback of {label.en} does not match the letter",
+                nb=f"statusmeldingen for {label.nb} stemmer ikke med brevet",
+            ),
             expected={
                 "sentStatus": expected_status.name,
                 "notificationChannel": letter_case.expected.wire_name,
@@ -132,7 +150,12 @@ def test_letter_sent_and_status_once(eprom, letter_case):
 def test_letter_refused(eprom, problem):
     person = next((p for p in eprom.patients if p.registered), None)
     if person is None:
-        not_run("no registered person in the patients file")
+        not_run(
+            Text(
+                en="no registered person in the patients file",
+                nb="pasientfilen har ingen registrert person",
+            )
+        )
     priority = (NotificationChannel.Helsenorge,)
     if problem == "no-main-document":
         request = _letter(eprom, person, priority, main=None)
@@ -144,6 +167,7 @@ def test_letter_refused(eprom, problem):
         )
         # the docs give the 30 MB limit but no text for it: any 400 naming the limit
         refusal = documented.DocumentedRefusal(400, "", prefix=True)
+    problem_said = _LETTER_PROBLEMS[problem]
     try:
         response = eprom.client.send_letter(request)
     except ApiError as exc:
@@ -151,16 +175,30 @@ def test_letter_refused(eprom, problem):
             problem == "over-30-mb" and "30 MB" not in exc.text
         ):
             raise CheckFailure(
-                f"the letter with {problem} was refused, but not as documented",
+                Text(
+                    en=f"the letter {problem_said.en} was refused, but not as documented",
+                    nb=f"brevet {problem_said.nb} ble avvist, men ikke slik det er dokumentert",
+                ),
                 expected=f"400 {refusal.text or '… 30 MB …'}",
                 received=f"{exc.status} {exc.text[:300]}",
             ) from None
         return
+    letter_id = response.message_to_citizen_id
     raise CheckFailure(
-        f"a letter with {problem} was accepted ({response.message_to_citizen_id})",
+        Text(
+            en=f"a letter {problem_said.en} was accepted ({letter_id})",
+            nb=f"et brev {problem_said.nb} ble godtatt ({letter_id})",
+        ),
         expected=f"400 {refusal.text or '… 30 MB …'}",
         received=f"200 {response.notification_channel.wire_name}",
     )
+
+
+#: what is wrong with the letter L3 sends
+_LETTER_PROBLEMS = {
+    "no-main-document": Text(en="without a main document", nb="uten hoveddokument"),
+    "over-30-mb": Text(en="with a document over 30 MB", nb="med et dokument over 30 MB"),
+}
 
 
 def _unsecure_person(eprom):
@@ -188,28 +226,47 @@ def _unsecure(eprom, kind: str, **fields):
 def test_unsecure_message(eprom, kind, address_field):
     person = _unsecure_person(eprom)
     if person is None:
-        not_run("no person with a phone and an e-mail in KRR")
+        not_run(
+            Text(
+                en="no person with a phone and an e-mail in KRR",
+                nb="ingen person med telefon og e-post i KRR",
+            )
+        )
     answer = _unsecure(eprom, kind, national_id=person.national_id)
+    noun = _UNSECURE_NAMES[kind]
     if not answer.success:
         raise CheckFailure(
-            f"the {kind} to {person.key} was not sent",
+            Text(
+                en=f"the {noun.en} to {person.key} was not sent",
+                nb=f"{noun.capitalized().nb} til «{person.key}» ble ikke sendt",
+            ),
             expected={"success": True},
             received={"success": False},
         )
     expect_refusal(
         lambda: _unsecure(eprom, kind),
         documented.DocumentedRefusal(400, documented.recipient_missing(address_field)),
-        what=f"an {kind} without a recipient",
+        what=Text(en=f"an {kind} without a recipient", nb=f"{noun.nb} uten mottaker"),
     )
 
 
-def _answered(call, what: str):
+#: the SMS / the e-mail, as a failure names it
+_UNSECURE_NAMES = {
+    "SMS": Text(en="SMS", nb="SMS-en"),
+    "e-mail": Text(en="e-mail", nb="e-posten"),
+}
+
+
+def _answered(call, what: Text):
     """``call()``'s answer; an error status from ePROM is this check's failure."""
     try:
         return call()
     except ApiError as exc:
         raise CheckFailure(
-            f"{what} failed: {exc.status} {exc.text}",
+            Text(
+                en=f"{what.en} failed: {exc.status} {exc.text}",
+                nb=f"{what.capitalized().nb} feilet: {exc.status} {exc.text}",
+            ),
             expected="200",
             received=f"{exc.status} {exc.text}" if not exc.transport else exc.text,
         ) from None
@@ -218,14 +275,16 @@ def _answered(call, what: str):
 @pytest.mark.checkpoint("PV1")
 def test_privacy_get_and_set(eprom, pvk_case):
     if pvk_case is None:
-        not_run("the patients file defines no privacy setting (pvk)")
+        not_run(NO_PVK)
     d, person = pvk_case.definition, pvk_case.patient
     kind = PersonvernType.parse(d.type)
     before = _answered(
         lambda: eprom.client.get_personvern(
             GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
         ),
-        f"reading {d.name} for {person.key}",
+        Text(
+            en=f"reading {d.name} for {person.key}", nb=f"lesing av «{d.name}» for «{person.key}»"
+        ),
     )
     target = (
         PersonvernStatus.IkkeAktiv
@@ -238,17 +297,25 @@ def test_privacy_get_and_set(eprom, pvk_case):
                 national_id=person.national_id, pvk_id=d.id, type=kind, status=target
             )
         ),
-        f"setting {d.name} for {person.key}",
+        Text(
+            en=f"setting {d.name} for {person.key}", nb=f"endring av «{d.name}» for «{person.key}»"
+        ),
     )
     after = _answered(
         lambda: eprom.client.get_personvern(
             GetPersonvernInnstillingRequest(national_id=person.national_id, type=kind, pvk_id=d.id)
         ),
-        f"reading {d.name} for {person.key} again",
+        Text(
+            en=f"reading {d.name} for {person.key} again",
+            nb=f"ny lesing av «{d.name}» for «{person.key}»",
+        ),
     )
     if changed.instans_endret.name != "Endret" or after.status is not target:
         raise CheckFailure(
-            f"setting {d.name} for {person.key} to {target.name} did not take",
+            Text(
+                en=f"setting {d.name} for {person.key} to {target.name} did not take",
+                nb=f"endringen av «{d.name}» for «{person.key}» til {target.name} virket ikke",
+            ),
             expected={"instansEndret": "Endret", "status": target.name},
             received={
                 "instansEndret": changed.instans_endret.name,
@@ -270,42 +337,66 @@ def test_privacy_get_and_set(eprom, pvk_case):
     except ApiError as exc:
         if exc.status != 400:
             raise CheckFailure(
-                "a 3-digit nationalId was refused with the wrong status",
+                Text(
+                    en="a 3-digit nationalId was refused with the wrong status",
+                    nb="en nationalId på 3 sifre ble avvist med feil status",
+                ),
                 expected=400,
                 received=exc.status,
             ) from None
     else:
-        raise CheckFailure("a 3-digit nationalId was accepted", expected=400, received=200)
+        raise CheckFailure(
+            Text(
+                en="a 3-digit nationalId was accepted",
+                nb="en nationalId på 3 sifre ble godtatt",
+            ),
+            expected=400,
+            received=200,
+        )
 
 
 @pytest.mark.checkpoint("PV2")
 def test_privacy_residents_paged_to_the_end(eprom, pvk_case):
     if pvk_case is None:
-        not_run("the patients file defines no privacy setting (pvk)")
+        not_run(NO_PVK)
+    name = pvk_case.definition.name
     pages = _answered(
         lambda: list(eprom.client.iter_residents_active_pi(pvk_case.definition.id)),
-        f"paging the residents of {pvk_case.definition.name}",
+        Text(
+            en=f"paging the residents of {name}",
+            nb=f"henting av innbyggerne med «{name}», side for side,",
+        ),
     )
     last = pages[-1]
     if last.paging_reference != 0:
         raise CheckFailure(
-            "the paging did not end with pagingReference 0",
+            Text(
+                en="the paging did not end with pagingReference 0",
+                nb="sidene sluttet ikke med pagingReference 0",
+            ),
             expected=0,
             received=last.paging_reference,
         )
     ids = [r.national_id for p in pages for r in p.personvern_innstillinger]
     if len(ids) != len(set(ids)):
         raise CheckFailure(
-            "a resident appears on two pages", expected="each once", received=sorted(ids)
+            Text(en="a resident appears on two pages", nb="en innbygger står på to sider"),
+            expected=Text(en="each once", nb="hver én gang"),
+            received=sorted(ids),
         )
 
 
 @pytest.mark.checkpoint("PV3")
 def test_privacy_change_reported(eprom, pvk_case):
     if pvk_case is None:
-        not_run("the patients file defines no privacy setting (pvk)")
+        not_run(NO_PVK)
     if eprom.simulator is None:
-        needs_attestation("a citizen must change the setting on Helsenorge")
+        needs_attestation(
+            Text(
+                en="a citizen must change the setting on Helsenorge",
+                nb="en innbygger må endre innstillingen på Helsenorge",
+            )
+        )
     d, person = pvk_case.definition, pvk_case.patient
     status = VolvenStatus.RES if d.type == "Reservasjon" else VolvenStatus.SAM
     ident = f"{person.national_id}:{d.id}"
@@ -319,14 +410,16 @@ def test_privacy_change_reported(eprom, pvk_case):
         timeout_s=eprom.settings.callback_timeout_s,
         what=f"the privacy-setting callback for {d.name}",
     )
-    one = assert_exactly_one(
-        callbacks, what="privacy-setting callback", ident=d.name, waited_s=waited
-    )
-    assert_contract(one, what="privacy-setting callback", ident=d.name)
-    assert_our_key(one, what="privacy-setting callback", ident=d.name, key=eprom.api_key)
+    kind = CallbackKind.PRIVACY
+    one = assert_exactly_one(callbacks, kind=kind, ident=d.name, waited_s=waited)
+    assert_contract(one, kind=kind, ident=d.name)
+    assert_our_key(one, kind=kind, ident=d.name, key=eprom.api_key)
     if one.model.status is not status:
         raise CheckFailure(
-            "the privacy-setting callback carries the wrong status",
+            Text(
+                en="the privacy-setting callback carries the wrong status",
+                nb="meldingen om personverninnstilling har feil status",
+            ),
             expected=status.value,
             received=one.model.status.value,
         )

@@ -6,18 +6,30 @@ import pytest
 
 from eprom_verify import CheckFailure
 from eprom_verify.assertions import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify.contract import CallbackKind
 from eprom_verify.pytest import not_run
+from eprom_verify.wording import Text
 
 
 @pytest.mark.checkpoint("P1")
 def test_patient_initiated_answer(eprom, patient_initiated_case):
     if patient_initiated_case is None:
-        not_run("the forms file has no patient-orderable form")
+        not_run(
+            Text(
+                en="the forms file has no patient-orderable form",
+                nb="skjemafilen har ikke et skjema pasienten kan bestille selv",
+            )
+        )
     form, person = patient_initiated_case.form, patient_initiated_case.patient
     if eprom.simulator is None:
         order_id, timeout = eprom.instruct_patient_initiated(patient_initiated_case)
         if order_id is None:
-            not_run("no patient-initiated answer arrived in time")
+            not_run(
+                Text(
+                    en="no patient-initiated answer arrived in time",
+                    nb="ingen pasientinitiert svar kom i tide",
+                )
+            )
     else:
         started = eprom.simulator.control.patient_initiated(
             form_id=form.id,
@@ -28,10 +40,13 @@ def test_patient_initiated_answer(eprom, patient_initiated_case):
     answers, waited = eprom.wait(
         "answer", order_id, timeout_s=timeout, what=f"the patient-initiated answer {order_id}"
     )
-    ident = f"patient-initiated order {order_id}"
-    one = assert_exactly_one(answers, what="answer callback", ident=ident, waited_s=waited)
-    assert_contract(one, what="answer callback", ident=ident)
-    assert_our_key(one, what="answer callback", ident=ident, key=eprom.api_key)
+    kind = CallbackKind.ANSWER
+    ident = Text(
+        en=f"patient-initiated order {order_id}", nb=f"pasientinitiert bestilling {order_id}"
+    )
+    one = assert_exactly_one(answers, kind=kind, ident=ident, waited_s=waited)
+    assert_contract(one, kind=kind, ident=ident)
+    assert_our_key(one, kind=kind, ident=ident, key=eprom.api_key)
     model = one.model
     values = model.patient_initiated_values
     received = {
@@ -48,10 +63,20 @@ def test_patient_initiated_answer(eprom, patient_initiated_case):
     }
     if received != expected:
         raise CheckFailure(
-            f"the {ident} does not carry the documented values",
+            Text(
+                en=f"the {ident.en} does not carry the documented values",
+                nb=f"den pasientinitierte bestillingen {order_id} har ikke de dokumenterte verdiene",
+            ),
             expected=expected,
             received=received,
             order_id=order_id,
         )
     if order_id in {o.order_id for o in eprom.all_orders()}:
-        raise CheckFailure(f"{ident} reused an id the ordering system placed", order_id=order_id)
+        raise CheckFailure(
+            Text(
+                en=f"{ident.en} reused an id the ordering system placed",
+                nb=f"den pasientinitierte bestillingen {order_id} brukte en id bestillersystemet "
+                "selv hadde bestilt",
+            ),
+            order_id=order_id,
+        )

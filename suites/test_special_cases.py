@@ -8,8 +8,15 @@ import pytest
 from _support import as_dict, require_callback
 
 from eprom_verify import ApiError, CheckFailure
-from eprom_verify.assertions import assert_accepted, assert_exactly_one, assert_our_key
+from eprom_verify.assertions import (
+    assert_accepted,
+    assert_exactly_one,
+    assert_our_key,
+    order_label,
+)
+from eprom_verify.contract import CallbackKind
 from eprom_verify.pytest import not_run
+from eprom_verify.wording import Text
 
 
 def _on_behalf_pair(eprom):
@@ -30,21 +37,33 @@ def test_on_behalf_of(eprom):
     parent, child = _on_behalf_pair(eprom)
     form = next((f for f in eprom.forms if f.published and not f.must_be_signed), None)
     if parent is None or child is None or form is None:
-        not_run("the patients file has no representable child and parent")
+        not_run(
+            Text(
+                en="the patients file has no representable child and parent",
+                nb="pasientfilen har ikke et barn som kan representeres, og en forelder",
+            )
+        )
     placed = eprom.order_once(
         "s1",
         lambda: eprom.order_request(parent, form, on_behalf_of_national_id=child.national_id),
         checkpoint_ids=("S1",),
     )
-    assert_accepted(placed, "the on-behalf-of order")
-    cb = require_callback(placed.status_callbacks, "status callback")
-    assert_our_key(cb, what="status callback", ident=f"order {placed.order_id}", key=eprom.api_key)
+    assert_accepted(
+        placed, Text(en="the on-behalf-of order", nb="bestillingen på vegne av en annen")
+    )
+    label = order_label(placed.order_id)
+    cb = require_callback(placed.status_callbacks, CallbackKind.STATUS)
+    assert_our_key(cb, kind=CallbackKind.STATUS, ident=label, key=eprom.api_key)
     if eprom.simulator is None:
         eprom.instruct_fill_on_behalf(parent, child, form, placed)
         eprom.require_attestation(
             "S1",
-            "Did the task and the form show who it is filled in on behalf of, "
-            "and did the person filling in get NO copy?",
+            Text(
+                en="Did the task and the form show who it is filled in on behalf of, "
+                "and did the person filling in get NO copy?",
+                nb="Viste oppgaven og skjemaet hvem det fylles ut på vegne av, og fikk den "
+                "som fylte ut, INGEN kopi?",
+            ),
         )
         return
     control = eprom.simulator.control
@@ -55,7 +74,10 @@ def test_on_behalf_of(eprom):
     )
     if task is None or not task.get("onBehalfOf"):
         raise CheckFailure(
-            f"the task of order {placed.order_id} does not say on whose behalf it is filled in",
+            Text(
+                en=f"the task of {label.en} does not say on whose behalf it is filled in",
+                nb=f"oppgaven for {label.nb} sier ikke hvem den fylles ut på vegne av",
+            ),
             expected={"onBehalfOf": {"nationalId": child.national_id[:6] + "*****"}},
             received=task,
             order_id=placed.order_id,
@@ -64,24 +86,32 @@ def test_on_behalf_of(eprom):
         placed.order_id,
         filled_out_by={"nationalId": recipient, "actType": "Foreldrerepresentasjon"},
     )
-    eprom.delivered(placed, because="the simulated parent delivered it")
+    eprom.delivered(
+        placed,
+        because=Text(
+            en="the simulated parent delivered it", nb="den simulerte forelderen sendte den inn"
+        ),
+    )
     answers, waited = eprom.wait(
         "answer",
         placed.order_id,
         timeout_s=eprom.settings.callback_timeout_s,
         what=f"the answer to order {placed.order_id}",
     )
-    assert_exactly_one(
-        answers, what="answer callback", ident=f"order {placed.order_id}", waited_s=waited
-    )
+    assert_exactly_one(answers, kind=CallbackKind.ANSWER, ident=label, waited_s=waited)
     filler_copies = [
         c.get("formOrderId") for c in as_dict(control.inbox(recipient)).get("storedCopies", [])
     ]
     if placed.order_id in filler_copies:
         raise CheckFailure(
-            f"the person who filled in order {placed.order_id} on behalf of someone got a copy",
-            expected="no stored copy for the filler",
-            received="a stored copy",
+            Text(
+                en=f"the person who filled in {label.en} on behalf of someone got a copy",
+                nb=f"den som fylte ut {label.nb} på vegne av en annen, fikk en kopi",
+            ),
+            expected=Text(
+                en="no stored copy for the filler", nb="ingen lagret kopi for den som fylte ut"
+            ),
+            received=Text(en="a stored copy", nb="en lagret kopi"),
             order_id=placed.order_id,
         )
 
@@ -89,7 +119,12 @@ def test_on_behalf_of(eprom):
 @pytest.mark.checkpoint("S2")
 def test_signing(eprom, signing_case):
     if signing_case is None:
-        not_run("the forms file has no published form that must be signed")
+        not_run(
+            Text(
+                en="the forms file has no published form that must be signed",
+                nb="skjemafilen har ikke et publisert skjema som må signeres",
+            )
+        )
     form, person = signing_case.form, signing_case.patient
     placed = eprom.order_once(
         f"s2:{form.id}",
@@ -98,8 +133,9 @@ def test_signing(eprom, signing_case):
         ),
         checkpoint_ids=("S2",),
     )
-    assert_accepted(placed, "the order with signing")
-    require_callback(placed.status_callbacks, "status callback")
+    assert_accepted(placed, Text(en="the order with signing", nb="bestillingen med signering"))
+    label = order_label(placed.order_id)
+    require_callback(placed.status_callbacks, CallbackKind.STATUS)
     if eprom.simulator is None:
         eprom.instruct_fill(signing_case, placed, signing=True)
     else:
@@ -111,13 +147,25 @@ def test_signing(eprom, signing_case):
                 raise
         else:
             raise CheckFailure(
-                f"order {placed.order_id} was delivered without a signature",
-                expected="delivery refused until the form is signed",
-                received="delivered",
+                Text(
+                    en=f"{label.en} was delivered without a signature",
+                    nb=f"{label.capitalized().nb} ble sendt inn uten signatur",
+                ),
+                expected=Text(
+                    en="delivery refused until the form is signed",
+                    nb="innsending avvist til skjemaet er signert",
+                ),
+                received=Text(en="delivered", nb="sendt inn"),
                 order_id=placed.order_id,
             )
         control.complete(placed.order_id, sign=True)
-        eprom.delivered(placed, because="the simulated patient signed and delivered it")
+        eprom.delivered(
+            placed,
+            because=Text(
+                en="the simulated patient signed and delivered it",
+                nb="den simulerte pasienten signerte og sendte den inn",
+            ),
+        )
     timeout = (
         eprom.settings.callback_timeout_s if eprom.simulator else eprom.settings.fill_timeout_s
     )
@@ -129,14 +177,19 @@ def test_signing(eprom, signing_case):
     )
     if not answers and eprom.simulator is None:
         eprom.missing_answer(
-            placed, waited_s=waited, expected="1 answer callback with a signedFormId"
+            placed,
+            waited_s=waited,
+            expected=Text(
+                en="1 answer callback with a signedFormId", nb="1 svarmelding med en signedFormId"
+            ),
         )
-    answer = assert_exactly_one(
-        answers, what="answer callback", ident=f"order {placed.order_id}", waited_s=waited
-    )
+    answer = assert_exactly_one(answers, kind=CallbackKind.ANSWER, ident=label, waited_s=waited)
     if answer.model is None or not answer.model.is_signed:
         raise CheckFailure(
-            f"the answer to order {placed.order_id} has no signedFormId",
+            Text(
+                en=f"the answer to {label.en} has no signedFormId",
+                nb=f"svaret på {label.nb} har ingen signedFormId",
+            ),
             expected="signedFormId ≠ 00000000-0000-0000-0000-000000000000",
             received=(answer.data or {}).get("signedFormId"),
             order_id=placed.order_id,
@@ -150,9 +203,13 @@ def test_signing(eprom, signing_case):
         mime="application/pdf" if pdf.startswith(b"%PDF") else "unknown",
     )
     if not pdf.startswith(b"%PDF"):
+        signed = answer.model.signed_form_id
         raise CheckFailure(
-            f"the signed document {answer.model.signed_form_id} is not a PDF",
-            expected="a PDF (starts with %PDF)",
+            Text(
+                en=f"the signed document {signed} is not a PDF",
+                nb=f"det signerte dokumentet {signed} er ikke en PDF",
+            ),
+            expected=Text(en="a PDF (starts with %PDF)", nb="en PDF (begynner med %PDF)"),
             received=pdf[:16],
             order_id=placed.order_id,
         )

@@ -18,9 +18,11 @@ from eprom_verify.assertions import (
     assert_exactly_one,
     assert_our_key,
     expect_refusal,
+    order_label,
 )
 from eprom_verify.contract import (
     NIL_GUID,
+    CallbackKind,
     DistributionRule,
     FormOrderStatus,
     FormOrderStatusErrorCode,
@@ -29,6 +31,7 @@ from eprom_verify.contract import (
 from eprom_verify.contract import refusals as documented
 from eprom_verify.national_id import NationalIdKind, generate
 from eprom_verify.pytest import not_run
+from eprom_verify.wording import Text
 
 
 def _build(eprom, case):
@@ -53,20 +56,31 @@ def _place_every_order_at_once(eprom, request):
 @pytest.mark.checkpoint("V1.1")
 def test_order_reaches_eprom(eprom, order_case):
     placed = _order(eprom, order_case)
-    assert_accepted(placed, f"the order for {order_case.id}")
+    case_id = order_case.id
+    assert_accepted(placed, Text(en=f"the order for {case_id}", nb=f"bestillingen for «{case_id}»"))
     assert placed.response is not None
-    eprom.fact(person=order_case.patient.key, rule=order_case.rule.name, order_id=placed.order_id)
+    key = order_case.patient.key
+    eprom.fact(person=key, rule=order_case.rule.name, order_id=placed.order_id)
     if not order_case.patient.registered:
         if placed.response.id != NIL_GUID:
             raise CheckFailure(
-                f"a person not in the registry ({order_case.patient.key}) got an order",
-                expected=f"id {NIL_GUID} (no order made)",
+                Text(
+                    en=f"a person not in the registry ({key}) got an order",
+                    nb=f"en person som ikke er i registeret («{key}»), fikk en bestilling",
+                ),
+                expected=Text(
+                    en=f"id {NIL_GUID} (no order made)",
+                    nb=f"id {NIL_GUID} (ingen bestilling laget)",
+                ),
                 received=f"id {placed.response.id}",
             )
     elif placed.response.id == NIL_GUID:
         raise CheckFailure(
-            f"no order was made for {order_case.patient.key}: ePROM does not know the person",
-            expected="an order id",
+            Text(
+                en=f"no order was made for {key}: ePROM does not know the person",
+                nb=f"ingen bestilling ble laget for «{key}»: ePROM kjenner ikke personen",
+            ),
+            expected=Text(en="an order id", nb="en bestillings-id"),
             received=f"id {NIL_GUID}",
         )
 
@@ -79,11 +93,18 @@ def test_status_callback_received(eprom, callback_case):
     eprom.fact(order_id=placed.order_id, callbacks=len(placed.status_callbacks),
                waited_s=round(placed.waited_s, 3))  # fmt: skip
     if not placed.status_callbacks:
+        label, limit = order_label(placed.order_id), eprom.settings.callback_timeout_s
         raise CheckFailure(
-            f"no status callback for order {placed.order_id} ({order_case.id}) within "
-            f"{eprom.settings.callback_timeout_s:g} s",
-            expected="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formOrderStatus Ordered or Error",
-            received="nothing",
+            Text(
+                en=f"no status callback for {label.en} ({order_case.id}) within {limit:g} s",
+                nb=f"ingen statusmelding for {label.nb} («{order_case.id}») innen {limit:g} s",
+            ),
+            expected=Text(
+                en="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formOrderStatus Ordered or Error",
+                nb="en PUT til <ApiBaseUrl>/api/PromsFormOrder med formOrderStatus Ordered "
+                "eller Error",
+            ),
+            received=Text(en="nothing", nb="ingenting"),
             order_id=placed.order_id,
         )
 
@@ -93,9 +114,14 @@ def test_expected_channel(eprom, callback_case):
     order_case = callback_case
     placed = _order(eprom, order_case)
     require_order(placed)
-    callback = require_callback(placed.status_callbacks, "status callback")
+    callback = require_callback(placed.status_callbacks, CallbackKind.STATUS)
     if callback.model is None:
-        not_run("the status callback does not parse; see V1.4")
+        not_run(
+            Text(
+                en="the status callback does not parse; see V1.4",
+                nb="statusmeldingen kan ikke leses; se V1.4",
+            )
+        )
     eprom.fact(
         person=order_case.patient.key,
         rule=order_case.rule.name,
@@ -129,9 +155,16 @@ def test_expected_channel(eprom, callback_case):
         from eprom_verify.channels import explain
 
         why = explain(order_case.patient, order_case.rule, today=eprom.today)
+        label, rule = order_label(placed.order_id), order_case.rule.name
+        # explain() says the reasons in English; the bokmål names the prediction only
         raise CheckFailure(
-            f"order {placed.order_id} ({order_case.id}) went to the wrong channel or status; "
-            f"the profile predicts: {why}",
+            Text(
+                en=f"{label.en} ({order_case.id}) went to the wrong channel or status; "
+                f"the profile predicts: {why}",
+                nb=f"{label.capitalized().nb} («{order_case.id}») fikk feil kanal eller status; "
+                f"profilen til «{order_case.patient.key}» gir {expected['notificationChannel']} "
+                f"med regel {rule}",
+            ),
             expected=expected,
             received=received,
             order_id=placed.order_id,
@@ -149,16 +182,13 @@ def test_no_errors_no_duplicates(eprom, callback_case):
         duplicates=max(0, len(placed.status_callbacks) - 1),
         waited_s=round(placed.waited_s, 3),
     )
-    require_callback(placed.status_callbacks, "status callback")
-    what = "status callback"
+    require_callback(placed.status_callbacks, CallbackKind.STATUS)
+    kind, ident = CallbackKind.STATUS, order_label(placed.order_id)
     one = assert_exactly_one(
-        placed.status_callbacks,
-        what=what,
-        ident=f"order {placed.order_id}",
-        waited_s=placed.waited_s,
+        placed.status_callbacks, kind=kind, ident=ident, waited_s=placed.waited_s
     )
-    assert_contract(one, what=what, ident=f"order {placed.order_id}")
-    assert_our_key(one, what=what, ident=f"order {placed.order_id}", key=eprom.api_key)
+    assert_contract(one, kind=kind, ident=ident)
+    assert_our_key(one, kind=kind, ident=ident, key=eprom.api_key)
 
 
 # --- the documented refusals (contract §3.1) ------------------------------------------
@@ -192,14 +222,24 @@ ERROR_CASES = [
 def test_documented_refusal(eprom, error_case):
     usable, unpublished, no_paper, person = _error_cases(eprom)
     if usable is None or person is None:
-        not_run("the forms/patients files have no published form or person")
+        not_run(
+            Text(
+                en="the forms/patients files have no published form or person",
+                nb="skjema- og pasientfilene har ikke et publisert skjema og en person",
+            )
+        )
     fields: dict = {}
     form = usable
     national_id = person.national_id
     prefix = False
     if error_case == "not-published":
         if unpublished is None:
-            not_run("no unpublished form in the forms file")
+            not_run(
+                Text(
+                    en="no unpublished form in the forms file",
+                    nb="skjemafilen har ikke et upublisert skjema",
+                )
+            )
         form, text = unpublished, documented.FORM_NOT_PUBLISHED
     elif error_case == "unknown-form":
         unknown = str(uuid.uuid4())
@@ -214,7 +254,12 @@ def test_documented_refusal(eprom, error_case):
         text = documented.SIGNING_ON_BEHALF_OF
     elif error_case == "not-paper-enabled":
         if no_paper is None:
-            not_run("no published form without paper in the forms file")
+            not_run(
+                Text(
+                    en="no published form without paper in the forms file",
+                    nb="skjemafilen har ikke et publisert skjema uten papir",
+                )
+            )
         form = no_paper
         fields = {"distribution_rule": DistributionRule.PaperOnly}
         text = documented.not_paper_enabled(no_paper.id)
@@ -235,6 +280,6 @@ def test_documented_refusal(eprom, error_case):
     expect_refusal(
         lambda: eprom.client.order_form(request),
         documented.DocumentedRefusal(400, text, prefix=prefix),
-        what=f"the {error_case} order",
-        describe_accepted=lambda response: (f"order {response.id}", response.id),
+        what=Text(en=f"the {error_case} order", nb=f"bestillingen «{error_case}»"),
+        describe_accepted=lambda response: (f"id {response.id}", response.id),
     )

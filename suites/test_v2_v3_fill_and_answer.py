@@ -18,12 +18,19 @@ from eprom_verify.assertions import (
     assert_equal,
     assert_exactly_one,
     assert_our_key,
+    order_label,
 )
-from eprom_verify.contract import EventType, FormOrderStatus
+from eprom_verify.contract import CallbackKind, EventType, FormOrderStatus
 from eprom_verify.pytest import not_run
 from eprom_verify.simulator.actors import generate_answers
+from eprom_verify.wording import Text
 
 METADATA = {"age": 76, "avdeling": "Ortopedi Ålesund"}
+#: what V3.1 waits for
+ANSWER_PUT = Text(
+    en="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formData",
+    nb="en PUT til <ApiBaseUrl>/api/PromsFormOrder med formData",
+)
 
 
 def _filled(eprom, form_case):
@@ -50,7 +57,13 @@ def _filled(eprom, form_case):
             result["inbox_before"] = as_dict(control.inbox(form_case.patient.national_id))
             result["submitted"] = generate_answers(form_case.form, seed=placed.order_id)
             control.complete(placed.order_id, answers=result["submitted"])
-            eprom.delivered(placed, because="the simulated patient delivered it")
+            eprom.delivered(
+                placed,
+                because=Text(
+                    en="the simulated patient delivered it",
+                    nb="den simulerte pasienten sendte den inn",
+                ),
+            )
             timeout = eprom.settings.callback_timeout_s
         else:
             timeout = eprom.instruct_fill(form_case, placed)
@@ -84,9 +97,15 @@ def _task(inbox, order_id):
     for task in (inbox or {}).get("tasks", []):
         if task.get("formOrderId") == order_id:
             return task
+    label = order_label(order_id)
     raise CheckFailure(
-        f"the citizen's inbox has no task for order {order_id}",
-        expected=f"a task with formOrderId {order_id}",
+        Text(
+            en=f"the citizen's inbox has no task for {label.en}",
+            nb=f"innbyggerens innboks har ingen oppgave for {label.nb}",
+        ),
+        expected=Text(
+            en=f"a task with formOrderId {order_id}", nb=f"en oppgave med formOrderId {order_id}"
+        ),
         received=[t.get("formOrderId") for t in (inbox or {}).get("tasks", [])],
         order_id=order_id,
     )
@@ -95,15 +114,21 @@ def _task(inbox, order_id):
 def _manual(eprom, checkpoint_id, question, result):
     """Outside the simulator, a person attests what only a person can see."""
     if not result["answers"]:
-        not_run(f"nobody filled in order {result['placed'].order_id} in time")
+        label = order_label(result["placed"].order_id)
+        not_run(
+            Text(
+                en=f"nobody filled in {label.en} in time",
+                nb=f"ingen fylte ut {label.nb} i tide",
+            )
+        )
     eprom.require_attestation(checkpoint_id, question)
 
 
 def _require_filled(result):
     placed = result["placed"]
-    assert_accepted(placed, "the order")
+    assert_accepted(placed, Text(en="the order", nb="bestillingen"))
     if not placed.made:
-        not_run("no order was made")
+        not_run(Text(en="no order was made", nb="ingen bestilling ble laget"))
     return placed
 
 
@@ -122,17 +147,25 @@ def test_form_shows_and_behaves(eprom, form_case):
     result = _filled(eprom, form_case)
     placed = _require_filled(result)
     if eprom.simulator is None:
-        _manual(eprom, "V2.1", f"Did '{form_case.form.name}' show and behave as expected?", result)
+        name = form_case.form.name
+        question = Text(
+            en=f"Did '{name}' show and behave as expected?",
+            nb=f"Ble «{name}» vist og oppførte det seg som forventet?",
+        )
+        _manual(eprom, "V2.1", question, result)
         return
     task = _task(result["inbox_before"], placed.order_id)
     assert_equal(
-        "the form in the task", form_case.form.id, task.get("formId"), order_id=placed.order_id
+        Text(en="the form in the task", nb="skjemaet i oppgaven"),
+        form_case.form.id,
+        task.get("formId"),
+        order_id=placed.order_id,
     )
-    answer = require_callback(result["answers"], "answer callback")
+    answer = require_callback(result["answers"], CallbackKind.ANSWER)
     if answer.model is None:
-        not_run("the answer does not parse; see V3.2")
+        not_run(Text(en="the answer does not parse; see V3.2", nb="svaret kan ikke leses; se V3.2"))
     assert_equal(
-        "the answers returned",
+        Text(en="the answers returned", nb="svarene som kom tilbake"),
         result["submitted"],
         answer.model.form_data_object(),
         order_id=placed.order_id,
@@ -141,11 +174,15 @@ def test_form_shows_and_behaves(eprom, form_case):
 
 @pytest.mark.checkpoint("V2.2")
 def test_cover_letter(eprom, form_case):
-    found = _simulated_task(eprom, form_case, "V2.2", "Did the cover letter show as expected?")
+    question = Text(
+        en="Did the cover letter show as expected?",
+        nb="Ble følgebrevet vist som forventet?",
+    )
+    found = _simulated_task(eprom, form_case, "V2.2", question)
     if found is not None:
         placed, task = found
         assert_equal(
-            "the cover letter",
+            Text(en="the cover letter", nb="følgebrevet"),
             form_case.form.cover_letter,
             task.get("coverLetter"),
             order_id=placed.order_id,
@@ -154,23 +191,35 @@ def test_cover_letter(eprom, form_case):
 
 @pytest.mark.checkpoint("V2.3")
 def test_metadata(eprom, form_case):
-    question = f"Did the metadata {METADATA} show/work as intended?"
+    question = Text(
+        en=f"Did the metadata {METADATA} show/work as intended?",
+        nb=f"Ble metadataene {METADATA} vist / virket de som tenkt?",
+    )
     found = _simulated_task(eprom, form_case, "V2.3", question)
     if found is not None:
         placed, task = found
         assert_equal(
-            "the metadata the form sees", METADATA, task.get("metadata"), order_id=placed.order_id
+            Text(en="the metadata the form sees", nb="metadataene skjemaet ser"),
+            METADATA,
+            task.get("metadata"),
+            order_id=placed.order_id,
         )
 
 
 @pytest.mark.checkpoint("V2.4")
 def test_form_task(eprom, form_case):
-    question = "Did the form task show as expected in the inbox?"
+    question = Text(
+        en="Did the form task show as expected in the inbox?",
+        nb="Ble skjemaoppgaven vist som forventet i innboksen?",
+    )
     found = _simulated_task(eprom, form_case, "V2.4", question)
     if found is not None:
         placed, task = found
         assert_equal(
-            "the task title", form_case.form.task_title, task.get("title"), order_id=placed.order_id
+            Text(en="the task title", nb="tittelen på oppgaven"),
+            form_case.form.task_title,
+            task.get("title"),
+            order_id=placed.order_id,
         )
 
 
@@ -178,26 +227,40 @@ def test_form_task(eprom, form_case):
 def test_copy_stored_as_ordered(eprom, form_case):
     result = _filled(eprom, form_case)
     placed = _require_filled(result)
-    rule = "not stored" if form_case.dont_store else "stored"
+    flag = f"dontStoreCompletedFormInPha={form_case.dont_store}"
     if eprom.simulator is None:
-        _manual(
-            eprom,
-            "V2.5",
-            f"After delivery, was a copy of the form {rule} (dontStoreCompletedFormInPha={form_case.dont_store})?",
-            result,
+        rule = _STORED[not form_case.dont_store]
+        question = Text(
+            en=f"After delivery, was a copy of the form {rule.en} ({flag})?",
+            nb=f"Ble en kopi av skjemaet {rule.nb} etter innsending ({flag})?",
         )
+        _manual(eprom, "V2.5", question, result)
         return
-    require_callback(result["answers"], "answer callback")
+    require_callback(result["answers"], CallbackKind.ANSWER)
     copies = [c.get("formOrderId") for c in (result["inbox"] or {}).get("storedCopies", [])]
     stored = placed.order_id in copies
     if stored == form_case.dont_store:
+        label, was = order_label(placed.order_id), _STORED[stored]
         raise CheckFailure(
-            f"a copy of order {placed.order_id} was {'stored' if stored else 'not stored'}, "
-            f"but dontStoreCompletedFormInPha={form_case.dont_store}",
-            expected=f"copy {rule}",
-            received=f"copy {'stored' if stored else 'not stored'}",
+            Text(
+                en=f"a copy of {label.en} was {was.en}, but {flag}",
+                nb=f"en kopi av {label.nb} ble {was.nb}, men {flag}",
+            ),
+            expected=_COPY[not form_case.dont_store],
+            received=_COPY[stored],
             order_id=placed.order_id,
         )
+
+
+#: stored or not, as V2.5 says it
+_STORED = {
+    True: Text(en="stored", nb="lagret"),
+    False: Text(en="not stored", nb="ikke lagret"),
+}
+_COPY = {
+    True: Text(en="copy stored", nb="kopi lagret"),
+    False: Text(en="copy not stored", nb="kopi ikke lagret"),
+}
 
 
 @pytest.mark.checkpoint("V3.1")
@@ -208,22 +271,23 @@ def test_answer_received(eprom, form_case):
                waited_s=round(result["waited"], 3))  # fmt: skip
     if not result["answers"]:
         if eprom.simulator is None:
-            eprom.missing_answer(
-                placed,
-                waited_s=result["waited"],
-                expected="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formData",
-            )
+            eprom.missing_answer(placed, waited_s=result["waited"], expected=ANSWER_PUT)
+        label, waited = order_label(placed.order_id), result["waited"]
         raise CheckFailure(
-            f"no answer callback for order {placed.order_id} within {result['waited']:.1f} s "
-            "after the patient delivered",
-            expected="a PUT to <ApiBaseUrl>/api/PromsFormOrder with formData",
-            received="nothing",
+            Text(
+                en=f"no answer callback for {label.en} within {waited:.1f} s "
+                "after the patient delivered",
+                nb=f"ingen svarmelding for {label.nb} innen {waited:.1f} s "
+                "etter at pasienten sendte inn",
+            ),
+            expected=ANSWER_PUT,
+            received=Text(en="nothing", nb="ingenting"),
             order_id=placed.order_id,
         )
     answer = result["answers"][0]
     if answer.model is not None:
         assert_equal(
-            "formOrderStatus",
+            Text(en="formOrderStatus", nb="verdiene av formOrderStatus"),
             FormOrderStatus.Completed.name,
             answer.model.form_order_status.name,
             order_id=placed.order_id,
@@ -231,8 +295,10 @@ def test_answer_received(eprom, form_case):
         try:
             answer.model.form_data_object()
         except ValueError as exc:
+            label = order_label(placed.order_id)
             raise CheckFailure(
-                f"formData of order {placed.order_id}: {exc}", order_id=placed.order_id
+                Text(en=f"formData of {label.en}: {exc}", nb=f"formData for {label.nb}: {exc}"),
+                order_id=placed.order_id,
             ) from None
 
 
@@ -242,18 +308,21 @@ def test_answer_no_errors_no_duplicates(eprom, form_case):
     placed = _require_filled(result)
     eprom.fact(order_id=placed.order_id, callbacks=len(result["answers"]),
                duplicates=max(0, len(result["answers"]) - 1))  # fmt: skip
-    require_callback(result["answers"], "answer callback")
-    ident = f"order {placed.order_id}"
-    one = assert_exactly_one(
-        result["answers"], what="answer callback", ident=ident, waited_s=result["waited"]
-    )
-    assert_contract(one, what="answer callback", ident=ident)
-    assert_our_key(one, what="answer callback", ident=ident, key=eprom.api_key)
+    require_callback(result["answers"], CallbackKind.ANSWER)
+    kind, ident = CallbackKind.ANSWER, order_label(placed.order_id)
+    one = assert_exactly_one(result["answers"], kind=kind, ident=ident, waited_s=result["waited"])
+    assert_contract(one, kind=kind, ident=ident)
+    assert_our_key(one, kind=kind, ident=ident, key=eprom.api_key)
     events = [e.event_type for e in (one.model.form_order_event_log or [])]
     if eprom.simulator is not None and EventType.FormDelivered not in events:
         raise CheckFailure(
-            f"the event log of {ident} has no FormDelivered",
-            expected="FormDelivered in formOrderEventLog",
+            Text(
+                en=f"the event log of {ident.en} has no FormDelivered",
+                nb=f"hendelsesloggen for {ident.nb} har ingen FormDelivered",
+            ),
+            expected=Text(
+                en="FormDelivered in formOrderEventLog", nb="FormDelivered i formOrderEventLog"
+            ),
             received=[e.name for e in events],
             order_id=placed.order_id,
         )

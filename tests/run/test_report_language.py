@@ -1,0 +1,311 @@
+"""The suites say their failures in both report languages.
+
+Two full runs against the embedded simulator, each with several faults at once, so that
+together they fail (or leave *not run*) a check of every suite module: a wrong key on the
+S1 status and the patient-initiated answer, a duplicate letter status and privacy change,
+a PVK 502 (run A); a 502 on the first order and a 504 on the first letter, every status on
+the wrong channel, every answer dropped (run B). Every failing row's failure must carry a
+bokmål message that differs from the English one and leaves no English word of ours in
+it; ``report.html`` shows the bokmål, ``report.en.html`` the English.
+
+The fast tests below call the suites' helpers and the attestation path directly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+import yaml
+from markupsafe import escape
+from test_whole_run import _full_run
+
+from eprom_verify import ApiError, CheckFailure
+from eprom_verify._exceptions import AttestationMissing
+from eprom_verify._paths import suites_dir
+from eprom_verify.contract import CallbackKind
+from eprom_verify.contract import refusals as documented
+from eprom_verify.manual import ManualSteps, answered_no
+from eprom_verify.pytest import NotRun
+from eprom_verify.report.model import Attestation
+from eprom_verify.wording import Text
+from tests.bokmal import english_left_in
+
+#: run → (faults, extra options, the checkpoint rows that must fail)
+RUNS: dict[str, tuple[list[dict], list[str], set[str]]] = {
+    "A": (
+        [
+            {"type": "forge_key", "callback": "status", "times": 1},
+            {"type": "forge_key", "callback": "answer", "times": 1},
+            {"type": "duplicate", "callback": "letter", "times": 1},
+            {"type": "duplicate", "callback": "privacy", "times": 1},
+            {"type": "pvk_502", "callback": "privacy", "times": 1},
+        ],
+        [],
+        {"V1.4", "S1", "P1", "L1", "L2", "PV1", "PV3"},
+    ),
+    "B": (
+        [
+            {"type": "helsenorge_502", "callback": "status", "times": 1},
+            {"type": "helsenorge_504", "callback": "letter", "times": 1},
+            {"type": "wrong_channel", "callback": "status", "times": None},
+            {"type": "drop", "callback": "answer", "times": None},
+        ],
+        ["--callback-timeout", "2"],
+        {"V1.1", "V1.3", "V3.1", "S1", "S2", "P1", "L1", "L2"},
+    ),
+}
+#: suite modules whose failures (or *not run* reasons) the two runs must show
+SUITES = {
+    "test_v1_order.py",
+    "test_v2_v3_fill_and_answer.py",
+    "test_letters_sms_privacy.py",
+    "test_patient_initiated.py",
+    "test_special_cases.py",
+}
+#: ePROM's own words, quoted as they came (the same in both languages)
+EPROM_TEXTS = (documented.HELSENORGE_UNREACHABLE, documented.HELSENORGE_TIMEOUT)
+#: a key's fingerprint: its hex may end in "a", an English word to ``english_left_in``
+FINGERPRINT = re.compile(r"sha256:[0-9a-f]+")
+
+
+def _run(base: Path, name: str) -> dict:
+    faults, args, _ = RUNS[name]
+    folder = base / name
+    folder.mkdir(parents=True)
+    (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
+    return _full_run(folder, None, "--simulator-faults", str(folder / "faults.yaml"), *args)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, dict]:
+    base = tmp_path_factory.mktemp("language")
+    with ThreadPoolExecutor(max_workers=len(RUNS)) as pool:
+        futures = {name: pool.submit(_run, base, name) for name in RUNS}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _bokmal_problem(nb: str, en: str) -> str | None:
+    if nb == en:
+        return "not translated"
+    for text in EPROM_TEXTS:
+        nb = nb.replace(text, " ")
+    left = english_left_in(FINGERPRINT.sub(" ", nb))
+    return f"English words {left}" if left else None
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_every_failure_is_said_in_bokmal_and_english(runs, name):
+    result = runs[name]
+    report, out = result["report"], result["out"][-3000:]
+    assert result["code"] == 1, out
+    failed = {r["id"] for r in report["rows"] if r["status"] == "failed"}
+    assert failed == RUNS[name][2], out
+    problems, said = [], 0
+    for row in report["rows"]:
+        for failure in row["failures"]:
+            if not failure["message"]:
+                continue
+            messages = failure["messages"]
+            assert set(messages) == {"nb", "en"}, (row["id"], failure["nodeid"])
+            assert messages["en"] == failure["message"], failure["nodeid"]
+            problem = _bokmal_problem(messages["nb"], messages["en"])
+            if problem:
+                problems.append(f"{row['id']} {failure['nodeid']}: {problem}: {messages['nb']}")
+            said += 1
+    assert said, "no failure with a message"
+    assert not problems, "\n".join(problems[:10])
+
+
+def test_the_runs_reach_every_suite_module(runs):
+    """Failed or *not run* in a suite module: its own sentences, in both languages."""
+    reached = set()
+    for result in runs.values():
+        for check in result["report"]["checks"]:
+            if check["outcome"] not in ("failed", "not_run") or not check["message"]:
+                continue
+            module = check["nodeid"].split("::")[0].rsplit("/", 1)[-1]
+            messages = check["messages"]
+            assert messages.get("nb"), check["nodeid"]
+            assert messages["nb"] != messages.get("en"), check["nodeid"]
+            reached.add(module)
+    assert reached >= SUITES, SUITES - reached
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_each_report_shows_its_language(runs, name):
+    folder = runs[name]["folder"]
+    nb = (folder / "report.html").read_text("utf-8")
+    en = (folder / "report.en.html").read_text("utf-8")
+    shown = 0
+    for row in runs[name]["report"]["rows"]:
+        for failure in row["failures"]:
+            messages = failure["messages"]
+            if not messages:
+                continue
+            assert str(escape(messages["nb"])) in nb, (row["id"], messages["nb"])
+            assert str(escape(messages["en"])) in en, (row["id"], messages["en"])
+            assert str(escape(messages["en"])) not in nb, (row["id"], messages["en"])
+            shown += 1
+    assert shown
+
+
+# --- the helpers, without a run ----------------------------------------------------------
+
+
+def _suite_module(monkeypatch, name: str) -> ModuleType:
+    """A suite module loaded from the suites folder (it imports ``_support`` by name)."""
+    folder = suites_dir()
+    monkeypatch.syspath_prepend(str(folder))
+    spec = importlib.util.spec_from_file_location(f"_language_{name}", folder / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _both(texts: dict[str, str]) -> tuple[str, str]:
+    assert set(texts) == {"nb", "en"}, texts
+    assert texts["nb"] != texts["en"], texts
+    assert not english_left_in(texts["nb"]), texts["nb"]
+    return texts["nb"], texts["en"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "nb_word"),
+    [
+        (CallbackKind.STATUS, "statusmelding"),
+        (CallbackKind.ANSWER, "svarmelding"),
+        (CallbackKind.LETTER, "brevstatusmelding"),
+        (CallbackKind.PRIVACY, "melding om personverninnstilling"),
+    ],
+)
+def test_require_callback_names_the_kind_in_both_languages(monkeypatch, kind, nb_word):
+    support = _suite_module(monkeypatch, "_support")
+    with pytest.raises(NotRun) as caught:
+        support.require_callback([], kind)
+    nb, en = _both(caught.value.texts)
+    assert nb == f"ikke kjørt: ingen {nb_word} kom; se kontrollen som venter på den"
+    assert en.startswith(f"not run: no {kind.value}")
+    first = SimpleNamespace(seq=1)
+    assert support.require_callback([first, SimpleNamespace(seq=2)], kind) is first
+
+
+def test_require_order_says_why_in_both_languages(monkeypatch):
+    support = _suite_module(monkeypatch, "_support")
+    refused = SimpleNamespace(error=ApiError(method="POST", url="u", status=502, text="x"))
+    with pytest.raises(NotRun) as caught:
+        support.require_order(refused)
+    assert _both(caught.value.texts)[0] == "ikke kjørt: bestillingen ble avvist (502); se V1.1"
+    unknown = SimpleNamespace(error=None, made=False)
+    with pytest.raises(NotRun) as caught:
+        support.require_order(unknown)
+    assert "ukjent person" in _both(caught.value.texts)[0]
+
+
+def test_a_missing_inbox_task_names_the_order_in_both_languages(monkeypatch):
+    fill = _suite_module(monkeypatch, "test_v2_v3_fill_and_answer")
+    order_id = "0b5e1c2a-1111-4222-8333-444455556666"
+    with pytest.raises(CheckFailure) as caught:
+        fill._task({"tasks": [{"formOrderId": "other"}]}, order_id)
+    nb, en = _both(caught.value.messages)
+    assert nb == f"innbyggerens innboks har ingen oppgave for bestilling {order_id}"
+    assert en == f"the citizen's inbox has no task for order {order_id}"
+    assert caught.value.expected_texts["nb"] == f"en oppgave med formOrderId {order_id}"
+    assert caught.value.received == ["other"]
+    assert caught.value.order_id == order_id
+
+
+def test_a_privacy_call_that_fails_is_said_in_both_languages(monkeypatch):
+    letters = _suite_module(monkeypatch, "test_letters_sms_privacy")
+
+    def refused():
+        raise ApiError(method="POST", url="u", status=502, text="PVK svarte ikke")
+
+    what = Text(en="reading X for p", nb="lesing av «X» for «p»")
+    with pytest.raises(CheckFailure) as caught:
+        letters._answered(refused, what)
+    nb, en = _both(caught.value.messages)
+    assert nb == "Lesing av «X» for «p» feilet: 502 PVK svarte ikke"
+    assert en == "reading X for p failed: 502 PVK svarte ikke"
+    assert str(caught.value).startswith(en)
+
+
+def test_a_no_is_said_in_both_languages_with_the_comment():
+    question = Text(en="Did the cover letter show?", nb="Ble følgebrevet vist?")
+    failure = answered_no("Kari", question, "blank side")
+    nb, en = _both(failure.messages)
+    assert nb == "Kari svarte nei: Ble følgebrevet vist? — blank side"
+    assert en == "Kari answered no: Did the cover letter show? — blank side"
+    assert (failure.expected_texts, failure.received_texts) == (
+        {"nb": "ja", "en": "yes"},
+        {"nb": "nei", "en": "no"},
+    )
+
+
+class _Terminal:
+    """A tester at the terminal: scripted replies, everything shown kept."""
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.shown: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.shown.append(text)
+
+    def flush(self) -> None:
+        pass
+
+    def readline(self) -> str:
+        return self.replies.pop(0) + "\n" if self.replies else ""
+
+
+def _steps(lang: str, terminal: _Terminal | None = None, attested: dict | None = None):
+    steps = ManualSteps()
+    steps.settings = SimpleNamespace(lang=lang, tester="Kari")
+    steps.recorder = None
+    steps._stream = terminal
+    steps.attestations = dict(attested or {})
+    return steps
+
+
+QUESTION = Text(
+    en="Did the cover letter show as expected?", nb="Ble følgebrevet vist som forventet?"
+)
+
+
+@pytest.mark.parametrize(("lang", "other"), [("nb", "en"), ("en", "nb")])
+def test_the_question_is_asked_in_the_runs_language(monkeypatch, lang, other):
+    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: True)
+    terminal = _Terminal("n", "")
+    with pytest.raises(CheckFailure) as caught:
+        _steps(lang, terminal).require_attestation("V2.2", QUESTION)
+    shown = "".join(terminal.shown)
+    assert QUESTION.in_language(lang) in shown
+    assert QUESTION.in_language(other) not in shown
+    assert caught.value.messages == {
+        "nb": "Kari svarte nei: Ble følgebrevet vist som forventet?",
+        "en": "Kari answered no: Did the cover letter show as expected?",
+    }
+
+
+def test_an_unanswered_question_keeps_both_languages(monkeypatch):
+    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: False)
+    with pytest.raises(AttestationMissing) as caught:
+        _steps("nb").require_attestation("V2.2", QUESTION)
+    assert caught.value.question == QUESTION
+
+
+def test_a_no_from_the_attestation_file_fails_in_both_languages(monkeypatch):
+    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: False)
+    no = Attestation(
+        checkpoint_id="V2.2", tester="Ola", answer="no", at="2026-11-22T10:00:00Z", source="file"
+    )
+    with pytest.raises(CheckFailure) as caught:
+        _steps("en", attested={"V2.2": no}).require_attestation("V2.2", QUESTION)
+    assert caught.value.messages["nb"] == "Ola svarte nei: Ble følgebrevet vist som forventet?"
