@@ -135,7 +135,7 @@ def assert_equal(what: Text | str, expected: Any, received: Any, *, order_id: st
         raise CheckFailure(
             Text(
                 en=f"{said.en} differs for order {order_id}",
-                nb=f"{said.capitalized().nb} er ikke like for bestilling {order_id}",
+                nb=f"{said.capitalized().nb} stemmer ikke for bestilling {order_id}",
             ),
             expected=expected,
             received=received,
@@ -156,15 +156,15 @@ def assert_accepted(placed: PlacedOrder | PlacedLetter, what: Text | str) -> Non
         raise CheckFailure(
             Text(
                 en=f"{said.en} did not reach ePROM: {error.text}",
-                nb=f"{said.capitalized().nb} nådde ikke ePROM: {error.text}",
+                nb=f"{said.capitalized().nb} nådde ikke ePROM: «{error.text}»",
             ),
             expected=_ACCEPTED,
-            received=Text(en=f"no answer ({error.text})", nb=f"ikke noe svar ({error.text})"),
+            received=Text(en=f"no answer ({error.text})", nb=f"ikke noe svar («{error.text}»)"),
         )
     raise CheckFailure(
         Text(
             en=f"{said.en} was refused: {error.status} {error.text}",
-            nb=f"{said.capitalized().nb} ble avvist: {error.status} {error.text}",
+            nb=f"{said.capitalized().nb} ble avvist: {error.status} «{error.text}»",
         ),
         expected=_ACCEPTED,
         received=f"{error.status} {error.text}",

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from eprom_verify import national_id
 from eprom_verify.config import Patient
 from eprom_verify.contract import DistributionRule, NotificationChannel
+from eprom_verify.wording import Noun, Text
 
 __all__ = [
     "DIGITALLY_ACTIVE_MONTHS",
@@ -134,23 +135,32 @@ def explain(
     *,
     today: datetime.date,
     paper_enabled: bool = True,
-) -> str:
+) -> Text:
     """One line a person reads: which channel ``rule`` gives ``patient``, and why."""
-    chosen = expected_channel(patient, rule, today=today, paper_enabled=paper_enabled)
+    chosen = expected_channel(patient, rule, today=today, paper_enabled=paper_enabled).wire_name
     who = f"{rule.name} for {patient.key} ({national_id.mask(patient.national_id)})"
     if rule is DistributionRule.NoDistribution:
-        return f"{who} → None: NoDistribution notifies nobody (the patient gets a single-use code)"
-    parts = []
+        return Text(
+            en=f"{who} → None: NoDistribution notifies nobody (the patient gets a single-use code)",
+            nb=f"{who} → None: NoDistribution varsler ingen (pasienten får en engangskode)",
+        )
+    parts: list[Text] = []
     for channel in RULE_CHANNELS[rule]:
+        name = channel.wire_name
         refusals = _refusals(patient, channel, today=today, paper_enabled=paper_enabled)
         if refusals:
-            parts.append(f"not {channel.wire_name} ({'; '.join(refusals)})")
+            why = Text.join("; ", refusals)
+            parts.append(Text(en=f"not {name} ({why.en})", nb=f"ikke {name} ({why.nb})"))
         else:
-            parts.append(f"{channel.wire_name} ok ({_reasons(patient, channel, today=today)})")
+            why = _reasons(patient, channel, today=today)
+            parts.append(Text(en=f"{name} ok ({why.en})", nb=f"{name} ok ({why.nb})"))
             break
-    line = f"{who} → {chosen.wire_name}: {', '.join(parts)}"
+    line = f"{who} → {chosen}: " + Text.join(", ", parts)
     if rule.name in patient.expect:
-        line += f" — pinned to {chosen.wire_name} by 'expect' in patients.yaml"
+        line += Text(
+            en=f" — pinned to {chosen} by 'expect' in patients.yaml",
+            nb=f" — låst til {chosen} av «expect» i patients.yaml",
+        )
     return line
 
 
@@ -161,16 +171,38 @@ def _age(patient: Patient, today: datetime.date) -> int:
     return national_id.parse(patient.national_id).age(on=today)
 
 
-def _krr_refusals(patient: Patient) -> list[str]:
+def _krr_refusals(patient: Patient) -> list[Text]:
     if patient.krr is None:
-        return ["not in KRR, so not digitally active"]
+        return [
+            Text(
+                en="not in KRR, so not digitally active",
+                nb="ikke i KRR, altså ikke digitalt aktiv",
+            )
+        ]
     months = patient.krr.updated_months_ago
     if months > DIGITALLY_ACTIVE_MONTHS:
+        limit = DIGITALLY_ACTIVE_MONTHS
         return [
-            f"KRR updated {months} months ago (> {DIGITALLY_ACTIVE_MONTHS}), "
-            "so not digitally active"
+            _krr_updated(months)
+            + Text(
+                en=f" (> {limit}), so not digitally active",
+                nb=f" (> {limit}), altså ikke digitalt aktiv",
+            )
         ]
     return []
+
+
+def _krr_updated(months: int) -> Text:
+    """``KRR updated 1 month ago`` / ``KRR oppdatert for 3 måneder siden``."""
+    ago = _MONTHS.count(months)
+    return Text(en=f"KRR updated {ago.en} ago", nb=f"KRR oppdatert for {ago.nb} siden")
+
+
+_MONTHS = Noun(Text(en="month", nb="måned"), Text(en="months", nb="måneder"))
+
+
+def _age_below(age: int, limit: int) -> Text:
+    return Text(en=f"age {age} < {limit}", nb=f"alder {age} < {limit}")
 
 
 def _refusals(
@@ -179,47 +211,78 @@ def _refusals(
     *,
     today: datetime.date,
     paper_enabled: bool,
-) -> list[str]:
+) -> list[Text]:
     """Why ``channel`` cannot reach ``patient`` — empty when it can."""
     if not patient.registered:
-        return ["not in the national registry"]
+        return [Text(en="not in the national registry", nb="ikke i Folkeregisteret")]
     if channel is _P:
-        out = [] if patient.postal_address is not None else ["no postal address"]
-        return out + ([] if paper_enabled else ["the form is not paper enabled"])
+        out = (
+            []
+            if patient.postal_address is not None
+            else [Text(en="no postal address", nb="ingen postadresse")]
+        )
+        if not paper_enabled:
+            out.append(
+                Text(en="the form is not paper enabled", nb="skjemaet er ikke aktivert for papir")
+            )
+        return out
     age = _age(patient, today)
     out = _krr_refusals(patient)
     if channel is _H:
         if age < MIN_AGE_HELSENORGE and not patient.can_be_represented:
-            out.insert(0, f"age {age} < {MIN_AGE_HELSENORGE} and cannot be represented")
+            out.insert(
+                0,
+                _age_below(age, MIN_AGE_HELSENORGE)
+                + Text(en=" and cannot be represented", nb=" og kan ikke representeres"),
+            )
         if patient.helsenorge_consent != "full":
-            out.insert(0, f"consent {patient.helsenorge_consent}, not full")
+            consent = patient.helsenorge_consent
+            out.insert(
+                0, Text(en=f"consent {consent}, not full", nb=f"samtykke «{consent}», ikke full")
+            )
     elif channel is _DM:
         if age < MIN_AGE_DIGITAL_MAILBOX:
-            out.insert(0, f"age {age} < {MIN_AGE_DIGITAL_MAILBOX}")
+            out.insert(0, _age_below(age, MIN_AGE_DIGITAL_MAILBOX))
         if not patient.digital_mailbox:
-            out.insert(0, "no digital mailbox")
+            out.insert(0, Text(en="no digital mailbox", nb="ingen digital postkasse"))
     elif channel is _U:
         if age < MIN_AGE_UNSECURE:
-            out.insert(0, f"age {age} < {MIN_AGE_UNSECURE}")
+            out.insert(0, _age_below(age, MIN_AGE_UNSECURE))
         if patient.krr is not None and not (patient.krr.email or patient.krr.phone):
-            out.insert(0, "no e-mail or phone in KRR")
+            out.insert(
+                0, Text(en="no e-mail or phone in KRR", nb="ingen e-post eller telefon i KRR")
+            )
     return out
 
 
-def _reasons(patient: Patient, channel: NotificationChannel, *, today: datetime.date) -> str:
+def _reasons(patient: Patient, channel: NotificationChannel, *, today: datetime.date) -> Text:
     """Why ``channel`` reaches ``patient`` (called only when it does)."""
     if channel is _P:
-        return "has a postal address"
+        return Text(en="has a postal address", nb="har postadresse")
     age = _age(patient, today)
     krr = patient.krr
-    active = f"KRR updated {krr.updated_months_ago} months ago" if krr else ""
+    active = _krr_updated(krr.updated_months_ago) if krr else Text.same("")
     if channel is _H:
         who = (
-            f"age {age} ≥ {MIN_AGE_HELSENORGE}"
+            Text(en=f"age {age} ≥ {MIN_AGE_HELSENORGE}", nb=f"alder {age} ≥ {MIN_AGE_HELSENORGE}")
             if age >= MIN_AGE_HELSENORGE
-            else f"age {age} but can be represented"
+            else Text(
+                en=f"age {age} but can be represented", nb=f"alder {age}, men kan representeres"
+            )
         )
-        return f"{who}, consent full, {active}"
+        return who + Text(en=", consent full, ", nb=", samtykke full, ") + active
     if channel is _DM:
-        return f"age {age} ≥ {MIN_AGE_DIGITAL_MAILBOX}, has a digital mailbox, {active}"
-    return f"age {age} ≥ {MIN_AGE_UNSECURE}, contact info in KRR, {active}"
+        return (
+            Text(
+                en=f"age {age} ≥ {MIN_AGE_DIGITAL_MAILBOX}, has a digital mailbox, ",
+                nb=f"alder {age} ≥ {MIN_AGE_DIGITAL_MAILBOX}, har digital postkasse, ",
+            )
+            + active
+        )
+    return (
+        Text(
+            en=f"age {age} ≥ {MIN_AGE_UNSECURE}, contact info in KRR, ",
+            nb=f"alder {age} ≥ {MIN_AGE_UNSECURE}, kontaktinformasjon i KRR, ",
+        )
+        + active
+    )

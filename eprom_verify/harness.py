@@ -538,13 +538,13 @@ def _refused_finding(
     if exc.transport:
         message = Text(
             en=f"{what.en} did not reach ePROM: {exc.text}",
-            nb=f"{what.capitalized().nb} nådde ikke ePROM: {exc.text}",
+            nb=f"{what.capitalized().nb} nådde ikke ePROM: «{exc.text}»",
         )
-        received = Text(en=f"no answer ({exc.text})", nb=f"ikke noe svar ({exc.text})")
+        received = Text(en=f"no answer ({exc.text})", nb=f"ikke noe svar («{exc.text}»)")
     else:
         message = Text(
             en=f"{what.en} was refused: {exc.status} {exc.text}",
-            nb=f"{what.capitalized().nb} ble avvist: {exc.status} {exc.text}",
+            nb=f"{what.capitalized().nb} ble avvist: {exc.status} «{exc.text}»",
         )
         received = f"{exc.status} {exc.text}"
     return Finding(

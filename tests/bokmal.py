@@ -21,6 +21,7 @@ ENGLISH = frozenset(
 _SAME_IN_BOTH = re.compile(
     r"(?:suites|tests)/\S+"  # test node ids
     r"|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}"  # ids
+    r"|sha256:[0-9a-f]+"  # key fingerprints
     r"|--[a-z-]+"  # options
     r"|/api/\S+"  # paths
     r"|\{.*\}|\[.*\]"  # JSON

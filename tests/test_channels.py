@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 import pytest
+from bokmal import assert_bokmal
 
 from eprom_verify import channels
 from eprom_verify.config import KrrEntry, Patient, PostalAddress, load_patients
@@ -224,7 +225,9 @@ def test_a_pinned_expectation_overrides_the_rules() -> None:
     pinned = person(expect={"Basic": "PhysicalMailbox"})
     assert predict(pinned, R.Basic) == C.PhysicalMailbox
     assert predict(pinned, R.AllowUnsecure) == C.Helsenorge
-    assert "pinned" in channels.explain(pinned, R.Basic, today=TODAY)
+    said = channels.explain(pinned, R.Basic, today=TODAY)
+    assert "pinned" in said.en
+    assert "låst til PhysicalMailbox" in said.nb
 
 
 # --- letters -----------------------------------------------------------------------------
@@ -256,23 +259,31 @@ def test_explain_names_the_channel_and_each_reason() -> None:
     line = channels.explain(
         person(consent="limited", krr_months=24), R.AllowUnsecureOrPaper, today=TODAY
     )
-    assert "→ PhysicalMailbox" in line
-    assert "consent limited, not full" in line
-    assert "KRR updated 24 months ago (> 18)" in line
-    assert "\n" not in line
+    assert "→ PhysicalMailbox" in line.en
+    assert "consent limited, not full" in line.en
+    assert "KRR updated 24 months ago (> 18)" in line.en
+    assert "\n" not in line.en
+    assert "samtykke «limited», ikke full" in line.nb
+    assert "KRR oppdatert for 24 måneder siden (> 18)" in line.nb
+    assert_bokmal(line.nb, line.en)
     ok = channels.explain(person(age=40), R.Basic, today=TODAY)
-    assert "→ Helsenorge: Helsenorge ok (age 40 ≥ 16, consent full, KRR updated 1 months ago)" in ok
+    assert "→ Helsenorge: Helsenorge ok (age 40 ≥ 16, consent full, KRR updated 1 month ago)" in (
+        ok.en
+    )
+    assert "Helsenorge ok (alder 40 ≥ 16, samtykke full, KRR oppdatert for 1 måned siden)" in ok.nb
 
 
 def test_explain_masks_the_national_id() -> None:
     patient = person()
     line = channels.explain(patient, R.Basic, today=TODAY)
-    assert patient.national_id not in line
-    assert patient.national_id[:6] + "*****" in line
+    assert patient.national_id not in line.en + line.nb
+    assert patient.national_id[:6] + "*****" in line.nb
 
 
 def test_explain_no_distribution() -> None:
-    assert "single-use code" in channels.explain(person(), R.NoDistribution, today=TODAY)
+    said = channels.explain(person(), R.NoDistribution, today=TODAY)
+    assert "single-use code" in said.en
+    assert_bokmal(said.nb, said.en)
 
 
 # --- the fixture persons agree with their pinned expectations ------------------------------
@@ -284,6 +295,6 @@ def test_fixture_persons_pins_agree_with_the_rules(patient: Patient) -> None:
         rules_say = channels.RULE_CHANNELS[R[rule_name]]
         reach = channels.reachable_channels(patient, today=TODAY)
         derived = next((c for c in rules_say if c in reach), C.None_)
-        assert derived == C.parse(channel_name), channels.explain(
-            patient, R[rule_name], today=TODAY
+        assert derived == C.parse(channel_name), str(
+            channels.explain(patient, R[rule_name], today=TODAY)
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bokmal import assert_bokmal
 
 from eprom_verify.contract import NotificationChannel
 from eprom_verify.ledger import Entry, Finding, Ledger
@@ -20,9 +21,9 @@ from eprom_verify.listener import CallbackListener
 from eprom_verify.settings import Secret
 from eprom_verify.wording import Text
 
-from bokmal import assert_bokmal
-
-DELIVERED = Text(en="the simulated patient delivered it", nb="den simulerte pasienten sendte den inn")
+DELIVERED = Text(
+    en="the simulated patient delivered it", nb="den simulerte pasienten sendte den inn"
+)
 
 KEY = "ledger-test-key-0123456789"
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
@@ -119,7 +120,10 @@ def test_a_duplicate_status_on_any_order_fails_v1_4(listener):
     assert "test_on_behalf_of" in finding.message.en
     assert len(finding.callbacks) == 2
     assert finding.callbacks[0].en.startswith("callback #1")
-    assert (str(finding.expected), str(finding.received)) == ("1 status callback", "2 status callbacks")
+    assert (str(finding.expected), str(finding.received)) == (
+        "1 status callback",
+        "2 status callbacks",
+    )
     assert (finding.expected.nb, finding.received.nb) == ("1 statusmelding", "2 statusmeldinger")
 
 
@@ -176,10 +180,14 @@ def test_a_delivered_answer_that_never_comes_fails_v3_1(listener):
     ledger = Ledger()
     ident = order(ledger)
     status(listener, ident)
-    ledger.expect_answer(ident, because=Text(
+    ledger.expect_answer(
+        ident,
+        because=Text(
             en="Kari Nordmann attested delivering it",
             nb="Kari Nordmann attesterte at den ble sendt inn",
-        ), at=time.time())
+        ),
+        at=time.time(),
+    )
     finding = only(judge(ledger, listener), "V3.1")
     assert "Kari Nordmann attested delivering it" in finding.message.en
     assert finding.received == Text(en="none", nb="ingen")

@@ -67,7 +67,7 @@ def test_a_wrong_key_or_a_broken_body_is_refused(listener):
     first, second = listener.received()
     assert first.key_ok is False
     assert second.error is not None
-    assert second.error is not None and second.error.en.startswith("the body is not JSON")
+    assert second.error.en.startswith("the body is not JSON")
     assert KEY not in repr(listener)
 
 
