@@ -717,7 +717,7 @@ class Judge:
         statuses = ", ".join(str(e.status) for e in downloads)
         received = (Text(en=f"{len(downloads)} attempt(s), answered {statuses}",
                          nb=f"{len(downloads)} forsøk, besvart med {statuses}")
-                    if downloads else Text(en="never", nb="aldri"))  # fmt: skip
+                    if downloads else Text(en="never", nb="ingen forsøk"))  # fmt: skip
         return Finding(
             step.id, "signed-document", ["S2"], "failed",
             Text(en=f"step {step.id!r}: the signed document {signed} of order {order_id} was not "
