@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable
 
 import pytest
+from bokmal import assert_bokmal
 
 from .conftest import ExampleSystem, observe
 from .test_wording import english_left
@@ -34,6 +35,7 @@ def test_a_fault_is_reported_in_bokmal_and_in_english(
     assert NB in check["messages"]["nb"], check["messages"]
     assert check["messages"]["nb"].startswith(f"steg 'order-basic': statusmeldingen for {order_id}")
     assert not english_left(check["messages"]["nb"]), check["messages"]["nb"]
+    assert_bokmal(check["messages"]["nb"], check["messages"]["en"])
     assert EN in check["messages"]["en"]
     assert check["message"] == check["messages"]["en"]
     assert check["expected_texts"]["nb"].startswith('2xx med {"success": true} innen ')

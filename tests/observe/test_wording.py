@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from bokmal import assert_bokmal
 
 from eprom_verify.observe.evidence import _result, _what
 from eprom_verify.observe.front import Exchange
@@ -113,6 +114,7 @@ def test_every_failure_is_bokmal_in_nb_and_english_in_en(case: str) -> None:
         if finding.fix is not None:
             texts.append(finding.fix)
         for text in texts:
+            assert_bokmal(text.nb, text.en)
             assert not english_left(text.nb), (case, finding.check, text.nb)
             assert text.nb != text.en or not english_left(text.en), text
         assert str(finding.message) == finding.message.en
@@ -130,6 +132,7 @@ def test_the_attestation_questions_are_bokmal() -> None:
         assert finding.message is not None
         assert finding.message.nb.startswith("ikke synlig gjennom API-et: ")
         assert not english_left(finding.message.nb), finding.message.nb
+        assert_bokmal(finding.message.nb, finding.message.en)
         assert finding.message.en.startswith("not visible through the API: ")
 
 
