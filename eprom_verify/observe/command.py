@@ -198,8 +198,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             recorder.add_attestation(attestation)
         data = recorder.finish(interrupted=interrupted)
     failed = [f for f in findings if f.outcome == "failed"]
-    for finding in failed:
-        _say(out, redactor.text(f"FAILED {'/'.join(finding.checkpoint_ids)} {finding.message}"))
+    for finding in failed:  # the terminal speaks English: str() of our Text
+        message = str(finding.message)
+        _say(out, redactor.text(f"FAILED {'/'.join(finding.checkpoint_ids)} {message}"))
     s = data.summary
     _say(out, f"checkpoints: {s.passed} passed, {s.failed} failed, "
               f"{s.needs_attestation} need attestation, {s.not_run} not run")  # fmt: skip

@@ -15,12 +15,16 @@ from typing import Any
 
 from eprom_verify.report.model import CheckResult
 from eprom_verify.report.recorder import Recorder
+from eprom_verify.wording import Text, texts_of
 
 from .front import Exchange
-from .judge import Finding, Judge, api_path, callback_kind
+from .judge import Finding, Judge, answer_error, api_path, callback_kind, callback_words
 from .session import Observation
 
 __all__ = ["record"]
+
+#: between a failure's message and its fix hint
+_WHAT_TO_CHANGE = Text(en=". What to change: ", nb=". Dette må endres: ")
 
 
 def _body(raw: bytes) -> Any:
@@ -34,16 +38,22 @@ def _body(raw: bytes) -> Any:
 
 def _legs(recorder: Recorder, exchange: Exchange) -> list[str]:
     if exchange.leg == "api":
-        inbound = f"system → eprom-verify: {exchange.method} {api_path(exchange)}"
-        outbound = f"eprom-verify → ePROM: {exchange.method} {api_path(exchange)}"
+        call = f"{exchange.method} {api_path(exchange)}"
+        inbound = Text(en=f"system → eprom-verify: {call}",
+                       nb=f"bestillersystemet → eprom-verify: {call}")  # fmt: skip
+        outbound = Text.same(f"eprom-verify → ePROM: {call}")
     else:
-        kind = callback_kind(exchange) or "callback"
-        again = " (redelivered)" if exchange.leg == "redelivery" else ""
-        inbound = f"ePROM → eprom-verify: {kind} callback{again} PUT {exchange.path}"
-        outbound = f"eprom-verify → system: {kind} callback{again}, the system's answer"
+        name, _ = callback_words(callback_kind(exchange))
+        if exchange.leg == "redelivery":
+            name += Text(en=" (redelivered)", nb=" (levert på nytt)")
+        inbound = Text(en=f"ePROM → eprom-verify: {name.en} PUT {exchange.path}",
+                       nb=f"ePROM → eprom-verify: {name.nb} PUT {exchange.path}")  # fmt: skip
+        outbound = Text(en=f"eprom-verify → system: {name.en}, the system's answer",
+                        nb=f"eprom-verify → bestillersystemet: {name.nb}, svaret fra "
+                           "bestillersystemet")  # fmt: skip
     first = recorder.add_evidence(
         "request" if exchange.leg == "api" else "callback",
-        title=f"#{exchange.seq} {inbound}",
+        title=f"#{exchange.seq} " + inbound,
         method=exchange.method,
         url=exchange.inbound_url,
         headers=exchange.request_headers,
@@ -52,7 +62,7 @@ def _legs(recorder: Recorder, exchange: Exchange) -> list[str]:
     )
     second = recorder.add_evidence(
         "response",
-        title=f"#{exchange.seq} {outbound} ({exchange.duration_s * 1000:.0f} ms)",
+        title=f"#{exchange.seq} " + outbound + f" ({exchange.duration_s * 1000:.0f} ms)",
         method=exchange.method,
         url=exchange.outbound_url,
         status=exchange.status,
@@ -73,40 +83,64 @@ def record(
     drive_status: int | None,
 ) -> None:
     """Evidence, results, timelines and notes of one observation, into ``recorder``."""
+    steps = len(judge.scenario.steps)
     recorder.add_evidence(
         "note",
-        title=f"scenario: {scenario_path.name} ({len(judge.scenario.steps)} steps)",
+        title=Text(en=f"scenario: {scenario_path.name} ({steps} steps)",
+                   nb=f"scenario: {scenario_path.name} ({steps} steg)"),
         body=json.loads(scenario_path.read_text(encoding="utf-8")),
-    )
+    )  # fmt: skip
     if drive is not None:
-        recorder.add_evidence("note", title=f"--drive {' '.join(drive)} exited with {drive_status}")
+        command = " ".join(drive)
+        recorder.add_evidence(
+            "note",
+            title=Text(en=f"--drive {command} exited with {drive_status}",
+                       nb=f"--drive {command} avsluttet med {drive_status}"),
+        )  # fmt: skip
     for problem in obs.errors:
-        recorder.add_evidence("note", title=f"the simulated patient could not act: {problem}")
+        recorder.add_evidence(
+            "note",
+            title=Text(en=f"the simulated patient could not act: {problem}",
+                       nb=f"den simulerte pasienten fikk ikke gjort det den skulle: {problem}"),
+        )  # fmt: skip
     ids: dict[int, list[str]] = {}
     for exchange in judge.exchanges:
         ids[exchange.seq] = _legs(recorder, exchange)
     for exchange in judge.unmatched():
+        call = f"#{exchange.seq} {exchange.method} {api_path(exchange)}"
         recorder.add_evidence(
-            "note", title=f"request #{exchange.seq} {exchange.method} {api_path(exchange)} "
-                          "matches no scenario step"
+            "note",
+            title=Text(en=f"request {call} matches no scenario step",
+                       nb=f"forespørsel {call} passer ikke til noe steg i scenariet"),
         )  # fmt: skip
     for finding in findings:
-        message = finding.message
-        if message and finding.fix and finding.outcome == "failed":
-            message = f"{message}. What to change: {finding.fix}"
-        recorder.add_result(CheckResult(
-            nodeid=f"observe::{finding.step_id}::{finding.check}",
-            name=finding.name,
-            checkpoint_ids=finding.checkpoint_ids,
-            outcome=finding.outcome,
-            message=message,
-            expected=finding.expected,
-            received=finding.received,
-            evidence_ids=[e for seq in finding.exchanges for e in ids.get(seq, [])],
-            order_ids=finding.order_ids,
-            params={"step": finding.step_id},
-        ))  # fmt: skip
+        recorder.add_result(_result(finding, ids))
     _timelines(recorder, judge, findings, ids)
+
+
+def _result(finding: Finding, ids: dict[int, list[str]]) -> CheckResult:
+    """A finding as a report row: message (with the fix), expected and received, ours in both."""
+    message = finding.message
+    if message and finding.fix and finding.outcome == "failed":
+        message = message + _WHAT_TO_CHANGE + finding.fix
+    plain, messages = texts_of(message)
+    expected, expected_texts = texts_of(finding.expected)
+    received, received_texts = texts_of(finding.received)
+    return CheckResult(
+        nodeid=f"observe::{finding.step_id}::{finding.check}",
+        name=finding.name,
+        checkpoint_ids=finding.checkpoint_ids,
+        outcome=finding.outcome,
+        message=plain,
+        messages=messages,
+        expected=expected,
+        expected_texts=expected_texts,
+        received=received,
+        received_texts=received_texts,
+        evidence_ids=[e for seq in finding.exchanges for e in ids.get(seq, [])],
+        order_ids=finding.order_ids,
+        params={"step": finding.step_id},
+    )
 
 
 def _timelines(
@@ -126,7 +160,7 @@ def _timelines(
             for exchange in judge.exchanges:
                 if order_id in _mentions(exchange):
                     recorder.add_timeline_event(
-                        order_id, f"{step.id}: {_what(exchange)}", kind=kind,  # type: ignore[arg-type]
+                        order_id, f"{step.id}: " + _what(exchange), kind=kind,  # type: ignore[arg-type]
                         patient=step.national_id or None, evidence_id=ids[exchange.seq][0],
                         at=exchange.at,
                     )  # fmt: skip
@@ -136,9 +170,14 @@ def _mentions(exchange: Exchange) -> str:
     return (exchange.request_body + exchange.response_body).decode("utf-8", "replace").lower()
 
 
-def _what(exchange: Exchange) -> str:
-    answer = exchange.status if exchange.status is not None else exchange.error
+def _what(exchange: Exchange) -> Text:
+    answer = Text.same(exchange.status) if exchange.status is not None else answer_error(exchange)
     if exchange.leg == "api":
-        return f"{exchange.method} {api_path(exchange)} → {answer}"
-    again = "redelivered " if exchange.leg == "redelivery" else ""
-    return f"{again}{callback_kind(exchange)} callback → system answered {answer}"
+        call = f"{exchange.method} {api_path(exchange)} → "
+        return call + answer
+    name, _ = callback_words(callback_kind(exchange))
+    if exchange.leg == "redelivery":
+        return Text(en=f"redelivered {name.en} → system answered {answer.en}",
+                    nb=f"{name.nb} levert på nytt → bestillersystemet svarte {answer.nb}")  # fmt: skip
+    return Text(en=f"{name.en} → system answered {answer.en}",
+                nb=f"{name.nb} → bestillersystemet svarte {answer.nb}")  # fmt: skip

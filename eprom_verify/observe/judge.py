@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -47,11 +48,20 @@ from eprom_verify.contract import (
     refusals,
 )
 from eprom_verify.simulator.outbox import judge_answer
+from eprom_verify.wording import Text
 
 from .front import Exchange
 from .scenario import Scenario, Step, StepKind
 
-__all__ = ["ATTESTED", "Finding", "Judge", "api_path", "callback_kind"]
+__all__ = [
+    "ATTESTED",
+    "Finding",
+    "Judge",
+    "api_path",
+    "answer_error",
+    "callback_kind",
+    "callback_words",
+]
 
 Outcome = Literal["passed", "failed", "needs_attestation"]
 
@@ -96,14 +106,72 @@ _DOCUMENTED_400 = (
 _API_PREFIXES = ("/promswebapi", "/webapi")
 
 #: What the system cannot show through the API: stays "needs attestation" (``--attest``).
-ATTESTED: dict[str, str] = {
-    "V2.1": "log in as the test person on Helsenorge and check that the form shows and works",
-    "V2.2": "check the cover letter on Helsenorge",
-    "V2.3": "check that the metadata the system sent is used as intended",
-    "V2.4": "check the form task on Helsenorge",
-    "V2.5": "check that a copy is (not) stored as dontStoreCompletedFormInPha says",
-    "S1": "check that the task and form show who the form is about, and the filler gets no copy",
+ATTESTED: dict[str, Text] = {
+    "V2.1": Text(
+        en="log in as the test person on Helsenorge and check that the form shows and works",
+        nb="logg inn som testpersonen på Helsenorge og kontroller at skjemaet vises og virker",
+    ),
+    "V2.2": Text(
+        en="check the cover letter on Helsenorge", nb="kontroller følgebrevet på Helsenorge"
+    ),
+    "V2.3": Text(
+        en="check that the metadata the system sent is used as intended",
+        nb="kontroller at metadataene bestillersystemet sendte, blir brukt som tiltenkt",
+    ),
+    "V2.4": Text(
+        en="check the form task on Helsenorge", nb="kontroller skjemaoppgaven på Helsenorge"
+    ),
+    "V2.5": Text(
+        en="check that a copy is (not) stored as dontStoreCompletedFormInPha says",
+        nb="kontroller at en kopi (ikke) blir lagret slik dontStoreCompletedFormInPha sier",
+    ),
+    "S1": Text(
+        en="check that the task and form show who the form is about, and the filler gets no copy",
+        nb="kontroller at oppgaven og skjemaet viser hvem skjemaet gjelder, og at den som fyller "
+        "det ut, ikke får en kopi",
+    ),
 }
+
+#: a callback kind as the findings name it: (``status callback``, ``the status callback``)
+_CALLBACK_WORDS: dict[str, tuple[Text, Text]] = {
+    "status": (
+        Text(en="status callback", nb="statusmelding"),
+        Text(en="the status callback", nb="statusmeldingen"),
+    ),
+    "answer": (
+        Text(en="answer callback", nb="svarmelding"),
+        Text(en="the answer callback", nb="svarmeldingen"),
+    ),
+    "letter": (
+        Text(en="letter callback", nb="brevstatusmelding"),
+        Text(en="the letter callback", nb="brevstatusmeldingen"),
+    ),
+    "privacy": (
+        Text(en="privacy callback", nb="melding om personverninnstilling"),
+        Text(en="the privacy callback", nb="meldingen om personverninnstilling"),
+    ),
+}
+_NONE = Text(en="none", nb="ingen")
+#: a JSON value's Python type, as a bokmål noun phrase (metadata sent as an object)
+_JSON_KINDS_NB = {
+    "dict": "et JSON-objekt",
+    "list": "en JSON-liste",
+    "int": "et tall",
+    "float": "et tall",
+    "bool": "en sannhetsverdi",
+}
+#: the recording front's own words when the other side did not answer in time
+_NO_ANSWER = re.compile(r"no answer within (\S+) s")
+#: a problem and what to change, both ours; expected and received may be a payload
+_Problem = tuple[Text, Any, Any, Text]
+
+
+def callback_words(kind: str | None) -> tuple[Text, Text]:
+    """``status callback`` and ``the status callback`` in both languages (any kind)."""
+    if kind in _CALLBACK_WORDS:
+        return _CALLBACK_WORDS[kind]
+    generic = Text(en=f"{kind or ''} callback".lstrip(), nb="tilbakekall")
+    return generic, Text(en=f"the {generic.en}", nb="tilbakekallet")
 
 
 @dataclass
@@ -114,10 +182,12 @@ class Finding:
     check: str
     checkpoint_ids: list[str]
     outcome: Outcome
-    message: str | None = None
+    #: ours, in both languages (``str()`` is the English the terminal shows)
+    message: Text | None = None
+    #: a :class:`Text` when it is a sentence of ours, else the value or payload as it was
     expected: Any = None
     received: Any = None
-    fix: str | None = None
+    fix: Text | None = None
     exchanges: list[int] = field(default_factory=list)
     order_ids: list[str] = field(default_factory=list)
 
@@ -304,23 +374,40 @@ class Judge:
         assert step.request is not None
         wanted = {k: v for k, v in step.match.items() if v is not None}
         near = [e.seq for e in self.api if _PATH_KIND.get(api_path(e)) == step.kind]
-        note = f" ({len(near)} other request(s) to that path did not match)" if near else ""
+        others = "annen forespørsel" if len(near) == 1 else "andre forespørsler"
+        note = Text(
+            en=f" ({len(near)} other request(s) to that path did not match)",
+            nb=f" ({len(near)} {others} til den stien passet ikke)",
+        ) if near else Text.same("")  # fmt: skip
         elsewhere = [e for e in self.api if _PATH_KIND.get(api_path(e)) is None
                      and _mentions(e, step.national_id)]  # fmt: skip
         if elsewhere:
             wrong = elsewhere[0]
-            note += (f"; request #{wrong.seq} {wrong.method} {api_path(wrong)} carries this "
-                     f"step's nationalId — the path should be {step.request.path}")  # fmt: skip
+            note += Text(
+                en=f"; request #{wrong.seq} {wrong.method} {api_path(wrong)} carries this "
+                f"step's nationalId — the path should be {step.request.path}",
+                nb=f"; forespørsel #{wrong.seq} {wrong.method} {api_path(wrong)} har dette "
+                f"stegets nationalId — stien skal være {step.request.path}",
+            )
+        request = f"{step.request.method} {step.request.path}"
         return Finding(
             step.id,
             "performed",
             [primary],
             "failed",
-            f"step {step.id!r} was not performed: no {step.request.method} {step.request.path} "
-            f"with {_fields(wanted)} was seen{note}",
+            Text(
+                en=f"step {step.id!r} was not performed: no {request} with {_fields(wanted)} "
+                f"was seen{note.en}",
+                nb=f"steg {step.id!r} ble ikke utført: ingen {request} med {_fields(wanted)} "
+                f"ble sett{note.nb}",
+            ),
             expected={"method": step.request.method, "path": step.request.path, "body": wanted},
             received=None,
-            fix="perform the step as scenario.json describes (match on the fields listed)",
+            fix=Text(
+                en="perform the step as scenario.json describes (match on the fields listed)",
+                nb="utfør steget slik scenario.json beskriver det (steget kjennes igjen på "
+                "feltene som er nevnt)",
+            ),
             exchanges=near + [e.seq for e in elsewhere],
         )
 
@@ -335,19 +422,22 @@ class Judge:
             problem = self._request_problem(step, exchange)
             if problem is not None:
                 message, expected, received, fix = problem
+                where = f"#{exchange.seq} ({exchange.method} {api_path(exchange)})"
                 return Finding(
                     step.id, "request", checkpoints, "failed",
-                    f"step {step.id!r}, request #{exchange.seq} ({exchange.method} "
-                    f"{api_path(exchange)}): {message}",
+                    Text(en=f"step {step.id!r}, request {where}: {message.en}",
+                         nb=f"steg {step.id!r}, forespørsel {where}: {message.nb}"),
                     expected=expected, received=received, fix=fix, exchanges=ids,
                 )  # fmt: skip
         return Finding(step.id, "request", checkpoints, "passed", exchanges=ids)
 
-    def _request_problem(self, step: Step, exchange: Exchange) -> tuple[str, Any, Any, str] | None:
+    def _request_problem(self, step: Step, exchange: Exchange) -> _Problem | None:
         assert step.request is not None
         if exchange.method != step.request.method:
-            return (f"method {exchange.method}, expected {step.request.method}",
-                    step.request.method, exchange.method, f"send {step.request.method}")  # fmt: skip
+            want = step.request.method
+            return (Text(en=f"method {exchange.method}, expected {want}",
+                         nb=f"metode {exchange.method}, forventet {want}"),
+                    want, exchange.method, Text(en=f"send {want}", nb=f"bruk {want}"))  # fmt: skip
         body = _json(exchange.request_body)
         for check in (self._auth_problem, _body_problem):
             problem = check(step, exchange, body)
@@ -355,27 +445,42 @@ class Judge:
                 return problem
         return _response_problem(step, exchange)
 
-    def _auth_problem(
-        self, step: Step, exchange: Exchange, body: Any
-    ) -> tuple[str, Any, Any, str] | None:
+    def _auth_problem(self, step: Step, exchange: Exchange, body: Any) -> _Problem | None:
         assert step.request is not None
         if step.request.auth == "body":
             given = body.get("apiKey") if isinstance(body, dict) else None
             if given == self._key:
                 return None
-            shown = "missing" if not given else "another value than the key"
-            return (f"the body's apiKey is {shown}", "apiKey: <the API key>", f"apiKey: {shown}",
-                    "put the raw API key in the apiKey field of the body")  # fmt: skip
+            shown = (Text(en="missing", nb="mangler") if not given else
+                     Text(en="another value than the key", nb="en annen verdi enn nøkkelen"))  # fmt: skip
+            verb = "" if not given else "er "
+            return (Text(en=f"the body's apiKey is {shown.en}",
+                         nb=f"apiKey i innholdet {verb}{shown.nb}"),
+                    Text(en="apiKey: <the API key>", nb="apiKey: <API-nøkkelen>"),
+                    "apiKey: " + shown,
+                    Text(en="put the raw API key in the apiKey field of the body",
+                         nb="legg selve API-nøkkelen i feltet apiKey i innholdet"))  # fmt: skip
         header = exchange.header("Authorization")
         if header == f"Basic {self._key}":
             return None
         received = _describe_authorization(header, self._key)
+        verb = "" if header is None else "er "
         return (
-            f"Authorization header is {received}",
-            "Authorization: Basic <the raw API key>",
-            f"Authorization: {received}",
-            "send 'Authorization: Basic ' followed by the API key itself — not base64, "
-            "not user:password",
+            Text(
+                en=f"Authorization header is {received.en}",
+                nb=f"Authorization-headeren {verb}{received.nb}",
+            ),
+            Text(
+                en="Authorization: Basic <the raw API key>",
+                nb="Authorization: Basic <selve API-nøkkelen>",
+            ),
+            "Authorization: " + received,
+            Text(
+                en="send 'Authorization: Basic ' followed by the API key itself — not base64, "
+                "not user:password",
+                nb="send 'Authorization: Basic ' fulgt av selve API-nøkkelen — ikke base64, "
+                "ikke user:password",
+            ),
         )
 
     # --- duplicates ----------------------------------------------------------------
@@ -388,15 +493,27 @@ class Judge:
             return Finding(step.id, "no-duplicate", checkpoints, "passed",
                            exchanges=[e.seq for e in requests], order_ids=[i for i in ids if i])  # fmt: skip
         after = self._after_redelivery(accepted)
-        why = " — after a redelivered callback" if after else " — a retry without idempotency"
+        why = (Text(en=" — after a redelivered callback",
+                    nb=" — etter et tilbakekall som ble levert på nytt") if after else
+               Text(en=" — a retry without idempotency", nb=" — et nytt forsøk uten idempotens"))  # fmt: skip
+        n = len(accepted)
+        seqs = ", ".join(f"#{e.seq}" for e in accepted)
+        shown = ", ".join(i or "?" for i in ids)
         return Finding(
             step.id, "no-duplicate", checkpoints, "failed",
-            f"step {step.id!r} was performed {len(accepted)} times (requests "
-            f"{', '.join(f'#{e.seq}' for e in accepted)}; ids {', '.join(i or '?' for i in ids)})"
-            f"{why}",
-            expected="performed once", received=f"performed {len(accepted)} times",
-            fix="keep your own reference per order and do not send it again once ePROM "
-                "answered 200; a callback that arrives again is not a reason to order again",
+            Text(en=f"step {step.id!r} was performed {n} times (requests {seqs}; ids {shown})"
+                    f"{why.en}",
+                 nb=f"steg {step.id!r} ble utført {n} ganger (forespørsler {seqs}; id-er {shown})"
+                    f"{why.nb}"),
+            expected=Text(en="performed once", nb="utført én gang"),
+            received=Text(en=f"performed {n} times", nb=f"utført {n} ganger"),
+            fix=Text(
+                en="keep your own reference per order and do not send it again once ePROM "
+                   "answered 200; a callback that arrives again is not a reason to order again",
+                nb="ta vare på en egen referanse per bestilling, og send den ikke på nytt når "
+                   "ePROM har svart 200; et tilbakekall som kommer en gang til, er ingen grunn "
+                   "til å bestille på nytt",
+            ),
             exchanges=[e.seq for e in accepted], order_ids=[i for i in ids if i],
         )  # fmt: skip
 
@@ -437,55 +554,81 @@ class Judge:
             out.append(Finding(
                 step.id, "channel", ["L2"], outcome,
                 None if outcome == "passed" else
-                f"step {step.id!r}: letter {letter_id} went to {got}, expected {want}",
+                Text(en=f"step {step.id!r}: letter {letter_id} went to {got}, expected {want}",
+                     nb=f"steg {step.id!r}: brev {letter_id} gikk til {got}, forventet {want}"),
                 expected=want, received=got,
-                fix="send notificationPriorityList as the scenario lists it",
+                fix=Text(en="send notificationPriorityList as the scenario lists it",
+                         nb="send notificationPriorityList slik scenariet angir den"),
                 exchanges=[callbacks[0].seq], order_ids=[letter_id],
             ))  # fmt: skip
         out += self._redeliveries(step, letter_id, callbacks, ["L1"])
         return out
 
     def _acknowledged(
-        self, step: Step, subject: str, kind: str, exchanges: list[Exchange], checkpoints: list[str]
-    ) -> Finding:
+        self, step: Step, subject: Text | str, kind: str, exchanges: list[Exchange],
+        checkpoints: list[str],
+    ) -> Finding:  # fmt: skip
         first = [e for e in exchanges if e.leg == "callback"]
+        name, the_name = callback_words(kind)
+        who = Text.same(subject)
+        ident = [subject] if isinstance(subject, str) else []
         if not first:
             return Finding(
                 step.id, f"{kind}-callback", checkpoints, "failed",
-                f"step {step.id!r}: no {kind} callback for {subject} reached the system before "
-                "the observation ended", expected=f"a {kind} callback, acknowledged",
-                received="none", fix="check that ePROM can reach your callback service",
-                order_ids=[subject],
+                Text(en=f"step {step.id!r}: no {name.en} for {who.en} reached the system before "
+                        "the observation ended",
+                     nb=f"steg {step.id!r}: ingen {name.nb} for {who.nb} nådde "
+                        "bestillersystemet før observasjonen var slutt"),
+                expected=Text(en=f"a {name.en}, acknowledged", nb=f"en kvittert {name.nb}"),
+                received=_NONE,
+                fix=Text(en="check that ePROM can reach your callback service",
+                         nb="kontroller at ePROM når mottakstjenesten"),
+                order_ids=ident,
             )  # fmt: skip
         for exchange in first:
             problem = self._answer_problem(exchange)
             if problem is not None:
+                delivery = f"#{exchange.seq}, PUT {exchange.path}"
                 return Finding(
                     step.id, f"{kind}-callback", checkpoints, "failed",
-                    f"step {step.id!r}: the {kind} callback for {subject} (delivery "
-                    f"#{exchange.seq}, PUT {exchange.path}) {problem}",
-                    expected=f'2xx with {{"success": true}} within {self.limit:g} s',
+                    Text(en=f"step {step.id!r}: {the_name.en} for {who.en} (delivery "
+                            f"{delivery}) {problem.en}",
+                         nb=f"steg {step.id!r}: {the_name.nb} for {who.nb} (levering "
+                            f"{delivery}) {problem.nb}"),
+                    expected=self._ack_expected(),
                     received=_received(exchange), fix=_ack_fix(problem),
-                    exchanges=[e.seq for e in first], order_ids=[subject],
+                    exchanges=[e.seq for e in first], order_ids=ident,
                 )  # fmt: skip
         return Finding(step.id, f"{kind}-callback", checkpoints, "passed",
-                       exchanges=[e.seq for e in first], order_ids=[subject])  # fmt: skip
+                       exchanges=[e.seq for e in first], order_ids=ident)  # fmt: skip
 
-    def _answer_problem(self, exchange: Exchange) -> str | None:
+    def _ack_expected(self, *, again: bool = False) -> Text:
+        limit = f"{self.limit:g} s"
+        shown = Text(en=f'2xx with {{"success": true}} within {limit}',
+                     nb=f'2xx med {{"success": true}} innen {limit}')  # fmt: skip
+        return shown + Text(en=", nothing changed", nb=", ingenting endret") if again else shown
+
+    def _answer_problem(self, exchange: Exchange) -> Text | None:
+        """Why the system's answer to a callback is no acknowledgement (nb: passive voice)."""
         if exchange.status is None:
-            return f"got no answer: {exchange.error}"
-        refusal = judge_answer(exchange.status, _text(exchange))
+            error = answer_error(exchange)
+            return Text(en=f"got no answer: {error.en}", nb=f"ble ikke besvart: {error.nb}")
+        refusal = _refusal(exchange.status, _text(exchange))
         if refusal is not None:
             return refusal
         if exchange.duration_s > self.limit:
-            return (f"was answered after {exchange.duration_s:.2f} s, over the time limit of "
-                    f"{self.limit:g} s")  # fmt: skip
+            took, limit = f"{exchange.duration_s:.2f} s", f"{self.limit:g} s"
+            return Text(en=f"was answered after {took}, over the time limit of {limit}",
+                        nb=f"ble besvart etter {took}, over tidsgrensen på {limit}")  # fmt: skip
         return None
 
     def _channel(self, step: Step, order_id: str, statuses: list[Exchange]) -> Finding:
         if not statuses:
             return Finding(step.id, "channel", ["V1.3"], "failed",
-                           f"step {step.id!r}: no status callback for {order_id}, so no channel",
+                           Text(en=f"step {step.id!r}: no status callback for {order_id}, so no "
+                                   "channel",
+                                nb=f"steg {step.id!r}: ingen statusmelding for {order_id}, så "
+                                   "ingen kanal"),
                            order_ids=[order_id])  # fmt: skip
         body = _json(statuses[0].request_body) or {}
         got = {
@@ -499,12 +642,17 @@ class Judge:
         if got == want:
             return Finding(step.id, "channel", ["V1.3"], "passed",
                            exchanges=[statuses[0].seq], order_ids=[order_id])  # fmt: skip
+        was = f"{got['formOrderStatus']}", f"{got['notificationChannel']}"
+        wanted = f"{want['formOrderStatus']}", f"{want['notificationChannel']}"
         return Finding(
             step.id, "channel", ["V1.3"], "failed",
-            f"step {step.id!r}: order {order_id} was {got['formOrderStatus']} on "
-            f"{got['notificationChannel']}, expected {want['formOrderStatus']} on "
-            f"{want['notificationChannel']}", expected=want, received=got,
-            fix="order the test person with the distribution rule the scenario names",
+            Text(en=f"step {step.id!r}: order {order_id} was {was[0]} on {was[1]}, expected "
+                    f"{wanted[0]} on {wanted[1]}",
+                 nb=f"steg {step.id!r}: bestilling {order_id} fikk {was[0]} på {was[1]}, "
+                    f"forventet {wanted[0]} på {wanted[1]}"),
+            expected=want, received=got,
+            fix=Text(en="order the test person with the distribution rule the scenario names",
+                     nb="bestill til testpersonen med distribusjonsregelen scenariet angir"),
             exchanges=[statuses[0].seq], order_ids=[order_id],
         )  # fmt: skip
 
@@ -520,14 +668,21 @@ class Judge:
         if problem is None:
             return [Finding(step.id, f"redelivered-{kind}", checkpoints, "passed",
                             exchanges=[exchange.seq], order_ids=[subject])]  # fmt: skip
+        _, the_name = callback_words(kind)
         return [Finding(
             step.id, f"redelivered-{kind}", checkpoints, "failed",
-            f"step {step.id!r}: the {kind} callback for {subject} was delivered a second time "
-            f"(as ePROM may), and the second delivery {problem}",
-            expected=f'2xx with {{"success": true}} within {self.limit:g} s, nothing changed',
+            Text(en=f"step {step.id!r}: {the_name.en} for {subject} was delivered a second time "
+                    f"(as ePROM may), and the second delivery {problem.en}",
+                 nb=f"steg {step.id!r}: {the_name.nb} for {subject} ble levert en gang til "
+                    f"(det kan ePROM gjøre), og den andre leveringen {problem.nb}"),
+            expected=self._ack_expected(again=True),
             received=_received(exchange),
-            fix="treat a callback you already stored as done: answer {\"success\": true} "
-                "again without storing or ordering anything",
+            fix=Text(
+                en="treat a callback you already stored as done: answer {\"success\": true} "
+                   "again without storing or ordering anything",
+                nb="behandle et tilbakekall som allerede er lagret, som ferdig: svar "
+                   "{\"success\": true} igjen uten å lagre eller bestille noe",
+            ),
             exchanges=[exchange.seq], order_ids=[subject],
         )]  # fmt: skip
 
@@ -546,9 +701,12 @@ class Judge:
         signed = self._signed_id(answers)
         if signed is None:
             return Finding(step.id, "signed-document", ["S2"], "failed",
-                           f"step {step.id!r}: no signed answer for {order_id} arrived",
-                           expected="an answer with signedFormId", received="none",
-                           order_ids=[order_id])  # fmt: skip
+                           Text(en=f"step {step.id!r}: no signed answer for {order_id} arrived",
+                                nb=f"steg {step.id!r}: det kom ingen signert svarmelding for "
+                                   f"{order_id}"),
+                           expected=Text(en="an answer with signedFormId",
+                                         nb="en svarmelding med signedFormId"),
+                           received=_NONE, order_ids=[order_id])  # fmt: skip
         downloads = self._downloads(signed)
         good = [e for e in downloads
                 if e.method == "GET" and e.status == 200
@@ -556,16 +714,27 @@ class Judge:
         if good:
             return Finding(step.id, "signed-document", ["S2"], "passed",
                            exchanges=[e.seq for e in good], order_ids=[order_id])  # fmt: skip
-        received = (f"{len(downloads)} attempt(s), answered "
-                    f"{', '.join(str(e.status) for e in downloads)}" if downloads else "never")  # fmt: skip
+        statuses = ", ".join(str(e.status) for e in downloads)
+        received = (Text(en=f"{len(downloads)} attempt(s), answered {statuses}",
+                         nb=f"{len(downloads)} forsøk, besvart med {statuses}")
+                    if downloads else Text(en="never", nb="ingen forsøk"))  # fmt: skip
         return Finding(
             step.id, "signed-document", ["S2"], "failed",
-            f"step {step.id!r}: the signed document {signed} of order {order_id} was not "
-            f"downloaded ({received})",
-            expected=f"GET /api/ExternalDocument/{signed} answered 200", received=received,
-            fix="after an answer whose signedFormId is not all zeros, GET "
-                "{PromsApiBaseUrl}/api/ExternalDocument/{signedFormId} with "
-                "'authorization: Basic <key>' and keep the PDF",
+            Text(en=f"step {step.id!r}: the signed document {signed} of order {order_id} was not "
+                    f"downloaded ({received.en})",
+                 nb=f"steg {step.id!r}: det signerte dokumentet {signed} for bestilling "
+                    f"{order_id} ble ikke lastet ned ({received.nb})"),
+            expected=Text(en=f"GET /api/ExternalDocument/{signed} answered 200",
+                          nb=f"GET /api/ExternalDocument/{signed} besvart med 200"),
+            received=received,
+            fix=Text(
+                en="after an answer whose signedFormId is not all zeros, GET "
+                   "{PromsApiBaseUrl}/api/ExternalDocument/{signedFormId} with "
+                   "'authorization: Basic <key>' and keep the PDF",
+                nb="etter en svarmelding der signedFormId ikke bare er nuller: GET "
+                   "{PromsApiBaseUrl}/api/ExternalDocument/{signedFormId} med "
+                   "'authorization: Basic <nøkkel>', og ta vare på PDF-en",
+            ),
             exchanges=[e.seq for e in downloads], order_ids=[order_id],
         )  # fmt: skip
 
@@ -586,13 +755,16 @@ class Judge:
 
     def _patient_initiated(self, step: Step) -> Finding:
         answers = self._patient_initiated_answers(step)
-        subject = self._subject(answers[0]) if answers else "(patient-initiated)"
-        return self._acknowledged(step, subject or "?", "answer", answers, ["P1"])
+        if not answers:
+            unknown = Text(en="(patient-initiated)", nb="(pasientinitiert)")
+            return self._acknowledged(step, unknown, "answer", answers, ["P1"])
+        return self._acknowledged(step, self._subject(answers[0]) or "?", "answer", answers, ["P1"])
 
     def _attestations(self) -> list[Finding]:
         return [
             Finding("helsenorge", "attest", [cp], "needs_attestation",
-                    f"not visible through the API: {what}")
+                    Text(en=f"not visible through the API: {what.en}",
+                         nb=f"ikke synlig gjennom API-et: {what.nb}"))
             for cp, what in ATTESTED.items()
         ]  # fmt: skip
 
@@ -625,41 +797,51 @@ def _received(exchange: Exchange) -> dict[str, Any]:
     }
 
 
-def _ack_fix(problem: str) -> str:
-    if "time limit" in problem:
-        return "acknowledge first and do slow work afterwards (a queue or a background job)"
-    if "HTTP 404" in problem:
-        return "serve every callback path: /api/PromsFormOrder, /api/MessageToCitizen, " \
-               "/api/PersonvernInnstilling"  # fmt: skip
-    return 'answer 2xx with {"success": true} once the callback is stored'
+def _ack_fix(problem: Text) -> Text:
+    if "time limit" in problem.en:
+        return Text(
+            en="acknowledge first and do slow work afterwards (a queue or a background job)",
+            nb="kvitter først og gjør det som tar tid, etterpå (en kø eller en bakgrunnsjobb)",
+        )
+    if "HTTP 404" in problem.en:
+        paths = "/api/PromsFormOrder, /api/MessageToCitizen, /api/PersonvernInnstilling"
+        return Text(en=f"serve every callback path: {paths}",
+                    nb=f"svar på alle stiene for tilbakekall: {paths}")  # fmt: skip
+    return Text(en='answer 2xx with {"success": true} once the callback is stored',
+                nb='svar 2xx med {"success": true} når tilbakekallet er lagret')  # fmt: skip
 
 
 def _fields(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in values.items())
 
 
-def _describe_authorization(header: str | None, key: str) -> str:
+def _describe_authorization(header: str | None, key: str) -> Text:
     if header is None:
-        return "missing"
+        return Text(en="missing", nb="mangler")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        return f"'{scheme} …' (not Basic)"
+        return Text(en=f"'{scheme} …' (not Basic)", nb=f"'{scheme} …' (ikke Basic)")
     value = value.strip()
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         decoded = None
     if decoded is not None and key in decoded:
-        shape = "user:key" if ":" in decoded else "the key"
-        return f"'Basic ' + base64 of {shape} (the key is base64-encoded)"
-    return "'Basic ' + a value that is not the API key"
+        shape = (Text.same("user:key") if ":" in decoded else
+                 Text(en="the key", nb="nøkkelen"))  # fmt: skip
+        return Text(en=f"'Basic ' + base64 of {shape.en} (the key is base64-encoded)",
+                    nb=f"'Basic ' + base64 av {shape.nb} (nøkkelen er base64-kodet)")  # fmt: skip
+    return Text(en="'Basic ' + a value that is not the API key",
+                nb="'Basic ' + en verdi som ikke er API-nøkkelen")  # fmt: skip
 
 
-def _body_problem(step: Step, exchange: Exchange, body: Any) -> tuple[str, Any, Any, str] | None:
+def _body_problem(step: Step, exchange: Exchange, body: Any) -> _Problem | None:
     if not isinstance(body, dict):
-        return ("the body is not a JSON object", "a JSON object",
+        return (Text(en="the body is not a JSON object", nb="innholdet er ikke et JSON-objekt"),
+                Text(en="a JSON object", nb="et JSON-objekt"),
                 exchange.request_body[:200].decode("utf-8", "replace"),
-                "send Content-Type: application/json with a JSON object")  # fmt: skip
+                Text(en="send Content-Type: application/json with a JSON object",
+                     nb="send Content-Type: application/json med et JSON-objekt"))  # fmt: skip
     if step.kind == "form_order":
         problem = _form_order_fields(body)
         if problem is not None:
@@ -669,9 +851,12 @@ def _body_problem(step: Step, exchange: Exchange, body: Any) -> tuple[str, Any, 
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return (f"the body does not follow the contract: {where}: {first['msg']}",
-                f"{where} as documented", body.get(str(first["loc"][0])) if first["loc"] else body,
-                f"fix the field {where}")  # fmt: skip
+        said = f"{where}: {first['msg']}"  # pydantic's words, as it said them
+        return (Text(en=f"the body does not follow the contract: {said}",
+                     nb=f"innholdet følger ikke kontrakten: {said}"),
+                Text(en=f"{where} as documented", nb=f"{where} slik det er dokumentert"),
+                body.get(str(first["loc"][0])) if first["loc"] else body,
+                Text(en=f"fix the field {where}", nb=f"rett feltet {where}"))  # fmt: skip
     for name in ("nationalId", "onBehalfOfNationalId"):
         value = body.get(name)
         if isinstance(value, str) and value:
@@ -681,63 +866,137 @@ def _body_problem(step: Step, exchange: Exchange, body: Any) -> tuple[str, Any, 
     if step.kind == "letter":
         collection = body.get("documentCollection") or {}
         if not isinstance(collection, dict) or not collection.get("mainDocument"):
-            return ("documentCollection has no mainDocument", "documentCollection.mainDocument",
-                    collection, "add the letter's PDF as the main document")  # fmt: skip
+            return (Text(en="documentCollection has no mainDocument",
+                         nb="documentCollection mangler mainDocument"),
+                    "documentCollection.mainDocument", collection,
+                    Text(en="add the letter's PDF as the main document",
+                         nb="legg ved brevets PDF som hoveddokument (mainDocument)"))  # fmt: skip
     return None
 
 
-def _form_order_fields(body: dict[str, Any]) -> tuple[str, Any, Any, str] | None:
+def _form_order_fields(body: dict[str, Any]) -> _Problem | None:
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, str):
-        return (f"metadata is a JSON {type(metadata).__name__}, not a string",
-                'a string holding JSON, e.g. "{\\"age\\":76}"', metadata,
-                "serialise the metadata object to a JSON string before putting it in the body")  # fmt: skip
+        kind = type(metadata).__name__
+        shown = _JSON_KINDS_NB.get(kind, f"en JSON-verdi ({kind})")
+        return (Text(en=f"metadata is a JSON {kind}, not a string",
+                     nb=f"metadata er {shown}, ikke en streng"),
+                Text(en='a string holding JSON, e.g. "{\\"age\\":76}"',
+                     nb='en streng med JSON, f.eks. "{\\"age\\":76}"'),
+                metadata,
+                Text(en="serialise the metadata object to a JSON string before putting it in the "
+                        "body",
+                     nb="gjør metadata-objektet om til en JSON-streng før det legges i "
+                        "innholdet"))  # fmt: skip
     if isinstance(metadata, str):
         try:
             parsed = json.loads(metadata)
         except ValueError as exc:
-            return (f"metadata is not valid JSON ({exc})", "a string holding a JSON object",
-                    metadata, "write metadata with a JSON serialiser")  # fmt: skip
+            return (Text(en=f"metadata is not valid JSON ({exc})",
+                         nb=f"metadata er ikke gyldig JSON ({exc})"),
+                    Text(en="a string holding a JSON object", nb="en streng med et JSON-objekt"),
+                    metadata,
+                    Text(en="write metadata with a JSON serialiser",
+                         nb="skriv metadata med en JSON-serialiserer"))  # fmt: skip
         if not isinstance(parsed, dict):
-            return ("metadata holds JSON that is not an object", "a JSON object as text",
-                    metadata, "wrap the values in an object")  # fmt: skip
+            return (Text(en="metadata holds JSON that is not an object",
+                         nb="metadata inneholder JSON som ikke er et objekt"),
+                    Text(en="a JSON object as text", nb="et JSON-objekt som tekst"),
+                    metadata,
+                    Text(en="wrap the values in an object", nb="legg verdiene i et objekt"))  # fmt: skip
     return None
 
 
-def _national_id_problem(name: str, value: str) -> tuple[str, Any, Any, str] | None:
+def _national_id_problem(name: str, value: str) -> _Problem | None:
+    expected = Text(en="a fødselsnummer or D-number", nb="et fødselsnummer eller D-nummer")
     try:
         parsed = national_id.parse(value)
     except ValueError as exc:
-        return (f"{name} is not a national ID: {exc}", "a fødselsnummer or D-number",
-                national_id.mask(value), f"send an 11-digit {name}")  # fmt: skip
+        return (Text(en=f"{name} is not a national ID: {exc}",
+                     nb=f"{name} er ikke et gyldig fødselsnummer eller D-nummer: {exc}"),
+                expected, national_id.mask(value),
+                Text(en=f"send an 11-digit {name}", nb=f"send {name} med 11 sifre"))  # fmt: skip
     if not parsed.accepted_by_eprom:
-        return (f"{name} is an {parsed.kind}, which ePROM refuses",
-                "a fødselsnummer or D-number", str(parsed.kind),
-                "use a fødselsnummer or D-number")  # fmt: skip
+        return (Text(en=f"{name} is an {parsed.kind}, which ePROM refuses",
+                     nb=f"{name} er et {parsed.kind}, som ePROM avviser"),
+                expected, str(parsed.kind),
+                Text(en="use a fødselsnummer or D-number",
+                     nb="bruk et fødselsnummer eller D-nummer"))  # fmt: skip
     return None
 
 
-def _response_problem(step: Step, exchange: Exchange) -> tuple[str, Any, Any, str] | None:
+def _response_problem(step: Step, exchange: Exchange) -> _Problem | None:
     if exchange.status is None:
-        return (f"got no answer from ePROM ({exchange.error})", "an answer", exchange.error,
-                "check PromsApiBaseUrl")  # fmt: skip
+        error = answer_error(exchange)
+        return (Text(en=f"got no answer from ePROM ({error.en})",
+                     nb=f"fikk ikke svar fra ePROM ({error.nb})"),
+                Text(en="an answer", nb="et svar"), error,
+                Text(en="check PromsApiBaseUrl", nb="kontroller PromsApiBaseUrl"))  # fmt: skip
     text = _text(exchange)
     if exchange.status == 400 and text.startswith(_DOCUMENTED_400):
-        return (f"ePROM refused it with 400 {text!r} — a documented refusal: the request is "
-                "wrong", "200", {"status": 400, "text": text},
-                "change the request so ePROM accepts it (see the text)")  # fmt: skip
+        return (Text(en=f"ePROM refused it with 400 {text!r} — a documented refusal: the request "
+                        "is wrong",
+                     nb=f"ePROM avviste den med 400 {text!r} — en dokumentert avvisning: "
+                        "forespørselen er feil"),
+                "200", {"status": 400, "text": text},
+                Text(en="change the request so ePROM accepts it (see the text)",
+                     nb="endre forespørselen slik at ePROM godtar den (se teksten)"))  # fmt: skip
     if not 200 <= exchange.status < 300:
-        return (f"ePROM answered HTTP {exchange.status}: {text[:200]!r}", "200",
+        return (Text(en=f"ePROM answered HTTP {exchange.status}: {text[:200]!r}",
+                     nb=f"ePROM svarte HTTP {exchange.status}: {text[:200]!r}"), "200",
                 {"status": exchange.status, "text": text[:200]},
-                "see ePROM's answer; 401 means the key is missing or wrong")  # fmt: skip
+                Text(en="see ePROM's answer; 401 means the key is missing or wrong",
+                     nb="se svaret fra ePROM; 401 betyr at nøkkelen mangler eller er feil"))  # fmt: skip
     answer = _json(exchange.response_body)
     if step.kind in ("sms", "email"):
         success = answer.get("success", answer.get("Success")) if isinstance(answer, dict) else None
         if success is not True:
-            return ("ePROM did not answer success: true", {"success": True}, answer,
-                    "check the recipient and the text")  # fmt: skip
+            return (Text(en="ePROM did not answer success: true",
+                         nb="ePROM svarte ikke success: true"), {"success": True}, answer,
+                    Text(en="check the recipient and the text",
+                         nb="kontroller mottakeren og teksten"))  # fmt: skip
     if step.kind == "form_order" and isinstance(answer, dict):
         if str(answer.get("id", "")).lower() == NIL_GUID:
-            return ("ePROM made no order (id all zeros: the national ID is not in the registry)",
-                    "an order id", answer.get("id"), "use the scenario's test person")  # fmt: skip
+            return (Text(en="ePROM made no order (id all zeros: the national ID is not in the "
+                            "registry)",
+                         nb="ePROM opprettet ingen bestilling (id med bare nuller: "
+                            "fødselsnummeret finnes ikke i registeret)"),
+                    Text(en="an order id", nb="en bestillings-id"), answer.get("id"),
+                    Text(en="use the scenario's test person",
+                         nb="bruk testpersonen fra scenariet"))  # fmt: skip
     return None
+
+
+def _refusal(status: int, text: str) -> Text | None:
+    """:func:`judge_answer` in both languages (the nb in passive voice: *ble besvart med …*).
+
+    The English is judge_answer's own sentence; the bokmål follows its cases.
+    """
+    english = judge_answer(status, text)
+    if english is None:
+        return None
+    wanted = '(forventet {"success": true})'
+    if not 200 <= status < 300:
+        nb = f"ble besvart med HTTP {status}, ikke 2xx"
+    elif "not JSON" in english:
+        nb = f"ble besvart med innhold som ikke er JSON {wanted}"
+    elif "not an object" in english:
+        nb = f"ble besvart med JSON som ikke er et objekt {wanted}"
+    elif "without 'success'" in english:
+        nb = f"ble besvart med JSON uten 'success' {wanted}"
+    elif english.startswith("answered success: "):
+        nb = "ble besvart med success: " + english.removeprefix("answered success: ").replace(
+            ", not true", ", ikke true"
+        )
+    else:  # a case judge_answer learned later: its words, as they are
+        nb = english
+    return Text(en=english, nb=nb)
+
+
+def answer_error(exchange: Exchange) -> Text:
+    """Why an exchange has no answer: ours for a timeout, else the HTTP client's words."""
+    error = exchange.error or ""
+    timeout = _NO_ANSWER.fullmatch(error)
+    if timeout:
+        return Text(en=error, nb=f"ikke noe svar innen {timeout.group(1)} s")
+    return Text.same(error)

@@ -118,6 +118,7 @@ def observe(
     *extra: str,
     settle: float = 2.0,
     drive: str = DRIVE,
+    lang: str = "en",
 ) -> Outcome:
     """Run ``eprom-verify observe`` in-process against ``system``, driving it with drive.py."""
     for name in ("EPROM_API_KEY", "EPROM_PROMS_API_BASE_URL", "EXAMPLE_DB", "EXAMPLE_DOCUMENTS",
@@ -128,7 +129,7 @@ def observe(
     code = main([
         "observe", "--system-callback-url", system.callback_url, "--api-key",
         system.env["EPROM_API_KEY"], "--listen", f"127.0.0.1:{system.api_port}",
-        "--drive", drive, "--reports", str(reports), "--settle", str(settle), "--lang", "en",
+        "--drive", drive, "--reports", str(reports), "--settle", str(settle), "--lang", lang,
         "--timeout", "60", *extra,
     ])  # fmt: skip
     captured = capsys.readouterr()
