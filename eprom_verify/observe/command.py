@@ -123,6 +123,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lang", choices=("nb", "en"), default="nb",
                         help="language of the report (default nb)")  # fmt: skip
+    parser.add_argument(
+        "--ordering-system",
+        metavar="NAME",
+        help="the ordering system's name, for the report (default: its callback URL)",
+    )
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
@@ -166,7 +171,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         recorder = Recorder(
             report_dir,
             run=RunInfo(
-                ordering_system=f"system under test ({callback_url})",
+                ordering_system=args.ordering_system or callback_url,
                 environment=environment,
                 base_url=obs.proms_api_base_url,
                 callback_url=callback_url,

@@ -56,3 +56,5 @@ def test_a_fault_is_reported_in_bokmal_and_in_english(
     assert "system answered" in en_html
     # the terminal stays English
     assert "FAILED V1.2 step 'order-basic': the status callback for" in outcome.out
+    # the header names the system by its callback URL (no English words in the nb header)
+    assert outcome.report["run"]["ordering_system"] == outcome.report["run"]["callback_url"]
