@@ -613,7 +613,7 @@ class Judge:
         if exchange.status is None:
             error = answer_error(exchange)
             return Text(en=f"got no answer: {error.en}", nb=f"ble ikke besvart: {error.nb}")
-        refusal = _refusal(exchange.status, _text(exchange))
+        refusal = judge_answer(exchange.status, _text(exchange))
         if refusal is not None:
             return refusal
         if exchange.duration_s > self.limit:
@@ -965,32 +965,6 @@ def _response_problem(step: Step, exchange: Exchange) -> _Problem | None:
                     Text(en="use the scenario's test person",
                          nb="bruk testpersonen fra scenariet"))  # fmt: skip
     return None
-
-
-def _refusal(status: int, text: str) -> Text | None:
-    """:func:`judge_answer` in both languages (the nb in passive voice: *ble besvart med …*).
-
-    The English is judge_answer's own sentence; the bokmål follows its cases.
-    """
-    english = judge_answer(status, text)
-    if english is None:
-        return None
-    wanted = '(forventet {"success": true})'
-    if not 200 <= status < 300:
-        nb = f"ble besvart med HTTP {status}, ikke 2xx"
-    elif "not JSON" in english:
-        nb = f"ble besvart med innhold som ikke er JSON {wanted}"
-    elif "not an object" in english:
-        nb = f"ble besvart med JSON som ikke er et objekt {wanted}"
-    elif "without 'success'" in english:
-        nb = f"ble besvart med JSON uten 'success' {wanted}"
-    elif english.startswith("answered success: "):
-        nb = "ble besvart med success: " + english.removeprefix("answered success: ").replace(
-            ", not true", ", ikke true"
-        )
-    else:  # a case judge_answer learned later: its words, as they are
-        nb = english
-    return Text(en=english, nb=nb)
 
 
 def answer_error(exchange: Exchange) -> Text:

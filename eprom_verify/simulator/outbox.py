@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from eprom_verify.wording import Text
+
 from .callback_http import CallbackClient, CallbackHttpError
 from .store import Store
 
@@ -43,22 +45,41 @@ FORGED_API_KEY = "forged-key-from-eprom-verify-simulator"
 _SNIPPET = 200
 
 
-def judge_answer(status: int, text: str) -> str | None:
-    """Why a receiver's answer is not an acknowledgement; ``None`` when it is one."""
+def judge_answer(status: int, text: str) -> Text | None:
+    """Why a receiver's answer is not an acknowledgement; ``None`` when it is one.
+
+    In both languages (the bokmål in the passive: *ble besvart med …*), for observe's report.
+    """
+    wanted = '(expected {"success": true})'
+    forventet = '(forventet {"success": true})'
     if not 200 <= status < 300:
-        return f"answered HTTP {status}, not 2xx"
+        return Text(
+            en=f"answered HTTP {status}, not 2xx", nb=f"ble besvart med HTTP {status}, ikke 2xx"
+        )
     try:
         body = json.loads(text)
     except ValueError:
-        return 'answered a body that is not JSON (expected {"success": true})'
+        return Text(
+            en=f"answered a body that is not JSON {wanted}",
+            nb=f"ble besvart med innhold som ikke er JSON {forventet}",
+        )
     if not isinstance(body, dict):
-        return 'answered JSON that is not an object (expected {"success": true})'
+        return Text(
+            en=f"answered JSON that is not an object {wanted}",
+            nb=f"ble besvart med JSON som ikke er et objekt {forventet}",
+        )
     success = body.get("success", body.get("Success"))
     if success is True:
         return None
     if success is None:
-        return "answered JSON without 'success' (expected {\"success\": true})"
-    return f"answered success: {json.dumps(success)}, not true"
+        return Text(
+            en=f"answered JSON without 'success' {wanted}",
+            nb=f"ble besvart med JSON uten 'success' {forventet}",
+        )
+    shown = json.dumps(success)
+    return Text(
+        en=f"answered success: {shown}, not true", nb=f"ble besvart med success: {shown}, ikke true"
+    )
 
 
 class Outbox:
@@ -180,7 +201,7 @@ class Outbox:
         text = answer.text
         refusal = judge_answer(answer.status, text)
         if refusal is not None:
-            return self._failed(outbox_id, row.attempts, answer.status, text, refusal)
+            return self._failed(outbox_id, row.attempts, answer.status, text, str(refusal))
         self._store.record_attempt(
             outbox_id,
             status=answer.status,

@@ -34,7 +34,8 @@ def test_what_counts_as_an_acknowledgement(status: int, text: str, problem: str 
         assert verdict is None
     else:
         assert verdict is not None
-        assert problem in verdict
+        assert problem in verdict.en
+        assert verdict.nb.startswith("ble besvart med ")
 
 
 @pytest.mark.parametrize(
