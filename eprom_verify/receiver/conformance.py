@@ -20,13 +20,15 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from eprom_verify.contract import CallbackKind
+from eprom_verify.contract import CallbackKind, WireForm
+from eprom_verify.ledger import callback_name
 from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
+from eprom_verify.wording import Text
 
 from .corners import MALFORMED_CORNERS, corner_callbacks
 from .documented import documented_callbacks
-from .exchanges import CallbackExchange, Exchanges
-from .failure import ReceiverCheckFailure
+from .exchanges import CallbackExchange, Exchanges, LatencySummary
+from .failure import ReceiverCheckFailure, received_of
 from .malformed import MalformedCallback, malformed_callbacks
 from .registry import REGISTRY, Check
 from .runner import CORNER_NOTE, Sender, for_all, with_new_id
@@ -35,30 +37,73 @@ from .target import ForgedKey, Key, KeyChoice, ReceiverTarget
 __all__ = ["ACKNOWLEDGED"]
 
 #: What a receiver answers when it has processed a callback.
-ACKNOWLEDGED = '2xx with {"success": true} (or "Success")'
-_ACCEPT_HINT = (
-    "accept every documented field and form: enum values as names or numbers, optional "
+ACKNOWLEDGED = Text(
+    en='2xx with {"success": true} (or "Success")',
+    nb='2xx med {"success": true} (eller "Success")',
+)
+#: What a receiver answers when it refuses a callback.
+_REFUSED = Text(
+    en='4xx, or 2xx with {"success": false}', nb='4xx, eller 2xx med {"success": false}'
+)
+_ACCEPT_HINT = Text(
+    en="accept every documented field and form: enum values as names or numbers, optional "
     "fields absent or null, unknown extra fields (ePROM adds fields over time), every "
     "documented timestamp format, formData as a JSON string in UTF-8 (æøå); answer "
-    '{"success": true} once the callback is stored'
+    '{"success": true} once the callback is stored',
+    nb="godta alle dokumenterte felt og former: enum-verdier som navn eller tall, valgfrie "
+    "felt som mangler eller er null, ukjente ekstra felt (ePROM legger til felt over tid), "
+    "alle dokumenterte tidsstempelformater, formData som en JSON-streng i UTF-8 (æøå); svar "
+    '{"success": true} når tilbakekallet er lagret',
 )
+_ENUM_FORMS = {
+    None: Text(en="as documented", nb="som dokumentert"),
+    WireForm.NAME: Text(en="as names", nb="som navn"),
+    WireForm.NUMBER: Text(en="as numbers", nb="som tall"),
+}
 
 
-def _describe(callback: GeneratedCallback) -> str:
-    form = "as documented" if callback.enum_form is None else f"as {callback.enum_form.value}s"
+def _a(kind: CallbackKind, adjective: Text | None = None) -> Text:
+    """``a status callback`` / ``en statusmelding`` (``an answer callback``), with an
+    ``adjective`` if given (``a valid answer callback`` / ``en gyldig svarmelding``)."""
+    noun = callback_name(kind).one
+    said = noun if adjective is None else adjective + " " + noun
+    article = "an" if said.en[:1] in "aeiou" else "a"
+    return Text(en=f"{article} {said.en}", nb=f"en {said.nb}")
+
+
+def _describe(callback: GeneratedCallback) -> Text:
+    form = _ENUM_FORMS[callback.enum_form]
     parts = [
-        f"{_article(callback.kind.value)} {callback.kind.value} callback, enum values written {form}"
+        Text(
+            en=f"{_a(callback.kind).en}, enum values written {form.en}",
+            nb=f"{_a(callback.kind).nb}, enum-verdier skrevet {form.nb}",
+        ).capitalized()
     ]
     if callback.extra_fields:
-        parts.append(f"unknown extra fields: {', '.join(callback.extra_fields)}")
+        fields = ", ".join(callback.extra_fields)
+        parts.append(
+            Text(en=f"unknown extra fields: {fields}", nb=f"ukjente ekstra felt: {fields}")
+        )
     form_data = callback.body.get("formData")
     if isinstance(form_data, str) and not form_data.isascii():
-        parts.append("formData holds non-ASCII text (like æøå)")
-    return "; ".join(parts) + "."
+        parts.append(
+            Text(
+                en="formData holds non-ASCII text (like æøå)",
+                nb="formData inneholder tegn utenfor ASCII (som æøå)",
+            )
+        )
+    return Text.join("; ", parts) + "."
 
 
-def _article(word: str) -> str:
-    return "An" if word[:1] in "aeiou" else "A"
+def _latency(summary: LatencySummary) -> Text:
+    """:class:`LatencySummary` as a sentence in both languages (its ``str()`` is the English)."""
+    if not summary.count:
+        return Text(en=str(summary), nb="ingen forespørsler")
+    times = f"p50 {summary.p50_s * 1000:.0f} ms, p95 {summary.p95_s * 1000:.0f} ms"
+    return Text(
+        en=str(summary),
+        nb=f"{summary.count} forespørsler: {times}, maks {summary.max_s * 1000:.0f} ms",
+    )
 
 
 def _documented() -> list[GeneratedCallback]:
@@ -85,11 +130,16 @@ def accepts_documented_examples(target: ReceiverTarget, recorder: Exchanges) -> 
         name, exchange = refused[0]
         others = ", ".join(n for n, _ in refused[1:])
         raise ReceiverCheckFailure(
-            f"the documented example {name} was not acknowledged",
+            Text(
+                en=f"the documented example {name} was not acknowledged",
+                nb=f"det dokumenterte eksempelet {name} ble ikke godtatt",
+            ),
             check=sender.check,
             expected=ACKNOWLEDGED,
             exchange=exchange,
-            note=f"Also not acknowledged: {others}." if others else "",
+            note=Text(en=f"Also not acknowledged: {others}.", nb=f"Heller ikke godtatt: {others}.")
+            if others
+            else "",
             hint=_ACCEPT_HINT,
         )
 
@@ -103,8 +153,9 @@ def _accepts_generated(kind: CallbackKind) -> Callable[[ReceiverTarget, Exchange
         def test(callback: GeneratedCallback) -> None:
             exchange = sender.deliver(kind, callback.body)
             if not exchange.acknowledged:
+                valid = _a(kind, Text(en="valid", nb="gyldig"))
                 raise ReceiverCheckFailure(
-                    f"a valid {kind.value} callback was not acknowledged",
+                    Text(en=f"{valid.en} was not acknowledged", nb=f"{valid.nb} ble ikke godtatt"),
                     check=name,
                     expected=ACKNOWLEDGED,
                     exchange=exchange,
@@ -154,34 +205,51 @@ def _refuses(
 
     def test(case: tuple[GeneratedCallback, Key]) -> None:
         callback, key = case
-        where = "the apiKey field" if key_in_body(callback.kind) else "the Authorization header"
+        where = (
+            Text(en="the apiKey field", nb="feltet apiKey")
+            if key_in_body(callback.kind)
+            else Text(en="the Authorization header", nb="headeren Authorization")
+        )
         exchange = sender.deliver(callback.kind, callback.body, key=key)
         if exchange.acknowledged:
-            shown = _shown_key(key)
+            shown, about = _shown_key(key), _a(callback.kind)
+            with_key = "uten nøkkel" if key is KeyChoice.ABSENT else f"med {shown.nb}"
             raise ReceiverCheckFailure(
-                f"a {callback.kind.value} callback with {shown} was acknowledged",
+                Text(
+                    en=f"{about.en} with {shown.en} was acknowledged",
+                    nb=f"{about.nb} {with_key} ble godtatt",
+                ),
                 check=name,
-                expected='4xx, or 2xx with {"success": false}',
+                expected=_REFUSED,
                 exchange=exchange,
-                note=f"The key was sent in {where}: {shown}.",
-                hint="compare the whole key, exactly, with the key ePROM was given; refuse "
-                "the callback when the key is wrong or missing (contract §2, §4)",
+                note=Text(
+                    en=f"The key was sent in {where.en}: {shown.en}.",
+                    nb=f"Nøkkelen ble sendt i {where.nb}: {shown.nb}.",
+                ),
+                hint=Text(
+                    en="compare the whole key, exactly, with the key ePROM was given; refuse "
+                    "the callback when the key is wrong or missing (contract §2, §4)",
+                    nb="sammenlign hele nøkkelen, nøyaktig, med nøkkelen ePROM fikk; avvis "
+                    "tilbakekallet når nøkkelen er feil eller mangler (kontrakten §2, §4)",
+                ),
             )
 
     corners = [(callback, corner_key) for callback in _documented()]
     for_all(target, st.tuples(_all_callbacks(), keys), test, name=name, corners=corners)
 
 
-def _shown_key(key: Key) -> str:
+def _shown_key(key: Key) -> Text:
     if isinstance(key, ForgedKey):
         if key.after_ours:
-            return f"our key followed by {key.text!r}"
-        return f"the forged key {key.text!r}"
+            return Text(
+                en=f"our key followed by {key.text!r}", nb=f"vår nøkkel etterfulgt av {key.text!r}"
+            )
+        return Text(en=f"the forged key {key.text!r}", nb=f"den forfalskede nøkkelen {key.text!r}")
     return {
-        KeyChoice.ABSENT: "no key at all",
-        KeyChoice.NULL: "a null key",
-        KeyChoice.EMPTY: "an empty key",
-        KeyChoice.OURS: "our key",
+        KeyChoice.ABSENT: Text(en="no key at all", nb="ingen nøkkel i det hele tatt"),
+        KeyChoice.NULL: Text(en="a null key", nb="en nøkkel som er null"),
+        KeyChoice.EMPTY: Text(en="an empty key", nb="en tom nøkkel"),
+        KeyChoice.OURS: Text(en="our key", nb="vår nøkkel"),
     }[key]
 
 
@@ -208,11 +276,15 @@ def acknowledges_redelivery(target: ReceiverTarget, recorder: Exchanges) -> None
     sender = Sender(target, recorder, name)
 
     untestable = ReceiverCheckFailure(
-        "no callback was acknowledged on first delivery, so redelivery could not be tested",
+        Text(
+            en="no callback was acknowledged on first delivery, so redelivery could not be tested",
+            nb="ingen tilbakekall ble godtatt ved første levering, så ny levering kunne ikke "
+            "testes",
+        ),
         check=name,
-        expected=f"{ACKNOWLEDGED} for a first delivery",
-        received="every first delivery refused",
-        hint="fix the R1 findings first",
+        expected=ACKNOWLEDGED + Text(en=" for a first delivery", nb=" ved første levering"),
+        received=Text(en="every first delivery refused", nb="alle første leveringer ble avvist"),
+        hint=Text(en="fix the R1 findings first", nb="rett funnene under R1 først"),
     )
     firsts = {"acknowledged": 0, "refused": 0}
 
@@ -229,14 +301,27 @@ def acknowledges_redelivery(target: ReceiverTarget, recorder: Exchanges) -> None
         firsts["acknowledged"] += 1
         again = sender.deliver(callback.kind, body, fresh=False)
         if not again.acknowledged:
+            about = _a(callback.kind)
             raise ReceiverCheckFailure(
-                f"a {callback.kind.value} callback delivered a second time was not acknowledged",
+                Text(
+                    en=f"{about.en} delivered a second time was not acknowledged",
+                    nb=f"{about.nb} som ble levert for andre gang, ble ikke godtatt",
+                ),
                 check=name,
-                expected=f"{ACKNOWLEDGED}, as for the first delivery",
+                expected=ACKNOWLEDGED
+                + Text(en=", as for the first delivery", nb=", som ved første levering"),
                 exchange=again,
-                note="The first delivery of this exact payload was acknowledged.",
-                hint="treat a redelivery as already done: answer success again without "
-                "storing it twice (ePROM may repeat a callback, e.g. after a timeout)",
+                note=Text(
+                    en="The first delivery of this exact payload was acknowledged.",
+                    nb="Første levering av nøyaktig dette innholdet ble godtatt.",
+                ),
+                hint=Text(
+                    en="treat a redelivery as already done: answer success again without "
+                    "storing it twice (ePROM may repeat a callback, e.g. after a timeout)",
+                    nb="behandle en ny levering som allerede utført: svar success igjen uten "
+                    "å lagre den to ganger (ePROM kan sende et tilbakekall på nytt, f.eks. "
+                    "etter et tidsavbrudd)",
+                ),
             )
         return True
 
@@ -272,15 +357,30 @@ def no_5xx_on_malformed(target: ReceiverTarget, recorder: Exchanges) -> None:
         status = exchange.status or 0  # _Sender raised if there was no answer
         claimed = bad.must_refuse and exchange.acknowledged
         if status >= 500 or claimed:
-            what = "claimed to have processed" if claimed else "answered 5xx to"
+            what = (
+                Text(en="claimed to have processed", nb="hevdet å ha behandlet")
+                if claimed
+                else Text(en="answered 5xx to", nb="svarte 5xx på")
+            )
+            about, said = _a(bad.kind, Text(en="malformed", nb="ugyldig")), bad.description
+            lenient = Text(
+                en=", or success: true if the field is not used",
+                nb=", eller success: true hvis feltet ikke brukes",
+            )
             raise ReceiverCheckFailure(
-                f"the receiver {what} a malformed {bad.kind.value} callback ({bad.description})",
+                Text(
+                    en=f"the receiver {what.en} {about.en} ({said.en})",
+                    nb=f"mottakstjenesten {what.nb} {about.nb} ({said.nb})",
+                ),
                 check=name,
-                expected='4xx, or 2xx with {"success": false}'
-                + ("" if bad.must_refuse else ", or success: true if the field is not used"),
+                expected=_REFUSED + ("" if bad.must_refuse else lenient),
                 exchange=exchange,
-                hint="validate the body before using it and answer 400 with "
-                '{"success": false}; a 5xx tells ePROM the fault is yours',
+                hint=Text(
+                    en="validate the body before using it and answer 400 with "
+                    '{"success": false}; a 5xx tells ePROM the fault is yours',
+                    nb="valider innholdet før du bruker det, og svar 400 med "
+                    '{"success": false}; en 5xx sier til ePROM at feilen ligger hos dere',
+                ),
             )
 
     corners = [
@@ -300,8 +400,12 @@ def no_5xx_on_valid(target: ReceiverTarget, recorder: Exchanges) -> None:
     def test(callback: GeneratedCallback) -> None:
         exchange = sender.deliver(callback.kind, callback.body)
         if exchange.status is not None and exchange.status >= 500:
+            valid = _a(callback.kind, Text(en="valid", nb="gyldig"))
             raise ReceiverCheckFailure(
-                f"the receiver answered 5xx to a valid {callback.kind.value} callback",
+                Text(
+                    en=f"the receiver answered 5xx to {valid.en}",
+                    nb=f"mottakstjenesten svarte 5xx på {valid.nb}",
+                ),
                 check=name,
                 expected=ACKNOWLEDGED,
                 exchange=exchange,
@@ -331,13 +435,28 @@ def answers_within_limit(target: ReceiverTarget, recorder: Exchanges) -> None:
     late = [e for e in exchanges if e.elapsed_s > target.deadline_s or e.status is None]
     if late:
         slowest = max(late, key=lambda e: e.elapsed_s)
+        limit, answer = f"{target.deadline_s:g} s", received_of(slowest)
+        latency = _latency(recorder.latency_summary())
         raise ReceiverCheckFailure(
-            f"{len(late)} of {len(exchanges)} answers came later than {target.deadline_s:g} s",
+            Text(
+                en=f"{len(late)} of {len(exchanges)} answers came later than {limit}",
+                nb=f"{len(late)} av {len(exchanges)} svar kom senere enn {limit}",
+            ),
             check=name,
-            expected=f"every answer within {target.deadline_s:g} s",
+            expected=Text(en=f"every answer within {limit}", nb=f"alle svar innen {limit}"),
             exchange=slowest,
-            received=f"{slowest.elapsed_s:.3f} s for the slowest ({slowest.received()})",
-            note=f"Latency over the run: {recorder.latency_summary()}.",
-            hint="answer at once and do slow work (parsing PDFs, notifying people) after "
-            "the answer, e.g. from a queue",
+            received=Text(
+                en=f"{slowest.elapsed_s:.3f} s for the slowest ({answer.en})",
+                nb=f"{slowest.elapsed_s:.3f} s for det tregeste ({answer.nb})",
+            ),
+            note=Text(
+                en=f"Latency over the run: {latency.en}.",
+                nb=f"Svartid over kjøringen: {latency.nb}.",
+            ),
+            hint=Text(
+                en="answer at once and do slow work (parsing PDFs, notifying people) after "
+                "the answer, e.g. from a queue",
+                nb="svar med en gang og gjør tregt arbeid (lese PDF-er, varsle folk) etter "
+                "svaret, f.eks. fra en kø",
+            ),
         )

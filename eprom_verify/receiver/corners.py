@@ -13,6 +13,7 @@ from typing import Any
 
 from eprom_verify.contract import NIL_GUID, CallbackKind, WireForm
 from eprom_verify.strategies import GeneratedCallback
+from eprom_verify.wording import Text
 
 from .documented import documented_callbacks
 
@@ -38,12 +39,12 @@ _FORM_DATA = {
 _EXTRA = {"correlationId": "c0ffee00-0000-4000-8000-000000000000", "newSection": {"æ": [1, None]}}
 
 #: Bodies no receiver can process, for every endpoint (R4).
-MALFORMED_CORNERS: tuple[tuple[bytes, str], ...] = (
-    (b"", "an empty body"),
-    (b"{", "JSON cut off"),
-    (b"[]", "a JSON array"),
-    (b"null", "JSON null"),
-    (b'"text"', "a JSON string"),
+MALFORMED_CORNERS: tuple[tuple[bytes, Text], ...] = (
+    (b"", Text(en="an empty body", nb="tomt innhold")),
+    (b"{", Text(en="JSON cut off", nb="avkuttet JSON")),
+    (b"[]", Text(en="a JSON array", nb="en JSON-array")),
+    (b"null", Text.same("JSON null")),
+    (b'"text"', Text(en="a JSON string", nb="en JSON-streng")),
 )
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eprom_verify.wording import Text
+
 from .exchanges import CallbackExchange, LatencySummary, latency_by_endpoint
 from .failure import ReceiverCheckFailure
 
@@ -51,16 +53,22 @@ class CheckEvidence:
     latency: Mapping[str, LatencySummary]
     failure: ReceiverCheckFailure | None = None
 
-    def linked(self) -> list[tuple[CallbackExchange, str]]:
-        """(exchange, title) for every exchange the report links: the failing one first."""
+    def linked(self) -> list[tuple[CallbackExchange, Text]]:
+        """(exchange, title) for every exchange the report links: the failing one first.
+        The title is ours, in both report languages."""
         out = []
         if self.failing is not None:
-            out.append((self.failing, self._title(self.failing, "the failing exchange")))
+            failing = Text(en="the failing exchange", nb="den feilende utvekslingen")
+            out.append((self.failing, self._title(self.failing, failing)))
         for index, exchange in enumerate(self.sample, 1):
-            out.append((exchange, self._title(exchange, f"sample {index} of {len(self.sample)}")))
+            which = Text(
+                en=f"sample {index} of {len(self.sample)}",
+                nb=f"stikkprøve {index} av {len(self.sample)}",
+            )
+            out.append((exchange, self._title(exchange, which)))
         return out
 
-    def record_fields(self, exchange: CallbackExchange, title: str) -> dict[str, Any]:
+    def record_fields(self, exchange: CallbackExchange, title: Text | str) -> dict[str, Any]:
         """Keyword arguments for ``Recorder.add_evidence(kind="callback", ...)``."""
         return {
             "title": title,
@@ -95,11 +103,16 @@ class CheckEvidence:
         }
         return facts
 
-    def _title(self, exchange: CallbackExchange, which: str) -> str:
-        answer = "no answer" if exchange.status is None else str(exchange.status)
-        return (
-            f"{self.check} ({self.checkpoint}): PUT {exchange.endpoint} → {answer} — {which}; "
-            f"{self.total} sent by this check"
+    def _title(self, exchange: CallbackExchange, which: Text) -> Text:
+        answer = (
+            Text(en="no answer", nb="ikke noe svar")
+            if exchange.status is None
+            else Text.same(exchange.status)
+        )
+        put = f"{self.check} ({self.checkpoint}): PUT {exchange.endpoint} → "
+        return Text(
+            en=f"{put}{answer.en} — {which.en}; {self.total} sent by this check",
+            nb=f"{put}{answer.nb} — {which.nb}; {self.total} sendt av denne kontrollen",
         )
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from eprom_verify.contract import CallbackKind
 from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
+from eprom_verify.wording import Text
 
 __all__ = ["MalformedCallback", "malformed_callbacks"]
 
@@ -44,15 +45,17 @@ _WRONG_VALUES: tuple[Any, ...] = (
     "ikke-gyldig-verdi-æøå",
     "",
 )
+_NOT_JSON_SAID = Text(en="a body that is not JSON", nb="innhold som ikke er JSON")
+_RANDOM_SAID = Text(en="random bytes", nb="tilfeldige byte")
 
 
 @dataclass(frozen=True)
 class MalformedCallback:
     """A bad body for ``kind``'s endpoint: raw ``content``, or a JSON object ``body``
-    (our key is put into it when sent)."""
+    (our key is put into it when sent). ``description`` says what is wrong with it."""
 
     kind: CallbackKind
-    description: str
+    description: Text
     must_refuse: bool
     content: bytes | None = None
     body: dict[str, Any] | None = None
@@ -65,7 +68,7 @@ def _is_object(content: bytes) -> bool:
         return False
 
 
-def _raw(kind: CallbackKind, content: bytes, description: str) -> MalformedCallback:
+def _raw(kind: CallbackKind, content: bytes, description: Text) -> MalformedCallback:
     return MalformedCallback(kind, description, must_refuse=True, content=content)
 
 
@@ -73,12 +76,19 @@ def _not_json(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
     def truncate(pair: tuple[GeneratedCallback, float]) -> MalformedCallback:
         text = json.dumps(pair[0].body, ensure_ascii=False).encode("utf-8")
         cut = int(len(text) * pair[1])
-        return _raw(kind, text[:cut], f"a valid callback cut off after {cut} bytes")
+        return _raw(
+            kind,
+            text[:cut],
+            Text(
+                en=f"a valid callback cut off after {cut} bytes",
+                nb=f"et gyldig tilbakekall kuttet etter {cut} byte",
+            ),
+        )
 
-    fixed = st.sampled_from(_NOT_JSON).map(lambda c: _raw(kind, c, "a body that is not JSON"))
+    fixed = st.sampled_from(_NOT_JSON).map(lambda c: _raw(kind, c, _NOT_JSON_SAID))
     cut = st.tuples(callback_payloads(kind), st.floats(0, 0.99)).map(truncate)
     noise = st.binary(max_size=64).filter(lambda c: not _is_object(c))
-    return st.one_of(fixed, cut, noise.map(lambda c: _raw(kind, c, "random bytes")))
+    return st.one_of(fixed, cut, noise.map(lambda c: _raw(kind, c, _RANDOM_SAID)))
 
 
 def _not_objects(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
@@ -86,7 +96,10 @@ def _not_objects(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
         return _raw(
             kind,
             json.dumps(value, ensure_ascii=False).encode("utf-8"),
-            f"JSON that is a {type(value).__name__}, not an object",
+            Text(
+                en=f"JSON that is a {type(value).__name__}, not an object",
+                nb=f"JSON som er en {type(value).__name__}, ikke et objekt",
+            ),
         )
 
     in_array = callback_payloads(kind).map(lambda cb: [cb.body])
@@ -101,11 +114,13 @@ def _wrong_types(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
         name = draw(st.sampled_from(fields))
         if draw(st.booleans()):
             body.pop(name)
-            return MalformedCallback(kind, f"{name} left out", must_refuse=False, body=body)
+            said = Text(en=f"{name} left out", nb=f"{name} utelatt")
+            return MalformedCallback(kind, said, must_refuse=False, body=body)
         value = draw(st.sampled_from(_WRONG_VALUES))
         body[name] = value
         shown = json.dumps(value, ensure_ascii=False)
-        return MalformedCallback(kind, f"{name} set to {shown}", must_refuse=False, body=body)
+        said = Text(en=f"{name} set to {shown}", nb=f"{name} satt til {shown}")
+        return MalformedCallback(kind, said, must_refuse=False, body=body)
 
     return draw_wrong()
 
@@ -115,7 +130,7 @@ def _wrong_key_type(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
         body = {**pair[0].body, "apiKey": pair[1]}
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         shown = json.dumps(pair[1])
-        return _raw(kind, content, f"apiKey set to {shown}")
+        return _raw(kind, content, Text(en=f"apiKey set to {shown}", nb=f"apiKey satt til {shown}"))
 
     values = st.sampled_from([v for v in _WRONG_VALUES if not isinstance(v, str)])
     return st.tuples(callback_payloads(kind), values).map(build)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
 from eprom_verify.contract import CallbackKind
+from eprom_verify.wording import Text
 
 from .exchanges import CallbackExchange, Exchanges
 from .failure import ReceiverCheckFailure
@@ -29,12 +30,16 @@ _SUPPRESSED = [
     HealthCheck.large_base_example,
     HealthCheck.data_too_large,
 ]
-CORNER_NOTE = (
-    "This is a fixed corner case (a variant of a documented example), not a generated one."
+CORNER_NOTE = Text(
+    en="This is a fixed corner case (a variant of a documented example), not a generated one.",
+    nb="Dette er et fast grensetilfelle (en variant av et dokumentert eksempel), ikke et "
+    "generert eksempel.",
 )
-_FLAKY_NOTE = (
-    "The receiver answered this payload differently when hypothesis sent it again; the "
-    "failing answer is shown."
+_FLAKY_NOTE = Text(
+    en="The receiver answered this payload differently when hypothesis sent it again; the "
+    "failing answer is shown.",
+    nb="Mottakstjenesten svarte annerledes da hypothesis sendte det samme innholdet på nytt; "
+    "det feilende svaret vises.",
 )
 
 
@@ -80,12 +85,19 @@ class Sender:
 
     def _answered(self, exchange: CallbackExchange) -> CallbackExchange:
         if exchange.status is None:
+            limit = f"{self.target.timeout_s:g} s"
             self._broken = ReceiverCheckFailure(
-                "the receiver did not answer",
+                Text(en="the receiver did not answer", nb="mottakstjenesten svarte ikke"),
                 check=self.check,
-                expected=f"an HTTP answer within {self.target.timeout_s:g} s",
+                expected=Text(
+                    en=f"an HTTP answer within {limit}", nb=f"et HTTP-svar innen {limit}"
+                ),
                 exchange=exchange,
-                hint="check that the receiver runs at the base URL and answers every request",
+                hint=Text(
+                    en="check that the receiver runs at the base URL and answers every request",
+                    nb="sjekk at mottakstjenesten kjører på basis-URL-en og svarer på hver "
+                    "forespørsel",
+                ),
             )
             raise self._broken
         return exchange

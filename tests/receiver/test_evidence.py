@@ -33,7 +33,10 @@ def test_a_passing_check_links_a_spread_sample_and_counts_all() -> None:
     ids = [json.loads(e.request_body)["formOrderId"] for e in evidence.sample]
     assert ids == ["id-1", "id-6", "id-11", "id-15", "id-20"]  # first, last and between
     titles = [title for _, title in evidence.linked()]
-    assert titles[0] == "a (R1): PUT PromsFormOrder → 200 — sample 1 of 5; 20 sent by this check"
+    assert titles[0].en == "a (R1): PUT PromsFormOrder → 200 — sample 1 of 5; 20 sent by this check"
+    assert titles[0].nb == (
+        "a (R1): PUT PromsFormOrder → 200 — stikkprøve 1 av 5; 20 sendt av denne kontrollen"
+    )
     fields = evidence.record_fields(*evidence.linked()[0])
     assert fields["checkpoint_ids"] == ["R1"]
     assert fields["body"]["sent"]["formOrderId"] == "id-1"
@@ -52,7 +55,8 @@ def test_a_failing_check_links_the_failing_exchange_first_with_its_payload() -> 
     evidence = check_evidence("a", "R4", exchanges, failure=failure)
     linked = evidence.linked()
     assert linked[0][0] is bad
-    assert "→ 500 — the failing exchange; 4 sent" in linked[0][1]
+    assert "→ 500 — the failing exchange; 4 sent" in linked[0][1].en
+    assert "→ 500 — den feilende utvekslingen; 4 sendt" in linked[0][1].nb
     assert [e for e, _ in linked[1:]] == exchanges[:3]
     facts = evidence.facts()
     assert facts["failing_payload"] == {"apiKey": "«redacted»", "formOrderId": "id-4"}
