@@ -213,7 +213,13 @@ def _refuses(
         exchange = sender.deliver(callback.kind, callback.body, key=key)
         if exchange.acknowledged:
             shown, about = _shown_key(key), _a(callback.kind)
-            with_key = "uten nøkkel" if key is KeyChoice.ABSENT else f"med {shown.nb}"
+            absent = key is KeyChoice.ABSENT
+            with_key = "uten nøkkel" if absent else f"med {shown.nb}"
+            sent_nb = (
+                f"Nøkkelen manglet i {where.nb}."
+                if absent
+                else (f"Nøkkelen ble sendt i {where.nb}: {shown.nb}.")
+            )
             raise ReceiverCheckFailure(
                 Text(
                     en=f"{about.en} with {shown.en} was acknowledged",
@@ -224,7 +230,7 @@ def _refuses(
                 exchange=exchange,
                 note=Text(
                     en=f"The key was sent in {where.en}: {shown.en}.",
-                    nb=f"Nøkkelen ble sendt i {where.nb}: {shown.nb}.",
+                    nb=sent_nb,
                 ),
                 hint=Text(
                     en="compare the whole key, exactly, with the key ePROM was given; refuse "

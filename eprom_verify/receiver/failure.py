@@ -113,7 +113,7 @@ class ReceiverCheckFailure(CheckFailure):
                 Text(
                     en="Payload sent (exact JSON; shrunk by hypothesis when generated; "
                     "the API key shows as «redacted»):",
-                    nb="Innhold sendt (nøyaktig JSON; krympet av hypothesis når det er "
+                    nb="Innhold sendt (nøyaktig JSON; forenklet av hypothesis når det er "
                     "generert; API-nøkkelen vises som «redacted»):",
                 ),
                 _pretty(exchange.request_body),

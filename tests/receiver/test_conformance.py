@@ -22,6 +22,7 @@ from examples.reference_receiver import CallbackReceiver, Endpoint, Refused
 
 from .conftest import KEY, MakeTarget
 from .faults import FAULTS, Slow
+from .wording import english_words
 
 R1_GENERATED = {
     f"accepts_generated_{k}_callbacks" for k in ("status", "answer", "letter", "privacy")
@@ -43,6 +44,42 @@ def _failures(results: list[Any]) -> dict[str, ReceiverCheckFailure]:
     errors = [(r.check.name, r.error) for r in results if r.outcome == "error"]
     assert not errors, f"checks crashed: {errors}"
     return {r.check.name: r.failure for r in results if r.outcome == "failed"}
+
+
+def _payload_block(message: str, heading: str, hint: str) -> list[str]:
+    lines = message.splitlines()
+    if not any(line.startswith(heading) for line in lines):
+        return []
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading)) + 1
+    end = next((i for i, line in enumerate(lines) if line.startswith(hint)), len(lines))
+    return lines[start:end]
+
+
+def _assert_said_in_both(failure: ReceiverCheckFailure) -> None:
+    """Ours in bokmål and English (the English as the terminal shows it); the payload sent
+    and the receiver's answer the same in both."""
+    assert set(failure.messages) == {"nb", "en"}
+    nb, en = failure.messages["nb"], failure.messages["en"]
+    assert en == failure.message
+    assert en.splitlines()[0] == failure.title[:1].upper() + failure.title[1:]
+    assert en.splitlines()[1:] == str(failure).splitlines()[1:]
+    assert str(failure).splitlines()[0] == f"{failure.check}: {failure.title}"
+    answer = ""
+    if failure.exchange is not None:
+        answer = failure.exchange.error or failure.exchange.received()
+        assert answer in nb
+        assert answer in en
+    assert english_words(nb, not_ours=(answer,)) == [], nb
+    assert english_words(failure.expected_texts["nb"]) == [], failure.expected_texts
+    if failure.received_texts:
+        assert english_words(failure.received_texts["nb"], not_ours=(answer,)) == []
+    sent_nb = _payload_block(nb, "Innhold sendt (", "Hva du bør gjøre: ")
+    sent_en = _payload_block(en, "Payload sent (", "What to do: ")
+    if failure.payload:
+        assert sent_nb == sent_en
+    elif failure.exchange is not None:  # nothing was sent: that much is ours
+        assert (sent_nb, sent_en) == (["(tomt innhold)"], ["(empty body)"])
+    assert bool(sent_en) == (failure.exchange is not None)
 
 
 def _assert_no_key(target: ReceiverTarget, *texts: str | None) -> None:
@@ -97,6 +134,7 @@ def test_each_fault_is_caught_by_the_check_meant_for_it(fault: str, target_for: 
             assert "Payload sent (exact JSON" in str(failure)
             assert "Expected: " in str(failure)
             assert "Received: " in str(failure)
+            _assert_said_in_both(failure)
         _assert_no_key(target, *(str(f) for f in failures.values()))
     _assert_the_offending_json_is_shown(fault, failures)
 
@@ -154,6 +192,9 @@ def test_a_slow_receiver_fails_r5_only(target_for: MakeTarget) -> None:
     assert failure.payload is not None
     assert failure.exchange is not None
     assert failure.exchange.elapsed_s > 0.3
+    _assert_said_in_both(failure)
+    assert "senere enn 0.3 s" in failure.messages["nb"]
+    assert "Svartid over kjøringen:" in failure.messages["nb"]
 
 
 def test_the_time_limit_is_not_a_failure_when_every_answer_is_quick(
@@ -211,6 +252,10 @@ def test_a_receiver_that_acknowledges_garbage_fails_r4(target_for: MakeTarget) -
     with target_for(AcceptsAnything) as target, pytest.raises(ReceiverCheckFailure) as caught:
         REGISTRY.get("no_5xx_on_malformed")(target, target.exchanges)
     assert "claimed to have processed a malformed" in caught.value.title
+    _assert_said_in_both(caught.value)
+    assert (
+        "mottakstjenesten hevdet å ha behandlet en ugyldig" in caught.value.messages["nb"].lower()
+    )
 
 
 def test_redelivery_cannot_be_tested_when_nothing_is_acknowledged(target_for: MakeTarget) -> None:
@@ -221,6 +266,8 @@ def test_redelivery_cannot_be_tested_when_nothing_is_acknowledged(target_for: Ma
         REGISTRY.get("acknowledges_redelivery")(target, target.exchanges)
     assert "could not be tested" in caught.value.title
     assert "fix the R1 findings first" in str(caught.value)
+    _assert_said_in_both(caught.value)
+    assert caught.value.received_texts["nb"] == "alle første leveringer ble avvist"
 
 
 def test_a_generated_failure_is_shown_shrunk(target_for: MakeTarget) -> None:
@@ -270,6 +317,9 @@ def test_an_unreachable_receiver_fails_at_once_without_retrying_every_example() 
         assert result.failure.title == "the receiver did not answer"
         assert result.failure.response is not None
         assert result.failure.response.status is None
+        _assert_said_in_both(result.failure)
+        assert result.failure.messages["nb"].startswith("Mottakstjenesten svarte ikke\n")
+        assert result.failure.received_texts["nb"].startswith("ikke noe svar (")
     assert elapsed < 10
     assert len(target.exchanges) <= 3
 

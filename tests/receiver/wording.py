@@ -1,0 +1,55 @@
+"""What the receiver tests look for in a bokmål text: no English sentence of ours left in it.
+
+The payload (between its heading and the hint), the receiver's own answer and quoted values
+(a forged key, a JSON string) are not ours and are left out before looking; a token is a word with its underscores and dots, so a file
+name like ``form_answer_callback.json`` or a field like ``formData`` is not a word.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ENGLISH", "english_words", "ours_in"]
+
+#: words of our English sentences that have no place in a bokmål one
+ENGLISH = frozenset(
+    """
+    a an the was were not no with within every of and or as in on
+    callback callbacks receiver acknowledged answered answer answers delivered delivery
+    expected received endpoint payload sent exact shrunk generated shows key forged
+    what do valid malformed claimed processed fixed corner case documented
+    example also unknown extra fields holds text written names numbers empty body
+    cut off random bytes left out set later than slowest latency run requests
+    compare whole refuse treat redelivery fix findings first check runs base
+    validate before using fault yours once stored accept
+    """.split()
+)
+
+_PAYLOAD_HEADING = "Innhold sendt ("
+_HINT = "Hva du bør gjøre: "
+
+
+def ours_in(nb: str, *, not_ours: tuple[str, ...] = ()) -> str:
+    """``nb`` without the payload block and without each of ``not_ours`` (the receiver's answer)."""
+    kept, in_payload = [], False
+    for line in nb.splitlines():
+        if line.startswith(_PAYLOAD_HEADING):
+            in_payload = True
+            continue
+        if line.startswith(_HINT):
+            in_payload = False
+        if not in_payload:
+            kept.append(line)
+    text = "\n".join(kept)
+    for part in not_ours:
+        if part:
+            text = text.replace(part, " ")
+    return text
+
+
+def english_words(nb: str, *, not_ours: tuple[str, ...] = ()) -> list[str]:
+    """The English words in the part of ``nb`` that is ours."""
+    text = ours_in(nb, not_ours=not_ours)
+    text = re.sub(r"https?://\S+", " ", text)  # an endpoint's URL
+    text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", " ", text)  # a quoted value, key or field name
+    return [w for w in re.findall(r"[\w.]+", text) if w.lower().strip(".") in ENGLISH]
