@@ -265,7 +265,7 @@ def _answered(call, what: Text):
         raise CheckFailure(
             Text(
                 en=f"{what.en} failed: {exc.status} {exc.text}",
-                nb=f"{what.capitalized().nb} feilet: {exc.status} {exc.text}",
+                nb=f"{what.capitalized().nb} feilet: {exc.status} «{exc.text}»",
             ),
             expected="200",
             received=f"{exc.status} {exc.text}" if not exc.transport else exc.text,
