@@ -223,7 +223,7 @@ def test_a_privacy_call_that_fails_is_said_in_both_languages(monkeypatch):
     with pytest.raises(CheckFailure) as caught:
         letters._answered(refused, what)
     nb, en = _both(caught.value.messages)
-    assert nb == "Lesing av «X» for «p» feilet: 502 PVK svarte ikke"
+    assert nb == "Lesing av «X» for «p» feilet: 502 «PVK svarte ikke»"
     assert en == "reading X for p failed: 502 PVK svarte ikke"
     assert str(caught.value).startswith(en)
 

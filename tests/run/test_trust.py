@@ -116,9 +116,9 @@ def test_an_answer_before_its_status_fails_the_order_of_events(tmp_path):
         verdict = eprom.judge_run()
     findings = verdict.for_checkpoint("LC1")
     assert len(findings) == 1, [f.as_text() for f in verdict.findings]
-    assert placed.order_id in findings[0].message
-    assert "before its status callback" in findings[0].message
-    assert findings[0].callbacks[0].startswith("callback #")
+    assert placed.order_id in findings[0].message.en
+    assert "before its status callback" in findings[0].message.en
+    assert findings[0].callbacks[0].en.startswith("callback #")
 
 
 def _burn(seconds: float) -> subprocess.Popen[bytes]:
