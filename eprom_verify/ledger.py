@@ -85,6 +85,12 @@ def callback_name(kind: CallbackKind | None) -> Noun:
     return CALLBACK_NAMES[kind] if kind is not None else UNREADABLE
 
 
+#: what the run did to make a placement (its verb in a label)
+_PLACED: dict[EntryKind, Text] = {
+    "form_order": Text(en="placed", nb="bestilt"),
+    "letter": Text(en="sent", nb="sendt"),
+    "privacy": Text(en="changed", nb="endret"),
+}
 _PLACEMENT_NAMES: dict[EntryKind, Text] = {
     "form_order": Text(en="order", nb="bestilling"),
     "letter": Text(en="letter", nb="brev"),
@@ -128,12 +134,18 @@ class Entry:
 
     @property
     def label(self) -> Text:
-        """``order 1f… (case s1, placed by suites/…::test_on_behalf_of)``."""
+        """``order 1f… (case s1, placed during suites/…::test_on_behalf_of)``.
+
+        *During*: a batch of orders is placed while the first test that needs one runs.
+        """
         parts = []
         if self.case:
             parts.append(Text(en=f"case {self.case}", nb=f"tilfelle {self.case}"))
         if self.test:
-            parts.append(Text(en=f"placed by {self.test}", nb=f"fra testen {self.test}"))
+            done = _PLACED[self.kind]
+            parts.append(
+                Text(en=f"{done.en} during {self.test}", nb=f"{done.nb} under {self.test}")
+            )
         shown = _PLACEMENT_NAMES[self.kind] + f" {self.ident}"
         return shown + " (" + Text.join(", ", parts) + ")" if parts else shown
 
@@ -154,7 +166,7 @@ class Finding:
     def as_text(self) -> Text:
         shown = self.message
         if self.test and self.test not in shown.en:
-            shown += Text(en=f" (placed by {self.test})", nb=f" (fra testen {self.test})")
+            shown += Text(en=f" (during {self.test})", nb=f" (under {self.test})")
         if self.callbacks:
             shown += " — " + Text.join(", ", self.callbacks)
         return shown
