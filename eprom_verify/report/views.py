@@ -220,9 +220,10 @@ def _channels(
     return Section("channels", summary, [t["col_person"], *rules], rows)
 
 
-def _callbacks_text(value: Any) -> str:
+def _callbacks_text(value: Any, t: Mapping[str, str]) -> str:
+    """``status 1 · svar 1``: callbacks counted per kind, the kinds in the report's language."""
     if isinstance(value, Mapping):
-        return " · ".join(f"{k} {v}" for k, v in value.items()) or "0"
+        return " · ".join(f"{t.get('cbk_' + str(k), k)} {v}" for k, v in value.items()) or "0"
     return value_text(value)
 
 
@@ -259,7 +260,7 @@ def _orders(
                     order_cell(order_id),
                     Cell(value_text(facts.get("case") or facts.get("person"))),
                     Cell(value_text(facts.get("status"))),
-                    Cell(_callbacks_text(facts.get("callbacks"))),
+                    Cell(_callbacks_text(facts.get("callbacks"), t)),
                     Cell(f"{waited:.2f} s" if isinstance(waited, int | float) else "–"),
                     Cell(value_text(dups), bad=isinstance(dups, int) and dups > 0),
                     Cell(t["outcome_" + check.outcome], bad=failed),
@@ -423,7 +424,8 @@ def _facts(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
         summary = counted(t["sum_tests_failed"], failed=failed, n=len(checks))
     else:
         summary = counted(t["sum_tests"], passed=passed, n=len(checks))
-    columns = [t["col_check"], *keys, t["col_result"]] if rows else []
+    named = [t.get("fact_" + k, k) for k in keys]  # a key of a check's own stays as it is
+    columns = [t["col_check"], *named, t["col_result"]] if rows else []
     return Section("facts", summary, columns, rows)
 
 
