@@ -90,11 +90,11 @@ def assert_exactly_one(
 def assert_contract(callback: ReceivedCallback, *, kind: CallbackKind, ident: Text | str) -> None:
     """The callback parsed with the contract model."""
     if callback.error is not None:
-        what, about = callback_name(kind).one, Text.same(ident)
+        the, about = callback_name(kind).the, Text.same(ident)
         raise CheckFailure(
             Text(
-                en=f"the {what.en} for {about.en}: {callback.error.en}",
-                nb=f"{what.capitalized().nb} for {about.nb}: {callback.error.nb}",
+                en=f"{the.en} for {about.en}: {callback.error.en}",
+                nb=f"{the.capitalized().nb} for {about.nb}: {callback.error.nb}",
             ),
             expected=Text(
                 en="a payload that follows contract §4", nb="innhold som følger kontrakten (§4)"
@@ -114,12 +114,12 @@ def assert_our_key(
     sent = sent_key(callback)
     shown = fingerprint(sent) if sent else "nothing"
     ours = fingerprint(key.reveal())
-    what, about = callback_name(kind).one, Text.same(ident)
+    the, about = callback_name(kind).the, Text.same(ident)
     raise CheckFailure(
         Text(
-            en=f"the {what.en} for {about.en} carried a wrong API key: {shown}, ours is {ours} "
+            en=f"{the.en} for {about.en} carried a wrong API key: {shown}, ours is {ours} "
             "— a receiver must refuse it",
-            nb=f"{what.capitalized().nb} for {about.nb} hadde feil API-nøkkel: "
+            nb=f"{the.capitalized().nb} for {about.nb} hadde feil API-nøkkel: "
             f"{shown if sent else 'ingen'}, vår er {ours} — en mottakstjeneste skal avvise den",
         ),
         expected=f"apiKey {ours}",

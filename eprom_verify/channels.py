@@ -198,7 +198,11 @@ def _krr_updated(months: int) -> Text:
     return Text(en=f"KRR updated {ago.en} ago", nb=f"KRR oppdatert for {ago.nb} siden")
 
 
-_MONTHS = Noun(Text(en="month", nb="måned"), Text(en="months", nb="måneder"))
+_MONTHS = Noun(
+    Text(en="month", nb="måned"),
+    Text(en="months", nb="måneder"),
+    Text(en="the month", nb="måneden"),
+)
 
 
 def _age_below(age: int, limit: int) -> Text:

@@ -32,13 +32,17 @@ from .listener import ReceivedCallback, utc_clock
 from .wording import Noun, Text
 
 __all__ = [
+    "ANY_CALLBACK",
+    "CALLBACK_NAMES",
     "CHECKPOINTS_JUDGED",
     "STATUS_KIND",
+    "UNREADABLE",
     "Entry",
     "EntryKind",
     "Finding",
     "Ledger",
     "LedgerVerdict",
+    "callback_name",
 ]
 
 EntryKind = Literal["form_order", "letter", "privacy"]
@@ -60,24 +64,29 @@ CALLBACK_NAMES: dict[CallbackKind, Noun] = {
     CallbackKind.STATUS: Noun(
         Text(en="status callback", nb="statusmelding"),
         Text(en="status callbacks", nb="statusmeldinger"),
+        Text(en="the status callback", nb="statusmeldingen"),
     ),
     CallbackKind.ANSWER: Noun(
         Text(en="answer callback", nb="svarmelding"),
         Text(en="answer callbacks", nb="svarmeldinger"),
+        Text(en="the answer callback", nb="svarmeldingen"),
     ),
     CallbackKind.LETTER: Noun(
         Text(en="letter status callback", nb="brevstatusmelding"),
         Text(en="letter status callbacks", nb="brevstatusmeldinger"),
+        Text(en="the letter status callback", nb="brevstatusmeldingen"),
     ),
     CallbackKind.PRIVACY: Noun(
         Text(en="privacy-setting callback", nb="melding om personverninnstilling"),
         Text(en="privacy-setting callbacks", nb="meldinger om personverninnstilling"),
+        Text(en="the privacy-setting callback", nb="meldingen om personverninnstilling"),
     ),
 }
 #: a callback the listener could not read (no kind)
 UNREADABLE = Noun(
     Text(en="unreadable callback", nb="uleselig tilbakekall"),
     Text(en="unreadable callbacks", nb="uleselige tilbakekall"),
+    Text(en="the unreadable callback", nb="det uleselige tilbakekallet"),
 )
 
 
@@ -335,7 +344,7 @@ def _where(entry: Entry | None, ident: str | None) -> Text:
 
 
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
-    what = callback_name(callback.kind).one if callback.kind else _CALLBACK.one
+    the = (callback_name(callback.kind) if callback.kind else ANY_CALLBACK).the
     where = _where(entry, callback.ident)
     out = []
     checkpoint_id = _checkpoint_of(callback)
@@ -345,8 +354,8 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
             _finding(
                 checkpoint_id,
                 Text(
-                    en=f"the {what.en} for {where.en}: {error.en}",
-                    nb=f"{what.capitalized().nb} for {where.nb}: {error.nb}",
+                    en=f"{the.en} for {where.en}: {error.en}",
+                    nb=f"{the.capitalized().nb} for {where.nb}: {error.nb}",
                 ),
                 entry,
                 [callback],
@@ -363,9 +372,9 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
             _finding(
                 checkpoint_id,
                 Text(
-                    en=f"the {what.en} for {where.en} carried a wrong API key "
+                    en=f"{the.en} for {where.en} carried a wrong API key "
                     "— a receiver must refuse it",
-                    nb=f"{what.capitalized().nb} for {where.nb} hadde feil API-nøkkel "
+                    nb=f"{the.capitalized().nb} for {where.nb} hadde feil API-nøkkel "
                     "— en mottakstjeneste skal avvise den",
                 ),
                 entry,
@@ -399,8 +408,12 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
     return out
 
 
-#: any callback, its kind unknown
-_CALLBACK = Noun(Text(en="callback", nb="tilbakekall"), Text(en="callbacks", nb="tilbakekall"))
+#: any callback, its kind not known (observe names one it cannot tell apart by this)
+ANY_CALLBACK = Noun(
+    Text(en="callback", nb="tilbakekall"),
+    Text(en="callbacks", nb="tilbakekall"),
+    Text(en="the callback", nb="tilbakekallet"),
+)
 
 
 def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
@@ -491,7 +504,8 @@ def _missing_or_late(
     answer_timeout_s: float,
 ) -> list[Finding]:
     kind = STATUS_KIND[entry.kind]
-    noun = CALLBACK_NAMES[kind].one
+    names = CALLBACK_NAMES[kind]
+    noun = names.one
     checkpoint_id = {"form_order": "V1.2", "letter": "L1", "privacy": "PV3"}[entry.kind]
     out = []
     firsts = [c for c in group if c.kind is kind]
@@ -521,9 +535,9 @@ def _missing_or_late(
                 _finding(
                     checkpoint_id,
                     Text(
-                        en=f"the {noun.en} for {label.en} came {late:.1f} s after ePROM "
+                        en=f"{names.the.en} for {label.en} came {late:.1f} s after ePROM "
                         f"accepted it; the limit is {limit}",
-                        nb=f"{noun.capitalized().nb} for {label.nb} kom {late:.1f} s etter at "
+                        nb=f"{names.the.capitalized().nb} for {label.nb} kom {late:.1f} s etter "
                         f"ePROMs svar; grensen er {limit}",
                     ),
                     entry,

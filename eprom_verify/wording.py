@@ -76,10 +76,12 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Noun:
-    """A thing we count, with its singular and plural in both languages."""
+    """A thing we name and count: singular, plural and definite, in both languages."""
 
     one: Text
     many: Text
+    #: ``the status callback`` / ``statusmeldingen`` (bokmål puts the article on the noun)
+    the: Text
 
     def count(self, n: int) -> Text:
         """``2 status callbacks`` / ``2 statusmeldinger``."""

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from eprom_verify import national_id
 from eprom_verify.contract import (
     NIL_GUID,
+    CallbackKind,
     DistributionRule,
     EmailRequest,
     EpromModel,
@@ -47,6 +48,7 @@ from eprom_verify.contract import (
     SmsRequest,
     refusals,
 )
+from eprom_verify.ledger import ANY_CALLBACK, callback_name
 from eprom_verify.simulator.outbox import judge_answer
 from eprom_verify.wording import Text
 
@@ -132,25 +134,6 @@ ATTESTED: dict[str, Text] = {
     ),
 }
 
-#: a callback kind as the findings name it: (``status callback``, ``the status callback``)
-_CALLBACK_WORDS: dict[str, tuple[Text, Text]] = {
-    "status": (
-        Text(en="status callback", nb="statusmelding"),
-        Text(en="the status callback", nb="statusmeldingen"),
-    ),
-    "answer": (
-        Text(en="answer callback", nb="svarmelding"),
-        Text(en="the answer callback", nb="svarmeldingen"),
-    ),
-    "letter": (
-        Text(en="letter callback", nb="brevstatusmelding"),
-        Text(en="the letter callback", nb="brevstatusmeldingen"),
-    ),
-    "privacy": (
-        Text(en="privacy callback", nb="melding om personverninnstilling"),
-        Text(en="the privacy callback", nb="meldingen om personverninnstilling"),
-    ),
-}
 _NONE = Text(en="none", nb="ingen")
 #: a JSON value's Python type, as a bokmål noun phrase (metadata sent as an object)
 _JSON_KINDS_NB = {
@@ -168,10 +151,8 @@ _Problem = tuple[Text, Any, Any, Text]
 
 def callback_words(kind: str | None) -> tuple[Text, Text]:
     """``status callback`` and ``the status callback`` in both languages (any kind)."""
-    if kind in _CALLBACK_WORDS:
-        return _CALLBACK_WORDS[kind]
-    generic = Text(en=f"{kind or ''} callback".lstrip(), nb="tilbakekall")
-    return generic, Text(en=f"the {generic.en}", nb="tilbakekallet")
+    noun = callback_name(CallbackKind(kind)) if kind in set(CallbackKind) else ANY_CALLBACK
+    return noun.one, noun.the
 
 
 @dataclass
