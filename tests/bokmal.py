@@ -38,7 +38,7 @@ _SAME_IN_BOTH = re.compile(
     r"(?:suites|tests)/\S+"  # test node ids
     r"|https?://\S+"  # URLs
     r"|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}"  # ids
-    r"|(?:sha256:)?[0-9a-f]{16,}"  # key fingerprints and digests
+    r"|sha256:[0-9a-f]+|\b[0-9a-f]{16,}\b"  # key fingerprints and digests
     r"|--[a-z-]+"  # options
     r"|\S*/\S*"  # paths
     r"|\{.*\}|\[.*\]"  # JSON
