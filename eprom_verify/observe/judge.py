@@ -151,7 +151,10 @@ _Problem = tuple[Text, Any, Any, Text]
 
 def callback_words(kind: str | None) -> tuple[Text, Text]:
     """``status callback`` and ``the status callback`` in both languages (any kind)."""
-    noun = callback_name(CallbackKind(kind)) if kind in set(CallbackKind) else ANY_CALLBACK
+    try:
+        noun = callback_name(CallbackKind(kind or ""))
+    except ValueError:  # a path observe cannot tell apart
+        noun = ANY_CALLBACK
     return noun.one, noun.the
 
 

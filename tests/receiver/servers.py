@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-__all__ = ["serve"]
+from examples.reference_receiver import CallbackStore, build_app
+
+from .faults import FAULTS
+
+__all__ = ["check_faulty_receiver", "serve"]
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -33,3 +43,23 @@ def serve(app: Any, *, start_timeout_s: float = 10.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def check_faulty_receiver(
+    fault: str, key: str, report_dir: Path, *, max_examples: int
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``eprom-verify check-receiver`` (CLI, CI=true) against the reference receiver with
+    ``fault``; it must exit 1. Returns the finished process (its stdout is the terminal)
+    and the receiver's URL."""
+    app = build_app(FAULTS[fault](key, CallbackStore(":memory:")))
+    with serve(app) as url:
+        command = [
+            sys.executable, "-m", "eprom_verify", "check-receiver", "--base-url", url,
+            "--max-examples", str(max_examples), "--report-dir", str(report_dir),
+        ]  # fmt: skip
+        env = {**os.environ, "EPROM_API_KEY": key, "PYTHONPATH": str(ROOT), "CI": "true"}
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
+        )
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    return done, url

@@ -6,16 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
-from examples.reference_receiver import CallbackStore, build_app
-
-from .faults import FAULTS
-from .servers import serve
+from .servers import check_faulty_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "report-key-5d1c8e7a0f93"
@@ -23,17 +17,7 @@ ENDPOINTS = {"PromsFormOrder", "MessageToCitizen", "PersonvernInnstilling"}
 
 
 def test_the_report_links_each_checks_evidence_and_facts(tmp_path: Path) -> None:
-    app = build_app(FAULTS["crashes_on_bad_json"](KEY, CallbackStore(":memory:")))
-    with serve(app) as url:
-        command = [
-            sys.executable, "-m", "eprom_verify", "check-receiver", "--base-url", url,
-            "--max-examples", "5", "--report-dir", str(tmp_path),
-        ]  # fmt: skip
-        env = {**os.environ, "EPROM_API_KEY": KEY, "PYTHONPATH": str(ROOT), "CI": "true"}
-        done = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
-        )
-    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    done, url = check_faulty_receiver("crashes_on_bad_json", KEY, tmp_path, max_examples=5)
     [report_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     run = data["run"]

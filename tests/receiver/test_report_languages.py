@@ -5,19 +5,14 @@ and the receiver's answer as they were, in both (issue 14)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
 
 from eprom_verify.report.model import CheckResult
-from examples.reference_receiver import CallbackStore, build_app
 
-from .faults import FAULTS
-from .servers import serve
+from .servers import check_faulty_receiver
 from .wording import english_words
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,17 +30,7 @@ FAILING = {
 
 
 def _check_receiver(tmp_path: Path) -> Path:
-    app = build_app(FAULTS["refuses_unknown_fields"](KEY, CallbackStore(":memory:")))
-    with serve(app) as url:
-        command = [
-            sys.executable, "-m", "eprom_verify", "check-receiver", "--base-url", url,
-            "--max-examples", "3", "--report-dir", str(tmp_path),
-        ]  # fmt: skip
-        env = {**os.environ, "EPROM_API_KEY": KEY, "PYTHONPATH": str(ROOT), "CI": "true"}
-        done = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
-        )
-    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    done, _ = check_faulty_receiver("refuses_unknown_fields", KEY, tmp_path, max_examples=3)
     assert "was not acknowledged" in done.stdout  # the terminal stays English
     assert "ble ikke godtatt" not in done.stdout
     [report_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
