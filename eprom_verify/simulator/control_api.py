@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from eprom_verify import channels, national_id
 from eprom_verify.contract import DistributionRule
@@ -207,12 +209,52 @@ async def reset(
     return Cleared(cleared=removed)
 
 
+class _View(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class HealthView(_View):
+    status: str = Field(description="ready | unavailable")
+    store: str = Field(description="ok | not answering | not open")
+    outbox: str = Field(description="running | not running")
+    ordering_systems: int | None = None
+
+
+class JournalBody(_View):
+    headers: dict[str, str] = Field(default_factory=dict)
+    content_type: str | None = None
+    body: str = Field(description="the first 16 KiB as text, keys redacted")
+    size: int = Field(description="bytes in all")
+    truncated: bool
+
+
+class JournalEntryView(_View):
+    id: int
+    at: str = Field(description="when it arrived (UTC)")
+    method: str
+    path: str = Field(description="as sent, before the path's case was normalised")
+    query: str
+    ordering_system: str | None = Field(description="by the key it sent; null if none matched")
+    status: int
+    ms: float
+    request: JournalBody
+    response: JournalBody
+
+
+class JournalView(_View):
+    requests: list[JournalEntryView] = Field(description="newest first")
+    total: int = Field(description="entries held now")
+    dropped: int = Field(description="entries dropped to keep the bound")
+    capacity: int = Field(description="the bound (--journal-size)")
+
+
 @router.api_route("/health", methods=["HEAD"], include_in_schema=False)
 @router.get(
     "/health",
     summary="Ready when the store answers and the outbox runs (200), else 503",
     description="Needs no control token (for orchestrators' health checks).",
-    responses={503: {"description": "not ready (the body says which part)"}},
+    response_model=HealthView,
+    responses={503: {"description": "not ready (the body says which part)", "model": HealthView}},
 )
 async def health(request: Request) -> JSONResponse:
     report = health_of(
@@ -240,24 +282,35 @@ async def requests(
     ] = None,
     method: Annotated[str | None, Query(description="only this HTTP method")] = None,
     since: Annotated[
-        datetime.datetime | None,
-        Query(description="only requests at or after this time (ISO 8601, UTC if no zone)"),
+        str | None,
+        Query(
+            description="only requests at or after this time (ISO 8601, UTC if no zone)",
+            json_schema_extra={"format": "date-time"},
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
-) -> dict[str, Any]:
+) -> JournalView:
     journal = journal_of(request)
     after = None
     if since is not None:
-        moment = since if since.tzinfo else since.replace(tzinfo=datetime.UTC)
+        try:
+            moment = datetime.datetime.fromisoformat(since)
+        except ValueError:
+            raise Refusal(
+                400, f"since {since!r} is not a time: use ISO 8601, e.g. 2026-12-03T10:00:00Z"
+            ) from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
         after = moment.timestamp()
-    return {
-        "requests": journal.select(
-            ordering_system=ordering_system, path=path, method=method, since=after, limit=limit
-        ),
-        "total": len(journal),
-        "dropped": journal.dropped,
-        "capacity": journal.capacity,
-    }
+    return JournalView.model_validate(
+        {
+            "requests": journal.select(
+                ordering_system=ordering_system, path=path, method=method, since=after, limit=limit
+            ),
+            "total": len(journal),
+            "dropped": journal.dropped,
+            "capacity": journal.capacity,
+        }
+    )
 
 
 @router.delete("/requests", summary="Empty the request journal")

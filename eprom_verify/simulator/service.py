@@ -181,11 +181,13 @@ class Journal:
             "ms": round(entry.ms, 1),
             "request": {
                 "headers": {name: self._header(name, value) for name, value in entry.headers},
+                "contentType": _content_type(entry.headers),
                 "body": self._body(entry.body),
                 "size": entry.body_size,
                 "truncated": entry.body_size > BODY_LIMIT,
             },
             "response": {
+                "headers": {},
                 "contentType": entry.response_type,
                 "body": self._body(entry.response_body),
                 "size": entry.response_size,
@@ -322,6 +324,10 @@ class ServiceMiddleware:
                 challenge,
             )
         return None
+
+
+def _content_type(headers: list[tuple[str, str]]) -> str | None:
+    return _header(headers, "content-type")
 
 
 def _unrecorded(path: str) -> bool:

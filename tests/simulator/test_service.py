@@ -342,6 +342,11 @@ def test_the_journal_filters_by_system_path_method_and_time(own_sim: RunningSimu
     assert control.requests(method="GET") == []
     assert control.requests(since="2999-01-01T00:00:00Z") == []
     assert len(control.requests(since="2000-01-01T00:00:00")) == 3
+    bad = httpx.get(own_sim.root_url + "/_simulator/requests", params={"since": "0.5"})
+    assert (bad.status_code, bad.text) == (
+        400,
+        "since '0.5' is not a time: use ISO 8601, e.g. 2026-12-03T10:00:00Z",
+    )
     [newest] = control.requests(limit=1)
     assert newest["status"] in (200, 400)
     assert newest["request"]["headers"]["authorization"] == "Basic «redacted»"
