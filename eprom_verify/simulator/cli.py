@@ -117,13 +117,17 @@ def _print_banner(settings: SimulatorSettings, service: ServiceOptions, port: in
     token = (
         "needs 'Authorization: Bearer <control token>'"
         if settings.control_token
-        else "no token (loopback only)"
+        else "no token needed on loopback"
     )
-    listening = "" if service.loopback else f" (listening on {service.host}, all interfaces)"
+    listening = ""
+    if service.host in ("0.0.0.0", "::", ""):  # noqa: S104 - only displayed
+        listening = f" (listening on {service.host}: all interfaces)"
+    elif not service.loopback:
+        listening = f" (listening on {service.host})"
     lines = [
         f"ePROM simulator: promsApiBaseUrl {root}/promswebapi{listening}",
         f"  Swagger UI {root}/swagger{swagger} · OpenAPI {root}/openapi.json",
-        f"  control API {root}/_simulator ({token})",
+        f"  control API {root}/_simulator — {token}",
         f"  health {root}/_simulator/health · request journal {root}/_simulator/requests",
         f"  database: {service.db or 'temporary (use --db FILE to keep it)'}",
     ]
