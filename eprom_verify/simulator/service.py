@@ -228,9 +228,16 @@ class ServiceMiddleware:
             return
         started = time.perf_counter()
         path: str = scope["path"]
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         record = self.journal.capacity > 0 and not _unrecorded(path)
         log = access_log.isEnabledFor(logging.INFO)
+        control = is_control(path)
+        # CORS only matters to a browser, which always sends Origin (Starlette's middleware
+        # would pass the request on unchanged without it, but costs ~20 µs to find that out)
+        cors = wants_cors(path) and any(key == b"origin" for key, _ in scope["headers"])
+        if not (record or log or control):  # nothing to look at: no wrapping at all
+            await (self.cors if cors else self.app)(scope, receive, send)
+            return
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         body = bytearray()
         body_size = 0
         answer = bytearray()
@@ -263,10 +270,10 @@ class ServiceMiddleware:
             await send(message)
 
         try:
-            refusal = self._refusal(path, headers) if is_control(path) else None
+            refusal = self._refusal(path, headers) if control else None
             if refusal is not None:
                 await _plain(sending, *refusal)
-            elif wants_cors(path):
+            elif cors:
                 await self.cors(scope, receiving if record else receive, sending)
             else:
                 await self.app(scope, receiving if record else receive, sending)
