@@ -332,6 +332,11 @@ def resolve_service(
         raise UsageError(f"--journal-size {raw['journal_size']}: expected 0 or more")
     if raw["auto_complete"] is not None and raw["auto_complete"] < 0:
         raise UsageError(f"--auto-complete {raw['auto_complete']}: expected 0 or more seconds")
+    url = raw["callback_url"]
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise UsageError(
+            f"--callback-url {url!r}: expected an http(s) URL like {DEFAULT_CALLBACK_URL}"
+        )
     key = raw["api_key"] or None
     if key is not None and len(key) < MIN_API_KEY_LENGTH:
         raise UsageError(
@@ -344,6 +349,10 @@ def resolve_service(
             "ordering systems with their keys: drop one of the two"
         )
     db = Path(raw["db"]) if raw["db"] else None
+    if db is not None and not db.parent.is_dir():
+        raise UsageError(f"--db {db}: the folder {db.parent} does not exist")
+    if db is not None and not os.access(db if db.exists() else db.parent, os.W_OK):
+        raise UsageError(f"--db {db}: cannot be written (permissions)")
     settings = load_settings(
         path,
         callback_url=raw["callback_url"],

@@ -261,6 +261,8 @@ def test_the_demo_key_and_callback_url_come_from_the_environment() -> None:
         ({"port": "70000"}, {}, "--port: port 70000 is out of range"),
         ({"journal_size": "-1"}, {}, "--journal-size -1: expected 0 or more"),
         ({}, {"EPROM_SIM_API_KEY": "short"}, "the demo API key has 5 characters"),
+        ({"callback_url": "ftp://x"}, {}, "--callback-url 'ftp://x': expected an http(s) URL"),
+        ({"db": "/no/such/folder/sim.sqlite3"}, {}, "the folder /no/such/folder does not exist"),
     ],
 )
 def test_a_bad_option_is_one_line(
