@@ -465,11 +465,12 @@ def health_of(engine: Any, *, serving: bool) -> dict[str, Any]:
 
 
 def _outbox_running(outbox: Any) -> bool:
-    """The outbox's own ``running`` if it has one, else: its tasks exist and none ended."""
+    """The outbox's own ``running`` if it has one, else: its tasks exist, none ended or is
+    being cancelled."""
     running = getattr(outbox, "running", None)
     if isinstance(running, bool):
         return running
     tasks = getattr(outbox, "_tasks", None)
     if isinstance(tasks, list):
-        return bool(tasks) and not any(task.done() for task in tasks)
+        return bool(tasks) and not any(task.done() or task.cancelling() for task in tasks)
     return True
