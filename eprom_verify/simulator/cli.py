@@ -34,7 +34,14 @@ from .settings import (
 
 __all__ = ["add_arguments", "main", "run"]
 
-_METAVARS = {"db": "FILE", "config": "FILE", "callback_url": "URL", "port": "PORT"}
+_METAVARS = {
+    "db": "FILE",
+    "config": "FILE",
+    "callback_url": "URL",
+    "port": "PORT",
+    "auto_complete": "SECONDS",
+    "journal_size": "N",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
