@@ -165,6 +165,11 @@ def _timelines(
             kind = {"letter": "letter", "patient_initiated": "patient_initiated"}.get(
                 step.kind, "form_order"
             )
+            # the step is the order's case; its expected status marks a predicted Error
+            recorder.describe_order(
+                order_id, kind=kind, case=step.id,  # type: ignore[arg-type]
+                expected_status=step.expect.status_callback,
+            )  # fmt: skip
             for exchange in judge.exchanges:
                 if order_id in _mentions(exchange):
                     recorder.add_timeline_event(

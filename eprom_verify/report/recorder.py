@@ -258,8 +258,13 @@ class Recorder:
 
 
 def _from_evidence(timelines: list[OrderTimeline], evidence: list[Evidence]) -> None:
-    """Callbacks and status of every order as its evidence shows them (see ``derive.py``)."""
+    """Callbacks and status of every order as its evidence shows them (see ``derive.py``).
+
+    An order without callback evidence has no callbacks, whatever a check said.
+    """
     by_id = {t.order_id: t for t in timelines}
+    for timeline in timelines:
+        timeline.callbacks = {}
     for order_id, facts in order_facts(evidence).items():
         timeline = by_id.get(order_id)
         if timeline is None:

@@ -208,7 +208,17 @@ def record_full(
     for k in range(2):
         oid = f"a{k:07x}-answer"
         rec.add_timeline_event(oid, "order sent", at=T0 + timedelta(seconds=k))
-        rec.add_timeline_event(oid, "answer callback", at=T0 + timedelta(seconds=k + 3))
+        for kind, body, at_s in (
+            ("status", {"formOrderStatus": "Ordered"}, k + 1),
+            ("answer", {"formOrderStatus": "Completed", "formData": "{}"}, k + 3),
+        ):
+            eid = rec.add_evidence(
+                "callback", at=T0 + timedelta(seconds=at_s), title=f"PUT ({kind} callback)",
+                method="PUT", url=f"{CALLBACK}/api/PromsFormOrder",
+                body={"apiKey": KEY, "formOrderId": oid, **body}, order_id=oid,
+            )  # fmt: skip
+            rec.add_timeline_event(oid, f"{kind} callback", evidence_id=eid,
+                                   at=T0 + timedelta(seconds=at_s))  # fmt: skip
         rec.describe_order(
             oid, case="answer-Basic", checkpoint_ids=["V3.1", "V3.2"], person="adult-40",
             rule="Basic", status="Completed", callbacks={"status": 1, "answer": 1},
