@@ -263,11 +263,13 @@ def _from_evidence(timelines: list[OrderTimeline], evidence: list[Evidence]) -> 
     An order without callback evidence has no callbacks, whatever a check said.
     """
     by_id = {t.order_id: t for t in timelines}
-    for timeline in timelines:
-        timeline.callbacks = {}
+    for known in timelines:
+        known.callbacks = {}
     for order_id, facts in order_facts(evidence).items():
-        timeline = by_id.get(order_id)
-        if timeline is None:
+        found = by_id.get(order_id)
+        if found is not None:
+            timeline = found
+        else:
             kind: TimelineKind = "letter" if facts.letter else "form_order"
             if facts.patient_initiated:
                 kind = "patient_initiated"
