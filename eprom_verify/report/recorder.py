@@ -263,8 +263,8 @@ def _from_evidence(timelines: list[OrderTimeline], evidence: list[Evidence]) -> 
     An order without callback evidence has no callbacks, whatever a check said.
     """
     by_id = {t.order_id: t for t in timelines}
-    for known in timelines:
-        known.callbacks = {}
+    for each in timelines:
+        each.callbacks = {}
     for order_id, facts in order_facts(evidence).items():
         found = by_id.get(order_id)
         if found is not None:
