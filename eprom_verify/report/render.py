@@ -29,6 +29,7 @@ from .model import SCHEMA_VERSION, Evidence, ReportData
 from .seal import Reseal, read_log
 from .views import (
     canonical_exchanges,
+    env_label,
     evidence_rows,
     failures_first,
     kind_name,
@@ -149,6 +150,14 @@ def render_html(
     )
 
 
+def _elsewhere(data: ReportData) -> bool:
+    """ePROM was not our simulator: its ids are worth listing for Hemit's logs."""
+    run = data.run
+    if run.environment == "receiver":
+        return False
+    return not run.simulated if run.simulated is not None else run.environment != "simulator"
+
+
 def manifest_digest(report_dir: Path) -> str | None:
     """``sha256:…`` of the folder's ``MANIFEST.sha256`` as it is now, if there is one.
 
@@ -241,15 +250,14 @@ def _render(
         kind=data.report_kind,
         kind_name=name,
         kind_proves=kind_proves(data, lang, t),
+        env_label=env_label(data, t),
         run_id=run_id,
         manifest_digest=manifest_digest,
-        pdf_header=f"{t['doc_title']} · {name} · {data.run.environment}",
+        pdf_header=f"{t['doc_title']} · {name} · {env_label(data, t)}",
         pdf_footer=f"{t['run_id']} {run_id} · {t['manifest_digest']} "
         + (manifest_digest or t["manifest_in_file"]),
         persons=test_persons(data.timelines),
-        eprom_ids=[]
-        if data.run.simulated or data.run.environment in ("simulator", "receiver")
-        else eprom_ids(bodies.values(), data.timelines),
+        eprom_ids=eprom_ids(bodies.values(), data.timelines) if _elsewhere(data) else [],
         failures=failures_first(data, bodies),
         exchanges=canonical_exchanges(data, bodies),
         data=data,

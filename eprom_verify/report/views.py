@@ -33,6 +33,7 @@ __all__ = [
     "Verdict",
     "canonical_exchanges",
     "display_path",
+    "env_label",
     "evidence_rows",
     "failures_first",
     "kind_name",
@@ -125,10 +126,10 @@ def verdict(data: ReportData, lang: str | None = None) -> Verdict:
         return Verdict(key, numbers, tone, name)
     if failed:
         return Verdict("verdict_failed", numbers, tone, name)
+    if numbers["hemit_passed"] == numbers["hemit"]:  # each manual one attested by a person
+        return Verdict("verdict_verified", numbers, "pass" if not numbers["attest"] else tone, name)
     if numbers["attest"]:
         return Verdict("verdict_attest", numbers, tone, name)
-    if numbers["hemit_passed"] == numbers["hemit"]:
-        return Verdict("verdict_verified", numbers, tone, name)
     return Verdict("verdict_passed", numbers, tone, name)
 
 
@@ -602,8 +603,15 @@ def kind_name(data: ReportData, lang: str, t: Mapping[str, str]) -> str:
 
 def kind_proves(data: ReportData, lang: str, t: Mapping[str, str]) -> str:
     claim = data.report_kind.claim
-    env = t.get("env_" + data.run.environment, data.run.environment)
-    return claim.proves.in_language(lang).format(system=_system(data, t), env=env)
+    return claim.proves.in_language(lang).format(system=_system(data, t), env=env_label(data, t))
+
+
+def env_label(data: ReportData, t: Mapping[str, str]) -> str:
+    """The environment as the report names it; a server given by ``--base-url`` by its URL."""
+    run = data.run
+    if run.simulated is False and run.environment == "simulator":
+        return run.base_url
+    return t.get("env_" + run.environment, run.environment)
 
 
 def _system(data: ReportData, t: Mapping[str, str]) -> str:
