@@ -174,8 +174,12 @@ def record_full(
     environment: str = "simulator",
     faults: list[dict[str, Any]] | None = None,
     lang: str = "nb",
+    run_facts: dict[str, Any] | None = None,
+    attested: tuple[str, ...] = ("V2.1",),
 ) -> Sample:
-    run = _run(environment, faults or []).model_copy(update={"lang": lang})
+    """``run_facts`` update the RunInfo (``mode``, ``simulated`` decide the kind);
+    ``attested`` are the checkpoints Kari Nordmann says yes to."""
+    run = _run(environment, faults or []).model_copy(update={"lang": lang, **(run_facts or {})})
     rec = _recorder(report_dir, run)
     n = 0
     duplicated_order = ""
@@ -249,12 +253,13 @@ def record_full(
                    "expected_channel": "Paper", "received_channel": "Paper"},
         )
     )  # fmt: skip
-    rec.add_attestation(
-        Attestation(
-            checkpoint_id="V2.1", tester="Kari Nordmann", answer="yes",
-            at=T0 + timedelta(minutes=3), source="file",
-        )
-    )  # fmt: skip
+    for cid in attested:
+        rec.add_attestation(
+            Attestation(
+                checkpoint_id=cid, tester="Kari Nordmann", answer="yes",
+                at=T0 + timedelta(minutes=3), source="file",
+            )
+        )  # fmt: skip
     return Sample(report_dir, rec, rec.finish())
 
 

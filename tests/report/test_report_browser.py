@@ -7,6 +7,7 @@ Without Chromium or pdftotext these are skipped with the reason shown; with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from browser import (
     require_pdftotext,
     screenshot,
 )
+from markupsafe import escape
 from report_full import record_full, record_receiver
 from report_sample import T0, Sample
 from test_report_cli import report
@@ -153,6 +155,57 @@ def test_first_screen_shows_the_verdict_and_the_checklist(full: Sample, tmp_path
     assert png.stat().st_size > 50_000  # a rendered page, not a blank one
     if keep := os.environ.get(SHOTS_ENV):
         shutil.copy(png, Path(keep) / name)
+
+
+#: each kind of report: how a run of it is recorded, and the sentence its first screen says
+KINDS = {
+    "self-check": ({"mode": "run", "simulated": True}, "simulator", (), "Egenkontroll —"),
+    "pre-check": ({"mode": "observe", "simulated": True}, "simulator", (),
+                  "Forhåndssjekk av DIPS Arena (test) —"),
+    "environment-check": ({"mode": "run", "simulated": False}, "test", (), "Miljøsjekk —"),
+    "go-live": ({"mode": "observe", "simulated": False}, "test",
+                ("V2.1", "V2.2", "V2.3", "V2.4", "V2.5", "S1", "S2"),
+                "er bestått (12 av Hemits 13)"),  # S1 has no test here: not "verified"
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_first_screen_of_each_kind_says_what_it_is(tmp_path: Path, kind: str):
+    """The kind and its verdict on the first screen; ``EPROM_REPORT_SHOTS=docs`` keeps
+    docs/report-<kind>.png."""
+    require_chromium()
+    facts, environment, attested, said = KINDS[kind]
+    folder = new_report_dir(tmp_path / "reports", environment, now=T0)
+    sample = record_full(folder, environment=environment, run_facts=facts, attested=attested)
+    html = (sample.report_dir / "report.html").read_text()
+    layout = probe_layout(html, tmp_path, width=1400, height=900)
+    assert layout["kind"][1] <= 900
+    assert layout["verdict"][1] <= 900
+    assert said in page_text(html)
+    if kind != "go-live":
+        assert "Verifisert" not in html
+        assert "av Hemits 13" not in html
+    png = screenshot(sample.report_dir / "report.html", tmp_path / f"report-{kind}.png")
+    if keep := os.environ.get(SHOTS_ENV):
+        shutil.copy(png, Path(keep) / f"report-{kind}.png")
+
+
+def test_report_html_alone_shows_every_payload(full: Sample, tmp_path: Path):
+    """report.html copied away from its folder still holds every evidence body."""
+    alone = tmp_path / "attachment" / "report.html"
+    alone.parent.mkdir()
+    shutil.copy(full.report_dir / "report.html", alone)
+    html = alone.read_text("utf-8")
+    bodies = 0
+    for path in sorted((full.report_dir / "evidence").glob("*.json")):
+        record = json.loads(path.read_text("utf-8"))
+        if record["body"] is None:
+            continue
+        bodies += 1
+        first_line = json.dumps(record["body"], indent=2, ensure_ascii=False).splitlines()[1]
+        assert str(escape(first_line.strip())) in html, path.name
+    assert bodies > 10
+    assert network_references(html) == []
 
 
 def test_the_first_screen_check_can_fail(sample: Sample, tmp_path: Path):
