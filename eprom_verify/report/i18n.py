@@ -31,6 +31,7 @@ NB: Final[Mapping[str, str]] = {
     "col_id_field": "Felt",
     "col_value": "Verdi",
     "failures_first_heading": "Dette feilet",
+    "failures_see_first": "Feilene er forklart under «Dette feilet» over.",
     "failures_more": "og {n} til i avsnittet for {id}",
     "reproduce": "Send forespørselen på nytt",
     "reproduce_note": "Nøkkelen leses fra $EPROM_API_KEY; kroppen er som i beviset, "
@@ -326,6 +327,7 @@ EN: Final[Mapping[str, str]] = {
     "col_id_field": "Field",
     "col_value": "Value",
     "failures_first_heading": "What failed",
+    "failures_see_first": "The failures are explained under “What failed” above.",
     "failures_more": "and {n} more in the section for {id}",
     "reproduce": "Send the request again",
     "reproduce_note": "The key is read from $EPROM_API_KEY; the body is the evidence's, masked "
