@@ -244,3 +244,35 @@ def test_a_manual_point_is_not_passed_without_a_named_person_in_any_kind(tmp_pat
         html = render_html(data, lang="nb")
         assert NB["attestation_needed"] in html
         assert "Verifisert" not in verdict(data, "nb").sentence(NB)
+
+
+def test_a_failure_caused_by_a_request_comes_with_a_curl_that_sends_it_again(tmp_path: Path):
+    rec = _recorder(tmp_path, environment="test", mode="run", simulated=False)
+    sent = rec.add_evidence(
+        "request", title="POST v2/formorder", method="POST",
+        url="https://proms.hemitdev.org/promswebapi/api/v2/formorder",
+        headers={"Authorization": f"Basic {KEY}"},
+        body={"formId": "f-1", "nationalId": "26670271527", "apiKey": KEY},
+    )  # fmt: skip
+    rec.add_result(
+        CheckResult(
+            nodeid="suites/t.py::test_order[x]",
+            name="test_order[x]",
+            checkpoint_ids=["V1.1"],
+            outcome="failed",
+            evidence_ids=[sent],
+            message="ePROM answered 400",
+        )  # fmt: skip
+    )
+    data = rec.finish()
+    html = (rec.report_dir / "report.html").read_text("utf-8")
+    first = html[html.index('id="failures"') : html.index('id="hemit"')]
+    assert (
+        "curl -sS -X POST &#39;https://proms.hemitdev.org/promswebapi/api/v2/formorder&#39;"
+        in first
+    )
+    assert "Authorization: Basic $EPROM_API_KEY" in first
+    assert KEY not in html
+    assert "266702*****" in first  # the body as in the evidence, masked
+    assert "suites/t.py::test_order[x]" not in first  # node ids are for the developer section
+    assert data.report_kind is ReportKind.ENVIRONMENT_CHECK
