@@ -90,6 +90,9 @@ class SimulatorSettings(BaseModel):
     document_shape: DocumentShape = Field(default_factory=DocumentShape)
     max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0)
     residents_page_size: int = Field(default=100, ge=1)
+    #: also tell every ordering system when one of them changes a privacy setting through
+    #: setpersonverninnstilling (the guide is silent; off: only a citizen's change is told)
+    report_own_privacy_changes: bool = False
     sweep_interval_seconds: float = Field(default=0.2, gt=0)
 
     @model_validator(mode="before")
@@ -149,6 +152,7 @@ class SimulatorConfigFile(_Camel):
     auto_complete: _AutoComplete | None = None
     callback_delay_seconds: float = Field(default=0.0, ge=0)
     retry: _Retry = Field(default_factory=_Retry)
+    report_own_privacy_changes: bool = False
 
 
 def load_settings(
@@ -196,6 +200,7 @@ def _settings(
         if file.auto_complete
         else None,
         db_path=db_path,
+        report_own_privacy_changes=file.report_own_privacy_changes,
     )
 
 
