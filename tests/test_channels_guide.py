@@ -134,9 +134,7 @@ def test_without_a_child_the_rule_applies_to_the_recipient(
 
 
 def test_the_recipients_paper_needs_a_paper_enabled_form_but_the_childs_helsenorge_not() -> None:
-    assert on_behalf(ONLY_PAPER, CHILD_ON_HELSENORGE, R.BasicOrPaper, paper=False) is (
-        C.Helsenorge
-    )
+    assert on_behalf(ONLY_PAPER, CHILD_ON_HELSENORGE, R.BasicOrPaper, paper=False) is (C.Helsenorge)
     assert on_behalf(ONLY_PAPER, None, R.BasicOrPaper, paper=False) is C.None_
 
 
