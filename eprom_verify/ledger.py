@@ -28,7 +28,6 @@ One topic, the rules of the run-wide verdict, so it is long.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -510,11 +509,9 @@ def _privacy_callbacks(received: Iterable[ReceivedCallback], ident: str) -> list
     )
 
 
-def _content(callback: ReceivedCallback) -> str:
-    """What a callback says, to tell a repeat (the same again) from a new callback."""
-    if isinstance(callback.data, dict):
-        return json.dumps(callback.data, sort_keys=True, default=str)
-    return callback.body_text
+def _same(first: ReceivedCallback, second: ReceivedCallback) -> bool:
+    """Whether two callbacks say the same (a repeat), whatever the order of their fields."""
+    return bool(first.data == second.data)
 
 
 def _privacy(
@@ -525,34 +522,35 @@ def _privacy(
     out: list[Finding] = []
     label = entry.label
     names = CALLBACK_NAMES[CallbackKind.PRIVACY]
-    kept: list[ReceivedCallback] = []
-    for callback in arrived:
-        if kept and _content(callback) == _content(kept[-1]):
-            before = kept[-1]
-            said = callback.status_value
-            out.append(
-                _finding(
-                    "PV3",
-                    Text(
-                        en=f"{names.the.en} for {label.en} came again with the same content "
-                        f"(status {said}; callback #{callback.seq} repeats #{before.seq}): "
-                        "a repeat, not a new change",
-                        nb=f"{names.the.capitalized().nb} for {label.nb} kom igjen med samme "
-                        f"innhold (status {said}; tilbakekall #{callback.seq} gjentar "
-                        f"#{before.seq}): en gjentakelse, ikke en ny endring",
-                    ),
-                    entry,
-                    [before, callback],
-                    expected=Text(en="each change reported once", nb="hver endring meldt én gang"),
-                    received=Text(
-                        en=f"the same {names.one.en} twice (status {said})",
-                        nb=f"samme {names.one.nb} to ganger (status {said})",
-                    ),
-                )
+    missing, extra, pairs = _match(entry.changes, arrived)
+    for callback in extra:
+        twin = next((c for c in arrived if c.seq != callback.seq and _same(c, callback)), None)
+        if twin is None:
+            continue
+        # identical, so which one is "the repeat" is a matter of naming: the later one
+        before, again = sorted((twin, callback), key=lambda c: c.seq)
+        said = again.status_value
+        out.append(
+            _finding(
+                "PV3",
+                Text(
+                    en=f"{names.the.en} for {label.en} came again with the same content "
+                    f"(status {said}; callback #{again.seq} repeats #{before.seq}): "
+                    "a repeat, not a new change",
+                    nb=f"{names.the.capitalized().nb} for {label.nb} kom igjen med samme "
+                    f"innhold (status {said}; tilbakekall #{again.seq} gjentar "
+                    f"#{before.seq}): en gjentakelse, ikke en ny endring",
+                ),
+                entry,
+                [before, again],
+                expected=Text(en="each change reported once", nb="hver endring meldt én gang"),
+                received=Text(
+                    en=f"the same {names.one.en} twice (status {said})",
+                    nb=f"samme {names.one.nb} to ganger (status {said})",
+                ),
             )
-        else:
-            kept.append(callback)
-    missing, extra, pairs = _match(entry.changes, kept)
+        )
+    extra = [c for c in extra if not any(_same(b, c) for b in arrived if b.seq != c.seq)]
     made = ", ".join(c.status or "?" for c in entry.changes)
     for callback in extra:
         said = callback.status_value
@@ -598,7 +596,7 @@ def _privacy(
         )
     for change, callback in pairs:
         late = callback.at - change.at
-        if change.reported and late > callback_timeout_s:
+        if change.reported and late > callback_timeout_s:  # the run's own: no limit said
             out.append(
                 _finding(
                     "PV3",
@@ -623,36 +621,50 @@ _Match = tuple[
 
 
 def _match(changes: Sequence[PrivacyChange], callbacks: Sequence[ReceivedCallback]) -> _Match:
-    """Pair callbacks with changes in order, fewest unexplained callbacks and missing reports.
+    """Pair callbacks with changes, in order: the due changes no callback reports, the
+    callbacks no change explains, and the pairs.
 
-    Returns the due changes no callback reports, the callbacks no change explains, and the
-    pairs. A change that may go unreported (the ordering system's own) costs nothing unpaired.
+    The ordering system's own changes are reported back by ePROM either all or none (the
+    guide is silent on which): both readings are tried and the one that explains more wins
+    (on a tie, none). A callback that no change explains and says what an earlier one said
+    is a repeat.
     """
-    best: dict[tuple[int, int], tuple[int, _Match]] = {}
+    citizens = [c for c in changes if c.reported]
+    none = _pair(citizens, callbacks)
+    if len(citizens) == len(changes):
+        return none
+    every = _pair(changes, callbacks)
+    return none if _cost(none) <= _cost(every) else every
 
-    def solve(i: int, j: int) -> tuple[int, _Match]:
+
+def _cost(match: _Match) -> int:
+    return len(match[0]) + len(match[1])
+
+
+def _pair(changes: Sequence[PrivacyChange], callbacks: Sequence[ReceivedCallback]) -> _Match:
+    """Every change is due: the in-order pairing with fewest missing and unexplained."""
+    best: dict[tuple[int, int], _Match] = {}
+
+    def solve(i: int, j: int) -> _Match:
         if (i, j) in best:
             return best[(i, j)]
-        if i == len(changes):
-            result: tuple[int, _Match] = (len(callbacks) - j, ([], list(callbacks[j:]), []))
-        elif j == len(callbacks):
-            due = [c for c in changes[i:] if c.reported]
-            result = (len(due), (due, [], []))
+        if i == len(changes) or j == len(callbacks):
+            result: _Match = (list(changes[i:]), list(callbacks[j:]), [])
         else:
             change, callback = changes[i], callbacks[j]
             options = []
             if change.status is None or change.status == callback.status_value:
-                cost, (m, e, p) = solve(i + 1, j + 1)
-                options.append((cost, (m, e, [(change, callback), *p])))
-            cost, (m, e, p) = solve(i + 1, j)
-            options.append((cost + change.reported, ([change] * change.reported + m, e, p)))
-            cost, (m, e, p) = solve(i, j + 1)
-            options.append((cost + 1, (m, [callback, *e], p)))
-            result = min(options, key=lambda option: option[0])
+                m, e, p = solve(i + 1, j + 1)
+                options.append((m, e, [(change, callback), *p]))
+            m, e, p = solve(i + 1, j)
+            options.append(([change, *m], e, p))
+            m, e, p = solve(i, j + 1)
+            options.append((m, [callback, *e], p))
+            result = min(options, key=_cost)
         best[(i, j)] = result
         return result
 
-    return solve(0, 0)[1]
+    return solve(0, 0)
 
 
 def _acknowledged(callback: ReceivedCallback) -> bool:

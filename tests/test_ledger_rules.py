@@ -290,6 +290,38 @@ def test_the_runs_own_changes_may_be_reported_or_not() -> None:
         assert findings(ledger, wire) == [], reported
 
 
+def test_two_citizens_changes_to_one_status_are_two_callbacks_not_a_repeat() -> None:
+    ledger, wire = Ledger(), Wire()
+    change(ledger, "RES")
+    change(ledger, "IRES", own=True, at=T0 + 1)  # not reported back by this ePROM
+    change(ledger, "RES", at=T0 + 2)
+    wire.privacy("RES")
+    wire.privacy("RES", at=T0 + 3)
+    assert findings(ledger, wire) == []
+
+
+def test_own_changes_are_reported_all_or_none_so_a_repeat_is_not_taken_for_one() -> None:
+    ledger, wire = Ledger(), Wire()
+    change(ledger, "RES", own=True)
+    change(ledger, "IRES", own=True, at=T0 + 1)
+    change(ledger, "RES", at=T0 + 2)
+    wire.privacy("RES", at=T0 + 3)
+    wire.privacy("RES", at=T0 + 4)  # the citizen's callback again, not the set reported late
+    finding = only(findings(ledger, wire), "PV3")
+    assert "(status RES; callback #2 repeats #1)" in finding.message.en
+
+
+def test_a_repeat_arriving_later_is_still_named_a_repeat() -> None:
+    ledger, wire = Ledger(), Wire()
+    change(ledger, "RES")
+    change(ledger, "IRES", at=T0 + 1)
+    wire.privacy("RES")
+    wire.privacy("IRES")
+    wire.privacy("RES")  # the first, delivered again after the second
+    finding = only(findings(ledger, wire), "PV3")
+    assert "(status RES; callback #3 repeats #1)" in finding.message.en
+
+
 def test_repeated_changes_of_one_setting_each_need_their_callback() -> None:
     ledger, wire = Ledger(), Wire()
     change(ledger, "RES")

@@ -46,7 +46,11 @@ EQUIVALENT = Path(__file__).with_name("equivalent.txt")
 
 #: module → the fast unit tests that judge it (the mutation score is theirs)
 TESTS: dict[str, list[str]] = {
-    "ledger": ["tests/test_ledger_rules.py", "tests/test_ledger.py"],
+    "ledger": [
+        "tests/test_ledger_rules.py",
+        "tests/test_ledger_properties.py",
+        "tests/test_ledger.py",
+    ],
     "channels": ["tests/test_channels_guide.py", "tests/test_channels.py"],
     "redact": ["tests/test_redact.py", "tests/test_redact_properties.py"],
 }
