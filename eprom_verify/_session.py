@@ -67,6 +67,20 @@ def load_faults(path: Path | None) -> list[Any]:
         raise UsageError(f"{path}: faults[{where}]: {first['msg']}") from None
 
 
+def reports_own_privacy_changes(path: Path | None) -> bool:
+    """``reportOwnPrivacyChanges: true`` in the faults file: the embedded simulator also
+    tells the run about its own privacy changes (a plausible ePROM; the guide is silent)."""
+    if path is None:
+        return False
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # load_faults says what is wrong with the file
+    return isinstance(raw, dict) and raw.get("reportOwnPrivacyChanges") is True
+
+
 def make_recorder(
     report_dir: Path, settings: RunSettings, *, show_national_ids: bool, command: str
 ) -> Any:
@@ -150,6 +164,7 @@ def open_harness(
                 forms=forms_file.forms,
                 pvk=patients_file.pvk,
                 faults=load_faults(settings.simulator_faults),
+                report_own_privacy_changes=reports_own_privacy_changes(settings.simulator_faults),
             )
             simulator = stack.enter_context(run_in_thread(sim_settings))
             base_url = simulator.base_url

@@ -106,16 +106,25 @@ def expected_channel_on_behalf(
     """An order on behalf of ``about`` sent to ``recipient`` (e.g. a parent).
 
     Helsenorge when the rule allows it and the person the form is about is reachable there
-    (the 2023 page: the task shows in their Helsenorge, for the representative); otherwise
-    the rule applies to the recipient as usual. See docs/simulator.md.
+    (BestillingAvSkjemaV2: "the form will be sent to that person instead"); otherwise the
+    usual on-behalf routine "on the other distribution channels" — the rule's channels
+    without Helsenorge, for the recipient ("'På vegne av' funksjonalitet er ikke aktiv mot
+    helsenorge"). A pin in the recipient's ``expect`` is for their own orders, so not used
+    here. ``about`` None: not an on-behalf order, the rule applies to the recipient.
+    See docs/simulator.md.
     """
     if rule is DistributionRule.NoDistribution:
         return NotificationChannel.None_
+    if about is None:
+        return expected_channel(recipient, rule, today=today, paper_enabled=paper_enabled)
     helsenorge = NotificationChannel.Helsenorge
-    if about is not None and helsenorge in RULE_CHANNELS[rule]:
-        if helsenorge in reachable_channels(about, today=today):
-            return helsenorge
-    return expected_channel(recipient, rule, today=today, paper_enabled=paper_enabled)
+    tried = RULE_CHANNELS[rule]
+    if helsenorge in tried and helsenorge in reachable_channels(about, today=today):
+        return helsenorge
+    reachable = reachable_channels(recipient, today=today, paper_enabled=paper_enabled)
+    return next(
+        (c for c in tried if c is not helsenorge and c in reachable), NotificationChannel.None_
+    )
 
 
 def letter_channel(

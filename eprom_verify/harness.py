@@ -35,7 +35,7 @@ from .contract import (
     NotificationChannel,
 )
 from .evidence_trail import ServingContext
-from .ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict
+from .ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
 from .listener import CallbackListener, ReceivedCallback
 from .manual import ManualSteps
 from .settings import RunSettings, Secret
@@ -360,16 +360,24 @@ class Harness(RunVerdict, ManualSteps):
         if placed.made:
             self.ledger.expect_answer(placed.order_id, because=because, at=time.time())
 
-    def expect_privacy_change(self, ident: str) -> None:
-        """The run made a citizen change a privacy setting: one callback is due for it."""
+    def expect_privacy_change(
+        self, ident: str, *, status: str | None = None, own: bool = False
+    ) -> None:
+        """The run changed privacy setting ``ident`` (``nationalId:pvkId``) to ``status``.
+
+        A citizen's change (``own=False``) must be reported by one callback; the ordering
+        system's own change (``own=True``, via setpersonverninnstilling) may be or not.
+        """
+        now = time.time()
         self.ledger.place(
             Entry(
                 ident=ident,
                 kind="privacy",
-                sent_at=time.time(),
+                sent_at=now,
                 case=self.current_case,
                 test=self.current_test,
                 checkpoint_ids=self.current_checkpoints,
+                changes=[PrivacyChange(at=now, status=status, reported=not own)],
             )
         )
 

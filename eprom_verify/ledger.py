@@ -3,7 +3,14 @@
 A test looks at the orders it placed; the ledger looks at all of them. After the last test,
 every callback the listener received counts, whichever test caused it:
 
-* a second callback of the same kind (and status) for one order or letter is a duplicate;
+* one order or letter, one status callback: a second one is a duplicate (or, saying another
+  status, a contradiction); one answer per status;
+* a privacy setting gets one callback per change the run made, in order: a callback with
+  the same content as the one before it is a repeat (a change always changes the status),
+  and one that no change explains is extra. A citizen's change must be reported; the
+  ordering system's own change (``setpersonverninnstilling``) may be reported or not — the
+  guide is silent on it (the replication page describes PVK telling every integrated system),
+  so both are accepted;
 * a callback for an id the run never placed (and not a patient-initiated answer) is an orphan;
 * a status callback that never came, or came after the callback timeout, is lost or late;
 * an answer the patient delivered that never came is lost;
@@ -42,6 +49,7 @@ __all__ = [
     "Finding",
     "Ledger",
     "LedgerVerdict",
+    "PrivacyChange",
     "callback_name",
 ]
 
@@ -115,6 +123,18 @@ STATUS_KIND: dict[EntryKind, CallbackKind] = {
 }
 
 
+@dataclass(frozen=True)
+class PrivacyChange:
+    """One change of a privacy setting the run caused, and what its callback should say."""
+
+    at: float
+    #: the Volven 7609 code the callback carries (RES, IRES, SAM, ISAM); None: any
+    status: str | None = None
+    #: True: a callback is due (a citizen changed it); False: it may come or not (the
+    #: ordering system's own change — the guide does not say whether ePROM reports it back)
+    reported: bool = True
+
+
 @dataclass
 class Entry:
     """One thing the run placed: a form order, a letter, or a privacy change it triggered."""
@@ -138,8 +158,8 @@ class Entry:
     #: set when the patient delivered: the answer is due from then on
     answer_due_at: float | None = None
     answer_due_because: Text | str | None = None
-    #: privacy changes triggered for this ident (each one callback)
-    changes: int = 0
+    #: privacy: the changes the run made to this setting, in order (each at most one callback)
+    changes: list[PrivacyChange] = field(default_factory=list)
 
     @property
     def label(self) -> Text:
@@ -209,11 +229,14 @@ class Ledger:
     def place(self, entry: Entry) -> Entry:
         with self._lock:
             existing = self._entries.get(entry.ident)
-            if existing is not None and entry.kind == "privacy":
-                existing.changes += 1
-                return existing
             if entry.kind == "privacy":
-                entry.changes = max(entry.changes, 1)
+                changes = entry.changes or [PrivacyChange(at=entry.sent_at)]
+                entry.callback_due = any(c.reported for c in changes)
+                if existing is not None:
+                    existing.changes += changes
+                    existing.callback_due = existing.callback_due or entry.callback_due
+                    return existing
+                entry.changes = list(changes)
             self._entries[entry.ident] = entry
             return entry
 
@@ -238,13 +261,18 @@ class Ledger:
             return list(self._entries.values())
 
     def outstanding(self, received: Sequence[ReceivedCallback]) -> list[Entry]:
-        """Entries whose status callback is due and has not come."""
+        """Entries whose status callback is due and has not come (privacy: per change)."""
         seen = {(c.kind, c.ident) for c in received}
-        return [
-            e
-            for e in self.entries()
-            if e.callback_due and not e.test_mode and (STATUS_KIND[e.kind], e.ident) not in seen
-        ]
+        out = []
+        for e in self.entries():
+            if not e.callback_due or e.test_mode:
+                continue
+            if e.kind == "privacy":
+                if _match(e.changes, _privacy_callbacks(received, e.ident))[0]:
+                    out.append(e)
+            elif (STATUS_KIND[e.kind], e.ident) not in seen:
+                out.append(e)
+        return out
 
     # --- judging ----------------------------------------------------------------------
     def judge(
@@ -277,7 +305,9 @@ class Ledger:
                 callback_timeout_s=callback_timeout_s,
                 answer_timeout_s=answer_timeout_s,
             )
-            if entry.kind == "form_order":
+            if entry.kind == "privacy":
+                verdict.findings += _privacy(entry, group, callback_timeout_s=callback_timeout_s)
+            elif entry.kind == "form_order":
                 verdict.findings += _channel_and_status(entry, group)
                 verdict.findings += _answer_channel(entry, group)
                 verdict.findings += _lifecycle(entry, group)
@@ -306,7 +336,8 @@ def _judged(entries: Iterable[Entry], received: Sequence[ReceivedCallback]) -> d
         "P1": sum(1 for c in received if c.kind is CallbackKind.ANSWER and c.is_patient_initiated),
         "L1": len(letters) + count(CallbackKind.LETTER),
         "L2": sum(1 for e in letters if e.expected_channel is not None),
-        "PV3": sum(1 for e in placed if e.kind == "privacy") + count(CallbackKind.PRIVACY),
+        "PV3": sum(len(e.changes) for e in placed if e.kind == "privacy")
+        + count(CallbackKind.PRIVACY),
         "LC1": sum(1 for e in orders if e.answer_due_at is not None or e.callback_due),
     }
 
@@ -421,6 +452,7 @@ def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
 
 
 def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[Finding]:
+    """One status callback per order or letter, one answer per status (privacy: see _privacy)."""
     out: list[Finding] = []
     by_kind: dict[tuple[CallbackKind | None, str | None], list[ReceivedCallback]] = defaultdict(
         list
@@ -428,31 +460,211 @@ def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[
     for callback in group:
         if not _acknowledged(callback):
             continue  # refused callbacks are redelivered by ePROM: not duplicates
+        if callback.kind is CallbackKind.PRIVACY and entry is not None:
+            continue  # one per change the run made: _privacy counts them
         # a second status callback is a duplicate whatever it says; answers by status
         status = callback.status_value if callback.kind is CallbackKind.ANSWER else None
         by_kind[(callback.kind, status)].append(callback)
     for (kind, _status), same in by_kind.items():
-        allowed = entry.changes if entry is not None and kind is CallbackKind.PRIVACY else 1
-        if kind is None or len(same) <= max(allowed, 1):
+        if kind is None or len(same) <= 1:
             continue
         noun = CALLBACK_NAMES[kind]
         where = _where(entry, same[0].ident)
         many = noun.count(len(same))
+        said = list(dict.fromkeys(str(c.status_value) for c in same))
+        why = (
+            Text(en="duplicates", nb="duplikater")
+            if len(said) == 1
+            else Text(
+                en=f"one is due, these say {' then '.join(said)}",
+                nb=f"én skal komme, disse sier {' så '.join(said)}",
+            )
+        )
         out.append(
             _finding(
                 _checkpoint_of(same[0]),
                 Text(
-                    en=f"{many.en} for {where.en} (duplicates; arrival {_gaps(same)})",
-                    nb=f"{many.nb} for {where.nb} (duplikater; ankomst {_gaps(same)})",
+                    en=f"{many.en} for {where.en} ({why.en}; arrival {_gaps(same)})",
+                    nb=f"{many.nb} for {where.nb} ({why.nb}; ankomst {_gaps(same)})",
                 ),
                 entry,
                 same,
-                expected=noun.count(max(allowed, 1)),
+                expected=noun.count(1),
                 received=many,
                 ident=same[0].ident,
             )
         )
     return out
+
+
+def _privacy_callbacks(received: Iterable[ReceivedCallback], ident: str) -> list[ReceivedCallback]:
+    """The acknowledged privacy-setting callbacks for ``ident``, in arrival order."""
+    return sorted(
+        (
+            c
+            for c in received
+            if c.kind is CallbackKind.PRIVACY and c.ident == ident and _acknowledged(c)
+        ),
+        key=lambda c: c.seq,
+    )
+
+
+def _same(first: ReceivedCallback, second: ReceivedCallback) -> bool:
+    """Whether two callbacks say the same (a repeat), whatever the order of their fields."""
+    return bool(first.data == second.data)
+
+
+def _privacy(
+    entry: Entry, group: Sequence[ReceivedCallback], *, callback_timeout_s: float
+) -> list[Finding]:
+    """One callback per change the run made: repeats, unexplained ones, missing and late ones."""
+    arrived = _privacy_callbacks(group, entry.ident)
+    out: list[Finding] = []
+    label = entry.label
+    names = CALLBACK_NAMES[CallbackKind.PRIVACY]
+    missing, extra, pairs = _match(entry.changes, arrived)
+    for callback in extra:
+        twin = next((c for c in arrived if c.seq != callback.seq and _same(c, callback)), None)
+        if twin is None:
+            continue
+        # identical, so which one is "the repeat" is a matter of naming: the later one
+        before, again = sorted((twin, callback), key=lambda c: c.seq)
+        said = again.status_value
+        out.append(
+            _finding(
+                "PV3",
+                Text(
+                    en=f"{names.the.en} for {label.en} came again with the same content "
+                    f"(status {said}; callback #{again.seq} repeats #{before.seq}): "
+                    "a repeat, not a new change",
+                    nb=f"{names.the.capitalized().nb} for {label.nb} kom igjen med samme "
+                    f"innhold (status {said}; tilbakekall #{again.seq} gjentar "
+                    f"#{before.seq}): en gjentakelse, ikke en ny endring",
+                ),
+                entry,
+                [before, again],
+                expected=Text(en="each change reported once", nb="hver endring meldt én gang"),
+                received=Text(
+                    en=f"the same {names.one.en} twice (status {said})",
+                    nb=f"samme {names.one.nb} to ganger (status {said})",
+                ),
+            )
+        )
+    extra = [c for c in extra if not any(_same(b, c) for b in arrived if b.seq != c.seq)]
+    made = ", ".join(c.status or "?" for c in entry.changes)
+    for callback in extra:
+        said = callback.status_value
+        out.append(
+            _finding(
+                "PV3",
+                Text(
+                    en=f"{names.the.en} for {label.en} says status {said}, which no change "
+                    f"this run made explains (the run's changes, in order: {made})",
+                    nb=f"{names.the.capitalized().nb} for {label.nb} sier status {said}, som "
+                    f"ingen endring denne kjøringen gjorde forklarer (kjøringens endringer, i "
+                    f"rekkefølge: {made})",
+                ),
+                entry,
+                [callback],
+                expected=Text(
+                    en=f"one callback per change: {made}", nb=f"ett tilbakekall per endring: {made}"
+                ),
+                received=Text(
+                    en=f"a callback with status {said}", nb=f"et tilbakekall med status {said}"
+                ),
+            )
+        )
+    limit = f"{callback_timeout_s:g} s"
+    noun = names.one
+    for change in missing:
+        sent = utc_clock(change.at)
+        with_status = f" with status {change.status}" if change.status else ""
+        med_status = f" med status {change.status}" if change.status else ""
+        out.append(
+            _finding(
+                "PV3",
+                Text(
+                    en=f"no {noun.en}{with_status} for {label.en} by the end of the run "
+                    f"(changed {sent}, limit {limit})",
+                    nb=f"ingen {noun.nb}{med_status} for {label.nb} innen kjøringen var slutt "
+                    f"(endret {sent}, grense {limit})",
+                ),
+                entry,
+                expected=Text(en=f"1 {noun.en} within {limit}", nb=f"1 {noun.nb} innen {limit}"),
+                received=Text(en="none", nb="ingen"),
+            )
+        )
+    for change, callback in pairs:
+        late = callback.at - change.at
+        if change.reported and late > callback_timeout_s:  # the run's own: no limit said
+            out.append(
+                _finding(
+                    "PV3",
+                    Text(
+                        en=f"{names.the.en} for {label.en} came {late:.1f} s after the change; "
+                        f"the limit is {limit}",
+                        nb=f"{names.the.capitalized().nb} for {label.nb} kom {late:.1f} s etter "
+                        f"endringen; grensen er {limit}",
+                    ),
+                    entry,
+                    [callback],
+                    expected=Text(en=f"within {limit}", nb=f"innen {limit}"),
+                    received=Text(en=f"after {late:.1f} s", nb=f"etter {late:.1f} s"),
+                )
+            )
+    return out
+
+
+_Match = tuple[
+    list[PrivacyChange], list[ReceivedCallback], list[tuple[PrivacyChange, ReceivedCallback]]
+]
+
+
+def _match(changes: Sequence[PrivacyChange], callbacks: Sequence[ReceivedCallback]) -> _Match:
+    """Pair callbacks with changes, in order: the due changes no callback reports, the
+    callbacks no change explains, and the pairs.
+
+    The ordering system's own changes are reported back by ePROM either all or none (the
+    guide is silent on which): both readings are tried and the one that explains more wins
+    (on a tie, none). A callback that no change explains and says what an earlier one said
+    is a repeat.
+    """
+    citizens = [c for c in changes if c.reported]
+    none = _pair(citizens, callbacks)
+    if len(citizens) == len(changes):
+        return none
+    every = _pair(changes, callbacks)
+    return none if _cost(none) <= _cost(every) else every
+
+
+def _cost(match: _Match) -> int:
+    return len(match[0]) + len(match[1])
+
+
+def _pair(changes: Sequence[PrivacyChange], callbacks: Sequence[ReceivedCallback]) -> _Match:
+    """Every change is due: the in-order pairing with fewest missing and unexplained."""
+    best: dict[tuple[int, int], _Match] = {}
+
+    def solve(i: int, j: int) -> _Match:
+        if (i, j) in best:
+            return best[(i, j)]
+        if i == len(changes) or j == len(callbacks):
+            result: _Match = (list(changes[i:]), list(callbacks[j:]), [])
+        else:
+            change, callback = changes[i], callbacks[j]
+            options = []
+            if change.status is None or change.status == callback.status_value:
+                m, e, p = solve(i + 1, j + 1)
+                options.append((m, e, [(change, callback), *p]))
+            m, e, p = solve(i + 1, j)
+            options.append(([change, *m], e, p))
+            m, e, p = solve(i, j + 1)
+            options.append((m, [callback, *e], p))
+            result = min(options, key=_cost)
+        best[(i, j)] = result
+        return result
+
+    return solve(0, 0)
 
 
 def _acknowledged(callback: ReceivedCallback) -> bool:
@@ -511,7 +723,7 @@ def _missing_or_late(
     firsts = [c for c in group if c.kind is kind]
     limit = f"{callback_timeout_s:g} s"
     label = entry.label
-    if entry.callback_due and not entry.test_mode:
+    if entry.callback_due and not entry.test_mode and entry.kind != "privacy":
         if not firsts:
             sent = utc_clock(entry.sent_at)
             out.append(

@@ -298,3 +298,44 @@ def test_fixture_persons_pins_agree_with_the_rules(patient: Patient) -> None:
         assert derived == C.parse(channel_name), str(
             channels.explain(patient, R[rule_name], today=TODAY)
         )
+
+
+# --- explain: every reason, in order (what a person reads when a channel surprises) ------
+
+
+def _said(patient: Patient, rule: R) -> str:
+    return str(channels.explain(patient, rule, today=TODAY)).split(": ", 1)[1]
+
+
+def test_explain_lists_every_refusal_most_specific_first() -> None:
+    krr = KrrEntry.model_construct(email=None, phone=None, updated_months_ago=20)
+    patient = person(age=12, consent="limited", mailbox=False).model_copy(update={"krr": krr})
+    stale = "KRR updated 20 months ago (> 18), so not digitally active"
+    assert _said(patient, R.AllowUnsecure) == (
+        f"not Helsenorge (consent limited, not full; age 12 < 16 and cannot be represented; "
+        f"{stale}), not DigitalMailbox (no digital mailbox; age 12 < 18; {stale}), "
+        f"not Unsecure (no e-mail or phone in KRR; age 12 < 13; {stale})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("patient", "rule", "said"),
+    [
+        (person(age=16), R.HelsenorgeOnly,
+         "Helsenorge ok (age 16 ≥ 16, consent full, KRR updated 1 month ago)"),
+        (person(age=40), R.DigitalMailboxOnly,
+         "DigitalMailbox ok (age 40 ≥ 18, has a digital mailbox, KRR updated 1 month ago)"),
+        (person(age=40), R.UnsecureOnly,
+         "Unsecure ok (age 40 ≥ 13, contact info in KRR, KRR updated 1 month ago)"),
+        (person(age=40), R.PaperOnly, "PhysicalMailbox ok (has a postal address)"),
+    ],
+)  # fmt: skip
+def test_explain_names_why_a_channel_reaches(patient: Patient, rule: R, said: str) -> None:
+    assert _said(patient, rule) == said
+
+
+def test_on_behalf_with_no_distribution_is_none_whatever_is_pinned() -> None:
+    pinned = person(expect={"NoDistribution": "Helsenorge"})
+    assert channels.expected_channel_on_behalf(pinned, None, R.NoDistribution, today=TODAY) is (
+        C.None_
+    )

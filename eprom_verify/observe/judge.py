@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -471,6 +472,8 @@ class Judge:
 
     def _no_duplicate(self, step: Step, requests: list[Exchange]) -> Finding:
         accepted = [e for e in requests if e.status is not None and 200 <= e.status < 300]
+        if step.kind == "privacy_set":
+            accepted = _repeated_changes(accepted)
         checkpoints = sorted({_PRIMARY[step.kind] if step.kind != "form_order" else "V1.4"})
         ids = [self._created_id(e) for e in accepted]
         if len(accepted) <= 1:
@@ -762,6 +765,16 @@ class Judge:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _repeated_changes(accepted: list[Exchange]) -> list[Exchange]:
+    """Privacy settings: each change is an event, so setting and then restoring a setting
+    is two changes, not a step performed twice; a request with the same content as the one
+    before it (the same status again) is the repeat. The first repeat and what it repeats."""
+    for before, after in itertools.pairwise(accepted):
+        if _json(before.request_body) == _json(after.request_body):
+            return [before, after]
+    return accepted[:1]
 
 
 def _mentions(exchange: Exchange, value: str) -> bool:

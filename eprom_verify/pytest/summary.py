@@ -146,19 +146,24 @@ def first_failure_line(row: Mapping[str, Any]) -> str:
     if first.get("expected") is not None or first.get("received") is not None:
         # expected vs received says most in a line; the message is in the block and report
         if orders:
-            parts.append(f"order {orders[0]}:")
+            parts.append(f"{_what(orders[0])} {orders[0]}:")
         parts.append(
             f"expected {_short(first.get('expected'), 64)}, "
             f"received {_short(_summary_of(first), 64)}"
         )
     else:
         if orders and orders[0] not in message:
-            parts.append(f"order {orders[0]}:")
+            parts.append(f"{_what(orders[0])} {orders[0]}:")
         parts.append(message)
     text = " ".join(parts)
     more = len(failures) - 1
     text = text if len(text) <= _CELL else text[: _CELL - 1] + "…"
     return text + (f" [+{more} more]" if more else "")
+
+
+def _what(ident: str) -> str:
+    """What an id the run placed names: a privacy setting (``nationalId:pvkId``) or an order."""
+    return "privacy setting" if ":" in ident else "order"
 
 
 def _order_id(value: Any) -> str:
@@ -277,7 +282,8 @@ def failure_block(
             lines.append(f"expected: {_short(exc.expected, 200)}")
             lines.append(f"received: {_short(exc.received, 200)}")
         if exc.order_id:
-            lines.append(f"order:    {_order_id(exc.order_id)}")
+            ident = _order_id(exc.order_id)
+            lines.append(f"{_what(ident) + ':':<9} {ident}")
     else:
         prefix = "" if when == "call" else f"error in {when}: "
         lines.append(prefix + _one_line(excinfo.exconly())[:300])

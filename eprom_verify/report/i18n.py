@@ -287,6 +287,9 @@ NB: Final[Mapping[str, str]] = {
     "fact_size": "størrelse",
     "fact_mime": "type",
     "fact_signed_form_id": "signert dokument",
+    "fact_own_changes_reported": (
+        "kjøringens egne endringer meldt tilbake (begge godtas: veiledningen sier ingenting)"
+    ),
     "col_examples": "Eksempler",
     "latency_all": "alle endepunkter",
     "simulator_proof_note": "Simulatoren viser bare det som er lagret (oppgave og kopi slik "
@@ -584,6 +587,9 @@ EN: Final[Mapping[str, str]] = {
     "fact_size": "size",
     "fact_mime": "type",
     "fact_signed_form_id": "signed document",
+    "fact_own_changes_reported": (
+        "the run's own changes reported back (either is accepted: the guide is silent)"
+    ),
     "col_examples": "Examples",
     "latency_all": "all endpoints",
     "simulator_proof_note": "The simulator shows only what was stored (task and copy as they "

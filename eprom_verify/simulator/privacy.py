@@ -25,7 +25,7 @@ from eprom_verify.contract import (
 from . import clock
 from .errors import Refusal
 from .faults import AppliedFaults, RequestKind
-from .store import PersonvernRow
+from .store import PersonvernRow, SystemRow
 from .views import PersonvernChangeRequest
 from .wire import wire_dict
 
@@ -90,10 +90,12 @@ class PrivacyDesk:
         if request.status is None:
             raise Refusal(400, "status is missing: send 0 (IkkeAktiv) or 1 (Aktiv)")
         definition = self._definition(request.pvk_id)
+        active = request.status is PersonvernStatus.Aktiv
         with self._store.transaction():
-            changed = self._put(
-                national_id, definition, active=request.status is PersonvernStatus.Aktiv
-            )
+            changed = self._put(national_id, definition, active=active)
+            if changed and self._engine.settings.report_own_privacy_changes:
+                status = _volven(definition, active=active)
+                self._tell(self._store.systems(), national_id, definition, status)
         endret = InstansEndret.Endret if changed else InstansEndret.IkkeEndret
         return wire_dict(SetPersonvernInnstillingResponse(instans_endret=endret))
 
@@ -141,27 +143,31 @@ class PrivacyDesk:
             if request.ordering_system
             else self._engine.store.systems()
         )
-        ids = []
         with self._store.transaction():
             self._put(request.national_id, definition, active=_ACTIVE[request.status])
-            for system in systems:
+            return self._tell(systems, request.national_id, definition, request.status)
 
-                def build(applied: AppliedFaults) -> PersonvernInnstillingCallback:
-                    return PersonvernInnstillingCallback(
-                        national_id=request.national_id,
-                        id=definition.id,
-                        name=definition.name,
-                        status=request.status,
-                    )
+    def _tell(
+        self,
+        systems: list[SystemRow],
+        national_id: str,
+        definition: PvkDefinition,
+        status: VolvenStatus,
+    ) -> list[int]:
+        """One privacy-setting callback to each of ``systems`` (in the caller's transaction)."""
+        ids = []
+        for system in systems:
 
-                ids.append(
-                    self._engine.enqueue(
-                        CallbackKind.PRIVACY,
-                        subject_id=request.national_id,
-                        system=system.name,
-                        build=build,
-                    )
+            def build(applied: AppliedFaults) -> PersonvernInnstillingCallback:
+                return PersonvernInnstillingCallback(
+                    national_id=national_id, id=definition.id, name=definition.name, status=status
                 )
+
+            ids.append(
+                self._engine.enqueue(
+                    CallbackKind.PRIVACY, subject_id=national_id, system=system.name, build=build
+                )
+            )
         return ids
 
     def _put(self, national_id: str, definition: PvkDefinition, *, active: bool) -> bool:
@@ -194,6 +200,13 @@ class PrivacyDesk:
                 400, f"pvkId '{pvk_id}' is not a known privacy-setting definition — known: {known}"
             )
         return definition
+
+
+def _volven(definition: PvkDefinition, *, active: bool) -> VolvenStatus:
+    """The Volven 7609 code a callback reports: RES/IRES for a Reservasjon, SAM/ISAM else."""
+    if definition.type == "Reservasjon":
+        return VolvenStatus.RES if active else VolvenStatus.IRES
+    return VolvenStatus.SAM if active else VolvenStatus.ISAM
 
 
 def _national_id(value: str | None) -> str:

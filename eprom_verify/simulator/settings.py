@@ -164,6 +164,9 @@ class SimulatorSettings(BaseModel):
     document_shape: DocumentShape = Field(default_factory=DocumentShape)
     max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0)
     residents_page_size: int = Field(default=100, ge=1)
+    #: also tell every ordering system when one of them changes a privacy setting through
+    #: setpersonverninnstilling (the guide is silent; off: only a citizen's change is told)
+    report_own_privacy_changes: bool = False
     sweep_interval_seconds: float = Field(default=0.2, gt=0)
     #: The control API requires ``Authorization: Bearer <token>`` when set (never printed).
     control_token: str | None = Field(default=None, repr=False)
@@ -227,6 +230,7 @@ class SimulatorConfigFile(_Camel):
     auto_complete: _AutoComplete | None = None
     callback_delay_seconds: float = Field(default=0.0, ge=0)
     retry: _Retry = Field(default_factory=_Retry)
+    report_own_privacy_changes: bool = False
     host: str | None = Field(default=None, min_length=1)
     port: int | None = Field(default=None, ge=0, le=65535)
     db: str | None = Field(default=None, min_length=1)
@@ -421,6 +425,7 @@ def _settings(
         if file.auto_complete
         else None,
         db_path=db_path,
+        report_own_privacy_changes=file.report_own_privacy_changes,
     )
 
 

@@ -180,3 +180,25 @@ def test_a_request_to_the_wrong_path_is_named() -> None:
         f"; request #{exchange.seq} POST /api/formorder carries this step's nationalId — the "
         "path should be /api/v2/formorder"
     )
+
+
+def _set(status: str) -> Exchange:
+    step = _scenario().step("privacy-set")
+    assert step.request is not None
+    body = {**step.request.body, "status": status}
+    return _exchange("api", "POST", "/promswebapi" + step.request.path, body, 200,
+                     {"instansEndret": 1}, Authorization=f"Basic {KEY}")  # fmt: skip
+
+
+def test_setting_and_restoring_a_privacy_setting_is_two_changes_not_a_duplicate() -> None:
+    findings = _findings(_set("Aktiv"), _set("IkkeAktiv"), step="privacy-set")
+    assert _failed(findings, "PV1") == []
+    assert "no-duplicate" in {f.check for f in findings}
+
+
+def test_the_same_privacy_setting_change_again_is_a_duplicate() -> None:
+    first, other, again = _set("Aktiv"), _set("IkkeAktiv"), _set("IkkeAktiv")
+    (message,) = _failed(_findings(first, other, again, step="privacy-set"), "PV1")
+    assert message.startswith(
+        f"step 'privacy-set' was performed 2 times (requests #{other.seq}, #{again.seq}"
+    )

@@ -124,6 +124,13 @@ def test_first_failure_line_is_one_short_line():
     assert line == "expected notificationChannel=Helsenorge, received x=1"
 
 
+def test_a_privacy_setting_is_not_called_an_order():
+    failure = {"order_ids": ["266702*****:b3cda307"], "expected": "x", "received": "y"}
+    line = first_failure_line({"failures": [failure], "status": "failed"})
+    assert line.startswith("privacy setting 266702*****:b3cda307: expected x")
+    assert "order" not in line
+
+
 def test_print_summary_refuses_other_things():
     with pytest.raises(TypeError, match="report.json's data"):
         print_summary(42, io.StringIO(), color=False)

@@ -137,3 +137,26 @@ def test_citizen_change_tells_every_ordering_system_by_default(sim: RunningSimul
     ids = sim.control.change_personvern(VERIFY, PVK_SAM, "SAM")
     assert len(ids) == len(systems)
     assert {c.ordering_system for c in sim.control.outbox()} == {s["name"] for s in systems}
+
+
+def test_the_ordering_systems_own_change_is_not_told_by_default(sim: RunningSimulator) -> None:
+    api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+    body = {"nationalId": VERIFY, "pvkId": PVK_RES, "type": 0, "status": 1}
+    assert api.post(SET, json=body).json() == {"instansEndret": 1}
+    assert sim.control.outbox() == []
+
+
+def test_report_own_privacy_changes_tells_each_change_not_a_same_status(
+    receiver: Receiver,
+) -> None:
+    """``reportOwnPrivacyChanges``: a remote ePROM that replicates every change back."""
+    settings = settings_for(receiver.base_url, report_own_privacy_changes=True)
+    with run_in_thread(settings) as sim:
+        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        for status in (1, 1, 0):  # set, the same again (no change), restore
+            api.post(
+                SET, json={"nationalId": VERIFY, "pvkId": PVK_SAM, "type": 1, "status": status}
+            )
+        callbacks = receiver.wait_for(2)
+        assert [c.body["status"] for c in callbacks] == ["SAM", "ISAM"]
+        assert all(c.headers["authorization"] == f"Basic {KEY}" for c in callbacks)
