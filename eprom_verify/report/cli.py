@@ -12,6 +12,7 @@ its ``report.json``, the key or Chromium cannot be used (one line says why).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -59,7 +60,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         type=Path,
         metavar="DIR",
-        help="the report folder (default: the newest folder under --report-dir)",
+        help="the report folder (default: the newest folder under --report-dir); "
+        f"'{DIFF_COMMAND} OLD NEW' compares two report folders",
+    )
+    parser.add_argument("folders", nargs="*", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help=f"with '{DIFF_COMMAND} OLD NEW': print the comparison as JSON",
     )
     parser.add_argument(
         "--report-dir",
@@ -119,6 +127,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     try:
+        if args.dir == Path(DIFF_COMMAND) and args.folders:
+            return _diff(args, out=out)
+        if args.folders:
+            raise UsageError(
+                "one report folder at a time; to compare two: "
+                f"eprom-verify report {DIFF_COMMAND} OLD NEW"
+            )
+        if args.json:
+            raise UsageError(f"--json goes with: eprom-verify report {DIFF_COMMAND} OLD NEW")
         _check_combination(args)
         report_dir = args.dir if args.dir is not None else newest_report_dir(args.report_dir)
         if not report_dir.is_dir():
@@ -145,6 +162,22 @@ def newest_report_dir(base: Path) -> Path:
 def _age_key(folder: Path) -> tuple[str, float]:
     stamp = _STAMP.match(folder.name)
     return (stamp[0] if stamp else "", (folder / JSON_NAME).stat().st_mtime)
+
+
+def _diff(args: argparse.Namespace, *, out: TextIO) -> int:
+    from .diff import diff_reports, print_diff
+
+    if len(args.folders) != 2:
+        raise UsageError(f"{DIFF_COMMAND} compares two report folders: {DIFF_COMMAND} OLD NEW")
+    for flag in ("verify", "sign", "force", "pdf", "lang", "public_key", "allowed_signers"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} does not go with {DIFF_COMMAND}")
+    result = diff_reports(*args.folders)
+    if args.json:
+        out.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        print_diff(result, out)
+    return 0
 
 
 def _check_combination(args: argparse.Namespace) -> None:
