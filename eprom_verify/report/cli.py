@@ -288,7 +288,7 @@ def _rerender(report_dir: Path, args: argparse.Namespace, *, out: TextIO, err: T
         forced=bool(changed),
         by=args.by,
         reason=args.reason,
-        signed_with=f"{KEY_TYPE} key {key[1].fingerprint}" if key else None,
+        signed_with=f"{KEY_TYPE} {key[1].fingerprint}" if key else None,
     )
     written = write_renderings(report_dir, data, lang=args.lang)
     try:

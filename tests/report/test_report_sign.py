@@ -246,7 +246,7 @@ def test_the_html_says_who_signed_and_how_to_verify(signed: Path, key: Path):
     _, public = load_signing_key(key)
     (entry,) = read_log(signed)
     assert entry.by == "Kari Nordmann"
-    assert entry.signed_with == f"ssh-ed25519 key {public.fingerprint}"
+    assert entry.signed_with == f"ssh-ed25519 {public.fingerprint}"
     for name, lang in (("report.html", "nb"), ("report.en.html", "en")):
         html = (signed / name).read_text()
         seal = html[html.index('id="seals"') :]
