@@ -32,7 +32,7 @@ __all__ = ["Finding", "ReportDiff", "RunChange", "StatusChange", "diff_reports",
 _FAILED = ("failed", "error")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: run fields that differ between any two runs and say nothing about what was verified
-_PER_RUN = frozenset({"started_at", "finished_at", "command", "interrupted"})
+_PER_RUN = frozenset({"started_at", "finished_at", "command", "run_id"})
 #: a fresh key per run in the embedded simulator: its fingerprint differs every time
 _PER_SIMULATOR_RUN = frozenset({"api_key_fingerprint"})
 #: a loopback URL's port is a free port picked per run (the embedded simulator, the listener)

@@ -76,6 +76,7 @@ def test_two_runs_that_differ_only_in_times_and_the_simulators_key_are_the_same(
         finished_at="2026-12-02T10:02:00Z",
         api_key_fingerprint="sha256:bbbb",
         command="eprom-verify run --lang nb",
+        run_id="20261202T100000Z-simulator",
     )
     result = diff_reports(folder(tmp_path, "old", BASE), folder(tmp_path, "new", later))
     assert result.empty
