@@ -125,7 +125,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout  # looked up now: a caller may have replaced sys.stdout
+    err = err or sys.stderr
     try:
         if args.dir == Path(DIFF_COMMAND) and args.folders:
             return _diff(args, out=out)

@@ -252,3 +252,14 @@ def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path):
     assert "V1.4" in out
     assert "wrong API key" in out
     assert "forge_key" in out
+
+
+def test_the_command_line_routes_report_diff(tmp_path, capsys):
+    from eprom_verify.cli import main
+
+    old, new = folder(tmp_path, "old", BASE), folder(tmp_path, "new", variant(tool_version="9"))
+    assert main(["report", "diff", str(old), str(new), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["run"] == [{"field": "run.tool_version", "old": "0.1.0", "new": "9"}]
+    assert main(["report", "diff", str(old)]) == 2
+    assert "diff compares two report folders" in capsys.readouterr().err
