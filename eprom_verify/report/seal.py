@@ -166,6 +166,8 @@ def check_chain(report_dir: Path) -> tuple[list[str], list[str]]:
             problems.append(f"{SEAL_LOG}: not a valid seal log — was it edited by hand?")
     for entry in read_log(report_dir):
         lines.append(describe(entry))
+        if entry.previous_signature and not (report_dir / entry.previous_signature).is_file():
+            problems.append(f"{entry.previous_signature}: the previous signature is missing")
         kept = report_dir / entry.previous_manifest
         if not kept.is_file():
             problems.append(f"{entry.previous_manifest}: the previous manifest is missing")

@@ -230,6 +230,11 @@ def test_a_forced_reseal_of_a_signed_folder_fails_verify_and_keeps_the_old_signa
     assert "by Ola after changes (evidence/e0003.json" in problem
     assert "reason: fixed a typo" in problem
 
+    (signed / second.previous_signature).unlink()  # the manifest lists it, and so does the log
+    code, _, err = report(str(signed), "--verify")
+    assert code == 1
+    assert f"{second.previous_signature}: the previous signature is missing" in err
+
 
 def test_re_rendering_a_signed_folder_without_sign_is_refused(signed: Path):
     manifest = (signed / MANIFEST_NAME).read_bytes()
