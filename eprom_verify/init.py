@@ -6,7 +6,12 @@
 * ``eprom-verify/patients.yaml`` and ``eprom-verify/forms.yaml``: copies of the shipped
   fixtures to adapt; ``eprom-verify/attestation.yaml``: the manual steps' template;
 * ``.github/workflows/eprom-verify.yml`` and ``.gitlab/eprom-verify.gitlab-ci.yml``: CI jobs
-  that run the verification and keep the report as an artifact.
+  that, on every push, run ``observe`` against the user's own system (started by ``--start``,
+  driven by their ``--drive`` script, with the embedded simulator) and ``check-receiver``
+  against its callback service, and — by hand — the go-live verification Hemit needs
+  (``observe --upstream test|qa`` with the attestation file); each keeps its report folder
+  as an artifact. eprom-verify is not on a public package index, so the jobs install
+  ``--install`` (a git URL placeholder by default; a committed wheel works too).
 
 Nothing is overwritten without ``--force`` (one line, exit 2, before anything is written).
 """
@@ -41,6 +46,19 @@ class InitOptions:
     callback_url: str | None = None
     pyproject: bool = False
     force: bool = False
+    install: str = ""
+    system_callback_url: str = "http://127.0.0.1:8770"
+    start: str = "./eprom-verify/start-system.sh"
+    drive: str = "./eprom-verify/drive.sh"
+
+    def __post_init__(self) -> None:
+        if not self.install:
+            object.__setattr__(self, "install", default_install())
+
+
+def default_install() -> str:
+    """The pip requirement the CI jobs install: a git URL to fill in (no public index)."""
+    return f"eprom-verify @ git+https://git.example.org/your-org/eprom-verify.git@v{__version__}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +78,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="put the settings in pyproject.toml [tool.eprom-verify] instead of eprom-verify.toml",
     )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+    parser.add_argument(
+        "--install", metavar="REQUIREMENT",
+        help="what the CI jobs pip-install: 'eprom-verify @ git+https://…@vX.Y.Z' or the path "
+        "of a wheel you commit (default: a git URL placeholder to fill in)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--system-callback-url", metavar="URL", default=InitOptions.system_callback_url,
+        help="where your callback service listens in CI (default %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--start", metavar="CMD", default=InitOptions.start,
+        help="the command that starts your ordering system in CI (default %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--drive", metavar="CMD", default=InitOptions.drive,
+        help="your script that makes the system perform observe's scenario "
+        "(default %(default)s)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,13 +107,22 @@ def run(args: argparse.Namespace) -> int:
         callback_url=args.callback_url,
         pyproject=args.pyproject,
         force=args.force,
+        install=args.install or "",
+        system_callback_url=args.system_callback_url,
+        start=args.start,
+        drive=args.drive,
     )
     written = write_files(options)
     out = sys.stdout
     out.write(f"eprom-verify init: wrote {len(written)} files in {root}\n")
     for path in written:
         out.write(f"  {path.relative_to(root)}\n")
-    out.write("next: adapt eprom-verify/patients.yaml and forms.yaml, then run: eprom-verify run\n")
+    out.write(
+        "next: adapt eprom-verify/patients.yaml and forms.yaml, then run: eprom-verify run\n"
+        f"CI: the jobs start your system with {options.start!r}, drive it with "
+        f"{options.drive!r} and install {options.install!r} — fill those in "
+        "(the install line: docs/hand-in.md)\n"
+    )
     return 0
 
 
@@ -85,6 +130,14 @@ def planned_files(options: InitOptions) -> dict[Path, str]:
     """Every file ``init`` writes (the config file last) with its content."""
     if options.callback_url and urlsplit(options.callback_url).scheme not in ("http", "https"):
         raise UsageError(f"--callback-url {options.callback_url!r}: expected an http(s) URL")
+    if urlsplit(options.system_callback_url).scheme not in ("http", "https"):
+        raise UsageError(
+            f"--system-callback-url {options.system_callback_url!r}: expected an http(s) URL"
+        )
+    for flag, value in (("--install", options.install), ("--start", options.start),
+                        ("--drive", options.drive)):  # fmt: skip
+        if '"' in value or "\n" in value:
+            raise UsageError(f"{flag} {value!r}: no double quotes or newlines (it goes into YAML)")
     root = options.root
     fixtures = fixtures_dir()
     files = {
@@ -137,6 +190,10 @@ def _template(name: str, options: InitOptions) -> str:
         "env_toml": _toml(options.env),
         "callback_line": callback,
         "version": __version__,
+        "install": options.install,
+        "system_callback_url": options.system_callback_url,
+        "start": options.start,
+        "drive": options.drive,
     }
     text = _read(_TEMPLATES / name)
     for key, value in values.items():

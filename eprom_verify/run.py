@@ -44,9 +44,11 @@ class ExitCode:
 RUN_OPTIONS = (
     "env", "base_url", "api_key", "callback_listen", "callback_public_url", "patients",
     "forms", "callback_timeout", "duplicate_window", "fill", "fill_timeout",
-    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults",
+    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults", "allure",
 )  # fmt: skip
-RECEIVER_OPTIONS = ("api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system")
+RECEIVER_OPTIONS = (
+    "api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system", "allure",
+)  # fmt: skip
 
 
 #: For every pytest the CLI starts in-process: the CLI has already imported pytest plugins
@@ -263,7 +265,9 @@ def _execute(
           if settings.listen_port else []),
         "--eprom-report-dir", str(report_dir),
         f"--junitxml={report_dir / 'junit.xml'}",
-        f"--alluredir={report_dir / 'allure-results'}",
+        # allure-pytest writes 1,000+ files a run: only when asked (--allure on), and inside
+        # the report folder, where the recorder redacts and seals them with the rest
+        *([f"--alluredir={report_dir / 'allure-results'}"] if settings.allure else []),
         *PYTEST_BASE_ARGS,
         "-p", "eprom_verify.pytest.summary",
         *_terminal_args(passthrough, quiet=bool(getattr(args, "quiet", False))),

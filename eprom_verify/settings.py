@@ -131,6 +131,9 @@ OPTIONS: tuple[Option, ...] = (
            "hypothesis examples per generated check (default: the profile's)", None, None, int),
     Option("receiver_time_limit", "--time-limit", "EPROM_RECEIVER_TIME_LIMIT",
            "check-receiver: seconds a receiver may take to answer (default 10)", 10.0, None, float),
+    Option("allure", "--allure", "EPROM_ALLURE",
+           "on: also write allure-pytest results (1,000+ files) to the report folder's "
+           "allure-results/, for a pipeline that publishes them (default off)", "off", ("on", "off")),
 )  # fmt: skip
 
 
@@ -215,6 +218,8 @@ class RunSettings:
     receiver_url: str | None = None
     max_examples: int | None = None
     receiver_time_limit_s: float = 10.0
+    #: write allure-pytest results into the report folder (``--allure on``)
+    allure: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -264,6 +269,7 @@ class RunSettings:
             receiver_url=raw["receiver_url"],
             max_examples=raw["max_examples"],
             receiver_time_limit_s=raw["receiver_time_limit"],
+            allure=raw["allure"] == "on",
         )
 
     def refuse_unsafe(self, *, reaches_people: bool) -> None:

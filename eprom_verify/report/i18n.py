@@ -174,8 +174,9 @@ NB: Final[Mapping[str, str]] = {
     "kind_callback": "tilbakekall",
     "kind_control": "kontroll",
     "kind_note": "notat",
-    "footer_integrity": "Kontroller at mappen er uendret med «sha256sum -c MANIFEST.sha256» "
-    "i rapportmappen, eller «eprom-verify report MAPPE --verify».",
+    "footer_integrity": "Om en fil er endret etter forseglingen, kan ikke denne siden vise: "
+    "kontroller mappen med «eprom-verify report MAPPE --verify» eller «sha256sum -c "
+    "MANIFEST.sha256» i rapportmappen (se Forsegling).",
     "footer_generated": "Laget av eprom-verify",
     "footer_schema": "rapportskjema",
     "col_asserted": "Hva ble kontrollert",
@@ -205,7 +206,15 @@ NB: Final[Mapping[str, str]] = {
     "resealed_by": "av",
     "previous_manifest": "forrige manifest",
     "seals_heading": "Forsegling",
-    "seals_none": "Mappen er forseglet én gang, da kjøringen var ferdig, og ikke endret siden.",
+    "seals_none": "Forseglet av eprom-verify da kjøringen var ferdig, og ikke forseglet på "
+    "nytt siden.",
+    "sealed_last": "Sist forseglet",
+    "signed_with": "Manifestet er signert med",
+    "not_signed": "Manifestet er ikke signert: det verner mot uhell, ikke mot den som har mappen.",
+    "seal_signed": "signert med",
+    "seal_reason": "begrunnelse",
+    "seal_verify_intro": "Slik kontrolleres mappen (i rapportmappen; "
+    "integrator.pub er integratørens offentlige nøkkel, mottatt på annen vei):",
     "seal_forced": "forseglet på nytt etter endring",
     "seal_rerendered": "rapporten laget på nytt, ingen filer endret",
     "col_by": "Av",
@@ -475,8 +484,9 @@ EN: Final[Mapping[str, str]] = {
     "kind_callback": "callback",
     "kind_control": "control",
     "kind_note": "note",
-    "footer_integrity": "Check the folder is unchanged with “sha256sum -c MANIFEST.sha256” "
-    "in the report folder, or “eprom-verify report DIR --verify”.",
+    "footer_integrity": "Whether a file changed after sealing, this page cannot show: check "
+    "the folder with “eprom-verify report DIR --verify” or “sha256sum -c MANIFEST.sha256” in "
+    "the report folder (see Seal).",
     "footer_generated": "Made by eprom-verify",
     "footer_schema": "report schema",
     "col_asserted": "What was checked",
@@ -507,7 +517,15 @@ EN: Final[Mapping[str, str]] = {
     "resealed_by": "by",
     "previous_manifest": "previous manifest",
     "seals_heading": "Seal",
-    "seals_none": "The folder was sealed once, when the run finished, and not changed since.",
+    "seals_none": "Sealed by eprom-verify when the run finished, and not re-sealed since.",
+    "sealed_last": "Last sealed",
+    "signed_with": "The manifest is signed with",
+    "not_signed": "The manifest is not signed: it guards against accidents, not against whoever "
+    "holds the folder.",
+    "seal_signed": "signed with",
+    "seal_reason": "reason",
+    "seal_verify_intro": "How to check the folder (in the report folder; integrator.pub is the "
+    "integrator's public key, received by another channel):",
     "seal_forced": "re-sealed after a change",
     "seal_rerendered": "report re-rendered, no file changed",
     "col_by": "By",

@@ -3,6 +3,9 @@
 Written last, so it seals the folder as handed to Hemit. ``sha256sum -c MANIFEST.sha256``
 run in the folder checks it with nothing but coreutils; :func:`verify_manifest` does the
 same and also reports files added after sealing, which ``sha256sum -c`` cannot see.
+The manifest alone protects against accidents, not against whoever holds the folder: anyone
+can recompute it. ``eprom-verify report DIR --sign KEYFILE`` adds ``MANIFEST.sha256.sig``, an
+SSH signature of the manifest (``sign.py``) that a third party checks with the signer's key.
 """
 
 from __future__ import annotations
@@ -14,19 +17,27 @@ from pathlib import Path
 
 from ._io import TEMP_PREFIX, write_atomic
 
-__all__ = ["MANIFEST_NAME", "report_files", "verify_manifest", "write_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "SIGNATURE_NAME",
+    "report_files",
+    "verify_manifest",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "MANIFEST.sha256"
+#: the SSH signature of the manifest (see ``sign.py``); it cannot be listed in what it signs
+SIGNATURE_NAME = "MANIFEST.sha256.sig"
 _CHUNK = 1 << 16
 _UNESCAPE = re.compile(r"\\(.)")
 
 
 def report_files(report_dir: Path) -> list[Path]:
-    """Every regular file under ``report_dir`` but the manifest and temp files, sorted."""
+    """Every regular file under ``report_dir`` but the manifest, its signature and temp files."""
     return sorted(
         path
         for path in _walk(report_dir)
-        if path.relative_to(report_dir).as_posix() != MANIFEST_NAME
+        if path.relative_to(report_dir).as_posix() not in (MANIFEST_NAME, SIGNATURE_NAME)
         and not path.name.startswith(TEMP_PREFIX)
     )
 

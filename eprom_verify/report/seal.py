@@ -1,5 +1,12 @@
 """The seal's history: every re-seal of a report folder is recorded, and the chain checks.
 
+A folder is sealed first when the run finishes (``MANIFEST.sha256``). Each later seal —
+re-rendering, signing with ``--sign``, or sealing changed files with ``--force`` — is logged
+here with who (``--by`` or user@host), when, why (``--reason``, and the files that had
+changed) and the key it was signed with, if any. ``eprom-verify report DIR --verify`` fails
+on a folder that was ever re-sealed with ``--force``: such a folder is no longer the evidence
+the run produced, whatever its manifest says.
+
 ``MANIFEST.sha256`` protects a folder against accidents; it cannot protect it against the
 person who submits it, who may change a file and re-seal. What this module adds is that a
 re-seal by eprom-verify never hides: before the manifest is rewritten, the old one is kept as
@@ -7,23 +14,33 @@ re-seal by eprom-verify never hides: before the manifest is rewritten, the old o
 changed since the previous seal, the SHA-256 of the previous manifest). Both are sealed by the
 new manifest, the report shows every entry, and ``eprom-verify report DIR --verify`` walks the
 chain. A folder re-sealed by hand (``sha256sum``) with the log removed cannot be told from a
-fresh one: send the manifest's own SHA-256 to Hemit beside the folder when that matters.
+fresh one — unless it was signed: then the signature no longer matches, and a signature
+made anew with another key does not verify with the integrator's public key.
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
 from ._io import write_atomic
-from .manifest import MANIFEST_NAME
+from .manifest import MANIFEST_NAME, SIGNATURE_NAME
 from .model import UtcDatetime, _Model
 
-__all__ = ["SEALS_DIR", "SEAL_LOG", "Reseal", "check_chain", "read_log", "record_reseal"]
+__all__ = [
+    "SEALS_DIR",
+    "SEAL_LOG",
+    "Reseal",
+    "check_chain",
+    "describe",
+    "read_log",
+    "record_reseal",
+]
 
 SEALS_DIR = "seals"
 SEAL_LOG = f"{SEALS_DIR}/log.json"
@@ -41,6 +58,12 @@ class Reseal(_Model):
     previous_manifest_sha256: str
     #: the previous manifest as kept in the folder
     previous_manifest: str
+    #: why, as the person re-sealing gave it (``--reason``)
+    reason: str | None = None
+    #: the previous manifest's signature, kept beside it, when it was signed
+    previous_signature: str | None = None
+    #: this seal's signing key (``ssh-ed25519 SHA256:…``) when it was signed with ``--sign``
+    signed_with: str | None = None
 
 
 _LOG = TypeAdapter(list[Reseal])
@@ -63,9 +86,15 @@ def record_reseal(
     changed: list[str],
     forced: bool,
     by: str | None = None,
+    reason: str | None = None,
+    signed_with: str | None = None,
     now: datetime | None = None,
 ) -> Reseal | None:
-    """Keep the current manifest and log the re-seal about to happen; None if never sealed."""
+    """Keep the current manifest (and signature) and log the re-seal about to happen.
+
+    None when the folder was never sealed. The signature moves to ``seals/``: it signs the
+    old manifest, and a new one is made only with ``--sign``.
+    """
     manifest = report_dir / MANIFEST_NAME
     if not manifest.is_file():
         return None
@@ -75,6 +104,11 @@ def record_reseal(
     raw = manifest.read_bytes()
     (report_dir / SEALS_DIR).mkdir(exist_ok=True)
     write_atomic(report_dir / kept, raw)
+    signature = report_dir / SIGNATURE_NAME
+    kept_signature = None
+    if signature.is_file():
+        kept_signature = f"{SEALS_DIR}/MANIFEST.{number}.sha256.sig"
+        signature.replace(report_dir / kept_signature)
     entry = Reseal(
         number=number,
         at=now or datetime.now(UTC),
@@ -83,6 +117,9 @@ def record_reseal(
         forced=forced,
         previous_manifest_sha256=hashlib.sha256(raw).hexdigest(),
         previous_manifest=kept,
+        reason=reason,
+        previous_signature=kept_signature,
+        signed_with=signed_with,
     )
     write_atomic(
         report_dir / SEAL_LOG,
@@ -92,10 +129,29 @@ def record_reseal(
 
 
 def _user() -> str:
+    """``user@host`` of whoever runs this (the default for ``--by``)."""
     try:
-        return getpass.getuser()
+        user = getpass.getuser()
     except (KeyError, OSError):
-        return "unknown"
+        user = "unknown"
+    return f"{user}@{socket.gethostname() or 'unknown-host'}"
+
+
+def describe(entry: Reseal) -> str:
+    """One line for ``--verify``: when, by whom, what and why."""
+    what = "; ".join(entry.changed) if entry.changed else "no file had changed"
+    if entry.forced:
+        how = "re-sealed with --force after changes"
+    elif entry.signed_with:
+        how = "re-rendered and signed"
+    else:
+        how = "re-rendered"
+    line = f"seal {entry.number}: {entry.at:%Y-%m-%d %H:%M:%S} UTC by {entry.by}: {how} ({what})"
+    if entry.reason:
+        line += f"; reason: {entry.reason}"
+    if entry.signed_with:
+        line += f"; signed with {entry.signed_with}"
+    return line + f"; previous manifest sha256:{entry.previous_manifest_sha256}"
 
 
 def check_chain(report_dir: Path) -> tuple[list[str], list[str]]:
@@ -109,12 +165,9 @@ def check_chain(report_dir: Path) -> tuple[list[str], list[str]]:
         except ValidationError:
             problems.append(f"{SEAL_LOG}: not a valid seal log — was it edited by hand?")
     for entry in read_log(report_dir):
-        what = "; ".join(entry.changed) if entry.changed else "no file had changed"
-        how = "re-sealed with --force after changes" if entry.forced else "re-rendered"
-        lines.append(
-            f"seal {entry.number}: {entry.at:%Y-%m-%d %H:%M:%S} UTC by {entry.by}: {how} "
-            f"({what}); previous manifest sha256:{entry.previous_manifest_sha256}"
-        )
+        lines.append(describe(entry))
+        if entry.previous_signature and not (report_dir / entry.previous_signature).is_file():
+            problems.append(f"{entry.previous_signature}: the previous signature is missing")
         kept = report_dir / entry.previous_manifest
         if not kept.is_file():
             problems.append(f"{entry.previous_manifest}: the previous manifest is missing")

@@ -71,34 +71,119 @@ def test_the_ordering_system_defaults_to_the_folder_name(repo: Path) -> None:
     assert RunSettings.resolve({}, environ={}).ordering_system == repo.name
 
 
-def test_the_github_workflow_runs_and_keeps_the_report(repo: Path) -> None:
-    init("--env", "qa")
+GIT_INSTALL = "eprom-verify @ git+https://git.example.org/hospital/eprom-verify.git@v1.2.3"
+MINE = ("--install", GIT_INSTALL, "--start", "python mj.py serve --port 8770",
+        "--drive", "python mj.py drive")  # fmt: skip
 
-    workflow = yaml.safe_load((repo / ".github/workflows/eprom-verify.yml").read_text())
-    steps = workflow["jobs"]["eprom-verify"]["steps"]
-    runs = [s.get("run", "") for s in steps]
-    assert f'python -m pip install "eprom-verify=={__version__}"' in runs
-    assert "eprom-verify run --report-dir reports" in runs
-    keep = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
-    assert keep["if"] == "always()"
-    assert keep["with"]["path"] == "reports/"
+
+def _run_lines(steps: list[dict]) -> list[str]:
+    return [" ".join(str(s.get("run", "")).split()) for s in steps]
+
+
+def test_the_github_workflow_observes_the_system_and_checks_its_receiver(repo: Path) -> None:
+    init("--env", "qa", *MINE)
+
+    text = (repo / ".github/workflows/eprom-verify.yml").read_text()
+    workflow = yaml.safe_load(text)
+    assert workflow["env"]["START"] == "python mj.py serve --port 8770"
+    assert workflow["env"]["DRIVE"] == "python mj.py drive"
+    assert workflow["env"]["SYSTEM_CALLBACK_URL"] == "http://127.0.0.1:8770"
+    jobs = workflow["jobs"]
+    assert set(jobs) == {"observe", "check-receiver", "go-live"}
+    # every push: observe and check-receiver against the user's own system
+    for name in ("observe", "check-receiver"):
+        assert jobs[name]["if"] == "github.event_name != 'workflow_dispatch'"
+        runs = _run_lines(jobs[name]["steps"])
+        assert f'python -m pip install "{GIT_INSTALL}"' in runs
+        assert any('nohup sh -c "$START"' in r for r in runs)
+        keep = next(s for s in jobs[name]["steps"] if s.get("uses", "").startswith("actions/upl"))
+        assert keep["if"] == "always()"
+        assert keep["with"]["path"] == "reports/"
     assert (
-        "${{ secrets.EPROM_API_KEY }}" in (repo / ".github/workflows/eprom-verify.yml").read_text()
-    )
+        'eprom-verify observe --system-callback-url "$SYSTEM_CALLBACK_URL" '
+        '--api-key "$EPROM_API_KEY" --listen "$PROMS_API_LISTEN" --drive "$DRIVE" '
+        "--reports reports"
+    ) in _run_lines(jobs["observe"]["steps"])
+    assert (
+        'eprom-verify check-receiver --base-url "$SYSTEM_CALLBACK_URL" --report-dir reports '
+        "--allure on"
+    ) in _run_lines(jobs["check-receiver"]["steps"])
+    published = [s["with"].get("path") for s in jobs["check-receiver"]["steps"] if "with" in s]
+    assert "reports/*/allure-results/" in published
+    # by hand: the go-live verification in Hemit's environment, with the attestations
+    assert workflow[True]["workflow_dispatch"]["inputs"]["upstream"]["options"] == ["test", "qa"]
+    assert jobs["go-live"]["if"] == "github.event_name == 'workflow_dispatch'"
+    (go_live,) = [r for r in _run_lines(jobs["go-live"]["steps"]) if "observe" in r]
+    assert go_live.startswith('eprom-verify observe --upstream "$UPSTREAM" --api-key')
+    assert "--attest eprom-verify/attestation.yaml" in go_live
+    assert '--drive "$DRIVE"' in go_live
+    assert jobs["go-live"]["env"]["EPROM_API_KEY"] == "${{ secrets.EPROM_API_KEY }}"
+    assert jobs["observe"]["env"]["EPROM_API_KEY"] == "ci-only-key-for-the-simulator"
+    assert "${{ secrets.EPROM_CALLBACK_PUBLIC_URL }}" in text
+    assert "eprom-verify run" not in text  # the self-check proves nothing about the system
     assert RunSettings.resolve({}, environ={}).env == "qa"
 
 
-def test_the_gitlab_job_runs_and_keeps_the_report(repo: Path) -> None:
+def test_the_gitlab_jobs_observe_check_and_go_live_by_hand(repo: Path) -> None:
+    init(*MINE)
+
+    ci = yaml.safe_load((repo / ".gitlab/eprom-verify.gitlab-ci.yml").read_text())
+    assert ci["variables"]["INSTALL"] == GIT_INSTALL
+    assert ci[".eprom-verify"]["before_script"][0] == 'python -m pip install "$INSTALL"'
+    assert ci["variables"]["DRIVE"] == "python mj.py drive"
+    observe, receiver, go_live = (
+        ci[f"eprom-verify-{name}"] for name in ("observe", "check-receiver", "go-live")
+    )
+    assert "when" not in observe
+    assert "when" not in receiver
+    assert go_live["when"] == "manual"
+    assert go_live["variables"]["SYSTEM_KEY"] == "$EPROM_GO_LIVE_API_KEY"
+    assert 'export EPROM_API_KEY="$SYSTEM_KEY"' in ci[".eprom-verify"]["before_script"]
+    assert " ".join(observe["script"][0].split()).startswith(
+        'eprom-verify observe --system-callback-url "$SYSTEM_CALLBACK_URL"'
+    )
+    assert receiver["script"][0].startswith("eprom-verify check-receiver")
+    assert receiver["artifacts"]["reports"]["junit"] == "reports/*/junit.xml"
+    assert '--upstream "$UPSTREAM"' in go_live["script"][0]
+    assert "--attest eprom-verify/attestation.yaml" in go_live["script"][0]
+    assert ci[".eprom-verify"]["artifacts"]["when"] == "always"
+    assert ci[".eprom-verify"]["artifacts"]["paths"] == ["reports/"]
+
+
+def test_the_install_line_defaults_to_a_git_url_to_fill_in(repo: Path, capsys) -> None:
     init()
 
-    job = yaml.safe_load((repo / ".gitlab/eprom-verify.gitlab-ci.yml").read_text())["eprom-verify"]
-    assert job["script"] == [
-        f'python -m pip install "eprom-verify=={__version__}"',
-        "eprom-verify run --report-dir reports",
-    ]
-    assert job["artifacts"]["when"] == "always"
-    assert job["artifacts"]["paths"] == ["reports/"]
-    assert job["artifacts"]["reports"]["junit"] == "reports/*/junit.xml"
+    text = (repo / ".github/workflows/eprom-verify.yml").read_text()
+    line = 'python -m pip install "eprom-verify @ git+https://git.example.org/your-org/'
+    assert f'{line}eprom-verify.git@v{__version__}"' in text
+    assert f"eprom_verify-{__version__}-py3-none-any.whl" in text  # the wheel, explained
+    assert "fill those in" in capsys.readouterr().out
+
+
+def test_a_wheel_path_is_an_install_line_too(repo: Path) -> None:
+    wheel = f"./vendor/eprom_verify-{__version__}-py3-none-any.whl"
+    init("--install", wheel)
+
+    ci = yaml.safe_load((repo / ".gitlab/eprom-verify.gitlab-ci.yml").read_text())
+    assert ci["variables"]["INSTALL"] == wheel
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--system-callback-url", "127.0.0.1:8770"), "--system-callback-url '127.0.0.1:8770': "
+         "expected an http(s) URL"),
+        (("--drive", 'sh -c "x"'), "--drive 'sh -c \"x\"': no double quotes or newlines"),
+    ],
+)  # fmt: skip
+def test_bad_ci_values_are_one_line_and_nothing_written(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    assert init(*args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"eprom-verify: error: {message}")
+    assert err.count("\n") == 1
+    assert not (repo / "eprom-verify.toml").exists()
 
 
 def test_refuses_to_overwrite_without_force(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,13 +24,16 @@ def _tamper(sample: Sample) -> bytes:
 
 def test_forced_reseal_is_in_the_report_and_in_verify(sample: Sample):
     sealed = _tamper(sample)
-    code, _, err = report(str(sample.report_dir), "--force", "--by", "Ola Nordmann")
+    code, _, err = report(
+        str(sample.report_dir), "--force", "--by", "Ola Nordmann", "--reason", "typo in a note"
+    )
     assert (code, err) == (0, "")
     assert verify_manifest(sample.report_dir) == []  # sealed again, as it is
 
     (entry,) = read_log(sample.report_dir)
     assert entry.forced
     assert entry.by == "Ola Nordmann"
+    assert entry.reason == "typo in a note"
     assert entry.changed == [
         "evidence/e0003.json: changed since the report was sealed (SHA-256 differs)"
     ]
@@ -46,12 +49,17 @@ def test_forced_reseal_is_in_the_report_and_in_verify(sample: Sample):
         assert entry.previous_manifest_sha256[:16] in top
     assert "evidence/e0003.json" in (sample.report_dir / "report.md").read_text()
 
+    # every file matches the new manifest, yet the folder is not the one the run sealed
     code, out, err = report(str(sample.report_dir), "--verify")
-    assert (code, err) == (0, "")
+    assert code == 1
     assert "seal 1:" in out
     assert "by Ola Nordmann: re-sealed with --force after changes (evidence/e0003.json" in out
     assert f"previous manifest sha256:{entry.previous_manifest_sha256}" in out
-    assert "re-sealed 1 time(s) after files had changed" in out
+    problem, summary = err.splitlines()
+    assert problem.startswith(f"re-sealed with --force on {entry.at:%Y-%m-%d %H:%M:%S} UTC by ")
+    assert "by Ola Nordmann after changes (evidence/e0003.json: changed since" in problem
+    assert "reason: typo in a note" in problem
+    assert summary.endswith("1 problem(s) — the folder is not as sealed")
 
 
 def test_a_plain_rerender_is_recorded_but_not_bannered(sample: Sample):
@@ -64,7 +72,18 @@ def test_a_plain_rerender_is_recorded_but_not_bannered(sample: Sample):
     code, out, _ = report(str(sample.report_dir), "--verify")
     assert code == 0
     assert "re-rendered (no file had changed)" in out
-    assert "after files had changed" not in out
+    assert "not signed (MANIFEST.sha256.sig absent)" in out
+    assert "@" in entry.by  # user@host when --by is not given
+
+
+def test_the_html_says_when_it_was_sealed_and_never_that_it_is_unchanged(sample: Sample):
+    for name, lang in (("report.html", "nb"), ("report.en.html", "en")):
+        html = (sample.report_dir / name).read_text()
+        assert "ikke endret siden" not in html
+        assert "not changed since" not in html
+        assert escape(strings(lang)["not_signed"]) in html
+        assert "eprom-verify report . --verify" in html
+        assert "sha256sum -c MANIFEST.sha256" in html
 
 
 def test_a_fresh_folder_has_no_seal_history(sample: Sample):

@@ -48,7 +48,7 @@ def _every_output(tmp_path: Path, done: subprocess.CompletedProcess[str]) -> dic
 def test_a_failing_key_check_prints_no_key_anywhere(tmp_path):
     """The forged-key fault fails V1.4; long tracebacks with locals still show no key."""
     done = _run(
-        tmp_path,
+        tmp_path, "--allure", "on",
         "--", "-k", "test_v1_order and verification-person-Basic", "--tb=long", "--showlocals",
         faults=[{"type": "forge_key", "callback": "status", "times": None}],
         env={"EPROM_API_KEY": KEY},
