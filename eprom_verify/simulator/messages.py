@@ -149,6 +149,9 @@ class MessageDesk:
         if not national_id and not given_address:
             field = "phoneNumber" if kind == "sms" else "emailAddress"
             raise Refusal(400, refusals.recipient_missing(field))
+        if kind == "sms" and not (text or "").strip():
+            # Silent in the guide; ASP.NET's [Required] text (docs/simulator.md, leniencies)
+            raise Refusal(400, "The SmsText field is required.")
         address = given_address or self._krr_address(
             national_id, "phone" if kind == "sms" else "email"
         )

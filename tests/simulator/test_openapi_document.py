@@ -267,7 +267,10 @@ def test_the_served_answers_fit_their_schemas(document: dict[str, Any], api: htt
     )  # fmt: skip
     assert order.status_code == 200, order.text
     assert errors(document, schema_of(document, RESPONSE, "/api/v2/formorder"), order.json()) == []
-    sms = api.post("/api/unsecuremessagesms", json={"apiKey": KEY, "phoneNumber": "+4799999999"})
+    sms = api.post(
+        "/api/unsecuremessagesms",
+        json={"apiKey": KEY, "smsText": "Hei", "phoneNumber": "+4799999999"},
+    )
     assert (
         errors(document, schema_of(document, RESPONSE, "/api/unsecuremessagesms"), sms.json()) == []
     )
