@@ -115,7 +115,9 @@ class MessageDesk:
             return MessageToCitizenCallback(
                 message_to_citizen_id=letter_id,
                 notification_channel=shown,
-                sent_status=SentStatus.Sent,
+                sent_status=(
+                    SentStatus.Error if FaultType.SENT_STATUS_ERROR in applied else SentStatus.Sent
+                ),
             )
 
         self._engine.enqueue(CallbackKind.LETTER, subject_id=letter_id, system=system, build=build)
