@@ -393,7 +393,10 @@ async def unsecure_message_email(body: EmailRequest, engine: EngineDep) -> Respo
     summary="Download a signed form",
     response_class=Response,
     responses={
-        200: {"description": "the signed PDF", "content": {"application/pdf": {}}},
+        200: {
+            "description": "the signed PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
         **_401,
         404: _text("no signed document with this id for this ordering system"),
     },
