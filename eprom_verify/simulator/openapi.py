@@ -55,11 +55,17 @@ GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 NATIONAL_ID_PATTERN = "^[0-9]{11}$"
 #: Every documented style (contract §4.5): a date, or a date and time with an optional
 #: fraction of 1–7 digits and an optional zone (``Z``, ``+02:00``).
+#: A date the simulator can read: year 0001–9999, each month's own days (29 February is
+#: left out: a pattern cannot tell leap years; the simulator reads it in a leap year).
 TIMESTAMP_PATTERN = (
-    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-"
+    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|02-(0[1-9]|1[0-9]|2[0-8]))"
     "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([.][0-9]{1,7})?"
-    "(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
+    "(Z|[+-](0[0-9]|1[0-4]):?[0-5][0-9])?)?$"
 )
+#: What a C# ``long`` holds: a larger number is a 400 (System.Text.Json's text).
+INT64_MAX = 2**63 - 1
 #: Marks a 400 that ePROM documents for requests that fit the schema.
 REFUSES_WELL_FORMED = "x-eprom-refuses-well-formed-requests"
 
@@ -108,6 +114,7 @@ _REQUEST_REQUIRED: dict[str, tuple[str, ...]] = {
     "SetPersonvernInnstillingRequest": ("nationalId", "pvkId", "type", "status"),
     "ResidentsActivePiRequest": ("pvkId",),
     "MessageToCitizenRequest": ("nationalId", "documentCollection"),
+    "SmsRequest": ("smsText",),
     "DocumentCollection": ("mainDocument",),
 }
 #: ``onBehalfOfNationalId`` may be empty (= not on behalf of anyone).
@@ -522,6 +529,11 @@ def _refine_component(full_name: str, component: Schema) -> None:
             properties["content"],
             {"type": "string", "format": "byte", "contentEncoding": "base64"},
         )
+    if name == "ResidentsActivePiRequest":  # a negative or too large one is a 400
+        prop = properties["pagingReference"]
+        prop.update({"type": "integer", "format": "int64", "minimum": 0, "maximum": INT64_MAX})
+    if name == "SmsRequest":  # an empty text is refused (docs/simulator.md, leniencies)
+        _constrain(properties["smsText"], {"type": "string", "pattern": "\\S"})
     if name == "OrderingSystemRequest":
         _constrain(properties["callbackBaseUrl"], {"type": "string", "pattern": "^https?://"})
     required = (*_REQUIRED.get(name, ()), *_REQUEST_REQUIRED.get(name, ()))
