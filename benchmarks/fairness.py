@@ -131,6 +131,7 @@ def measure(*, orders: int, rate: float) -> dict[str, Any]:
             body = order_body()
             sent: dict[str, float] = {}
             with httpx.Client(timeout=30) as client:
+                _wait_until_serving(client, sim.root_url)
                 gap = 1.0 / rate
                 for _ in range(orders):
                     started = time.monotonic()
@@ -160,6 +161,19 @@ def measure(*, orders: int, rate: float) -> dict[str, Any]:
         },
         "target_p99_ms": _TARGET_P99_S * 1000,
     }
+
+
+def _wait_until_serving(client: httpx.Client, root_url: str) -> None:
+    """The banner comes when the port is bound, a moment before it listens."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.get(f"{root_url}/_simulator/ordering-systems")
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _auth(key: str) -> dict[str, str]:
