@@ -120,22 +120,28 @@ class EpromRoute(APIRoute):
                 authorization = request.headers.get("authorization")
                 request.state.system = engine.system_from_header(authorization)
             if strict is not None:
-                await _canonical_body(request, annotation)
-                await _check_json_types(request, strict)
+                data = await _canonical_body(request, annotation)
+                if data is not _NOT_JSON:
+                    _check_json_types(data, strict)
             return await handler(request)
 
         return checked
 
 
-async def _canonical_body(request: Request, model: Any) -> None:
-    """Rewrite the body's property names to the documented camelCase (any case matches)."""
+_NOT_JSON = object()
+
+
+async def _canonical_body(request: Request, model: Any) -> Any:
+    """The body with its property names rewritten to the documented camelCase (any case
+    matches), also for FastAPI, which reads it next; ``_NOT_JSON`` when it is not JSON."""
     try:
         data = json.loads(await request.body())
     except ValueError:
-        return  # not JSON (or not UTF-8): FastAPI answers that
+        return _NOT_JSON  # not JSON (or not UTF-8): FastAPI answers that
     fixed = canonical_keys(data, model, "$")
-    if json.dumps(fixed) != json.dumps(data):
-        request._body = json.dumps(fixed, ensure_ascii=False).encode()  # read by FastAPI
+    if fixed != data:  # a property was renamed
+        request._body = json.dumps(fixed, ensure_ascii=False).encode()
+    return fixed
 
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -206,12 +212,8 @@ def _is_int(annotation: Any) -> bool:
     return any(option is int for option in _unwrapped(annotation))
 
 
-async def _check_json_types(request: Request, strict: TypeAdapter[Any]) -> None:
+def _check_json_types(data: Any, strict: TypeAdapter[Any]) -> None:
     """A 400 naming each field whose JSON type is wrong; other problems are FastAPI's."""
-    try:
-        data = json.loads(await request.body())
-    except ValueError:
-        return  # not JSON (or not UTF-8): FastAPI answers that
     if isinstance(data, dict) and not isinstance(data.get("metadata", ""), str | None):
         raise Refusal(
             400,
