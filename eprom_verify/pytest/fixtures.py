@@ -114,8 +114,9 @@ class EpromSimulator:
         form_order_id: str | None = None,
     ) -> FaultView:
         """Make ePROM misbehave: ``duplicate``, ``drop``, ``delay``, ``forge_key``,
-        ``wrong_channel``, ``enum_names``, ``helsenorge_502``, ``helsenorge_504``, ``pvk_502``
-        (see docs/simulator.md). A fault that does not exist is refused here, at once."""
+        ``wrong_channel``, ``enum_names``, ``sdp_error`` (status ``Error`` /
+        ``SikkerDigitalPostError``), ``sent_status_error`` (a letter's ``sentStatus: Error``),
+        ``helsenorge_502``, ``helsenorge_504``, ``pvk_502`` (see docs/simulator.md). A fault that does not exist is refused here, at once."""
         from pydantic import ValidationError
 
         from eprom_verify.simulator import Fault
