@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ._exceptions import UsageError
@@ -24,6 +24,7 @@ __all__ = [
     "Secret",
     "check_port",
     "parse_listen",
+    "resolve_values",
     "unattended",
 ]
 
@@ -146,6 +147,50 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host or "127.0.0.1", number
 
 
+class ValueSource(Protocol):
+    """Where the third level of values comes from: a config file's values and their labels."""
+
+    @property
+    def values(self) -> dict[str, Any]: ...
+
+    def source(self, key: str) -> str: ...
+
+
+def resolve_values(
+    options: tuple[Option, ...],
+    given: Mapping[str, Any],
+    env_vars: Mapping[str, str],
+    in_file: ValueSource | None,
+) -> dict[str, Any]:
+    """Each option's value: command line > environment variable > config file > default.
+
+    Converted to the option's kind and checked against its choices; a bad value is one
+    :class:`UsageError` line naming where it came from (``--port``, ``$EPROM_…``, file: key).
+    Shared by the run's :data:`OPTIONS` and the simulator's options (one mechanism).
+    """
+    raw: dict[str, Any] = {}
+    for opt in options:
+        value = given.get(opt.dest)
+        source = opt.flag
+        if value is None and env_vars.get(opt.env):
+            value, source = env_vars[opt.env], f"${opt.env}"
+        if value is None and in_file is not None and opt.dest in in_file.values:
+            value, source = in_file.values[opt.dest], in_file.source(opt.dest)
+        if value is None:
+            value = opt.default
+        if value is not None and opt.kind is not str:
+            try:
+                value = opt.kind(value)
+            except ValueError:
+                raise UsageError(f"{source} {value!r}: expected a {opt.kind.__name__}") from None
+        if value is not None and opt.choices and value not in opt.choices:
+            raise UsageError(
+                f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
+            )
+        raw[opt.dest] = value
+    return raw
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """The resolved settings of one run."""
@@ -184,29 +229,7 @@ class RunSettings:
         env_vars = os.environ if environ is None else environ
         from .config_file import file_settings  # the user's eprom-verify.toml, if any
 
-        in_file = file_settings(env_vars)
-        raw: dict[str, Any] = {}
-        for opt in OPTIONS:
-            value = given.get(opt.dest)
-            source = opt.flag
-            if value is None and env_vars.get(opt.env):
-                value, source = env_vars[opt.env], f"${opt.env}"
-            if value is None and in_file is not None and opt.dest in in_file.values:
-                value, source = in_file.values[opt.dest], in_file.source(opt.dest)
-            if value is None:
-                value = opt.default
-            if value is not None and opt.kind is not str:
-                try:
-                    value = opt.kind(value)
-                except ValueError:
-                    raise UsageError(
-                        f"{source} {value!r}: expected a {opt.kind.__name__}"
-                    ) from None
-            if value is not None and opt.choices and value not in opt.choices:
-                raise UsageError(
-                    f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
-                )
-            raw[opt.dest] = value
+        raw = resolve_values(OPTIONS, given, env_vars, file_settings(env_vars))
         raw["fill"] = raw["fill"] or ("skip" if unattended(env_vars) else "manual")
         return cls._build(raw)
 

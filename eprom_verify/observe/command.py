@@ -32,6 +32,7 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.report.attest import load_attestations
+from eprom_verify.report.cover import organisation, system_version
 from eprom_verify.report.model import RunInfo
 from eprom_verify.report.recorder import Recorder, new_report_dir
 
@@ -180,6 +181,11 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                 api_key_fingerprint=fingerprint(key),
                 lang=args.lang,
                 command=redactor.text(shlex.join(["eprom-verify", *sys.argv[1:]])),
+                mode="observe",
+                simulated=upstream is None,
+                system_version=system_version(),
+                organisation=organisation(),
+                tester=next((a.tester for a in attestations), None),
             ),
             redactor=redactor,
         )

@@ -180,6 +180,18 @@ class Outbox:
                 lane.queue.get_nowait()
 
     @property
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The dispatcher, then every lane's workers."""
+        lanes = [task for lane in self._lanes.values() for task in lane.workers]
+        return ([self._dispatcher] if self._dispatcher is not None else []) + lanes
+
+    @property
+    def running(self) -> bool:
+        """The dispatcher and every lane's workers run (none ended or being cancelled)."""
+        tasks = self.tasks
+        return bool(tasks) and not any(task.done() or task.cancelling() for task in tasks)
+
+    @property
     def scheduled(self) -> int:
         return len(self._known)
 

@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from eprom_verify.simulator import RunningSimulator
+
 from .conftest import KEY, PVK_RES, RAND12, UNSECURE, VERIFY, order_body, place
 
 WARNINGS = "eprom_verify.simulator"
@@ -193,3 +195,19 @@ def test_a_letter_key_without_basic_is_accepted_with_a_warning(
     warned = _warnings(caplog)
     assert any("without 'Basic '" in w for w in warned), warned
     assert all(KEY not in w for w in warned), "a warning shows the key"
+
+
+def test_a_warning_is_in_the_request_journal(api: httpx.Client, sim: RunningSimulator) -> None:
+    placed = place(api, expiryDate="2020-01-01T00:00:00")
+    journal = httpx.get(
+        f"{sim.root_url}/_simulator/requests", params={"path": "/promswebapi/api/v2/formorder"}
+    ).json()["requests"]
+    newest = journal[0]
+    assert placed["id"] in newest["response"]["body"]
+    assert [w for w in newest["warnings"] if "expiryDate 2020-01-01T00:00:00" in w], newest
+    clean = place(api)
+    again = httpx.get(
+        f"{sim.root_url}/_simulator/requests", params={"path": "/promswebapi/api/v2/formorder"}
+    ).json()["requests"]
+    assert clean["id"] in again[0]["response"]["body"]
+    assert again[0]["warnings"] == []

@@ -108,6 +108,8 @@ def test_a_hanging_receiver_delays_no_other_systems_callbacks(
             "receiver hung: the hanging system holds the delivery workers of every system"
         )
     assert got[0].body["formOrderId"] == fast_order.json()["id"]
+    health = httpx.get(base.removesuffix("/promswebapi") + "/_simulator/health")
+    assert health.status_code == 200, f"a hanging lane is still a running outbox: {health.text}"
 
 
 def _key_forms(key: str) -> list[str]:
