@@ -46,8 +46,9 @@ class EpromSimulator:
     """A running simulator, as a test of an ordering system uses it.
 
     Point the ordering system at :attr:`base_url` with :attr:`api_key`; play the patient with
-    :meth:`complete`, :meth:`expire`, :meth:`paper_returned`, :meth:`start_form` and
-    :meth:`change_privacy`; make ePROM misbehave with :meth:`inject_fault`; wait until every
+    :meth:`complete`, :meth:`expire`, :meth:`paper_returned`, :meth:`digipost_delivered`,
+    :meth:`start_form` and :meth:`change_privacy`; make ePROM misbehave with
+    :meth:`inject_fault` (``sdp_error``, ``sent_status_error`` and the others); wait until every
     callback is delivered with :meth:`wait_for_callbacks`. :attr:`control` is the full
     control API (:class:`~eprom_verify.simulator.ControlClient`).
     """
@@ -85,6 +86,10 @@ class EpromSimulator:
         """The patient sends the paper form back."""
         return self.control.paper_returned(order_id)
 
+    def digipost_delivered(self, order_id: str) -> OrderView:
+        """A DigitalMailbox order is delivered to the digital mailbox (``DigipostDelivered``)."""
+        return self.control.digipost_delivered(order_id)
+
     def start_form(self, form_id: str, national_id: str, *, sign: bool = False) -> OrderView:
         """The patient starts and delivers form ``form_id`` on Helsenorge (patient-initiated)."""
         return self.control.patient_initiated(form_id, national_id, sign=sign)
@@ -109,8 +114,9 @@ class EpromSimulator:
         form_order_id: str | None = None,
     ) -> FaultView:
         """Make ePROM misbehave: ``duplicate``, ``drop``, ``delay``, ``forge_key``,
-        ``wrong_channel``, ``enum_names``, ``helsenorge_502``, ``helsenorge_504``, ``pvk_502``
-        (see docs/simulator.md). A fault that does not exist is refused here, at once."""
+        ``wrong_channel``, ``enum_names``, ``sdp_error`` (status ``Error`` /
+        ``SikkerDigitalPostError``), ``sent_status_error`` (a letter's ``sentStatus: Error``),
+        ``helsenorge_502``, ``helsenorge_504``, ``pvk_502`` (see docs/simulator.md). A fault that does not exist is refused here, at once."""
         from pydantic import ValidationError
 
         from eprom_verify.simulator import Fault

@@ -8,16 +8,23 @@ so the whole simulator runs on the event loop's thread (SQLite is used from that
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import logging
+import time
+import types
+import typing
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, Union
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from eprom_verify.contract import (
     EmailRequest,
@@ -36,12 +43,15 @@ from eprom_verify.contract import (
     UnsecureMessageResponse,
 )
 
+from . import clock
 from .engine import Engine
 from .errors import Refusal
 from .store import SystemRow
 from .validation import one_line
 
-__all__ = ["API_PREFIX", "API_TAG", "EpromRoute", "router"]
+__all__ = ["API_PREFIX", "API_TAG", "EpromRoute", "canonical_keys", "router", "warn"]
+
+log = logging.getLogger("eprom_verify.simulator")
 
 API_PREFIX = "/promswebapi"
 API_TAG = "ePROM API"
@@ -90,6 +100,11 @@ class EpromRoute(APIRoute):
     * JSON types strictly, as System.Text.Json binds them: ``0`` is not a boolean, ``false``
       not a number, ``"1"`` not an integer (enums still take a name or a number). FastAPI
       alone would coerce them.
+    * Property names without regard to case, as ASP.NET Core's JSON binding matches them
+      (``PropertyNameCaseInsensitive``): ``{"FormId": …}`` is ``{"formId": …}``. When one
+      name comes twice in different cases, the last one wins.
+    * Integers outside a C# ``long`` (Int64) are a 400 with System.Text.Json's text, never
+      a 500.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -105,18 +120,100 @@ class EpromRoute(APIRoute):
                 authorization = request.headers.get("authorization")
                 request.state.system = engine.system_from_header(authorization)
             if strict is not None:
-                await _check_json_types(request, strict)
+                data = await _canonical_body(request, annotation)
+                if data is not _NOT_JSON:
+                    _check_json_types(data, strict)
             return await handler(request)
 
         return checked
 
 
-async def _check_json_types(request: Request, strict: TypeAdapter[Any]) -> None:
-    """A 400 naming each field whose JSON type is wrong; other problems are FastAPI's."""
+_NOT_JSON = object()
+
+
+async def _canonical_body(request: Request, model: Any) -> Any:
+    """The body with its property names rewritten to the documented camelCase (any case
+    matches), also for FastAPI, which reads it next; ``_NOT_JSON`` when it is not JSON."""
     try:
         data = json.loads(await request.body())
     except ValueError:
-        return  # not JSON (or not UTF-8): FastAPI answers that
+        return _NOT_JSON  # not JSON (or not UTF-8): FastAPI answers that
+    fixed = canonical_keys(data, model, "$")
+    if fixed != data:  # a property was renamed
+        request._body = json.dumps(fixed, ensure_ascii=False).encode()
+    return fixed
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def canonical_keys(data: Any, model: Any, path: str = "$") -> Any:
+    """``data`` with each object's property names matched to ``model``'s without regard to
+    case (ASP.NET Core's binding); an integer outside Int64 for an ``int`` field is a 400."""
+    if isinstance(data, list):
+        item = _list_item(model)
+        return [canonical_keys(v, item, f"{path}[{n}]") for n, v in enumerate(data)]
+    if _is_int(model) and isinstance(data, int) and not isinstance(data, bool):
+        if not _INT64[0] <= data <= _INT64[1]:
+            raise Refusal(
+                400,
+                f"The JSON value could not be converted to System.Int64. Path: {path}",
+            )
+        return data
+    fields = _fields_of(model)
+    if not isinstance(data, dict) or fields is None:
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name, inner = fields.get(key.lower(), (key, None)) if isinstance(key, str) else (key, None)
+        out.pop(name, None)  # the last spelling wins, in the position it came
+        out[name] = canonical_keys(value, inner, f"{path}.{name}") if inner else value
+    return out
+
+
+@cache
+def _fields_of(model: Any) -> dict[str, tuple[str, Any]] | None:
+    """lower-case wire name → (documented wire name, annotation) of a model's fields."""
+    found = _model_in(model)
+    if found is None:
+        return None
+    names: dict[str, tuple[str, Any]] = {"apikey": ("apiKey", None)}  # the letter's v1 key
+    for name, info in found.model_fields.items():
+        alias = info.alias or name
+        names[alias.lower()] = (alias, info.annotation)
+        names.setdefault(name.lower(), (alias, info.annotation))
+    return names
+
+
+def _unwrapped(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrapped(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [a for arg in typing.get_args(annotation) for a in _unwrapped(arg)]
+    return [annotation]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    for option in _unwrapped(annotation):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            return option
+    return None
+
+
+def _list_item(annotation: Any) -> Any:
+    for option in _unwrapped(annotation):
+        if typing.get_origin(option) is list:
+            return typing.get_args(option)[0]
+    return None
+
+
+def _is_int(annotation: Any) -> bool:
+    return any(option is int for option in _unwrapped(annotation))
+
+
+def _check_json_types(data: Any, strict: TypeAdapter[Any]) -> None:
+    """A 400 naming each field whose JSON type is wrong; other problems are FastAPI's."""
     if isinstance(data, dict) and not isinstance(data.get("metadata", ""), str | None):
         raise Refusal(
             400,
@@ -157,6 +254,16 @@ async def header_system(
     return system if system is not None else engine.system_from_header(authorization)
 
 
+def warn(request: Request, text: str) -> None:
+    """Accept the request but note what ePROM may refuse: ``request.state.warnings`` (for
+    the request journal) and a WARNING log line."""
+    warnings: list[str] | None = getattr(request.state, "warnings", None)
+    if warnings is None:
+        warnings = request.state.warnings = []
+    warnings.append(text)
+    log.warning("%s %s: %s", request.method, request.url.path, text)
+
+
 EngineDep = Annotated[Engine, Depends(engine_of)]
 SystemDep = Annotated[SystemRow, Depends(header_system)]
 
@@ -174,7 +281,32 @@ def _root_url(request: Request) -> str:
 async def form_order(
     body: FormOrderRequest, request: Request, engine: EngineDep, system: SystemDep
 ) -> Response:
+    _warn_form_order(request, body)
     return JSONResponse(engine.orders.place(system.name, body, root_url=_root_url(request)))
+
+
+def _warn_form_order(request: Request, body: FormOrderRequest) -> None:
+    try:
+        expired = clock.epoch_of(body.expiry_date) < time.time()
+    except ValueError:
+        expired = False
+    if expired:
+        warn(
+            request,
+            f"expiryDate {body.expiry_date} is in the past: the order is accepted and expires "
+            "at once (status Expired); ePROM may refuse it",
+        )
+    address = body.physical_address
+    if (
+        address is not None
+        and address.full_name
+        and not (address.address_line1 or address.postal_code or address.postal_place)
+    ):
+        warn(
+            request,
+            "physicalAddress holds only a name (no addressLine1, postalCode, postalPlace): a "
+            "paper letter cannot be delivered to it; ePROM may refuse it",
+        )
 
 
 @router.post(
@@ -185,11 +317,41 @@ async def form_order(
 )
 async def message_to_citizen(
     body: MessageToCitizenRequest,
+    request: Request,
     engine: EngineDep,
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> Response:
+    if authorization and authorization.strip().partition(" ")[0].lower() != "basic":
+        warn(
+            request,
+            "the Authorization header holds the key without 'Basic ' in front: accepted; "
+            "ePROM documents 'Authorization: Basic <apiKey>'",
+        )
+    _warn_not_pdf(request, body)
     system = engine.system_from_body_key(_letter_key(authorization, body))
     return JSONResponse(engine.messages.send_letter(system, body))
+
+
+def _warn_not_pdf(request: Request, body: MessageToCitizenRequest) -> None:
+    collection = body.document_collection
+    if collection is None:
+        return
+    documents = [("mainDocument", collection.main_document)] + [
+        (f"attachments[{n}]", d) for n, d in enumerate(collection.attachments)
+    ]
+    for where, document in documents:
+        if document is None:
+            continue
+        try:
+            head = base64.b64decode(document.content[:12], validate=True)
+        except (binascii.Error, ValueError):
+            continue  # not base64: refused with its own message
+        if not head.startswith(b"%PDF-"):
+            warn(
+                request,
+                f"documentCollection.{where}.content is not a PDF (it does not start with "
+                "%PDF-): accepted; ePROM's letters take PDF files (Digipost refuses others)",
+            )
 
 
 def _letter_key(authorization: str | None, body: MessageToCitizenRequest) -> str | None:
@@ -233,7 +395,10 @@ async def unsecure_message_email(body: EmailRequest, engine: EngineDep) -> Respo
     summary="Download a signed form",
     response_class=Response,
     responses={
-        200: {"description": "the signed PDF", "content": {"application/pdf": {}}},
+        200: {
+            "description": "the signed PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
         **_401,
         404: _text("no signed document with this id for this ordering system"),
     },
@@ -284,5 +449,11 @@ async def set_personvern(
 async def residents_active_pi(
     body: ResidentsActivePiRequest, engine: EngineDep, system: SystemDep
 ) -> Response:
+    if body.paging_reference < 0:
+        raise Refusal(
+            400,
+            f"pagingReference: must be 0 (the first page) or a pagingReference an answer "
+            f"gave, not {body.paging_reference}",
+        )
     engine.privacy.fault()
     return JSONResponse(engine.privacy.residents(body))

@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"eprom-verify simulator: {exc}\n")
         return 2
     port = sock.getsockname()[1]
+    # listen before the banner: a client that reads the banner and connects at once is
+    # queued until uvicorn accepts, not refused (uvicorn's own listen() is then a no-op)
+    sock.listen(2048)
     _log_to_stdout(service.log_format)
     _print_banner(settings, service, port)
     server = uvicorn.Server(uvicorn_config(create_app(settings)))

@@ -84,6 +84,10 @@ class ControlClient:
     def paper_returned(self, order_id: str) -> OrderView:
         return self._call("POST", f"/orders/{order_id}/paper-returned", OrderView)
 
+    def digipost_delivered(self, order_id: str) -> OrderView:
+        """A DigitalMailbox order is delivered there: answer callback ``DigipostDelivered``."""
+        return self._call("POST", f"/orders/{order_id}/digipost-delivered", OrderView)
+
     def patient_initiated(
         self,
         form_id: str,

@@ -80,6 +80,14 @@ async def paper_returned(order_id: str, engine: EngineDep) -> OrderView:
     return engine.orders.paper_returned(order_id)
 
 
+@router.post(
+    "/orders/{order_id}/digipost-delivered",
+    summary="The form is delivered to the digital mailbox (answer: DigipostDelivered)",
+)
+async def digipost_delivered(order_id: str, engine: EngineDep) -> OrderView:
+    return engine.orders.digipost_delivered(order_id)
+
+
 @router.get("/inbox/{national_id}", summary="The citizen's inbox")
 async def inbox(national_id: str, engine: EngineDep) -> InboxView:
     return engine.inbox(national_id)
@@ -237,6 +245,10 @@ class JournalEntryView(_View):
     ordering_system: str | None = Field(description="by the key it sent; null if none matched")
     status: int
     ms: float
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what the simulator accepted but ePROM may refuse (docs/simulator.md)",
+    )
     request: JournalBody
     response: JournalBody
 

@@ -201,7 +201,7 @@ class Engine:
             faults=sorted(applied.types),
         )
         if not dropped:
-            self.outbox.schedule(outbox_id, due)
+            self.outbox.schedule(outbox_id, due, system)
         return outbox_id
 
     def callbacks(
@@ -228,6 +228,7 @@ class Engine:
                         body=a.body,
                         error=a.error,
                         acknowledged=a.acknowledged,
+                        outcome=a.outcome,
                     )
                     for a in attempts.get(row.id, [])
                 ],

@@ -5,8 +5,11 @@ out. Two families:
 
 * **Callback faults** change one callback as it is put in the outbox: ``duplicate`` (deliver
   it twice), ``drop`` (never deliver it), ``delay`` (hold it ``seconds``), ``forge_key``
-  (send a wrong API key), ``wrong_channel`` (report another channel than was decided) and
-  ``enum_names`` (write every enum as its name, the 2023 documented style). ``callback``
+  (send a wrong API key), ``wrong_channel`` (report another channel than was decided),
+  ``enum_names`` (write every enum as its name, the 2023 documented style),
+  ``sdp_error`` (the order's status callback is ``Error`` / ``SikkerDigitalPostError``:
+  the digital mailbox could not take it) and ``sent_status_error`` (the letter's callback
+  says ``sentStatus: Error``). ``callback``
   picks which callbacks (``status``, ``answer``, ``letter``, ``privacy`` or ``any``),
   ``formOrderId`` one order or letter.
 * **Request faults** make a request fail: ``helsenorge_502`` / ``helsenorge_504`` answer the
@@ -48,6 +51,8 @@ class FaultType(enum.StrEnum):
     FORGE_KEY = "forge_key"
     WRONG_CHANNEL = "wrong_channel"
     ENUM_NAMES = "enum_names"
+    SDP_ERROR = "sdp_error"
+    SENT_STATUS_ERROR = "sent_status_error"
     HELSENORGE_502 = "helsenorge_502"
     HELSENORGE_504 = "helsenorge_504"
     PVK_502 = "pvk_502"
@@ -88,6 +93,8 @@ CALLBACK_FAULTS: dict[FaultType, frozenset[CallbackKind]] = {
     FaultType.FORGE_KEY: _ALL,
     FaultType.WRONG_CHANNEL: _WITH_CHANNEL,
     FaultType.ENUM_NAMES: _WITH_CHANNEL,
+    FaultType.SDP_ERROR: frozenset({CallbackKind.STATUS}),
+    FaultType.SENT_STATUS_ERROR: frozenset({CallbackKind.LETTER}),
 }
 
 #: Request fault → the requests it can fail.

@@ -115,7 +115,9 @@ class MessageDesk:
             return MessageToCitizenCallback(
                 message_to_citizen_id=letter_id,
                 notification_channel=shown,
-                sent_status=SentStatus.Sent,
+                sent_status=(
+                    SentStatus.Error if FaultType.SENT_STATUS_ERROR in applied else SentStatus.Sent
+                ),
             )
 
         self._engine.enqueue(CallbackKind.LETTER, subject_id=letter_id, system=system, build=build)
@@ -149,6 +151,9 @@ class MessageDesk:
         if not national_id and not given_address:
             field = "phoneNumber" if kind == "sms" else "emailAddress"
             raise Refusal(400, refusals.recipient_missing(field))
+        if kind == "sms" and not (text or "").strip():
+            # Silent in the guide; ASP.NET's [Required] text (docs/simulator.md, leniencies)
+            raise Refusal(400, "The SmsText field is required.")
         address = given_address or self._krr_address(
             national_id, "phone" if kind == "sms" else "email"
         )

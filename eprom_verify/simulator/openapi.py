@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from eprom_verify.contract import EpromModel, refusals
+from eprom_verify.contract import EpromModel, WireForm, refusals
 from eprom_verify.contract import models as contract_models
 
 from .faults import CALLBACK_FAULTS, NARROWS, REQUEST_FAULTS, FaultTarget, FaultType
@@ -44,6 +44,7 @@ __all__ = [
     "NATIONAL_ID_PATTERN",
     "REFUSES_WELL_FORMED",
     "TIMESTAMP_PATTERN",
+    "in_written_form",
     "published_text",
     "refine",
 ]
@@ -54,11 +55,17 @@ GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 NATIONAL_ID_PATTERN = "^[0-9]{11}$"
 #: Every documented style (contract §4.5): a date, or a date and time with an optional
 #: fraction of 1–7 digits and an optional zone (``Z``, ``+02:00``).
+#: A date the simulator can read: year 0001–9999, each month's own days (29 February is
+#: left out: a pattern cannot tell leap years; the simulator reads it in a leap year).
 TIMESTAMP_PATTERN = (
-    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-"
+    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|02-(0[1-9]|1[0-9]|2[0-8]))"
     "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([.][0-9]{1,7})?"
-    "(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
+    "(Z|[+-](0[0-9]|1[0-4]):?[0-5][0-9])?)?$"
 )
+#: What a C# ``long`` holds: a larger number is a 400 (System.Text.Json's text).
+INT64_MAX = 2**63 - 1
 #: Marks a 400 that ePROM documents for requests that fit the schema.
 REFUSES_WELL_FORMED = "x-eprom-refuses-well-formed-requests"
 
@@ -107,6 +114,7 @@ _REQUEST_REQUIRED: dict[str, tuple[str, ...]] = {
     "SetPersonvernInnstillingRequest": ("nationalId", "pvkId", "type", "status"),
     "ResidentsActivePiRequest": ("pvkId",),
     "MessageToCitizenRequest": ("nationalId", "documentCollection"),
+    "SmsRequest": ("smsText",),
     "DocumentCollection": ("mainDocument",),
 }
 #: ``onBehalfOfNationalId`` may be empty (= not on behalf of anyone).
@@ -243,8 +251,12 @@ def refine(schema: Schema) -> Schema:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     _fill_answer_schemas(schemas)
+    _merge_input_output(out)
+    schemas = components["schemas"]
     for name, component in schemas.items():
         _refine_component(name, component)
+    _plain_enums(schemas, skip=_webhook_only(out), read=_in_requests(out))
+    _answers_hold_every_field(out)
     schemas["Fault"] = _fault_schema()
     schemas["UnsecureMessageResponse"] = _success_schema("UnsecureMessageResponse")
     schemas["CallbackResponse"] = _success_schema("CallbackResponse")
@@ -272,6 +284,201 @@ def refine(schema: Schema) -> Schema:
 
 
 # --- components -----------------------------------------------------------------------
+
+
+def _merge_input_output(document: Schema) -> None:
+    """One schema per model: ``X-Input`` / ``X-Output`` (pydantic's two modes) become ``X``.
+
+    Generators derive class names from schema names; ``PhysicalAddress``,
+    ``PhysicalAddress-Input`` and ``PhysicalAddress-Output`` collide in every one of them
+    (openapi-python-client then drops the models that use them). The two modes differ only
+    in defaults, and the contract models read what they write.
+    """
+    schemas: Schema = document["components"]["schemas"]
+    renamed: dict[str, str] = {}
+    for name in sorted(schemas):
+        base, dash, mode = name.rpartition("-")
+        if dash and mode in ("Input", "Output"):
+            renamed[name] = base
+            kept = schemas.pop(name)
+            if base not in schemas or mode == "Input":
+                schemas[base] = kept
+    if renamed:
+        _rewrite_refs(
+            document,
+            {f"#/components/schemas/{a}": f"#/components/schemas/{b}" for a, b in renamed.items()},
+        )
+
+
+def _rewrite_refs(node: Any, refs: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in refs:
+            node["$ref"] = refs[ref]
+        for value in node.values():
+            _rewrite_refs(value, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _rewrite_refs(value, refs)
+
+
+def _in_requests(document: Schema) -> set[str]:
+    """The schemas ePROM's API reads (request bodies, and what they nest)."""
+    schemas: Schema = document["components"]["schemas"]
+    bodies: list[str] = []
+    for path, operations in document.get("paths", {}).items():
+        if path.startswith(_API):
+            for operation in operations.values():
+                bodies += _refs_in(operation.get("requestBody", {}))
+    return _closure(schemas, bodies)
+
+
+def _webhook_only(document: Schema) -> set[str]:
+    """The schemas only the callbacks use: a receiver must read a name *and* a number there
+    (the 2023 pages show names, the current ones numbers), so their enums stay int-or-string."""
+    schemas: Schema = document["components"]["schemas"]
+    hooks = _closure(schemas, _refs_in(document.get("webhooks", {})))
+    api = _closure(schemas, _refs_in(document.get("paths", {})))
+    return hooks - api
+
+
+def in_written_form(payload: Any, schema_name: str) -> Any:
+    """A guide example for an API request or answer with each enum in the documented form
+    (the schema's); the guide's examples mix names and numbers."""
+    model = _CONTRACT_MODELS.get(schema_name)
+    if model is None or not isinstance(payload, dict):
+        return payload
+    out = dict(payload)
+    for alias, wire in model._wire_fields.values():
+        value = out.get(alias)
+        if isinstance(value, list):
+            out[alias] = [wire.enum.parse(v).wire(wire.form) for v in value]
+        elif value is not None:
+            out[alias] = wire.enum.parse(value).wire(wire.form)
+    return out
+
+
+def _plain_enums(schemas: Schema, *, skip: set[str], read: set[str]) -> None:
+    """Each enum field of ePROM's models as plain enums: the names or the numbers.
+
+    An inline int-or-string ``anyOf`` makes generators wrap the value (openapi-generator
+    for C# throws on a plain one). So each form is a named plain enum: ``<Enum>Name``
+    (strings) or ``<Enum>Number`` (integers, with ``x-enum-varnames`` / ``x-enumNames``
+    for the member names).
+
+    * In an **answer** a field is the one form the simulator writes (decided per field,
+      ``written as …`` in its description): a generated client parses a plain value.
+    * In a **request** a field is ``anyOf`` the documented form first and the other one,
+      because ePROM reads both (the guide: «Tallverdien kan sendes») and a schema must
+      not call an accepted request invalid; each branch is still a plain enum.
+    * The **callbacks** (webhooks) keep int-or-string: a receiver must read both.
+    """
+    for name, model in _CONTRACT_MODELS.items():
+        component = schemas.get(name)
+        if component is None or name in skip:
+            continue
+        properties: dict[str, Schema] = component.get("properties", {})
+        for alias, wire in model._wire_fields.values():
+            prop = properties.get(alias)
+            if prop is None:
+                continue
+            ref = _enum_schema(schemas, wire.enum, wire.form)
+            other = WireForm.NUMBER if wire.form is WireForm.NAME else WireForm.NAME
+            also = _enum_schema(schemas, wire.enum, other) if name in read else None
+            properties[alias] = _with_enum_ref(prop, ref, wire, also)
+
+
+def _enum_schema(schemas: Schema, cls: Any, form: Any) -> str:
+    members = list(cls)
+    names = [m.wire(WireForm.NAME) for m in members]
+    if form is WireForm.NAME:
+        title = f"{cls.__name__}Name"
+        schema: Schema = {"type": "string", "enum": names}
+    else:
+        title = f"{cls.__name__}Number"
+        schema = {
+            "type": "integer",
+            "enum": [int(m.value) for m in members],
+            "x-enum-varnames": names,
+            "x-enumNames": names,
+        }
+    schemas[title] = {
+        "title": title,
+        **schema,
+        "description": f"{cls.__name__} written as its {form.value}: {cls.allowed()}",
+    }
+    return f"#/components/schemas/{title}"
+
+
+def _with_enum_ref(prop: Schema, ref: str, wire: Any, also: str | None) -> Schema:
+    extra: Schema = {}
+    if "description" in prop:
+        extra["description"] = prop["description"]
+    if "default" in prop and prop["default"] is not None:
+        extra["default"] = wire.enum.parse(prop["default"]).wire(wire.form)
+    branches: list[Schema] = [{"$ref": ref}] + ([{"$ref": also}] if also else [])
+    value: Schema = branches[0] if len(branches) == 1 else {"anyOf": branches}
+    if prop.get("type") == "array":
+        return {**{k: v for k, v in prop.items() if k != "items"}, "items": value}
+    if any(b.get("type") == "null" for b in prop.get("anyOf", ())):
+        return {"anyOf": [*branches, {"type": "null"}], **extra, "default": prop.get("default")}
+    return {**value, **extra}
+
+
+def _answers_hold_every_field(document: Schema) -> None:
+    """``required``: every field, for the schemas of ePROM's 200 answers (and what they
+    nest): the simulator writes each answer as a typed .NET object is written — every
+    field, ``null`` where unset (a form-order answer always holds its 16 keys)."""
+    schemas: Schema = document["components"]["schemas"]
+    seen: set[str] = set()
+    todo: list[str] = []
+    in_requests: list[str] = []
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith(_API):
+            continue
+        for operation in operations.values():
+            for media in operation.get("responses", {}).get("200", {}).get("content", {}).values():
+                todo += _refs_in(media.get("schema", {}))
+            in_requests += _refs_in(operation.get("requestBody", {}))
+    shared = _closure(schemas, in_requests)  # a request may leave their fields out
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas or name in _SUCCESS_SCHEMAS or name in shared:
+            continue
+        seen.add(name)
+        component = schemas[name]
+        properties = component.get("properties", {})
+        if properties:
+            component["required"] = sorted(properties)
+        todo += _refs_in(properties)
+
+
+def _closure(schemas: Schema, names: list[str]) -> set[str]:
+    """``names`` and every schema they refer to, transitively."""
+    found: set[str] = set()
+    while names:
+        name = names.pop()
+        if name not in found and name in schemas:
+            found.add(name)
+            names += _refs_in(schemas[name])
+    return found
+
+
+_SUCCESS_SCHEMAS = frozenset({"UnsecureMessageResponse", "CallbackResponse"})
+
+
+def _refs_in(node: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.append(ref.removeprefix("#/components/schemas/"))
+        for value in node.values():
+            found += _refs_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _refs_in(value)
+    return found
 
 
 def _fill_answer_schemas(schemas: Schema) -> None:
@@ -318,7 +525,15 @@ def _refine_component(full_name: str, component: Schema) -> None:
         if field == "onBehalfOfNationalId":
             _constrain(prop, {"type": "string", "pattern": _OPTIONAL_NATIONAL_ID})
     if name == "Document":
-        _constrain(properties["content"], {"type": "string", "contentEncoding": "base64"})
+        _constrain(
+            properties["content"],
+            {"type": "string", "format": "byte", "contentEncoding": "base64"},
+        )
+    if name == "ResidentsActivePiRequest":  # a negative or too large one is a 400
+        prop = properties["pagingReference"]
+        prop.update({"type": "integer", "format": "int64", "minimum": 0, "maximum": INT64_MAX})
+    if name == "SmsRequest":  # an empty text is refused (docs/simulator.md, leniencies)
+        _constrain(properties["smsText"], {"type": "string", "pattern": "\\S"})
     if name == "OrderingSystemRequest":
         _constrain(properties["callbackBaseUrl"], {"type": "string", "pattern": "^https?://"})
     required = (*_REQUIRED.get(name, ()), *_REQUEST_REQUIRED.get(name, ()))
@@ -428,6 +643,7 @@ def _fault_schema() -> Schema:
     }
     variants: list[Schema] = [
         {
+            "title": "DelayFault",
             "type": "object",
             "properties": {
                 "type": {"const": FaultType.DELAY.value},
@@ -441,8 +657,10 @@ def _fault_schema() -> Schema:
         }
     ]
     for (callback_fault, allowed), types in groups.items():
+        family = "CallbackFault" if callback_fault else "RequestFault"
         variants.append(
             {
+                "title": f"{family}{''.join(t.title().replace('_', '') for t in types[:1])}",
                 "type": "object",
                 "properties": {
                     "type": {"enum": types},
@@ -515,10 +733,15 @@ def _refine_api_operation(path: str, operation: Schema) -> None:
         }
     ok = responses.get("200", {})
     for media in ok.get("content", {}).values():
-        media.update(_examples(_RESPONSE_EXAMPLES.get(path, [])))
+        media.update(_examples(_RESPONSE_EXAMPLES.get(path, []), _schema_name(media)))
     body = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if body is not None:
-        body.update(_examples(_REQUEST_EXAMPLES.get(path, [])))
+        body.update(_examples(_REQUEST_EXAMPLES.get(path, []), _schema_name(body)))
+
+
+def _schema_name(media: Schema) -> str:
+    ref = str(media.get("schema", {}).get("$ref", ""))
+    return ref.removeprefix("#/components/schemas/")
 
 
 def _refine_control_operation(method: str, path: str, operation: Schema) -> None:
@@ -540,14 +763,16 @@ def _refine_webhook(name: str, operation: Schema) -> None:
         operation["security"] = []  # the key is the body's apiKey
 
 
-def _examples(files: list[str]) -> Schema:
+def _examples(files: list[str], schema_name: str = "") -> Schema:
+    """The guide's payloads as examples; for an API schema with each enum in its form."""
     examples = {}
     for file in files:
         path = _PAYLOADS / file
         if path.is_file():
+            value = json.loads(path.read_text(encoding="utf-8"))
             examples[path.stem] = {
                 "summary": f"from the guide (fixtures/payloads/{file})",
-                "value": json.loads(path.read_text(encoding="utf-8")),
+                "value": in_written_form(value, schema_name),
             }
     return {"examples": examples} if examples else {}
 

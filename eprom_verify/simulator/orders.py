@@ -206,6 +206,13 @@ class OrderDesk:
     ) -> None:
         def build(applied: AppliedFaults) -> FormOrderStatusCallback:
             shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
+            if FaultType.SDP_ERROR in applied:  # the digital mailbox (SDP) refused it
+                return FormOrderStatusCallback(
+                    form_order_id=order_id,
+                    notification_channel=shown,
+                    form_order_status=FormOrderStatus.Error,
+                    form_order_status_error_code=FormOrderStatusErrorCode.SikkerDigitalPostError,
+                )
             if not reached:
                 return FormOrderStatusCallback(
                     form_order_id=order_id,
@@ -358,6 +365,20 @@ class OrderDesk:
                 "only a paper form can come back",
             )
         self._end(order, FormOrderStatus.PhysicalMailReturned)
+        return self.view(order_id)
+
+    def digipost_delivered(self, order_id: str) -> OrderView:
+        """The form went to the patient's digital mailbox (Digipost) and was delivered there:
+        the answer callback says ``DigipostDelivered``, without form data."""
+        order = self._ordered(order_id, "delivered to Digipost")
+        if order.channel != NotificationChannel.DigitalMailbox:
+            channel = NotificationChannel(order.channel).wire_name
+            raise Refusal(
+                409,
+                f"order {order_id} went out on {channel}, not to a digital mailbox "
+                "(DigitalMailbox): only such an order can be DigipostDelivered",
+            )
+        self._end(order, FormOrderStatus.DigipostDelivered)
         return self.view(order_id)
 
     def _end(self, order: OrderRow, status: FormOrderStatus) -> None:

@@ -1,9 +1,11 @@
 """Callback delivery from the persisted outbox: asynchronous, concurrent, retried, once.
 
 A callback is a row in the store's ``outbox`` table before anything is sent, written in the
-same transaction as the order (or letter) it is about. A pool of workers (16 by default)
-PUTs due rows to ``<callbackBaseUrl>/api/…`` over pooled keep-alive connections
-(:mod:`.callback_http`):
+same transaction as the order (or letter) it is about. Each ordering system has its own
+delivery lane — a queue and its own workers (``delivery_concurrency``, 64 by default) — that
+PUT due rows to ``<callbackBaseUrl>/api/…`` over pooled keep-alive connections
+(:mod:`.callback_http`). One system whose receiver hangs or is down holds only its own
+lane's workers; every other system's callbacks go out as fast as ever.
 
 * the receiver acknowledges with a 2xx answer whose JSON body says ``success: true``
   (``Success`` is accepted too); the row is then *delivered* and never sent again;
@@ -13,8 +15,13 @@ PUTs due rows to ``<callbackBaseUrl>/api/…`` over pooled keep-alive connection
 * at start-up every row still pending is scheduled again, so a simulator killed with
   SIGKILL and restarted on the same file delivers what it owed.
 
+Every PUT is journaled (the store's ``deliveries`` table) *before* it is sent and gets its
+outcome after; a PUT that a crash cut off is marked ``unknown`` at the next start, and its
+callback is sent again. So the journal holds every PUT a receiver can have received.
+
 The ordering system's key goes in when the row is sent (``apiKey`` in the body, or the
-``Authorization`` header for privacy callbacks), so the outbox and its listing hold no key.
+``Authorization`` header for privacy callbacks), so the outbox and its listing hold no key;
+a receiver answer that echoes the key (in any encoding) is stored with the key redacted.
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from eprom_verify.redact import Redactor
 from eprom_verify.wording import Text
 
 from .callback_http import CallbackClient, CallbackHttpError
 from .store import Store
 
-__all__ = ["CALLBACK_PATHS", "FORGED_API_KEY", "Outbox", "judge_answer"]
+__all__ = ["CALLBACK_PATHS", "FORGED_API_KEY", "UNKNOWN_OUTCOME", "Outbox", "judge_answer"]
 
 #: Where each kind of callback goes, below the ordering system's callback base URL.
 CALLBACK_PATHS = {
@@ -82,6 +90,21 @@ def judge_answer(status: int, text: str) -> Text | None:
     )
 
 
+#: The journal's error for a PUT that was in flight when the simulator stopped.
+UNKNOWN_OUTCOME = (
+    "outcome unknown: the simulator stopped while this PUT was in flight; the callback is "
+    "sent again"
+)
+
+
+class _Lane:
+    """One ordering system's queue of due rows and the workers that empty it."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[int] = asyncio.Queue()
+        self.workers: list[asyncio.Task[None]] = []
+
+
 class Outbox:
     """Delivers the store's pending callbacks. Start with :meth:`start` inside the event loop."""
 
@@ -101,60 +124,93 @@ class Outbox:
         self._max = retry_max_seconds
         self._timeout = timeout_seconds
         self._on_error = on_error
-        self._heap: list[tuple[float, int]] = []
+        self._heap: list[tuple[float, int, str]] = []
         self._known: set[int] = set()
-        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._lanes: dict[str, _Lane] = {}
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._dispatcher: asyncio.Task[None] | None = None
         self._client: CallbackClient | None = None
+        self._redactors: dict[str, Redactor] = {}
 
     async def start(self) -> None:
         self._client = CallbackClient(timeout_seconds=self._timeout)
-        for outbox_id, due_at in self._store.pending_outbox():
-            self.schedule(outbox_id, due_at)
-        self._tasks = [asyncio.create_task(self._dispatch(), name="outbox-dispatch")]
-        self._tasks += [
-            asyncio.create_task(self._work(), name=f"outbox-worker-{n}")
-            for n in range(self._concurrency)
-        ]
+        self._store.mark_unfinished_deliveries(UNKNOWN_OUTCOME)
+        for outbox_id, due_at, system in self._store.pending_outbox_lanes():
+            self.schedule(outbox_id, due_at, system)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="outbox-dispatch")
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [task for lane in self._lanes.values() for task in lane.workers]
+        if self._dispatcher is not None:
+            tasks.append(self._dispatcher)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._dispatcher = None
+        self._lanes = {}
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
-    def schedule(self, outbox_id: int, due_at: float) -> None:
-        """Deliver row ``outbox_id`` at ``due_at`` (epoch seconds); already queued is a no-op."""
+    def schedule(self, outbox_id: int, due_at: float, system: str | None = None) -> None:
+        """Deliver row ``outbox_id`` at ``due_at`` (epoch seconds); already queued is a no-op.
+
+        ``system`` picks the delivery lane; without it the row is read to find it.
+        """
         if outbox_id in self._known:
             return
+        if system is None:
+            row = self._store.outbox_row(outbox_id)
+            if row is None:
+                return
+            system = row.system
         self._known.add(outbox_id)
         if due_at <= time.time():
-            self._queue.put_nowait(outbox_id)
+            self._lane(system).queue.put_nowait(outbox_id)
         else:
-            heapq.heappush(self._heap, (due_at, outbox_id))
+            heapq.heappush(self._heap, (due_at, outbox_id, system))
             self._wake.set()
 
     def forget(self) -> None:
         """Drop everything scheduled (after a reset deleted the rows)."""
         self._heap.clear()
         self._known.clear()
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        for lane in self._lanes.values():
+            while not lane.queue.empty():
+                lane.queue.get_nowait()
+
+    @property
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The dispatcher, then every lane's workers."""
+        lanes = [task for lane in self._lanes.values() for task in lane.workers]
+        return ([self._dispatcher] if self._dispatcher is not None else []) + lanes
+
+    @property
+    def running(self) -> bool:
+        """The dispatcher and every lane's workers run (none ended or being cancelled)."""
+        tasks = self.tasks
+        return bool(tasks) and not any(task.done() or task.cancelling() for task in tasks)
 
     @property
     def scheduled(self) -> int:
         return len(self._known)
 
+    def _lane(self, system: str) -> _Lane:
+        lane = self._lanes.get(system)
+        if lane is None:
+            lane = self._lanes[system] = _Lane()
+            lane.workers = [
+                asyncio.create_task(self._work(lane), name=f"outbox-{system}-{n}")
+                for n in range(self._concurrency)
+            ]
+        return lane
+
     async def _dispatch(self) -> None:
         while True:
             now = time.time()
             while self._heap and self._heap[0][0] <= now:
-                _, outbox_id = heapq.heappop(self._heap)
-                self._queue.put_nowait(outbox_id)
+                _, outbox_id, system = heapq.heappop(self._heap)
+                self._lane(system).queue.put_nowait(outbox_id)
             timeout = self._heap[0][0] - now if self._heap else None
             self._wake.clear()
             try:
@@ -162,9 +218,9 @@ class Outbox:
             except TimeoutError:
                 pass
 
-    async def _work(self) -> None:
+    async def _work(self, lane: _Lane) -> None:
         while True:
-            outbox_id = await self._queue.get()
+            outbox_id = await lane.queue.get()
             try:
                 next_due = await self._deliver(outbox_id)
             except Exception as exc:  # a bug: keep the worker alive, report it to the test
@@ -173,6 +229,14 @@ class Outbox:
             self._known.discard(outbox_id)
             if next_due is not None:
                 self.schedule(outbox_id, next_due)
+
+    def _redactor(self, key: str) -> Redactor:
+        redactor = self._redactors.get(key)
+        if redactor is None:
+            if len(self._redactors) > 1000:
+                self._redactors.clear()
+            redactor = self._redactors[key] = Redactor(secrets=[key], mask_national_ids=False)
+        return redactor
 
     async def _deliver(self, outbox_id: int) -> float | None:
         """Send one row once; the time to try again, or None when nothing is left to send."""
@@ -194,14 +258,17 @@ class Outbox:
             content = _with_key(row.body, key)
         if self._client is None:
             raise RuntimeError("Outbox.start() was not called before a delivery")
+        delivery = self._store.begin_delivery(outbox_id, row.system)  # before the PUT leaves
         try:
             answer = await self._client.put(url, content.encode(), headers)
         except CallbackHttpError as exc:
-            return self._failed(outbox_id, row.attempts, None, None, str(exc))
-        text = answer.text
-        refusal = judge_answer(answer.status, text)
+            return self._failed(outbox_id, row.attempts, None, None, str(exc), delivery)
+        redactor = self._redactor(system.api_key)
+        text = redactor.text(answer.text)
+        refusal = judge_answer(answer.status, answer.text)
         if refusal is not None:
-            return self._failed(outbox_id, row.attempts, answer.status, text, str(refusal))
+            problem = redactor.text(str(refusal))  # success: "<the key>" is shown in it
+            return self._failed(outbox_id, row.attempts, answer.status, text, problem, delivery)
         self._store.record_attempt(
             outbox_id,
             status=answer.status,
@@ -209,11 +276,18 @@ class Outbox:
             error=None,
             acknowledged=True,
             next_due=None,
+            delivery_id=delivery,
         )
         return time.time() if row.copies_left > 1 else None
 
     def _failed(
-        self, outbox_id: int, attempts: int, status: int | None, text: str | None, problem: str
+        self,
+        outbox_id: int,
+        attempts: int,
+        status: int | None,
+        text: str | None,
+        problem: str,
+        delivery: int | None = None,
     ) -> float:
         delay = min(self._max, self._base * 2.0 ** min(attempts, 40))
         next_due = time.time() + delay
@@ -224,6 +298,7 @@ class Outbox:
             error=problem,
             acknowledged=False,
             next_due=next_due,
+            delivery_id=delivery,
         )
         return next_due
 

@@ -27,7 +27,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -100,6 +100,8 @@ class JournalEntry:
     response_type: str | None = None
     response_body: bytes = b""
     response_size: int = 0
+    #: what the simulator accepted but ePROM may refuse (api.warn), in the order noticed
+    warnings: list[str] = field(default_factory=list)
 
 
 class Journal:
@@ -179,6 +181,7 @@ class Journal:
             "orderingSystem": entry.ordering_system,
             "status": entry.status,
             "ms": round(entry.ms, 1),
+            "warnings": [self._redactor.text(w) for w in entry.warnings],
             "request": {
                 "headers": {name: self._header(name, value) for name, value in entry.headers},
                 "contentType": _content_type(entry.headers),
@@ -300,6 +303,7 @@ class ServiceMiddleware:
                             response_type=response_type,
                             response_body=bytes(answer),
                             response_size=answer_size,
+                            warnings=list(scope.get("state", {}).get("warnings", ())),
                         )
                     )
 

@@ -25,6 +25,7 @@ from typing import Any
 
 __all__ = [
     "AttemptRow",
+    "DeliveryRow",
     "LetterRow",
     "OrderRow",
     "OutboxRow",
@@ -79,6 +80,11 @@ CREATE TABLE IF NOT EXISTS attempts (
     outbox_id INTEGER NOT NULL, at REAL NOT NULL, status INTEGER, body TEXT, error TEXT,
     acknowledged INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_outbox ON attempts(outbox_id);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, outbox_id INTEGER NOT NULL, system TEXT NOT NULL,
+    started_at REAL NOT NULL, finished_at REAL, outcome TEXT, status INTEGER, body TEXT,
+    error TEXT);
+CREATE INDEX IF NOT EXISTS deliveries_outbox ON deliveries(outbox_id);
 """
 
 _RESET_TABLES = (
@@ -90,6 +96,7 @@ _RESET_TABLES = (
     "stored_copies",
     "outbox",
     "attempts",
+    "deliveries",
 )
 
 
@@ -176,6 +183,27 @@ class AttemptRow:
     body: str | None
     error: str | None
     acknowledged: bool
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One PUT of a callback, journaled before it is sent; ``outcome`` filled in after.
+
+    ``outcome``: ``acknowledged``, ``refused`` (the receiver answered, not with success),
+    ``failed`` (no answer: refused connection, timeout, …), ``unknown`` (the simulator
+    stopped while the PUT was in flight) or ``None`` (in flight now).
+    """
+
+    id: int
+    outbox_id: int
+    system: str
+    started_at: float
+    finished_at: float | None
+    outcome: str | None
+    status: int | None
+    body: str | None
+    error: str | None
 
 
 def _order(row: sqlite3.Row) -> OrderRow:
@@ -266,6 +294,7 @@ class Store:
                 "DELETE FROM stored_copies WHERE order_id IN "
                 "(SELECT id FROM orders WHERE system = ?)",
                 "DELETE FROM attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE system = ?)",
+                "DELETE FROM deliveries WHERE system = ?",
                 "DELETE FROM outbox WHERE system = ?",
                 "DELETE FROM documents WHERE system = ?",
                 "DELETE FROM letters WHERE system = ?",
@@ -526,6 +555,11 @@ class Store:
         rows = self._db.execute("SELECT id, due_at FROM outbox WHERE state = 'pending'")
         return [(row[0], row[1]) for row in rows]
 
+    def pending_outbox_lanes(self) -> list[tuple[int, float, str]]:
+        """(id, due_at, ordering system) of every pending row: what a restart must deliver."""
+        rows = self._db.execute("SELECT id, due_at, system FROM outbox WHERE state = 'pending'")
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def outbox(
         self, *, subject_id: str | None = None, state: str | None = None, limit: int = 1000
     ) -> list[OutboxRow]:
@@ -544,6 +578,8 @@ class Store:
         return [_outbox(row) for row in rows]
 
     def attempts(self, outbox_ids: list[int]) -> dict[int, list[AttemptRow]]:
+        """Every attempt of these rows, oldest first: the journal's PUTs (in flight and cut
+        off by a crash included) and the attempts that sent nothing (system gone)."""
         if not outbox_ids:
             return {}
         marks = ", ".join("?" for _ in outbox_ids)
@@ -551,12 +587,70 @@ class Store:
             f"SELECT * FROM attempts WHERE outbox_id IN ({marks}) ORDER BY at",  # noqa: S608
             tuple(outbox_ids),
         )
-        out: dict[int, list[AttemptRow]] = {}
+        found: list[AttemptRow] = []
         for row in rows:
             data = dict(row)
             data["acknowledged"] = bool(data["acknowledged"])
-            out.setdefault(data["outbox_id"], []).append(AttemptRow(**data))
+            found.append(AttemptRow(**data))
+        for d in self.deliveries(outbox_ids=outbox_ids):
+            found.append(
+                AttemptRow(
+                    outbox_id=d.outbox_id,
+                    at=d.started_at,
+                    status=d.status,
+                    body=d.body,
+                    error=d.error,
+                    acknowledged=d.outcome == "acknowledged",
+                    outcome=d.outcome or "in flight",
+                )
+            )
+        out: dict[int, list[AttemptRow]] = {}
+        for attempt in sorted(found, key=lambda a: a.at):
+            out.setdefault(attempt.outbox_id, []).append(attempt)
         return out
+
+    # --- the delivery journal (every PUT, recorded before it is sent) ----------------
+
+    def begin_delivery(self, outbox_id: int, system: str) -> int:
+        """Journal a PUT about to be sent (committed before it leaves); its journal id."""
+        cursor = self._db.execute(
+            "INSERT INTO deliveries (outbox_id, system, started_at) VALUES (?, ?, ?)",
+            (outbox_id, system, time.time()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def mark_unfinished_deliveries(self, error: str) -> int:
+        """At start-up: every PUT with no outcome was cut off by a stop; mark it ``unknown``."""
+        cursor = self._db.execute(
+            "UPDATE deliveries SET outcome = 'unknown', error = ? WHERE outcome IS NULL",
+            (error,),
+        )
+        return cursor.rowcount
+
+    def deliveries(
+        self,
+        *,
+        outbox_ids: list[int] | None = None,
+        system: str | None = None,
+        limit: int = 100_000,
+    ) -> list[DeliveryRow]:
+        """The journal, oldest first (of some outbox rows, or of one ordering system)."""
+        where: list[str] = []
+        args: list[Any] = []
+        if outbox_ids is not None:
+            if not outbox_ids:
+                return []
+            where.append(f"outbox_id IN ({', '.join('?' for _ in outbox_ids)})")
+            args.extend(outbox_ids)
+        if system is not None:
+            where.append("system = ?")
+            args.append(system)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._db.execute(
+            f"SELECT * FROM deliveries {clause} ORDER BY id LIMIT ?",  # noqa: S608 - fixed
+            (*args, limit),
+        )
+        return [DeliveryRow(**dict(row)) for row in rows]
 
     def record_attempt(
         self,
@@ -567,10 +661,23 @@ class Store:
         error: str | None,
         acknowledged: bool,
         next_due: float | None,
+        delivery_id: int | None = None,
     ) -> None:
-        """Log one attempt and move the row on: next copy, delivered, or retry at ``next_due``."""
+        """Log one attempt and move the row on: next copy, delivered, or retry at ``next_due``.
+
+        With ``delivery_id`` the journal entry :meth:`begin_delivery` made gets its outcome.
+        """
         now = time.time()
         with self.transaction():
+            if delivery_id is not None:
+                outcome = (
+                    "acknowledged" if acknowledged else ("failed" if status is None else "refused")
+                )
+                self._db.execute(
+                    "UPDATE deliveries SET finished_at = ?, outcome = ?, status = ?, body = ?, "
+                    "error = ? WHERE id = ?",
+                    (now, outcome, status, body, error, delivery_id),
+                )
             if acknowledged:
                 cursor = self._db.execute(
                     "UPDATE outbox SET attempts = attempts + 1, copies_left = copies_left - 1, "
@@ -584,7 +691,7 @@ class Store:
                     "UPDATE outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?",
                     (next_due if next_due is not None else now, outbox_id),
                 )
-            if cursor.rowcount:  # the row may be gone (a reset while it was in flight)
+            if cursor.rowcount and delivery_id is None:  # gone after a reset in flight
                 self._db.execute(
                     "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
                     (outbox_id, now, status, body, error, int(acknowledged)),

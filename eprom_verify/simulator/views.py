@@ -120,6 +120,10 @@ class AttemptView(_View):
     body: str | None
     error: str | None
     acknowledged: bool
+    outcome: str | None = Field(
+        default=None,
+        description="acknowledged | refused | failed | unknown (cut off by a crash) | in flight",
+    )
 
 
 class CallbackView(_View):

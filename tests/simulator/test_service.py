@@ -72,7 +72,7 @@ def test_health_is_ready_while_the_store_and_the_outbox_run(own_sim: RunningSimu
 
 
 def test_health_is_503_when_the_outbox_stopped(own_sim: RunningSimulator) -> None:
-    tasks = own_sim.engine.outbox._tasks
+    tasks = own_sim.engine.outbox.tasks
     loop = tasks[0].get_loop()
     for task in tasks:
         loop.call_soon_threadsafe(task.cancel)
