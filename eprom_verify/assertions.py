@@ -25,7 +25,7 @@ from .settings import Secret
 from .wording import Text
 
 if TYPE_CHECKING:
-    from .harness import PlacedLetter, PlacedOrder
+    from .placed import PlacedLetter, PlacedOrder
 
 __all__ = [
     "assert_accepted",

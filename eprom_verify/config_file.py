@@ -24,10 +24,10 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ._exceptions import UsageError
 
@@ -35,6 +35,7 @@ __all__ = [
     "CONFIG_ENV_VAR",
     "CONFIG_FILE_NAME",
     "ConfigFile",
+    "KnownOption",
     "file_settings",
     "find_config_file",
     "read_config_file",
@@ -62,10 +63,17 @@ class ConfigFile:
         return f"{self.label}: {key.replace('_', '-')}"
 
 
-def _option_kinds() -> dict[str, type]:
-    from .settings import OPTIONS
+class KnownOption(Protocol):
+    """What the file needs to know of an option (``settings.Option`` is one): its key and kind.
 
-    return {opt.dest: opt.kind for opt in OPTIONS}
+    The options are passed in, so this module stays below ``settings`` (which reads the file).
+    """
+
+    @property
+    def dest(self) -> str: ...
+
+    @property
+    def kind(self) -> type: ...
 
 
 def find_config_file(
@@ -112,15 +120,18 @@ def _table(document: dict[str, Any]) -> Any:
     return document.get(_TABLE[0], {}).get(_TABLE[1])
 
 
-def read_config_file(path: Path) -> ConfigFile:
-    """Read and check ``path``; one-line :class:`UsageError` naming the file, line and key."""
+def read_config_file(path: Path, options: Iterable[KnownOption]) -> ConfigFile:
+    """Read and check ``path`` against ``options`` (the keys it may set).
+
+    A bad file is one :class:`UsageError` line naming the file, line and key.
+    """
     document = _parse(path)
     in_pyproject = path.name == "pyproject.toml"
     table = _table(document) if in_pyproject else document
     label = f"{path}[tool.eprom-verify]" if in_pyproject else str(path)
     if not isinstance(table, dict):
         raise UsageError(f"{label}: expected a table of settings")
-    kinds = _option_kinds()
+    kinds = {opt.dest: opt.kind for opt in options}
     names = tuple(kinds)
     values: dict[str, Any] = {}
     for key, value in table.items():
@@ -167,7 +178,9 @@ def _line_of(path: Path, key: str) -> int:
     return 1
 
 
-def file_settings(environ: Mapping[str, str] | None = None) -> ConfigFile | None:
-    """The config file in force, read and checked; None when there is none."""
+def file_settings(
+    options: Iterable[KnownOption], environ: Mapping[str, str] | None = None
+) -> ConfigFile | None:
+    """The config file in force, read and checked against ``options``; None when there is none."""
     path = find_config_file(environ=environ)
-    return read_config_file(path) if path is not None else None
+    return read_config_file(path, options) if path is not None else None

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._exceptions import ApiError, CheckFailure, PrerequisiteMissing
@@ -29,15 +28,14 @@ from .contract import (
     CallbackKind,
     DistributionRule,
     FormOrderRequest,
-    FormOrderResponse,
     MessageToCitizenRequest,
-    MessageToCitizenResponse,
     NotificationChannel,
 )
 from .evidence_trail import ServingContext
 from .ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
 from .listener import CallbackListener, ReceivedCallback
 from .manual import ManualSteps
+from .placed import PlacedLetter, PlacedOrder
 from .settings import RunSettings, Secret
 from .verdict import RunVerdict
 from .wording import Text
@@ -57,40 +55,6 @@ def expiry_in(days: int) -> str:
     """An ``expiryDate`` ``days`` from now, as the docs' JavaScript example writes it."""
     moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-@dataclass
-class PlacedOrder:
-    """A form order and what came back for it."""
-
-    case: str
-    request: FormOrderRequest
-    response: FormOrderResponse | None = None
-    error: ApiError | None = None
-    status_callbacks: list[ReceivedCallback] = field(default_factory=list)
-    waited_s: float = 0.0
-
-    @property
-    def order_id(self) -> str:
-        return self.response.id if self.response is not None else "(no order)"
-
-    @property
-    def made(self) -> bool:
-        return self.response is not None and self.response.id != NIL_GUID
-
-
-@dataclass
-class PlacedLetter:
-    case: str
-    request: MessageToCitizenRequest
-    response: MessageToCitizenResponse | None = None
-    error: ApiError | None = None
-    callbacks: list[ReceivedCallback] = field(default_factory=list)
-    waited_s: float = 0.0
-
-    @property
-    def letter_id(self) -> str:
-        return self.response.message_to_citizen_id if self.response else "(no letter)"
 
 
 class Harness(RunVerdict, ManualSteps):

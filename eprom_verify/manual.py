@@ -17,7 +17,7 @@ from .settings import RunSettings
 from .wording import Text
 
 if TYPE_CHECKING:
-    from .harness import PlacedOrder
+    from .placed import PlacedOrder
     from .report.recorder import Recorder
 
 __all__ = ["ManualSteps", "answered_no", "interactive"]

@@ -234,7 +234,7 @@ class RunSettings:
         env_vars = os.environ if environ is None else environ
         from .config_file import file_settings  # the user's eprom-verify.toml, if any
 
-        raw = resolve_values(OPTIONS, given, env_vars, file_settings(env_vars))
+        raw = resolve_values(OPTIONS, given, env_vars, file_settings(OPTIONS, env_vars))
         raw["fill"] = raw["fill"] or ("skip" if unattended(env_vars) else "manual")
         return cls._build(raw)
 

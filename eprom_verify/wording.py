@@ -11,9 +11,10 @@ both languages (an id, a status code, ePROM's own words)::
     Text(en=f"no status callback for {label.en}", nb=f"ingen statusmelding for {label.nb}")
     Text.join(", ", [label, Text.same(order_id)])
 
-Inside an f-string a :class:`Text` formats as its English: write ``{label.nb}`` in the
-bokmål sentence (a test renders every fault's report in both languages and finds no
-English words in the bokmål one).
+Inside an f-string a :class:`Text` must be told its language: ``{label.nb}`` in the
+bokmål sentence, ``{label.en}`` in the English one. ``f"{label}"`` (or ``format(label)``)
+raises :class:`TypeError` rather than slip English into a bokmål sentence; ``{label!s}``
+and ``str(label)`` are the terminal's English, on purpose.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ class Text:
         return self.en
 
     def __format__(self, spec: str) -> str:
-        return format(self.en, spec)
+        """Refused: an f-string must choose the language (``{x.nb}``, ``{x.en}``, ``{x!s}``)."""
+        raise TypeError(
+            f"formatting a Text ({self.en!r}) needs a language: write {{text.en}} or "
+            "{text.nb}, or str(text) / {text!s} for the terminal's English"
+        )
 
     def __add__(self, other: Text | str) -> Text:
         right = Text.same(other)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from eprom_verify import (
+    PlacedOrder,
+    ReceivedCallback,
+    Text,
+    callback_name,
+)
 from eprom_verify.contract import CallbackKind
-from eprom_verify.harness import PlacedOrder
-from eprom_verify.ledger import callback_name
-from eprom_verify.listener import ReceivedCallback
 from eprom_verify.pytest import not_run
-from eprom_verify.wording import Text
 
 
 def require_order(placed: PlacedOrder) -> None:

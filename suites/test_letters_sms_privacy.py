@@ -6,16 +6,18 @@ import time
 
 import pytest
 
-from eprom_verify import ApiError, CheckFailure
-from eprom_verify.assertions import (
+from eprom_verify import (
+    ApiError,
+    CheckFailure,
+    Text,
     assert_accepted,
     assert_contract,
     assert_exactly_one,
     assert_our_key,
     expect_refusal,
+    fixtures_dir,
     letter_label,
 )
-from eprom_verify.config import fixtures_dir
 from eprom_verify.contract import (
     MAX_DOCUMENT_BYTES,
     NIL_GUID,
@@ -36,7 +38,6 @@ from eprom_verify.contract import (
 )
 from eprom_verify.contract import refusals as documented
 from eprom_verify.pytest import needs_attestation, not_run
-from eprom_verify.wording import Text
 
 #: a skip reason the privacy checks share
 NO_PVK = Text(

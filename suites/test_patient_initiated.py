@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from eprom_verify import CheckFailure
-from eprom_verify.assertions import assert_contract, assert_exactly_one, assert_our_key
+from eprom_verify import (
+    CheckFailure,
+    Text,
+    assert_contract,
+    assert_exactly_one,
+    assert_our_key,
+)
 from eprom_verify.contract import CallbackKind
 from eprom_verify.pytest import not_run
-from eprom_verify.wording import Text
 
 
 @pytest.mark.checkpoint("P1")

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from eprom_verify.pytest import add_facts, recorder_of
-from eprom_verify.pytest.terminal import TerminalStream
+from eprom_verify.pytest import TerminalStream, add_facts, recorder_of
 from eprom_verify.receiver import (
     REGISTRY,
     Check,

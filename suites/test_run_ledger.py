@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from eprom_verify import CheckFailure
-from eprom_verify.ledger import CHECKPOINTS_JUDGED
+from eprom_verify import (
+    CHECKPOINTS_JUDGED,
+    CheckFailure,
+    Text,
+)
 from eprom_verify.pytest import not_run
-from eprom_verify.wording import Text
 
 #: more findings than this on one checkpoint are counted, not listed
 _SHOWN = 8

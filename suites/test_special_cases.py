@@ -7,8 +7,10 @@ import hashlib
 import pytest
 from _support import as_dict, require_callback
 
-from eprom_verify import ApiError, CheckFailure
-from eprom_verify.assertions import (
+from eprom_verify import (
+    ApiError,
+    CheckFailure,
+    Text,
     assert_accepted,
     assert_exactly_one,
     assert_our_key,
@@ -16,7 +18,6 @@ from eprom_verify.assertions import (
 )
 from eprom_verify.contract import CallbackKind
 from eprom_verify.pytest import not_run
-from eprom_verify.wording import Text
 
 
 def _on_behalf_pair(eprom):

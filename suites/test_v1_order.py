@@ -11,13 +11,16 @@ import uuid
 import pytest
 from _support import params_of, require_callback, require_order
 
-from eprom_verify import CheckFailure
-from eprom_verify.assertions import (
+from eprom_verify import (
+    CheckFailure,
+    NationalIdKind,
+    Text,
     assert_accepted,
     assert_contract,
     assert_exactly_one,
     assert_our_key,
     expect_refusal,
+    generate_national_id,
     order_label,
 )
 from eprom_verify.contract import (
@@ -29,9 +32,7 @@ from eprom_verify.contract import (
     NotificationChannel,
 )
 from eprom_verify.contract import refusals as documented
-from eprom_verify.national_id import NationalIdKind, generate
 from eprom_verify.pytest import not_run
-from eprom_verify.wording import Text
 
 
 def _build(eprom, case):
@@ -152,9 +153,9 @@ def test_expected_channel(eprom, callback_case):
         received_status=received["formOrderStatus"],
     )
     if received != expected:
-        from eprom_verify.channels import explain
+        from eprom_verify import explain_channel
 
-        why = explain(order_case.patient, order_case.rule, today=eprom.today)
+        why = explain_channel(order_case.patient, order_case.rule, today=eprom.today)
         label = order_label(placed.order_id)
         raise CheckFailure(
             Text(
@@ -268,7 +269,7 @@ def test_documented_refusal(eprom, error_case):
         import random
 
         kind = NationalIdKind.FH_NUMBER if error_case == "fh-number" else NationalIdKind.H_NUMBER
-        national_id = generate(kind, age=40, today=eprom.today, rng=random.Random(7))
+        national_id = generate_national_id(kind, age=40, today=eprom.today, rng=random.Random(7))
         label = "FH-nummer" if error_case == "fh-number" else "H-nummer"
         text = documented.national_id_kind_refused(label)
     rule = fields.pop("distribution_rule", DistributionRule.Basic)

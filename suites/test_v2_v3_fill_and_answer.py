@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from _support import as_dict, params_of, require_callback
 
-from eprom_verify import CheckFailure
-from eprom_verify.assertions import (
+from eprom_verify import (
+    CheckFailure,
+    Text,
     assert_accepted,
     assert_contract,
     assert_equal,
@@ -22,8 +23,7 @@ from eprom_verify.assertions import (
 )
 from eprom_verify.contract import CallbackKind, EventType, FormOrderStatus
 from eprom_verify.pytest import not_run
-from eprom_verify.simulator.actors import generate_answers
-from eprom_verify.wording import Text
+from eprom_verify.simulator import generate_answers
 
 METADATA = {"age": 76, "avdeling": "Ortopedi Ålesund"}
 #: what V3.1 waits for

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from .outcomes import NeedsAttestation, NotRun, needs_attestation, not_run
 from .stash import add_facts, harness_of, recorder_of
+from .terminal import TerminalStream
 
 __all__ = [
     "NeedsAttestation",
     "NotRun",
+    "TerminalStream",
     "add_facts",
     "harness_of",
     "needs_attestation",

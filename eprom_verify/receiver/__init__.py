@@ -14,8 +14,9 @@ from .evidence import CheckEvidence, check_evidence
 from .exchanges import CallbackExchange, Exchanges, LatencySummary, latency_by_endpoint
 from .failure import ReceiverCheckFailure, ReceiverResponse
 from .malformed import MalformedCallback, malformed_callbacks
+from .outcomes import ConformanceResult, run_checks
 from .progress import CheckProgress
-from .registry import REGISTRY, Check, CheckFunction, CheckRegistry, ConformanceResult, run_checks
+from .registry import REGISTRY, Check, CheckFunction, CheckRegistry
 from .target import ForgedKey, KeyChoice, ReceiverTarget
 
 __all__ = [

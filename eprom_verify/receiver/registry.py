@@ -1,4 +1,4 @@
-"""A small registry of receiver checks, and the loop that runs them.
+"""A small registry of receiver checks (run them with :func:`.outcomes.run_checks`).
 
 A check is a plain function ``(target, recorder) -> None`` that raises
 :class:`~.failure.ReceiverCheckFailure` when the receiver misbehaves. A check that crashes
@@ -7,24 +7,19 @@ A check is a plain function ``(target, recorder) -> None`` that raises
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 from eprom_verify.checklist import checkpoint as lookup_checkpoint
 
 from .exchanges import Exchanges
-from .failure import ReceiverCheckFailure
 from .target import ReceiverTarget
 
 __all__ = [
     "Check",
     "CheckFunction",
     "CheckRegistry",
-    "ConformanceResult",
     "REGISTRY",
-    "run_checks",
 ]
 
 CheckFunction = Callable[[ReceiverTarget, Exchanges], None]
@@ -88,53 +83,3 @@ class CheckRegistry:
 
 #: The receiver checks (filled by :mod:`eprom_verify.receiver.conformance` when it is imported).
 REGISTRY = CheckRegistry()
-
-
-@dataclass(frozen=True)
-class ConformanceResult:
-    """How one receiver check ended, for :func:`run_checks` callers (not the report's
-    :class:`eprom_verify.report.model.CheckResult`, which the pytest plugin builds)."""
-
-    check: Check
-    outcome: Literal["passed", "failed", "error"]
-    duration_s: float
-    failure: ReceiverCheckFailure | None = None
-    error: str | None = None
-
-
-def run_checks(
-    target: ReceiverTarget,
-    *,
-    recorder: Exchanges | None = None,
-    names: Iterable[str] | None = None,
-    on_result: Callable[[ConformanceResult], object] | None = None,
-    registry: CheckRegistry | None = None,
-) -> list[ConformanceResult]:
-    """Run the registered checks (or those in ``names``) against ``target``, in order.
-
-    Never raises for a failing or crashing check; ``on_result`` sees each result as it comes.
-    """
-    from . import conformance as _conformance  # noqa: F401  (registers the checks)
-
-    checks = registry if registry is not None else REGISTRY
-    chosen = [checks.get(n) for n in names] if names is not None else list(checks)
-    exchanges = recorder if recorder is not None else target.exchanges
-    results = []
-    for check in chosen:
-        result = _run_one(check, target, exchanges)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    return results
-
-
-def _run_one(check: Check, target: ReceiverTarget, recorder: Exchanges) -> ConformanceResult:
-    started = time.perf_counter()
-    try:
-        check(target, recorder)
-    except ReceiverCheckFailure as failure:
-        return ConformanceResult(check, "failed", time.perf_counter() - started, failure=failure)
-    except Exception as exc:  # a crashing check is reported and the run goes on
-        error = target.redact(f"{type(exc).__name__}: {exc}")
-        return ConformanceResult(check, "error", time.perf_counter() - started, error=error)
-    return ConformanceResult(check, "passed", time.perf_counter() - started)

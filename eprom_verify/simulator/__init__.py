@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from eprom_verify.contract import CallbackKind
 
+from .actors import generate_answers
 from .app import create_app
 from .control import ControlClient
 from .errors import Refusal, SimulatorError
@@ -34,6 +35,7 @@ __all__ = [
     "SimulatorError",
     "SimulatorSettings",
     "create_app",
+    "generate_answers",
     "load_settings",
     "run_in_thread",
 ]

@@ -30,7 +30,7 @@ from .views import InboxLetter, InboxMessage
 from .wire import wire_dict
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .desk import EngineServices
 
 __all__ = ["MessageDesk"]
 
@@ -40,7 +40,7 @@ _MB = 1024 * 1024
 class MessageDesk:
     """Letters to citizens, SMS and e-mail."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineServices) -> None:
         self._engine = engine
         self._store = engine.store
 

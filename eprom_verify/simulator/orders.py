@@ -44,7 +44,7 @@ from .views import (
 )
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .desk import EngineServices
 
 __all__ = ["PAPER_RULES", "OrderDesk", "other_channel"]
 
@@ -91,7 +91,7 @@ def _single_use_code() -> str:
 class OrderDesk:
     """Form orders: place, complete, expire, return on paper, patient-initiated."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineServices) -> None:
         self._engine = engine
         self._store = engine.store
 

@@ -30,7 +30,7 @@ from .views import PersonvernChangeRequest
 from .wire import wire_dict
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .desk import EngineServices
 
 __all__ = ["PVK_UNAVAILABLE", "PrivacyDesk"]
 
@@ -61,7 +61,7 @@ def _pvk_502(body: PvkError) -> Refusal:
 class PrivacyDesk:
     """Check, set and list privacy settings; tell ordering systems when a citizen changes one."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineServices) -> None:
         self._engine = engine
         self._store = engine.store
 

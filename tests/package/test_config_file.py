@@ -8,7 +8,7 @@ import pytest
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config_file import find_config_file, read_config_file
-from eprom_verify.settings import RunSettings, unattended
+from eprom_verify.settings import OPTIONS, RunSettings, unattended
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_eprom_config_names_the_file(repo: Path) -> None:
     settings = RunSettings.resolve({}, environ={"EPROM_CONFIG": str(named)})
 
     assert settings.lang == "en"
-    assert read_config_file(named).values == {"lang": "en"}
+    assert read_config_file(named, OPTIONS).values == {"lang": "en"}
 
 
 def test_eprom_config_naming_no_file(repo: Path) -> None:
