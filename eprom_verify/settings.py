@@ -7,8 +7,10 @@ held in a :class:`Secret` whose ``repr`` and ``str`` never show it.
 
 from __future__ import annotations
 
+import argparse
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,22 @@ from ._exceptions import UsageError
 
 __all__ = [
     "MIN_API_KEY_LENGTH",
+    "OBSERVE_OPTIONS",
     "OPTIONS",
+    "RECEIVER_OPTIONS",
+    "RUN_OPTIONS",
+    "SETTINGS_OPTIONS",
     "Option",
     "RunSettings",
     "Secret",
+    "add_options",
+    "check_api_key",
+    "check_database",
     "check_port",
+    "check_report_dir",
+    "deprecated",
+    "option",
+    "resolve_values",
     "parse_listen",
     "unattended",
 ]
@@ -130,7 +143,208 @@ OPTIONS: tuple[Option, ...] = (
            "hypothesis examples per generated check (default: the profile's)", None, None, int),
     Option("receiver_time_limit", "--time-limit", "EPROM_RECEIVER_TIME_LIMIT",
            "check-receiver: seconds a receiver may take to answer (default 10)", 10.0, None, float),
+    Option("report_dir", "--report-dir", "EPROM_REPORT_DIR",
+           "where the report folder is made (default reports/)", "reports"),
+    # observe (docs/observe.md)
+    Option("system_callback_url", "--system-callback-url", "EPROM_SYSTEM_CALLBACK_URL",
+           "observe: your system's ApiBaseUrl, where its callback service listens"),
+    Option("drive", "--drive", "EPROM_DRIVE",
+           "observe: run CMD (your integration test or script) and judge what it did"),
+    Option("timeout", "--timeout", "EPROM_OBSERVE_TIMEOUT",
+           "observe: seconds to wait for the system after --drive ends, or for the whole "
+           "scenario without --drive (default 120)", 120.0, None, float),
+    Option("settle", "--settle", "EPROM_SETTLE",
+           "observe: after --drive ends, seconds to wait for callbacks still due (default 15)",
+           15.0, None, float),
+    Option("callback_time_limit", "--callback-time-limit", "EPROM_CALLBACK_TIME_LIMIT",
+           "observe: seconds the system may take to answer a callback (default 5)",
+           5.0, None, float),
+    Option("upstream", "--upstream", "EPROM_UPSTREAM",
+           "observe: relay toward this ePROM (test, qa or a URL) instead of the embedded "
+           "simulator (prod is refused)"),
+    Option("listen", "--listen", "EPROM_LISTEN",
+           "observe: HOST:PORT where PromsApiBaseUrl listens (default a free port)",
+           "127.0.0.1:0"),
 )  # fmt: skip
+
+#: The options of each command that takes the run's settings (the order is --help's).
+RUN_OPTIONS = (
+    "env", "base_url", "api_key", "callback_listen", "callback_public_url", "patients",
+    "forms", "callback_timeout", "duplicate_window", "fill", "fill_timeout",
+    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults",
+    "report_dir",
+)  # fmt: skip
+RECEIVER_OPTIONS = (
+    "receiver_url", "api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system",
+    "report_dir",
+)  # fmt: skip
+OBSERVE_OPTIONS = (
+    "system_callback_url", "api_key", "drive", "timeout", "settle", "callback_time_limit",
+    "upstream", "listen", "callback_listen", "callback_public_url", "report_dir", "attest",
+    "lang", "ordering_system",
+)  # fmt: skip
+_BY_DEST = {opt.dest: opt for opt in OPTIONS}
+#: What :class:`RunSettings` resolves — the pytest plugin's ``--eprom-…`` options.
+SETTINGS_OPTIONS = tuple(
+    _BY_DEST[dest]
+    for dest in (*(n for n in RUN_OPTIONS if n != "report_dir"), "receiver_url",
+                 "receiver_time_limit")
+)  # fmt: skip
+
+
+def option(dest: str) -> Option:
+    """The option whose ``dest`` is ``dest``."""
+    return _BY_DEST[dest]
+
+
+def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    """The options ``names`` of the one table (:data:`~eprom_verify.settings.OPTIONS`)."""
+    for dest in names:
+        opt = option(dest)
+        kwargs: dict[str, object] = {
+            "dest": opt.dest,
+            "default": None,
+            "help": f"{opt.help} [${opt.env}]",
+        }
+        if opt.choices:
+            kwargs["choices"] = opt.choices
+        if opt.dest == "api_key":
+            kwargs["help"] = f"{opt.help} [${opt.env}]; prefer the variable: a flag shows in ps"
+        parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
+
+
+def deprecated(parser: argparse.ArgumentParser, old: str, new: str, dest: str) -> None:
+    """``old`` still works for one release as ``new``; using it prints one deprecation line."""
+
+    class Alias(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: Any, option_string: str | None = None) -> None:  # fmt: skip
+            sys.stderr.write(
+                f"eprom-verify: note: {old} is deprecated and goes away in the next release; "
+                f"use {new}\n"
+            )
+            setattr(namespace, dest, values)
+
+    parser.add_argument(old, dest=dest, action=Alias, help=argparse.SUPPRESS)
+
+
+def resolve_values(
+    given: Mapping[str, Any], names: Iterable[str], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Each option in ``names``: command line > ``EPROM_…`` > config file > default.
+
+    Values are converted to the option's kind and checked against its choices; a bad one
+    is one :class:`UsageError` naming where it came from.
+    """
+    env_vars = os.environ if environ is None else environ
+    from .config_file import file_settings  # the user's eprom-verify.toml, if any
+
+    in_file = file_settings(env_vars)
+    raw: dict[str, Any] = {}
+    for dest in names:
+        opt = _BY_DEST[dest]
+        value = given.get(opt.dest)
+        source = opt.flag
+        if value is None and env_vars.get(opt.env):
+            value, source = env_vars[opt.env], f"${opt.env}"
+        if value is None and in_file is not None and opt.dest in in_file.values:
+            value, source = in_file.values[opt.dest], in_file.source(opt.dest)
+        if value is None:
+            value = opt.default
+        if value is not None and opt.kind is not str:
+            try:
+                value = opt.kind(value)
+            except ValueError:
+                raise UsageError(f"{source} {value!r}: expected a {opt.kind.__name__}") from None
+        if value is not None and opt.choices and value not in opt.choices:
+            raise UsageError(
+                f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
+            )
+        raw[opt.dest] = value
+    return raw
+
+
+def check_api_key(key: str) -> None:
+    """A key too short to be found and redacted in output is refused, in every command."""
+    if key and len(key) < MIN_API_KEY_LENGTH:
+        raise UsageError(
+            f"the API key has {len(key)} characters, fewer than the {MIN_API_KEY_LENGTH} "
+            "a real key has: check EPROM_API_KEY (or --api-key)"
+        )
+
+
+def check_report_dir(path: Path, option: str = "--report-dir") -> None:
+    """Refuse, before anything starts, a report folder that cannot be made or written in.
+
+    The nearest existing folder on the way to ``path`` must be a folder, and a probe folder
+    must be creatable in it (the one honest test of writability: permissions, a read-only
+    mount, an immutable folder, a full disk, root or not). The probe is removed again.
+    """
+    import tempfile
+
+    existing = path
+    while not existing.exists() and not existing.is_symlink() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"{option} {path}: {existing} is a file, not a folder — choose another folder "
+            f"(or move the file away)"
+        )
+    try:
+        probe = tempfile.mkdtemp(prefix=".eprom-verify-probe-", dir=existing)
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror}) — choose a folder "
+            "you can write to"
+        ) from None
+    os.rmdir(probe)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database(path: Path, option: str = "--db") -> None:
+    """Refuse, before anything starts, a database file that cannot be used.
+
+    Its folder must exist (it is not made: a typo should not grow a tree), it must not be
+    a folder, an existing non-empty file must be an SQLite database, and it (or, for a new
+    one, its folder) must be writable — tried, not guessed from permission bits.
+    """
+    import tempfile
+
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise UsageError(
+            f"{option} {path}: the folder {folder} {what} — create the folder first or "
+            "choose another path"
+        )
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder — give a file name, e.g. {path}/eprom.db")
+    if path.exists():
+        try:
+            with path.open("r+b") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise UsageError(
+                f"{option} {path}: cannot be opened for writing ({exc.strerror}) — choose a "
+                "file you can write"
+            ) from None
+        if header and header != SQLITE_HEADER:
+            raise UsageError(
+                f"{option} {path}: is not an SQLite database — give a new file name, or the "
+                "database an earlier simulator kept"
+            )
+        return
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".eprom-verify-probe-", dir=folder)
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path}: cannot create a file in {folder} ({exc.strerror}) — choose a "
+            "folder you can write to"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -182,31 +396,7 @@ class RunSettings:
     ) -> RunSettings:
         """Settings from option values (None = not given) and the environment."""
         env_vars = os.environ if environ is None else environ
-        from .config_file import file_settings  # the user's eprom-verify.toml, if any
-
-        in_file = file_settings(env_vars)
-        raw: dict[str, Any] = {}
-        for opt in OPTIONS:
-            value = given.get(opt.dest)
-            source = opt.flag
-            if value is None and env_vars.get(opt.env):
-                value, source = env_vars[opt.env], f"${opt.env}"
-            if value is None and in_file is not None and opt.dest in in_file.values:
-                value, source = in_file.values[opt.dest], in_file.source(opt.dest)
-            if value is None:
-                value = opt.default
-            if value is not None and opt.kind is not str:
-                try:
-                    value = opt.kind(value)
-                except ValueError:
-                    raise UsageError(
-                        f"{source} {value!r}: expected a {opt.kind.__name__}"
-                    ) from None
-            if value is not None and opt.choices and value not in opt.choices:
-                raise UsageError(
-                    f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
-                )
-            raw[opt.dest] = value
+        raw = resolve_values(given, [opt.dest for opt in SETTINGS_OPTIONS], env_vars)
         raw["fill"] = raw["fill"] or ("skip" if unattended(env_vars) else "manual")
         return cls._build(raw)
 
@@ -269,14 +459,8 @@ class RunSettings:
             raise UsageError(
                 "--base-url needs the ordering system's API key: set EPROM_API_KEY (or --api-key)"
             )
-        if not self.embedded:
-            self.check_api_key()
+        self.check_api_key()
 
     def check_api_key(self) -> None:
-        """A key too short to be found and redacted in output is refused."""
-        key = self.api_key.reveal()
-        if key and len(key) < MIN_API_KEY_LENGTH:
-            raise UsageError(
-                f"the API key has {len(key)} characters, fewer than the {MIN_API_KEY_LENGTH} "
-                "a real key has: check EPROM_API_KEY (or --api-key)"
-            )
+        """A key too short to be found and redacted in output is refused (every mode)."""
+        check_api_key(self.api_key.reveal())

@@ -1,8 +1,10 @@
 """``eprom-verify simulator``: run the local ePROM in the foreground.
 
 The main CLI wires it as ``add_arguments(subparser)`` and ``run(args)``; ``python -m
-eprom_verify.simulator`` runs it on its own. Exit codes: 0 after a clean stop (Ctrl-C), 2 for
-a bad config file or a port in use (one line on stderr).
+eprom_verify.simulator`` runs it on its own. Exit codes (docs/exit-codes.md): 2 for
+a bad config file, ``--db`` file or a port in use (one line on stderr, before the banner),
+and 2 after a clean stop on SIGINT (Ctrl-C) or SIGTERM: uvicorn finishes the requests in
+flight and the database is closed.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pathlib import Path
 
 import uvicorn
 
+from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError
-from eprom_verify.settings import check_port
+from eprom_verify.exit_codes import ExitCode
+from eprom_verify.settings import check_database, check_port
 
 from .app import create_app, swagger_assets
 from .openapi import published_text
@@ -68,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "write_openapi", None) is not None:
         return _write_openapi(args.write_openapi)
     try:
+        if args.db is not None:
+            check_database(args.db)
         settings = load_settings(args.config, callback_url=args.callback_url, db_path=args.db)
         sock = bind(args.host, check_port(args.port, "--port"))
     except (ConfigError, UsageError) as exc:
@@ -77,12 +83,14 @@ def run(args: argparse.Namespace) -> int:
     _print_banner(settings, args, port)
     server = uvicorn.Server(uvicorn_config(create_app(settings)))
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=[sock])  # uvicorn stops cleanly, then re-raises the signal
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
-    return 0
+    name = interrupts.stopped_by() or "SIGINT"
+    sys.stderr.write(f"eprom-verify simulator: stopped by {name}\n")
+    return ExitCode.INTERRUPTED
 
 
 def _write_openapi(path: Path) -> int:
@@ -119,4 +127,5 @@ def _print_banner(settings: SimulatorSettings, args: argparse.Namespace, port: i
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eprom-verify simulator", description=__doc__)
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    with interrupts.handled():
+        return run(parser.parse_args(argv))
