@@ -77,7 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(
+    args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    # the streams of the moment (redacted by the CLI), not those of import time
+    out = out or sys.stdout
+    err = err or sys.stderr
     try:
         report_dir = args.dir if args.dir is not None else newest_report_dir(args.report_dir)
         if not report_dir.is_dir():
