@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from eprom_verify.national_id import is_valid
 
-KEY = 'standin-key-Zq8/+w==:ÆØå"x'
+KEY = 'standin-key-Zq8/+w==:"x\\y&z'  # ASCII (a header), spelt differently by each encoding
 
 
 def encodings(key: str = KEY) -> dict[str, str]:
