@@ -208,9 +208,27 @@ def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
         }
         if opt.choices:
             kwargs["choices"] = opt.choices
+        else:
+            kwargs["metavar"] = _metavar(opt)
         if opt.dest == "api_key":
             kwargs["help"] = f"{opt.help} [${opt.env}]; prefer the variable: a flag shows in ps"
         parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
+
+
+_METAVARS = {
+    "api_key": "KEY", "drive": "CMD", "upstream": "test|qa|URL", "report_dir": "DIR",
+    "listen": "HOST:PORT", "callback_listen": "HOST:PORT", "ordering_system": "NAME",
+    "tester": "NAME", "max_examples": "N",
+}  # fmt: skip
+
+
+def _metavar(opt: Option) -> str:
+    """How ``--help`` names an option's value."""
+    if opt.dest in _METAVARS:
+        return _METAVARS[opt.dest]
+    if opt.kind is float:
+        return "SECONDS"
+    return "URL" if opt.dest.endswith("url") else "FILE"
 
 
 def deprecated(parser: argparse.ArgumentParser, old: str, new: str, dest: str) -> None:
