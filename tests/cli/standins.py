@@ -170,10 +170,14 @@ def environ(**extra: str) -> dict[str, str]:
     return env
 
 
-def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start(
+    argv: list[str], cwd: Path, env: dict[str, str], *, merged: bool = False
+) -> subprocess.Popen[str]:
+    """The command as a process; ``merged``: its stderr on its stdout."""
     return subprocess.Popen(
         [sys.executable, "-m", "eprom_verify", *argv], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if merged else subprocess.PIPE, text=True, cwd=cwd, env=env,
+        stdin=subprocess.DEVNULL,
     )  # fmt: skip
 
 

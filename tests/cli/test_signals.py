@@ -1,9 +1,8 @@
 """Every command × SIGTERM and SIGINT: children ended, the report sealed and marked
 interrupted (or, for the simulator, a clean stop), exit 2, nothing unmasked.
 
-``run`` is covered the same way by tests/run/test_unattended.py (a full run stopped while
-it waits for a delayed callback, both signals); here: observe, check-receiver, simulator
-and report.
+``run`` is also covered by tests/run/test_unattended.py (the terminal's words); here it is
+checked with the others for the stored national IDs.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def _stop(process: subprocess.Popen[str], signum: int) -> str:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-    return out + err
+    return out + (err or "")
 
 
 def _sealed_interrupted(reports: Path) -> dict[str, object]:
@@ -79,6 +78,30 @@ def test_observe_ends_the_drive_group_and_seals_an_interrupted_report(tmp_path, 
     statuses = {row["id"]: row["status"] for row in report["rows"]}  # type: ignore[index, union-attr]
     assert "failed" not in statuses.values(), f"unreached steps are not run, not failed: {statuses}"
     assert "not_run" in statuses.values(), statuses
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_run_stopped_while_it_waits_for_a_callback(tmp_path, signum):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text(
+        "faults:\n  - {type: delay, callback: status, seconds: 60}\n", encoding="utf-8"
+    )
+    process = start(
+        ["run", "--report-dir", str(tmp_path / "reports"), "--simulator-faults", str(faults),
+         "--callback-timeout", "120", "--", "-k", "test_v1_order and verification-person-Basic"],
+        tmp_path, environ(), merged=True,
+    )  # fmt: skip
+    try:
+        seen = wait_for_line(process, "waiting for the status callback")
+        assert any("waiting for" in line for line in seen), "".join(seen)
+    except BaseException:
+        process.kill()
+        process.communicate(timeout=10)
+        raise
+    printed = "".join(seen) + _stop(process, signum)
+    assert process.returncode == 2, printed
+    assert f"stopped by {signal.Signals(signum).name}" in printed
+    _sealed_interrupted(tmp_path / "reports")
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
