@@ -71,6 +71,7 @@ def make_recorder(
     report_dir: Path, settings: RunSettings, *, show_national_ids: bool, command: str
 ) -> Any:
     """The report recorder for ``report_dir`` with a redactor that knows our key."""
+    from .report.cover import organisation, system_version
     from .report.model import RunInfo
     from .report.recorder import Recorder
 
@@ -95,6 +96,11 @@ def make_recorder(
         command=redactor.text(command),
         hypothesis_profile=None,
         national_ids_shown=show_national_ids,
+        mode="check-receiver" if receiver else "run",
+        simulated=settings.embedded and not receiver,
+        system_version=None if settings.embedded and not receiver else system_version(),
+        organisation=organisation(),
+        tester=settings.tester,
     )
     return Recorder(report_dir, run=run, redactor=redactor)
 

@@ -4,7 +4,8 @@ Hemit's mandatory points (V1.1 … S2, contract §7) keep Hemit's ids; the areas
 have ids of our own (P1 patient-initiated, L letters, U SMS/e-mail, PV privacy settings,
 R receiver conformance). The wording is ours, in bokmål and English, mapped to Hemit's
 points by id. Each checkpoint says where it can be proven: automatically, by a person
-(manual, with attestation), or not at all.
+(manual, with attestation), or not at all. What a person must see on Helsenorge (V2.x, S1)
+is manual in the simulator too: the simulator shows what it stored, a person attests.
 """
 
 from __future__ import annotations
@@ -83,21 +84,21 @@ CHECKPOINTS: tuple[Checkpoint, ...] = (
     Checkpoint("V1.4", "V1", "Ingen feil og ingen doble meldinger ved bestilling",
                "No errors and no duplicate messages when ordering", "§4.1", _A, _A),
     Checkpoint("V2.1", "V2", "Skjemaet vises og oppfører seg som forventet for testpersonen",
-               "The form shows and behaves as expected for the test person", "§7", _A, _M),
+               "The form shows and behaves as expected for the test person", "§7", _M, _M),
     Checkpoint("V2.2", "V2", "Følgebrevet vises som forventet",
-               "The cover letter shows as expected", "§7", _A, _M),
+               "The cover letter shows as expected", "§7", _M, _M),
     Checkpoint("V2.3", "V2", "Metadata virker etter hensikten",
-               "Metadata works as intended", "§3.1", _A, _M),
+               "Metadata works as intended", "§3.1", _M, _M),
     Checkpoint("V2.4", "V2", "Skjemaoppgaven vises som forventet",
-               "The form task shows as expected", "§7", _A, _M),
+               "The form task shows as expected", "§7", _M, _M),
     Checkpoint("V2.5", "V2", "Kopi av utfylt skjema lagres / lagres ikke som bestilt",
-               "A copy of the answered form is / is not stored as ordered", "§3.1", _A, _M),
+               "A copy of the answered form is / is not stored as ordered", "§3.1", _M, _M),
     Checkpoint("V3.1", "V3", "Bestillersystemet mottar svaret",
                "The ordering system receives the answer", "§4.2", _A, _A),
     Checkpoint("V3.2", "V3", "Ingen feil og ingen doble meldinger ved retur",
                "No errors and no duplicate messages on return", "§4.2", _A, _A),
     Checkpoint("S1", "S", "På vegne av: vises i oppgave og skjema, utfyller får ingen kopi",
-               "On behalf of: shown in task and form, the filler gets no copy", "§3.1", _A, _M),
+               "On behalf of: shown in task and form, the filler gets no copy", "§3.1", _M, _M),
     Checkpoint("S2", "S", "Signering: bestilles med signering, må signeres, signert dokument kan lastes ned",
                "Signing: ordered with signing, must be signed, the signed document downloads",
                "§3.5", _A, _M),

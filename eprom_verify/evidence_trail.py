@@ -27,11 +27,25 @@ if TYPE_CHECKING:
     from .report.model import EvidenceKind
     from .report.recorder import Recorder
 
-__all__ = ["EvidenceTrail", "ServingContext", "utc"]
+__all__ = ["EvidenceTrail", "ServingContext", "owning_test", "utc"]
 
 
 def utc(at: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(at, dt.UTC)
+
+
+def owning_test(test: str | None, case: str | None) -> str | None:
+    """The test an exchange of ``case`` is filed under: ``test`` only when it is that case's.
+
+    A batch of orders is placed while the first test that needs one runs; filing every
+    order under that test would name one test beside another test's case. The case says
+    whom such an order serves; the report finds its test from the checks that read it.
+    """
+    if test is None or case is None or "[" not in test:
+        return test
+    params = test.rsplit("[", 1)[1].rstrip("]")
+    ours = f"-{params}-".find(f"-{case}-") >= 0  # the case is one of the test's parameters
+    return test if ours else None
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ class EvidenceTrail:
         if self.recorder is None:
             return None
         context = self._context()
-        kwargs.setdefault("test", context.test)
+        kwargs.setdefault("test", owning_test(context.test, context.case))
         kwargs.setdefault("checkpoint_ids", context.checkpoint_ids)
         kwargs.setdefault("case", context.case)
         eid = self.recorder.add_evidence(kind, **kwargs)
@@ -188,7 +202,7 @@ class EvidenceTrail:
             headers=callback.headers,
             body=callback.data if callback.data is not None else callback.body_text,
             order_id=ident,
-            test=entry.test if entry is not None else None,
+            test=owning_test(entry.test, entry.case) if entry is not None else None,
             checkpoint_ids=entry.checkpoint_ids if entry is not None else (),
             case=entry.case if entry is not None else None,
             at=utc(callback.at),
@@ -218,8 +232,9 @@ class EvidenceTrail:
             entry.ident,
             kind="letter" if entry.kind == "letter" else "form_order",
             case=entry.case,
-            test=entry.test,
+            test=owning_test(entry.test, entry.case),
             checkpoint_ids=list(entry.checkpoint_ids),
+            expected_status=entry.expected_status,
             person=entry.person,
             rule=entry.rule,
             form=entry.form,

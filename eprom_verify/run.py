@@ -36,7 +36,7 @@ from .settings import (
     add_options,
     check_report_dir,
     deprecated,
-    resolve_values,
+    resolve_options,
 )
 
 __all__ = [
@@ -88,7 +88,7 @@ def _pytest_args(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
 def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) -> RunSettings:
     given = {name: getattr(args, name, None) for name in (*names, "receiver_url")}
     settings = RunSettings.resolve(given)
-    args.report_dir = resolve_values(given, ["report_dir"])["report_dir"]
+    args.report_dir = resolve_options(given, ["report_dir"])["report_dir"]
     check_report_dir(Path(args.report_dir))
     if receiver:
         if not settings.receiver_url:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ._exceptions import UsageError
@@ -35,8 +35,9 @@ __all__ = [
     "check_report_dir",
     "deprecated",
     "option",
-    "resolve_values",
     "parse_listen",
+    "resolve_options",
+    "resolve_values",
     "unattended",
 ]
 
@@ -246,40 +247,16 @@ def deprecated(parser: argparse.ArgumentParser, old: str, new: str, dest: str) -
     parser.add_argument(old, dest=dest, action=Alias, help=argparse.SUPPRESS)
 
 
-def resolve_values(
+def resolve_options(
     given: Mapping[str, Any], names: Iterable[str], environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """Each option in ``names``: command line > ``EPROM_…`` > config file > default.
-
-    Values are converted to the option's kind and checked against its choices; a bad one
-    is one :class:`UsageError` naming where it came from.
-    """
+    """The options ``names`` of :data:`OPTIONS`, resolved by :func:`resolve_values` with the
+    user's config file (``eprom-verify.toml`` / ``[tool.eprom-verify]``)."""
     env_vars = os.environ if environ is None else environ
     from .config_file import file_settings  # the user's eprom-verify.toml, if any
 
-    in_file = file_settings(env_vars)
-    raw: dict[str, Any] = {}
-    for dest in names:
-        opt = _BY_DEST[dest]
-        value = given.get(opt.dest)
-        source = opt.flag
-        if value is None and env_vars.get(opt.env):
-            value, source = env_vars[opt.env], f"${opt.env}"
-        if value is None and in_file is not None and opt.dest in in_file.values:
-            value, source = in_file.values[opt.dest], in_file.source(opt.dest)
-        if value is None:
-            value = opt.default
-        if value is not None and opt.kind is not str:
-            try:
-                value = opt.kind(value)
-            except ValueError:
-                raise UsageError(f"{source} {value!r}: expected a {opt.kind.__name__}") from None
-        if value is not None and opt.choices and value not in opt.choices:
-            raise UsageError(
-                f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
-            )
-        raw[opt.dest] = value
-    return raw
+    options = tuple(_BY_DEST[dest] for dest in names)
+    return resolve_values(options, given, env_vars, file_settings(env_vars))
 
 
 def check_api_key(key: str) -> None:
@@ -378,6 +355,50 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host or "127.0.0.1", number
 
 
+class ValueSource(Protocol):
+    """Where the third level of values comes from: a config file's values and their labels."""
+
+    @property
+    def values(self) -> dict[str, Any]: ...
+
+    def source(self, key: str) -> str: ...
+
+
+def resolve_values(
+    options: tuple[Option, ...],
+    given: Mapping[str, Any],
+    env_vars: Mapping[str, str],
+    in_file: ValueSource | None,
+) -> dict[str, Any]:
+    """Each option's value: command line > environment variable > config file > default.
+
+    Converted to the option's kind and checked against its choices; a bad value is one
+    :class:`UsageError` line naming where it came from (``--port``, ``$EPROM_…``, file: key).
+    Shared by the run's :data:`OPTIONS` and the simulator's options (one mechanism).
+    """
+    raw: dict[str, Any] = {}
+    for opt in options:
+        value = given.get(opt.dest)
+        source = opt.flag
+        if value is None and env_vars.get(opt.env):
+            value, source = env_vars[opt.env], f"${opt.env}"
+        if value is None and in_file is not None and opt.dest in in_file.values:
+            value, source = in_file.values[opt.dest], in_file.source(opt.dest)
+        if value is None:
+            value = opt.default
+        if value is not None and opt.kind is not str:
+            try:
+                value = opt.kind(value)
+            except ValueError:
+                raise UsageError(f"{source} {value!r}: expected a {opt.kind.__name__}") from None
+        if value is not None and opt.choices and value not in opt.choices:
+            raise UsageError(
+                f"{source} {value!r} is not known; choose one of {', '.join(opt.choices)}"
+            )
+        raw[opt.dest] = value
+    return raw
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """The resolved settings of one run."""
@@ -414,7 +435,7 @@ class RunSettings:
     ) -> RunSettings:
         """Settings from option values (None = not given) and the environment."""
         env_vars = os.environ if environ is None else environ
-        raw = resolve_values(given, [opt.dest for opt in SETTINGS_OPTIONS], env_vars)
+        raw = resolve_options(given, [opt.dest for opt in SETTINGS_OPTIONS], env_vars)
         raw["fill"] = raw["fill"] or ("skip" if unattended(env_vars) else "manual")
         return cls._build(raw)
 

@@ -43,6 +43,7 @@ from eprom_verify._version import __version__
 from eprom_verify.exit_codes import ExitCode
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.report.attest import load_attestations
+from eprom_verify.report.cover import organisation, system_version
 from eprom_verify.report.model import RunInfo
 from eprom_verify.report.recorder import Recorder, new_report_dir
 from eprom_verify.settings import (
@@ -51,7 +52,7 @@ from eprom_verify.settings import (
     check_api_key,
     check_report_dir,
     deprecated,
-    resolve_values,
+    resolve_options,
 )
 from eprom_verify.wording import Text
 
@@ -77,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     given = {dest: getattr(args, dest, None) for dest in OBSERVE_OPTIONS}
-    v = resolve_values(given, OBSERVE_OPTIONS)
+    v = resolve_options(given, OBSERVE_OPTIONS)
     drive = _drive_argv(v["drive"])
     upstream, environment = _upstream(v["upstream"])
     callback_url = _callback_url(v["system_callback_url"])
@@ -131,6 +132,11 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                     api_key_fingerprint=fingerprint(key),
                     lang=v["lang"],
                     command=redactor.text(shlex.join(["eprom-verify", *sys.argv[1:]])),
+                    mode="observe",
+                    simulated=upstream is None,
+                    system_version=system_version(),
+                    organisation=organisation(),
+                    tester=next((a.tester for a in attestations), None),
                 ),
                 redactor=redactor,
             )

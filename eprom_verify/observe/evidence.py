@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eprom_verify.report.derive import ident_of
 from eprom_verify.report.model import CheckResult
 from eprom_verify.report.recorder import Recorder
 from eprom_verify.wording import Text, texts_of
@@ -51,6 +52,11 @@ def _legs(recorder: Recorder, exchange: Exchange) -> list[str]:
         outbound = Text(en=f"eprom-verify → system: {name.en}, the system's answer",
                         nb=f"eprom-verify → bestillersystemet: {name.nb}, svaret fra "
                            "bestillersystemet")  # fmt: skip
+    # the order or letter both legs are about: a callback names it, ePROM's answer gives it
+    if exchange.leg == "api":
+        order_id = ident_of(_body(exchange.response_body), response=True)
+    else:
+        order_id = ident_of(_body(exchange.request_body))
     first = recorder.add_evidence(
         "request" if exchange.leg == "api" else "callback",
         title=f"#{exchange.seq} " + inbound,
@@ -58,6 +64,7 @@ def _legs(recorder: Recorder, exchange: Exchange) -> list[str]:
         url=exchange.inbound_url,
         headers=exchange.request_headers,
         body=_body(exchange.request_body),
+        order_id=order_id,
         at=exchange.at,
     )
     second = recorder.add_evidence(
@@ -67,6 +74,7 @@ def _legs(recorder: Recorder, exchange: Exchange) -> list[str]:
         url=exchange.outbound_url,
         status=exchange.status,
         body=_body(exchange.response_body) if exchange.status is not None else exchange.error,
+        order_id=order_id,
         at=exchange.at,
     )
     return [first, second]
@@ -157,6 +165,11 @@ def _timelines(
             kind = {"letter": "letter", "patient_initiated": "patient_initiated"}.get(
                 step.kind, "form_order"
             )
+            # the step is the order's case; its expected status marks a predicted Error
+            recorder.describe_order(
+                order_id, kind=kind, case=step.id,  # type: ignore[arg-type]
+                expected_status=step.expect.status_callback,
+            )  # fmt: skip
             for exchange in judge.exchanges:
                 if order_id in _mentions(exchange):
                     recorder.add_timeline_event(

@@ -172,6 +172,24 @@ def _summary_of(failure: Mapping[str, Any]) -> Any:
     return received
 
 
+def _kind_line(data: Mapping[str, Any]) -> str:
+    """``kind: Self-check — …``: what kind of evidence the report is (ReportKind), in English."""
+    from eprom_verify.report.model import ReportKind, decide_kind
+
+    run = data.get("run", {})
+    try:
+        kind = ReportKind(data["kind"])
+    except (KeyError, ValueError):
+        kind = decide_kind(
+            mode=run.get("mode"), simulated=run.get("simulated"),
+            environment=str(run.get("environment", "")),
+        )  # fmt: skip
+    system = run.get("ordering_system") or run.get("receiver_url") or "the ordering system"
+    env = str(run.get("environment", ""))
+    claim = kind.claim
+    return f"kind: {claim.name.en.format(system=system)} — {claim.proves.en.format(system=system, env=env)}"
+
+
 def _totals(
     data: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]],
@@ -183,6 +201,7 @@ def _totals(
     order = ("passed", "failed", "needs_attestation", "not_run")
     text = ", ".join(f"{_STATUS_TEXT[s].lower()}: {counts[s]}" for s in order if counts[s])
     lines = [f"checkpoints {len(rows)} — {text}" if rows else "checkpoints: none"]
+    lines.append(_kind_line(data))
     outcomes = Counter(c.get("outcome") for c in data.get("checks", []))
     tests = ", ".join(f"{o.replace('_', ' ')}: {n}" for o, n in sorted(outcomes.items()) if o)
     lines.append(f"tests {sum(outcomes.values())} — {tests or 'none'}")

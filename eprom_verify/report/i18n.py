@@ -13,6 +13,62 @@ from typing import Any, Final
 __all__ = ["EN", "LANGS", "NB", "counted", "event_label", "strings"]
 
 NB: Final[Mapping[str, str]] = {
+    "report_kind": "Type bevis",
+    "ordering_system_unnamed": "bestillersystemet (navn ikke oppgitt)",
+    "organisation": "Organisasjon",
+    "system_version": "Versjon eller commit",
+    "test_persons": "Testpersoner",
+    "verification_person": "Hemits verifikasjonsperson",
+    "orders_n": "{n:bestilling|bestillinger}",
+    "tester": "Tester",
+    "period": "Start–slutt",
+    "run_id": "Kjøring",
+    "manifest_digest": "Manifest (SHA-256)",
+    "manifest_in_file": "se MANIFEST.sha256 i rapportmappen (sha256sum MANIFEST.sha256)",
+    "eprom_ids_heading": "ID-er ePROM ga ut i kjøringen",
+    "eprom_ids_intro": "Hver id ePROM laget i denne kjøringen, med tid og testperson, så Hemit "
+    "kan slå dem opp i sine egne logger.",
+    "col_id_field": "Felt",
+    "col_value": "Verdi",
+    "failures_first_heading": "Dette feilet",
+    "failures_see_first": "Feilene er forklart under «Dette feilet» over.",
+    "failures_more": "og {n} til i avsnittet for {id}",
+    "reproduce": "Send forespørselen på nytt",
+    "reproduce_note": "Nøkkelen leses fra $EPROM_API_KEY; kroppen er som i beviset, "
+    "maskerte fødselsnumre må fylles inn.",
+    "developer_heading": "For utviklere: tester, parametre og dekning",
+    "developer_intro": "Testnodene og parametrene bak hvert kontrollpunkt; en kontrollør "
+    "trenger dem ikke.",
+    "exchange_heading": "Vedlegg: den kanoniske utvekslingen per Hemit-punkt",
+    "exchange_intro": "For hvert av Hemits punkter én bestilling som viser det: "
+    "forespørselen → ePROMs svar → statusmeldingen → kvitteringen → svarmeldingen → "
+    "kvitteringen. Alle bevis står i report.html og i evidence/.",
+    "exchange_none": "Ingen bevis med innhold for dette punktet.",
+    "exchange_same": "Samme bestilling og utveksling som {id} over.",
+    "step_request": "Forespørsel",
+    "step_answer": "ePROMs svar",
+    "step_status": "Statusmelding",
+    "step_answer_callback": "Svarmelding",
+    "step_ack": "Kvittering fra bestillersystemet",
+    "step_ack_listener": "kvittert av eprom-verifys mottak",
+    "step_evidence": "Bevis",
+    "status_error_expected": "forventet: ingen kanal",
+    "sum_expected_errors": "{n} med status Error som forventet (personen har ingen kanal for regelen)",
+    "material_heading": "Materiale å attestere mot",
+    "attestation_needed": "En navngitt person må se dette på Helsenorge og attestere; "
+    "uten attestasjon er punktet ikke bestått.",
+    "body_headers": "Hoder",
+    "body_none": "uten innhold",
+    "body_in_file": "innholdet står i evidence/{id}.json",
+    "pdf_evidence_note": "PDF-en viser én utveksling per punkt; hver forespørsel, hvert svar "
+    "og hvert tilbakekall med innhold står i report.html (bevislisten) og i evidence/.",
+    "rows_more": "… {n} rader til i report.html",
+    "verdict_would": "{kind} — ville bestått: {hemit_passed} av {hemit_ran} Hemit-punkter · "
+    "{attest} trenger attestasjon · {failed} feilet. Dette er ikke Hemits verifikasjon.",
+    "verdict_would_other": "{kind} — ville bestått: {passed} av {ran} kontrollpunkt · "
+    "{failed} feilet. Dette er ikke Hemits verifikasjon.",
+    "verdict_verified": "Verifisert: alle Hemits {hemit} punkter er bestått, de manuelle "
+    "attestert av en navngitt person.",
     "doc_title": "ePROM-verifikasjonsrapport",
     "ordering_system": "Bestillersystem",
     "not_given": "ikke oppgitt",
@@ -253,6 +309,62 @@ NB: Final[Mapping[str, str]] = {
 }
 
 EN: Final[Mapping[str, str]] = {
+    "report_kind": "Kind of evidence",
+    "ordering_system_unnamed": "the ordering system (name not given)",
+    "organisation": "Organisation",
+    "system_version": "Version or commit",
+    "test_persons": "Test persons",
+    "verification_person": "Hemit's verification person",
+    "orders_n": "{n:order|orders}",
+    "tester": "Tester",
+    "period": "Start–end",
+    "run_id": "Run",
+    "manifest_digest": "Manifest (SHA-256)",
+    "manifest_in_file": "see MANIFEST.sha256 in the report folder (sha256sum MANIFEST.sha256)",
+    "eprom_ids_heading": "Ids ePROM gave out in this run",
+    "eprom_ids_intro": "Every id ePROM created in this run, with its time and test person, so "
+    "Hemit can look each one up in its own logs.",
+    "col_id_field": "Field",
+    "col_value": "Value",
+    "failures_first_heading": "What failed",
+    "failures_see_first": "The failures are explained under “What failed” above.",
+    "failures_more": "and {n} more in the section for {id}",
+    "reproduce": "Send the request again",
+    "reproduce_note": "The key is read from $EPROM_API_KEY; the body is the evidence's, masked "
+    "national IDs must be filled in.",
+    "developer_heading": "For developers: tests, parameters and coverage",
+    "developer_intro": "The test nodes and parameters behind each checkpoint; a reviewer does "
+    "not need them.",
+    "exchange_heading": "Appendix: the canonical exchange per Hemit point",
+    "exchange_intro": "For each of Hemit's points one order that shows it: the request → "
+    "ePROM's answer → the status callback → the acknowledgement → the answer callback → the "
+    "acknowledgement. All evidence is in report.html and in evidence/.",
+    "exchange_none": "No evidence with content for this point.",
+    "exchange_same": "The same order and exchange as {id} above.",
+    "step_request": "Request",
+    "step_answer": "ePROM's answer",
+    "step_status": "Status callback",
+    "step_answer_callback": "Answer callback",
+    "step_ack": "The ordering system's acknowledgement",
+    "step_ack_listener": "acknowledged by eprom-verify's listener",
+    "step_evidence": "Evidence",
+    "status_error_expected": "expected: no channel",
+    "sum_expected_errors": "{n} with status Error as expected (the person has no channel for the rule)",
+    "material_heading": "Material to attest against",
+    "attestation_needed": "A named person must see this on Helsenorge and attest; without "
+    "an attestation the point is not passed.",
+    "body_headers": "Headers",
+    "body_none": "no content",
+    "body_in_file": "the content is in evidence/{id}.json",
+    "pdf_evidence_note": "The PDF shows one exchange per point; every request, answer and "
+    "callback with its content is in report.html (the evidence list) and in evidence/.",
+    "rows_more": "… {n} more rows in report.html",
+    "verdict_would": "{kind} — would pass: {hemit_passed} of {hemit_ran} Hemit points · "
+    "{attest} need attestation · {failed} failed. This is not Hemit's verification.",
+    "verdict_would_other": "{kind} — would pass: {passed} of {ran} checkpoints · "
+    "{failed} failed. This is not Hemit's verification.",
+    "verdict_verified": "Verified: all of Hemit's {hemit} points passed, the manual ones "
+    "attested by a named person.",
     "doc_title": "ePROM verification report",
     "ordering_system": "Ordering system",
     "not_given": "not given",

@@ -19,13 +19,16 @@ An attestation without any check in the run does not pass a row: it has nothing 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from eprom_verify.checklist import CHECKPOINTS, Checkpoint, How
+from eprom_verify.wording import Text
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,18 +42,21 @@ __all__ = [
     "Lang",
     "OrderTimeline",
     "Outcome",
+    "KindClaim",
     "ReceiverLatency",
     "ReportData",
+    "ReportKind",
     "RowStatus",
     "RunInfo",
     "Summary",
     "TimelineEvent",
     "build_coverage",
     "build_rows",
+    "decide_kind",
     "summarize",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Lang = Literal["nb", "en"]
 EvidenceKind = Literal["request", "response", "callback", "control", "note"]
@@ -67,6 +73,120 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class ReportKind(enum.StrEnum):
+    """What kind of evidence a report is: the one place the kinds and their claims live.
+
+    Decided by :func:`decide_kind` from the command and whether ePROM was the embedded
+    simulator — never from names. Only :attr:`GO_LIVE` (with attestations by a named
+    person for the manual points) may say Hemit's points are verified.
+    """
+
+    SELF_CHECK = "self_check"
+    PRE_CHECK = "pre_check"
+    ENVIRONMENT_CHECK = "environment_check"
+    GO_LIVE = "go_live"
+
+    @property
+    def claim(self) -> KindClaim:
+        return _CLAIMS[self]
+
+    @property
+    def verifies(self) -> bool:
+        """Whether a passed Hemit point in this kind of report is verified for Hemit."""
+        return self is ReportKind.GO_LIVE
+
+
+@dataclass(frozen=True)
+class KindClaim:
+    """What a kind of report is called and what it proves, in both languages.
+
+    ``{system}`` in ``name`` and ``proves`` is the ordering system's name; ``{env}`` the
+    environment as the report names it.
+    """
+
+    name: Text
+    proves: Text
+    #: the headline prefix of the verdict (a pre-check says "would pass")
+    would: bool
+
+
+_CLAIMS: dict[ReportKind, KindClaim] = {
+    ReportKind.SELF_CHECK: KindClaim(
+        name=Text(en="Self-check", nb="Egenkontroll"),
+        proves=Text(
+            en="eprom-verify against its own ePROM simulator, with its own client and "
+            "callback listener. It shows that the harness, the contract and the simulator "
+            "agree — nothing about any ordering system.",
+            nb="eprom-verify mot sin egen ePROM-simulator, med egen klient og egen "
+            "mottakstjeneste. Den viser at verktøyet, kontrakten og simulatoren stemmer "
+            "overens — ingenting om noe bestillersystem.",
+        ),
+        would=True,
+    ),
+    ReportKind.PRE_CHECK: KindClaim(
+        name=Text(en="Pre-check of {system}", nb="Forhåndssjekk av {system}"),
+        proves=Text(
+            en="{system} against eprom-verify's ePROM simulator, not Hemit's ePROM. It shows "
+            "how the system behaves against the documentation before it meets Hemit's "
+            "environment; it is not Hemit's verification.",
+            nb="{system} mot eprom-verifys ePROM-simulator, ikke Hemits ePROM. Den viser "
+            "hvordan systemet oppfører seg mot dokumentasjonen før det møter Hemits "
+            "miljø; den er ikke Hemits verifikasjon.",
+        ),
+        would=True,
+    ),
+    ReportKind.ENVIRONMENT_CHECK: KindClaim(
+        name=Text(en="Environment check", nb="Miljøsjekk"),
+        proves=Text(
+            en="eprom-verify plays the ordering system against the ePROM in {env}. It shows "
+            "that the API key, the forms, the test persons and the callback URL work there "
+            "— nothing about the integrator's own ordering system.",
+            nb="eprom-verify spiller bestillersystemet mot ePROM i {env}. Den viser at "
+            "API-nøkkelen, skjemaene, testpersonene og mottaksadressen virker der — "
+            "ingenting om integratørens eget bestillersystem.",
+        ),
+        would=True,
+    ),
+    ReportKind.GO_LIVE: KindClaim(
+        name=Text(
+            en="Go-live verification of {system}",
+            nb="Verifikasjon før produksjonssetting av {system}",
+        ),
+        proves=Text(
+            en="{system} itself against the ePROM in {env}, every exchange observed by "
+            "eprom-verify. A passed point is shown by this evidence; a manual point is "
+            "passed only with a named person's attestation.",
+            nb="{system} selv mot ePROM i {env}, hver utveksling observert av eprom-verify. "
+            "Et bestått punkt er vist med bevisene her; et manuelt punkt er bestått bare "
+            "med attestasjon fra en navngitt person.",
+        ),
+        would=False,
+    ),
+}
+
+#: the commands that make a report
+Mode = Literal["run", "observe", "check-receiver"]
+
+
+def decide_kind(*, mode: Mode | None, simulated: bool | None, environment: str) -> ReportKind:
+    """The kind of a report from the command and whether ePROM was our simulator.
+
+    ``run`` against the embedded simulator is a self-check; ``run`` anywhere else (``--env
+    test|qa``, ``--base-url``) an environment check; ``observe`` against the simulator and
+    ``check-receiver`` a pre-check; ``observe --upstream`` the go-live verification. A
+    report written before 1.2 (no ``mode``) is judged by its environment alone, never as
+    go-live.
+    """
+    if mode == "check-receiver" or environment == "receiver":
+        return ReportKind.PRE_CHECK
+    simulator = simulated if simulated is not None else environment == "simulator"
+    if mode == "observe":
+        return ReportKind.PRE_CHECK if simulator else ReportKind.GO_LIVE
+    if mode == "run" or mode is None:
+        return ReportKind.SELF_CHECK if simulator else ReportKind.ENVIRONMENT_CHECK
+    raise ValueError(f"unknown mode {mode!r}")
 
 
 class _Model(BaseModel):
@@ -91,6 +211,18 @@ class RunInfo(_Model):
     faults_injected: list[dict[str, Any]] = Field(default_factory=list)
     #: check-receiver: the callback service under test (its ApiBaseUrl)
     receiver_url: str | None = None
+    #: the command that made the report (decides :class:`ReportKind` with ``simulated``)
+    mode: Mode | None = None
+    #: ePROM was eprom-verify's embedded simulator (not Hemit's ePROM)
+    simulated: bool | None = None
+    #: the ordering system's version or commit (given, or ``git describe`` where it ran)
+    system_version: str | None = None
+    #: the organisation that owns the ordering system
+    organisation: str | None = None
+    #: who ran it (``--tester``)
+    tester: str | None = None
+    #: the report folder's name, which names the run
+    run_id: str | None = None
 
 
 class Evidence(_Model):
@@ -196,6 +328,8 @@ class OrderTimeline(_Model):
     callbacks: dict[str, int] = Field(default_factory=dict)
     duplicates: int = 0
     waited_s: float | None = None
+    #: the status the run predicted for it (``Error`` where the person has no channel)
+    expected_status: str | None = None
 
 
 class CheckpointRow(_Model):
@@ -238,6 +372,8 @@ class Summary(_Model):
 
 class ReportData(_Model):
     schema_version: str = SCHEMA_VERSION
+    #: what kind of evidence this is (:class:`ReportKind`); set from ``run`` when absent
+    kind: ReportKind | None = None
     run: RunInfo
     rows: list[CheckpointRow]
     checks: list[CheckResult] = Field(default_factory=list)
@@ -248,6 +384,20 @@ class ReportData(_Model):
     summary: Summary
     #: Every evidence record without its headers and body (those stay in ``evidence/``).
     evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _decide_kind(self) -> ReportData:
+        if self.kind is None:
+            self.kind = decide_kind(
+                mode=self.run.mode, simulated=self.run.simulated, environment=self.run.environment
+            )
+        return self
+
+    @property
+    def report_kind(self) -> ReportKind:
+        """:attr:`kind`, never None (the validator sets it)."""
+        assert self.kind is not None
+        return self.kind
 
 
 def build_rows(

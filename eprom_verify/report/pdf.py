@@ -1,15 +1,27 @@
 """Print ``report.html`` to PDF with a headless Chromium, when one is installed.
 
 Chromium runs with a throw-away profile and every background network feature off; the
-page itself loads nothing from the network (it is self-contained).
+page itself loads nothing from the network (it is self-contained). The page is printed
+through the DevTools protocol over a pipe (``--remote-debugging-pipe``: commands on file
+descriptor 3, answers on 4, each a JSON text ended by NUL), so that ``Page.printToPDF``
+can put a header and footer on every page (the report kind; the run id and manifest
+digest: the print copy carries them as ``<meta name="eprom-verify:header|footer">``) and
+make PDF bookmarks from the headings (``generateDocumentOutline``, Chromium 126+).
 """
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
+import json
+import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from eprom_verify._exceptions import UsageError
 
@@ -68,15 +80,162 @@ def run_chromium(*args: str, timeout_s: float = _TIMEOUT_S) -> subprocess.Comple
 
 
 def print_pdf(html: Path, pdf: Path) -> Path:
-    """Print ``html`` to ``pdf``; a :class:`UsageError` says why when it could not."""
+    """Print ``html`` to ``pdf``; a :class:`UsageError` says why when it could not.
+
+    Header and footer on every page come from the page's ``eprom-verify:header`` and
+    ``eprom-verify:footer`` meta elements; the page numbers are added to the footer.
+    """
     pdf.unlink(missing_ok=True)
+    browser = find_chromium()
+    if browser is None:
+        raise ChromiumNotFound
+    page = html.read_text(encoding="utf-8", errors="replace")
+    header, footer = _meta(page, "header"), _meta(page, "footer")
+    word = _meta(page, "page") or "Page"
     try:
-        done = run_chromium(
-            "--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", html.resolve().as_uri()
+        data = _print_over_pipe(
+            browser, html.resolve().as_uri(), header=header, footer=footer, page_word=word
         )
     except subprocess.TimeoutExpired:
         raise UsageError(f"Chromium did not print {html} within {_TIMEOUT_S} s") from None
-    if not pdf.is_file() or pdf.read_bytes()[:4] != b"%PDF":
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise UsageError(f"Chromium did not write {pdf} (exit {done.returncode}): {last}")
+    except _CdpError as exc:
+        raise UsageError(f"Chromium did not write {pdf}: {exc}") from None
+    if data[:4] != b"%PDF":
+        raise UsageError(f"Chromium did not write {pdf}: the answer is not a PDF")
+    tmp = pdf.with_name(pdf.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(pdf)
     return pdf
+
+
+class _CdpError(Exception):
+    pass
+
+
+def _meta(page: str, name: str) -> str:
+    found = re.search(rf'<meta name="eprom-verify:{name}" content="([^"]*)"', page)
+    return html_lib.unescape(found.group(1)) if found else ""
+
+
+_SMALL = "font-size:7.5px;color:#5b6474;width:100%;margin:0 11mm;display:flex;gap:12px"
+
+
+def _templates(header: str, footer: str, page_word: str) -> dict[str, str]:
+    """Chromium's header and footer templates: our text escaped, the page numbers its own."""
+    esc = html_lib.escape
+    return {
+        "headerTemplate": f'<div style="{_SMALL}"><span>{esc(header)}</span></div>',
+        "footerTemplate": (
+            f'<div style="{_SMALL}"><span style="flex:1">{esc(footer)}</span>'
+            f'<span>{esc(page_word)} <span class="pageNumber"></span> / '
+            '<span class="totalPages"></span></span>'
+            "</div>"
+        ),
+    }
+
+
+def _print_over_pipe(browser: str, url: str, *, header: str, footer: str, page_word: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="eprom-verify-chromium-") as profile:
+        to_browser_r, to_browser_w = os.pipe()
+        from_browser_r, from_browser_w = os.pipe()
+        # Chromium reads commands on fd 3 and writes answers on fd 4
+        command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                   "--remote-debugging-pipe", "about:blank"]  # fmt: skip
+
+        def child_fds() -> None:  # pragma: no cover - runs in the child
+            # via fresh copies: dup2 onto the same number would keep close-on-exec
+            commands, answers = os.dup(to_browser_r), os.dup(from_browser_w)
+            os.dup2(commands, 3)
+            os.dup2(answers, 4)
+
+        process = subprocess.Popen(  # noqa: S603 - our own argument list
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # our fds are not inheritable; dup2 makes 3 and 4 so, and nothing else leaks
+            close_fds=False,
+            preexec_fn=child_fds,  # noqa: PLW1509 - only dup2, no locks
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        writer = os.fdopen(to_browser_w, "wb", buffering=0)
+        reader = os.fdopen(from_browser_r, "rb", buffering=0)
+        try:
+            return _Cdp(writer, reader).print(
+                url, header=header, footer=footer, page_word=page_word
+            )
+        finally:
+            writer.close()
+            reader.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class _Cdp:
+    """Just enough of the DevTools protocol to load one page and print it."""
+
+    def __init__(self, writer: BinaryIO, reader: BinaryIO) -> None:
+        self._writer, self._reader = writer, reader
+        self._next = 0
+        self._buffer = b""
+        self._deadline = time.monotonic() + _TIMEOUT_S
+
+    def _send(self, method: str, session: str | None = None, **params: Any) -> int:
+        self._next += 1
+        message: dict[str, Any] = {"id": self._next, "method": method, "params": params}
+        if session is not None:
+            message["sessionId"] = session
+        self._writer.write(json.dumps(message).encode() + b"\0")
+        return self._next
+
+    def _read(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            if time.monotonic() > self._deadline:
+                raise subprocess.TimeoutExpired("chromium", _TIMEOUT_S)
+            chunk = self._reader.read(1 << 16)
+            if not chunk:
+                raise _CdpError("Chromium closed the DevTools pipe")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        message: dict[str, Any] = json.loads(raw)
+        return message
+
+    def _call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        wanted = self._send(method, session, **params)
+        while True:
+            message = self._read()
+            if message.get("id") == wanted:
+                if "error" in message:
+                    raise _CdpError(f"{method}: {message['error'].get('message')}")
+                result: dict[str, Any] = message.get("result", {})
+                return result
+
+    def _wait_for(self, event: str) -> None:
+        while self._read().get("method") != event:
+            pass
+
+    def print(self, url: str, *, header: str, footer: str, page_word: str) -> bytes:
+        target = self._call("Target.createTarget", url="about:blank")["targetId"]
+        session = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self._call("Page.enable", session)
+        self._call("Page.navigate", session, url=url)
+        self._wait_for("Page.loadEventFired")
+        result = self._call(
+            "Page.printToPDF",
+            session,
+            printBackground=True,
+            preferCSSPageSize=True,
+            displayHeaderFooter=True,
+            generateDocumentOutline=True,
+            generateTaggedPDF=True,
+            **_templates(header, footer, page_word),
+        )
+        try:
+            self._call("Browser.close")
+        except _CdpError:
+            pass
+        return base64.b64decode(result["data"])

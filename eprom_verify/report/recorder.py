@@ -22,6 +22,7 @@ from eprom_verify.redact import Redactor
 from eprom_verify.wording import Text, texts_of
 
 from ._io import TEMP_PREFIX, write_atomic
+from .derive import order_facts
 from .manifest import write_manifest
 from .model import (
     Attestation,
@@ -224,11 +225,13 @@ class Recorder:
             evidence = list(self._evidence)
             timelines = [t.model_copy(deep=True) for t in self._timelines.values()]
             latency = self._latency
+        _from_evidence(timelines, evidence)
         for timeline in timelines:
             timeline.events.sort(key=lambda e: e.at)
         run = self._run.model_copy(
             update={
                 "finished_at": self._run.finished_at or self._clock(),
+                "run_id": self._run.run_id or self.report_dir.name,
                 "interrupted": interrupted or self._run.interrupted,
             }
         )
@@ -252,6 +255,37 @@ class Recorder:
     def _redacted(self, data: ReportData) -> ReportData:
         """The whole report redacted by value once more (run info, titles, command line)."""
         return ReportData.model_validate(self._redactor.data(data.model_dump(mode="json")))
+
+
+def _from_evidence(timelines: list[OrderTimeline], evidence: list[Evidence]) -> None:
+    """Callbacks and status of every order as its evidence shows them (see ``derive.py``).
+
+    An order without callback evidence has no callbacks, whatever a check said.
+    """
+    by_id = {t.order_id: t for t in timelines}
+    for each in timelines:
+        each.callbacks = {}
+    for order_id, facts in order_facts(evidence).items():
+        found = by_id.get(order_id)
+        if found is not None:
+            timeline = found
+        else:
+            kind: TimelineKind = "letter" if facts.letter else "form_order"
+            if facts.patient_initiated:
+                kind = "patient_initiated"
+            timeline = OrderTimeline(order_id=order_id, kind=kind)
+            by_id[order_id] = timeline
+            timelines.append(timeline)
+        timeline.callbacks = facts.callbacks
+        if facts.status is not None:
+            timeline.status = facts.status
+        known = {e.evidence_id for e in timeline.events}
+        for e in evidence:
+            if e.id in facts.evidence_ids and e.id not in known:
+                what = e.titles.get("en") or e.title
+                timeline.events.append(
+                    TimelineEvent(at=e.at, what=what, texts=dict(e.titles), evidence_id=e.id)
+                )
 
 
 def redact_tree(report_dir: Path, redactor: Redactor) -> list[Path]:

@@ -23,10 +23,22 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import AREAS, CHECKPOINTS
 
 from ._io import TEMP_PREFIX, write_atomic
+from .cover import eprom_ids, test_persons
 from .i18n import LANGS, event_label, strings
 from .model import SCHEMA_VERSION, Evidence, ReportData
 from .seal import Reseal, read_log
-from .views import evidence_rows, section_for, timeline_groups, url_bases, verdict
+from .views import (
+    canonical_exchanges,
+    env_label,
+    evidence_rows,
+    failures_first,
+    kind_name,
+    kind_proves,
+    section_for,
+    timeline_groups,
+    url_bases,
+    verdict,
+)
 
 __all__ = [
     "HTML_NAME",
@@ -121,6 +133,7 @@ def render_html(
     seals: list[Reseal] | None = None,
     for_print: bool = False,
     chosen: str | None = None,
+    manifest_digest: str | None = None,
 ) -> str:
     """The HTML report (``chosen``: the language that is ``report.html``, for the links to
     the other languages; default ``lang``); ``for_print`` ``for_print`` makes the copy Chromium prints to PDF: appendices open,
@@ -133,7 +146,30 @@ def render_html(
         seals=seals,
         for_print=for_print,
         chosen=chosen,
+        manifest_digest=manifest_digest,
     )
+
+
+def _elsewhere(data: ReportData) -> bool:
+    """ePROM was not our simulator: its ids are worth listing for Hemit's logs."""
+    run = data.run
+    if run.environment == "receiver":
+        return False
+    return not run.simulated if run.simulated is not None else run.environment != "simulator"
+
+
+def manifest_digest(report_dir: Path) -> str | None:
+    """``sha256:…`` of the folder's ``MANIFEST.sha256`` as it is now, if there is one.
+
+    The HTML cannot hold the digest of the manifest that lists it; the PDF, printed from
+    a sealed folder, shows the digest of the manifest it was printed from.
+    """
+    import hashlib
+
+    try:
+        return "sha256:" + hashlib.sha256((report_dir / "MANIFEST.sha256").read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def render_markdown(
@@ -153,7 +189,7 @@ def write_renderings(report_dir: Path, data: ReportData, *, lang: str | None = N
     language goes to ``report.<lang>.html``. Returns the paths written.
     """
     chosen = lang or data.run.lang
-    evidence = load_evidence(report_dir, failure_evidence_ids(data))
+    evidence = load_evidence(report_dir, [e.id for e in data.evidence])
     seals = read_log(report_dir)
     (report_dir / f"report.{chosen}.html").unlink(missing_ok=True)  # it is report.html now
     written = []
@@ -175,9 +211,14 @@ def write_print_copy(report_dir: Path, data: ReportData, *, lang: str | None = N
     Links to evidence files are left out of it: Chromium would turn them into absolute
     ``file://`` paths, which break once the PDF is sent and show where it was made.
     """
-    evidence = load_evidence(report_dir, failure_evidence_ids(data))
+    evidence = load_evidence(report_dir, [e.id for e in data.evidence])
     html = render_html(
-        data, lang=lang, evidence=evidence, seals=read_log(report_dir), for_print=True
+        data,
+        lang=lang,
+        evidence=evidence,
+        seals=read_log(report_dir),
+        for_print=True,
+        manifest_digest=manifest_digest(report_dir),
     )
     path = report_dir / f"{TEMP_PREFIX}print.html"
     write_atomic(path, html)
@@ -193,6 +234,7 @@ def _render(
     seals: list[Reseal] | None = None,
     for_print: bool = False,
     chosen: str | None = None,
+    manifest_digest: str | None = None,
 ) -> str:
     lang = lang or data.run.lang
     chosen = chosen or lang
@@ -201,14 +243,30 @@ def _render(
     attached = {f.nodeid for row in data.rows for f in row.failures}
     page = _environment().get_template(template)
     sections = {row.id: section_for(row, data, t) for row in data.rows}
+    bodies = evidence or {}
+    run_id = data.run.run_id or data.run.started_at.strftime("%Y%m%dT%H%M%SZ")
+    name = kind_name(data, lang, t)
     return page.render(
+        kind=data.report_kind,
+        kind_name=name,
+        kind_proves=kind_proves(data, lang, t),
+        env_label=env_label(data, t),
+        run_id=run_id,
+        manifest_digest=manifest_digest,
+        pdf_header=f"{t['doc_title']} · {name} · {env_label(data, t)}",
+        pdf_footer=f"{t['run_id']} {run_id} · {t['manifest_digest']} "
+        + (manifest_digest or t["manifest_in_file"]),
+        persons=test_persons(data.timelines),
+        eprom_ids=eprom_ids(bodies.values(), data.timelines) if _elsewhere(data) else [],
+        failures=failures_first(data, bodies),
+        exchanges=canonical_exchanges(data, bodies),
         data=data,
         run=data.run,
         t=t,
         lang=lang,
         other_langs=[(c, html_name(c, chosen=chosen)) for c in LANGS if c != lang],
         for_print=for_print,
-        verdict=verdict(data),
+        verdict=verdict(data, lang),
         sections=sections,
         evidence_rows=evidence_rows(data),
         url_bases=url_bases(data.run),
@@ -248,6 +306,7 @@ def _environment() -> jinja2.Environment:
         when_ms=_when_ms,
         elapsed=_elapsed,
         pretty=_pretty,
+        compact=_compact,
         md_cell=_md_cell,
         fence=_fence,
         duration=_duration,
@@ -318,6 +377,12 @@ def _pretty(value: Any) -> str:
         except ValueError:
             return str(value)
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def _compact(value: Any, limit: int = 700) -> str:
+    """JSON on as few lines as it takes, cut at ``limit`` characters (the PDF's appendix)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 _MD_SPECIAL = re.compile(r"([\\|`*\[\]<>])")

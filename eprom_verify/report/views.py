@@ -18,7 +18,7 @@ from typing import Any
 
 from eprom_verify.checklist import CHECKPOINTS
 
-from .i18n import counted
+from .i18n import counted, strings
 from .model import CheckpointRow, CheckResult, Evidence, OrderTimeline, ReportData, RunInfo
 
 __all__ = [
@@ -26,11 +26,21 @@ __all__ = [
     "CheckpointGroup",
     "EvidenceRow",
     "OrderGroup",
+    "Exchange",
+    "Failure",
     "Section",
+    "Step",
     "Verdict",
+    "canonical_exchanges",
     "display_path",
+    "env_label",
     "evidence_rows",
+    "failures_first",
+    "kind_name",
+    "kind_proves",
+    "reproduce_command",
     "section_for",
+    "status_cell",
     "timeline_groups",
     "value_text",
     "verdict",
@@ -77,12 +87,17 @@ class Verdict:
     key: str
     numbers: Mapping[str, int]
     tone: str  # "pass", "fail", "attention"
+    #: the kind of report, named in the sentence of every kind but go-live
+    kind: str = ""
 
     def sentence(self, t: Mapping[str, str]) -> str:
-        return counted(t[self.key], **self.numbers)
+        return counted(t[self.key], kind=self.kind, **self.numbers)
 
 
-def verdict(data: ReportData) -> Verdict:
+def verdict(data: ReportData, lang: str | None = None) -> Verdict:
+    """The headline; only a go-live verification may say Hemit's points passed."""
+    lang = lang or data.run.lang
+    t = strings(lang)
     rows = data.rows
     failed = sum(r.status == "failed" for r in rows)
     ran = sum(r.status != "not_run" for r in rows)
@@ -94,20 +109,28 @@ def verdict(data: ReportData) -> Verdict:
         "hemit_failed": sum(r.status == "failed" for r in rows if r.hemit),
         "hemit": sum(r.hemit for r in rows),
         "hemit_passed": sum(r.status == "passed" for r in rows if r.hemit),
+        "hemit_ran": sum(r.status != "not_run" for r in rows if r.hemit),
     }
+    name = kind_name(data, lang, t)
     if data.run.faults_injected:
         if failed:
-            return Verdict("verdict_faults_caught", numbers, "attention")
-        return Verdict("verdict_faults_missed", numbers, "fail")
+            return Verdict("verdict_faults_caught", numbers, "attention", name)
+        return Verdict("verdict_faults_missed", numbers, "fail", name)
     if data.run.interrupted:
-        return Verdict("verdict_interrupted", numbers, "fail")
-    if failed:
-        return Verdict("verdict_failed", numbers, "fail")
-    if numbers["attest"]:
-        return Verdict("verdict_attest", numbers, "attention")
+        return Verdict("verdict_interrupted", numbers, "fail", name)
     if not ran:
-        return Verdict("verdict_nothing", numbers, "attention")
-    return Verdict("verdict_passed", numbers, "pass")
+        return Verdict("verdict_nothing", numbers, "attention", name)
+    tone = "fail" if failed else "attention" if numbers["attest"] else "pass"
+    if not data.report_kind.verifies:
+        key = "verdict_would" if numbers["hemit_ran"] else "verdict_would_other"
+        return Verdict(key, numbers, tone, name)
+    if failed:
+        return Verdict("verdict_failed", numbers, tone, name)
+    if numbers["hemit_passed"] == numbers["hemit"]:  # each manual one attested by a person
+        return Verdict("verdict_verified", numbers, "pass" if not numbers["attest"] else tone, name)
+    if numbers["attest"]:
+        return Verdict("verdict_attest", numbers, tone, name)
+    return Verdict("verdict_passed", numbers, tone, name)
 
 
 # -- per checkpoint: the one-line summary and the table of what was compared ----------------
@@ -239,9 +262,14 @@ def _orders(
     timelines: Mapping[str, OrderTimeline],
     t: Mapping[str, str],
 ) -> Section:
-    """V1.x/V3.x/P1/L1: per order its status, callbacks counted, time waited, duplicates."""
+    """V1.x/V3.x/P1/L1: per order its status, callbacks counted, time waited, duplicates.
+
+    Status and callbacks are the order timeline's, which ``derive.py`` computed from the
+    evidence the row links; a check's own facts fill in only what the timeline lacks.
+    """
     rows: list[list[Cell]] = []
     duplicates = 0
+    expected_errors = 0
     seen: set[str] = set()
     for check in checks:
         failed = check.outcome in _FAILED
@@ -251,16 +279,18 @@ def _orders(
                 continue
             seen.add(order_id)
             tl = timelines.get(order_id)
-            facts = {**_timeline_facts(tl), **check.facts}
+            facts = {**check.facts, **_timeline_facts(tl)}
             dups = facts.get("duplicates")
             duplicates += dups if isinstance(dups, int) else 0
             waited = facts.get("waited_s")
+            status = status_cell(tl, t)
+            expected_errors += status.text.startswith("Error") and not status.bad
             rows.append(
                 [
                     order_cell(order_id),
                     Cell(value_text(facts.get("case") or facts.get("person"))),
-                    Cell(value_text(facts.get("status"))),
-                    Cell(_callbacks_text(facts.get("callbacks"), t)),
+                    status,
+                    Cell(_callbacks_text(facts.get("callbacks", {}), t)),
                     Cell(f"{waited:.2f} s" if isinstance(waited, int | float) else "–"),
                     Cell(value_text(dups), bad=isinstance(dups, int) and dups > 0),
                     Cell(t["outcome_" + check.outcome], bad=failed),
@@ -279,30 +309,42 @@ def _orders(
         return _facts(checks, t)
     key = "sum_letters" if checkpoint_id in ("L1", "L2") else "sum_orders"
     summary = counted(t[key], n=len(rows), errors=_failed(checks), dups=duplicates)
+    if expected_errors:
+        summary += " · " + counted(t["sum_expected_errors"], n=expected_errors)
     return Section("orders", summary, columns, rows)
 
 
+def status_cell(tl: OrderTimeline | None, t: Mapping[str, str]) -> Cell:
+    """An order's status as its evidence shows it; ``Error`` says whether it was predicted.
+
+    A form order to a person the rule gives no channel ends in ``Error`` by design (the
+    run predicted it: ``expected_status``); any other ``Error``, or none where one was
+    predicted, is marked.
+    """
+    if tl is None or tl.status is None:
+        return Cell("–")
+    if tl.expected_status is None or tl.kind != "form_order":
+        return Cell(tl.status)
+    if tl.status == "Error" and tl.expected_status == "Error":
+        return Cell(f"Error ({t['status_error_expected']})")
+    if (tl.status == "Error") != (tl.expected_status == "Error"):
+        return Cell(f"{tl.status} ≠ {tl.expected_status}", bad=True)
+    return Cell(tl.status)
+
+
 def _timeline_facts(tl: OrderTimeline | None) -> dict[str, Any]:
+    """What the order timeline knows; keys it has no value for are left out."""
     if tl is None:
         return {}
-    counted = tl.callbacks or _counted_callbacks(tl)
-    return {
+    known = {
         "case": tl.case,
         "person": tl.person or tl.patient,
         "status": tl.status,
-        "callbacks": counted,
+        "callbacks": dict(tl.callbacks),
         "duplicates": tl.duplicates,
         "waited_s": tl.waited_s,
     }
-
-
-def _counted_callbacks(tl: OrderTimeline) -> dict[str, int]:
-    counted: dict[str, int] = {}
-    for event in tl.events:
-        if event.what.endswith("callback"):
-            kind = event.what.removesuffix("callback").strip() or "callback"
-            counted[kind] = counted.get(kind, 0) + 1
-    return counted
+    return {k: v for k, v in known.items() if v is not None}
 
 
 def _signed(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
@@ -548,3 +590,158 @@ def _true_order(tl: OrderTimeline) -> list[Any]:
         return _ORDER_RANK.get(last, 2)
 
     return sorted(tl.events, key=lambda e: (e.at, rank(e.what)))
+
+
+# -- the first screen: the kind, and what failed ----------------------------------------------
+
+
+def kind_name(data: ReportData, lang: str, t: Mapping[str, str]) -> str:
+    """The kind of report in ``lang``, with the ordering system it is about."""
+    claim = data.report_kind.claim
+    return claim.name.in_language(lang).format(system=_system(data, t))
+
+
+def kind_proves(data: ReportData, lang: str, t: Mapping[str, str]) -> str:
+    claim = data.report_kind.claim
+    return claim.proves.in_language(lang).format(system=_system(data, t), env=env_label(data, t))
+
+
+def env_label(data: ReportData, t: Mapping[str, str]) -> str:
+    """The environment as the report names it; a server given by ``--base-url`` by its URL."""
+    run = data.run
+    if run.simulated is False and run.environment == "simulator":
+        return run.base_url
+    return t.get("env_" + run.environment, run.environment)
+
+
+def _system(data: ReportData, t: Mapping[str, str]) -> str:
+    if data.run.environment == "receiver":
+        return data.run.receiver_url or t["not_given"]
+    return data.run.ordering_system or t["ordering_system_unnamed"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failing check as the first screen shows it."""
+
+    row: CheckpointRow
+    check: CheckResult
+    #: the request that caused it, as a command that sends it again
+    reproduce: str | None
+
+
+def failures_first(
+    data: ReportData, bodies: Mapping[str, Evidence], *, per_row: int = 3
+) -> list[tuple[CheckpointRow, list[Failure], int]]:
+    """Per failing row: its first ``per_row`` failures and how many more there are."""
+    out = []
+    for row in data.rows:
+        if row.status != "failed":
+            continue
+        shown = [Failure(row, c, reproduce_command(c, bodies)) for c in row.failures[:per_row]]
+        out.append((row, shown, max(0, len(row.failures) - per_row)))
+    return out
+
+
+def reproduce_command(check: CheckResult, bodies: Mapping[str, Evidence]) -> str | None:
+    """``curl …`` for the request the failure's evidence holds, the key as ``$EPROM_API_KEY``.
+
+    The body is the one in the evidence: the key in it stands as ``$EPROM_API_KEY`` and
+    masked national IDs must be filled in by hand.
+    """
+    request = next(
+        (
+            e
+            for eid in check.evidence_ids
+            if (e := bodies.get(eid)) is not None and e.kind == "request" and e.method and e.url
+        ),
+        None,
+    )
+    if request is None or request.url is None or not request.url.startswith("http"):
+        return None
+    lines = [
+        f"curl -sS -X {request.method} '{request.url}'",
+        '  -H "Authorization: Basic $EPROM_API_KEY"',
+    ]
+    if request.body is not None:
+        text = json.dumps(request.body, ensure_ascii=False, indent=2)
+        text = text.replace("«redacted»", "'\"$EPROM_API_KEY\"'")
+        lines += ["  -H 'Content-Type: application/json'", f"  --data-binary '{text}'"]
+    return " \\\n".join(lines)
+
+
+# -- the appendix: one canonical exchange per Hemit point ------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str  # a key into the UI strings (step_request, step_status, …)
+    evidence: Evidence
+    ack: str | None = None  # the acknowledgement, when it is the callback's own status
+
+
+@dataclass
+class Exchange:
+    row: CheckpointRow
+    order_id: str | None
+    steps: list[Step] = field(default_factory=list)
+    #: the earlier point that shows the same order (its steps are not repeated)
+    same_as: str | None = None
+
+
+def canonical_exchanges(data: ReportData, bodies: Mapping[str, Evidence]) -> list[Exchange]:
+    """Per Hemit point that ran: request → ePROM's answer → status callback → the system's
+    acknowledgement → answer callback → acknowledgement, for one order that shows it (a
+    failing one when the point failed). A point without an order shows its check's
+    evidence.
+    """
+    by_order: dict[str, list[Evidence]] = {}
+    for e in sorted(bodies.values(), key=lambda e: (e.at, e.id)):
+        if e.order_id:
+            by_order.setdefault(e.order_id, []).append(e)
+    out = []
+    shown: dict[str, str] = {}
+    for row in data.rows:
+        if not row.hemit or row.status == "not_run":
+            continue
+        checks = [c for c in data.checks if row.id in c.checkpoint_ids]
+        checks.sort(key=lambda c: c.outcome not in _FAILED)
+        order_id = next((o for c in checks for o in c.order_ids if o in by_order), None)
+        exchange = Exchange(row, order_id)
+        if order_id is not None and order_id in shown:
+            exchange.same_as = shown[order_id]
+        elif order_id is not None:
+            shown[order_id] = row.id
+            exchange.steps = _chain(by_order[order_id])
+        else:
+            ids = [e for c in checks for e in c.evidence_ids][:4]
+            exchange.steps = [Step("step_evidence", bodies[e]) for e in ids if e in bodies]
+        out.append(exchange)
+    return out
+
+
+def _chain(records: list[Evidence]) -> list[Step]:
+    from .derive import callback_kind
+
+    steps: list[Step] = []
+    request = next((e for e in records if e.kind == "request"), None)
+    if request is not None:
+        steps.append(Step("step_request", request))
+        answer = next(
+            (e for e in records if e.kind == "response" and e.at >= request.at and e.status), None
+        )
+        if answer is not None:
+            steps.append(Step("step_answer", answer))
+    for kind, label in (("status", "step_status"), ("answer", "step_answer_callback")):
+        callback = next(
+            (e for e in records if e.kind == "callback" and callback_kind(e.body) == kind), None
+        )
+        if callback is None:
+            continue
+        later = [e for e in records if e.kind == "response" and e.at >= callback.at]
+        reply = next((e for e in later if e.id > callback.id), None)
+        if reply is not None and reply.method == "PUT":  # observe: the system's own answer
+            steps += [Step(label, callback), Step("step_ack", reply)]
+        else:  # run: eprom-verify's listener answered; its status is on the callback
+            steps.append(Step(label, callback, ack=str(callback.status or "–")))
+    return steps

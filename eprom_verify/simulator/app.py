@@ -7,8 +7,11 @@
   privacy component's JSON for its 502. A body that does not validate is a 400 with one
   readable line (never 422). An unexpected exception is a 500 *and* is kept for the test
   thread (``RunningSimulator.check_errors()``).
-* CORS for any origin; OpenAPI at ``/openapi.json`` with the callbacks as ``webhooks``;
-  Swagger UI at ``/swagger`` from a locally installed bundle (works offline).
+* The service layer (:mod:`.service`): the control token, CORS for any origin on ePROM's
+  own paths only, the access log and the request journal.
+* OpenAPI at ``/openapi.json`` with the callbacks as ``webhooks``; Swagger UI at
+  ``/swagger`` from a locally installed bundle (works offline), ``/docs`` redirects there;
+  ``/`` is a small index page, ``/health`` the same as ``/_simulator/health``.
 """
 
 from __future__ import annotations
@@ -20,9 +23,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,6 +49,7 @@ from .engine import Engine
 from .errors import Refusal
 from .openapi import refine
 from .paths import ApiPathMiddleware, canonical_segments
+from .service import Journal, ServiceMiddleware
 from .settings import SimulatorSettings
 from .validation import one_line
 
@@ -66,14 +75,24 @@ def swagger_assets() -> Path | None:
 def create_app(settings: SimulatorSettings) -> FastAPI:
     """A new simulator app; its engine (store, outbox) starts and stops with the lifespan."""
 
+    journal = Journal(
+        settings.journal_size,
+        secrets=[s.api_key for s in settings.ordering_systems]
+        + ([settings.control_token] if settings.control_token else []),
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = Engine(settings)
         app.state.engine = engine
+        for system in engine.store.systems():  # registered in an earlier run of this --db
+            journal.learn(system.api_key)
         await engine.start()
+        app.state.serving = True
         try:
             yield
         finally:
+            app.state.serving = False
             await engine.stop()
 
     app = FastAPI(
@@ -88,6 +107,9 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
             {"name": control_api.CONTROL_TAG, "description": "Not ePROM: drive the simulator"},
         ],
     )
+    app.state.journal = journal
+    app.state.serving = False
+    app.state.control_token = bool(settings.control_token)
     app.include_router(api.router)
     app.include_router(control_api.router)
     _add_error_handlers(app)
@@ -95,19 +117,62 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
     _precise_openapi(app)
     _add_swagger(app)
     _add_portal(app)
+    _add_service_pages(app)
     paths = [route.path for route in api.router.routes if isinstance(route, APIRoute)]
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["*"],
-    )
     app.add_middleware(
         ApiPathMiddleware,
         canonical=canonical_segments(paths),
     )
+    app.add_middleware(
+        ServiceMiddleware,
+        control_token=settings.control_token,
+        journal=journal,
+    )
     return app
+
+
+# --- the service's own pages ----------------------------------------------------------
+
+
+def _add_service_pages(app: FastAPI) -> None:
+    """``/`` (an index), ``/docs`` (to Swagger UI), ``/health``, the API base URL itself."""
+
+    async def index(request: Request) -> HTMLResponse:
+        root = str(request.base_url).rstrip("/")
+        links = [
+            (f"{api.API_PREFIX}", "promsApiBaseUrl: the ePROM API"),
+            ("/swagger", "Swagger UI"),
+            ("/openapi.json", "OpenAPI document"),
+            (control_api.CONTROL_PREFIX, "control API (play the patient, faults, outbox)"),
+            (f"{control_api.CONTROL_PREFIX}/health", "health"),
+            (f"{control_api.CONTROL_PREFIX}/requests", "request journal"),
+            ("/proms/", "the patient's portal (simulated)"),
+        ]
+        items = "".join(
+            f"<li><a href='{path}'>{root}{path}</a> — {text}</li>" for path, text in links
+        )
+        return HTMLResponse(
+            f"<!doctype html><meta charset=utf-8><title>{_TITLE}</title><h1>{_TITLE}</h1>"
+            "<p>A local, offline ePROM for integration tests. Not Hemit's service.</p>"
+            f"<ul>{items}</ul>"
+        )
+
+    async def docs() -> RedirectResponse:
+        return RedirectResponse("/swagger", status_code=307)
+
+    async def api_root() -> PlainTextResponse:
+        return PlainTextResponse(
+            f"ePROM API (simulated) — promsApiBaseUrl. Endpoints: POST {api.API_PREFIX}/api/v2/"
+            "formorder, messagetocitizen, … with 'Authorization: Basic <apiKey>'; the list is "
+            "in /openapi.json and /swagger."
+        )
+
+    app.add_api_route("/", index, include_in_schema=False)
+    app.add_api_route("/docs", docs, include_in_schema=False)
+    app.add_api_route(
+        "/health", control_api.health, methods=["GET", "HEAD"], include_in_schema=False
+    )
+    app.add_api_route(api.API_PREFIX, api_root, include_in_schema=False)
 
 
 # --- errors ---------------------------------------------------------------------------

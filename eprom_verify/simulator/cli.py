@@ -1,15 +1,20 @@
 """``eprom-verify simulator``: run the local ePROM in the foreground.
 
 The main CLI wires it as ``add_arguments(subparser)`` and ``run(args)``; ``python -m
-eprom_verify.simulator`` runs it on its own. Exit codes (docs/exit-codes.md): 2 for
-a bad config file, ``--db`` file or a port in use (one line on stderr, before the banner),
-and 2 after a clean stop on SIGINT (Ctrl-C) or SIGTERM: uvicorn finishes the requests in
+eprom_verify.simulator`` runs it on its own. Every option is also an ``EPROM_SIM_*``
+environment variable and a key of the ``--config`` file (precedence: flag > environment >
+file > default; see :data:`.settings.SIMULATOR_OPTIONS`). Exit codes (docs/exit-codes.md): 2
+for a bad option, config file, ``--db`` file (not SQLite, a folder, unwritable) or a port in
+use, and for a host beyond loopback without a control token (one line on stderr, before the
+banner); 2 after a clean stop on SIGINT (Ctrl-C) or SIGTERM: uvicorn finishes the requests in
 flight and the database is closed.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,44 +24,42 @@ from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError
 from eprom_verify.exit_codes import ExitCode
-from eprom_verify.settings import check_database, check_port
+from eprom_verify.settings import check_database
 
 from .app import create_app, swagger_assets
 from .openapi import published_text
 from .server import bind, uvicorn_config
-from .settings import DEFAULT_CALLBACK_URL, SimulatorSettings, load_settings
+from .service import ACCESS_LOGGER, AccessFormatter
+from .settings import (
+    DEMO_SYSTEM,
+    SIMULATOR_OPTIONS,
+    ServiceOptions,
+    SimulatorSettings,
+    resolve_service,
+)
 
 __all__ = ["add_arguments", "main", "run"]
 
+_METAVARS = {
+    "db": "FILE",
+    "config": "FILE",
+    "callback_url": "URL",
+    "port": "PORT",
+    "auto_complete": "SECONDS",
+    "journal_size": "N",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The simulator's options on ``parser``."""
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
-    )
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="SQLite file to keep orders and pending callbacks in across restarts "
-        "(default: a temporary database, gone when the simulator stops)",
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="YAML file: orderingSystems, patientsFile, formsFile, faults, autoComplete, "
-        "callbackDelaySeconds, retry (default: fixtures/ and one demo ordering system)",
-    )
-    parser.add_argument(
-        "--callback-url",
-        default=None,
-        metavar="URL",
-        help=f"callback base URL of the demo ordering system (default {DEFAULT_CALLBACK_URL})",
-    )
+    """The simulator's options on ``parser`` (each defaults to None: see the precedence)."""
+    for opt in SIMULATOR_OPTIONS:
+        parser.add_argument(
+            opt.flag,
+            dest=opt.dest,
+            default=None,
+            metavar=_METAVARS.get(opt.dest, opt.dest.split("_")[-1].upper()),
+            help=f"{opt.help} [${opt.env}]",
+        )
     parser.add_argument(
         "--write-openapi",
         type=Path,
@@ -68,19 +71,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted; 2 with one line on stderr for a bad config or a busy port."""
+    """Serve until interrupted; 2 with one line on stderr for bad input or a busy port."""
     if getattr(args, "write_openapi", None) is not None:
         return _write_openapi(args.write_openapi)
+    given = {opt.dest: getattr(args, opt.dest, None) for opt in SIMULATOR_OPTIONS}
     try:
-        if args.db is not None:
-            check_database(args.db)
-        settings = load_settings(args.config, callback_url=args.callback_url, db_path=args.db)
-        sock = bind(args.host, check_port(args.port, "--port"))
+        db = given.get("db") or os.environ.get("EPROM_SIM_DB")
+        if db:  # before the config is read: a non-SQLite file is not opened as one
+            check_database(Path(db))
+        settings, service = resolve_service(given)
+        if service.db is not None:
+            check_database(service.db)
+        sock = bind(service.host, service.port)
     except (ConfigError, UsageError) as exc:
         sys.stderr.write(f"eprom-verify simulator: {exc}\n")
         return 2
     port = sock.getsockname()[1]
-    _print_banner(settings, args, port)
+    _log_to_stdout(service.log_format)
+    _print_banner(settings, service, port)
     server = uvicorn.Server(uvicorn_config(create_app(settings)))
     try:
         server.run(sockets=[sock])  # uvicorn stops cleanly, then re-raises the signal
@@ -91,6 +99,16 @@ def run(args: argparse.Namespace) -> int:
     name = interrupts.stopped_by() or "SIGINT"
     sys.stderr.write(f"eprom-verify simulator: stopped by {name}\n")
     return ExitCode.INTERRUPTED
+
+
+def _log_to_stdout(form: str) -> None:
+    """One access-log line per request on stdout, as text or JSON."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(AccessFormatter(form))
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _write_openapi(path: Path) -> int:
@@ -104,20 +122,40 @@ def _write_openapi(path: Path) -> int:
     return 0
 
 
-def _print_banner(settings: SimulatorSettings, args: argparse.Namespace, port: int) -> None:
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    root = f"http://{host}:{port}"
+def shown_root(host: str, port: int) -> str:
+    """The URL a person on this machine opens (a wildcard address is shown as loopback)."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 - only displayed
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _print_banner(settings: SimulatorSettings, service: ServiceOptions, port: int) -> None:
+    root = shown_root(service.host, port)
     swagger = "" if swagger_assets() else " (needs internet: install swagger-ui-bundle-v2)"
+    token = (
+        "needs 'Authorization: Bearer <control token>'"
+        if settings.control_token
+        else "no token needed on loopback"
+    )
+    listening = ""
+    if service.host in ("0.0.0.0", "::", ""):  # noqa: S104 - only displayed
+        listening = f" (listening on {service.host}: all interfaces)"
+    elif not service.loopback:
+        listening = f" (listening on {service.host})"
     lines = [
-        f"ePROM simulator: promsApiBaseUrl {root}/promswebapi",
-        f"  Swagger UI {root}/swagger{swagger} · control API {root}/_simulator",
-        f"  database: {args.db or 'temporary (use --db FILE to keep it)'}",
+        f"ePROM simulator: promsApiBaseUrl {root}/promswebapi{listening}",
+        f"  Swagger UI {root}/swagger{swagger} · OpenAPI {root}/openapi.json",
+        f"  control API {root}/_simulator — {token}",
+        f"  health {root}/_simulator/health · request journal {root}/_simulator/requests",
+        f"  database: {service.db or 'temporary (use --db FILE to keep it)'}",
     ]
     for system in settings.ordering_systems:
         lines.append(
             f"  ordering system {system.name!r}: callbacks to {system.callback_base_url}/api/…"
         )
-        if system.name == "demo" and system.api_key.startswith("demo-"):
+        if system.name == DEMO_SYSTEM and system.api_key.startswith("demo-"):
             # the generated demo key is the one secret the simulator ever prints
             lines.append(f"    apiKey {system.api_key}")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -30,10 +30,21 @@ M = TypeVar("M", bound=BaseModel)
 class ControlClient:
     """Drives a running simulator: play the patient, inject faults, read the outbox."""
 
-    def __init__(self, root_url: str, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        root_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
+    ) -> None:
         self.root_url = root_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
         self._http = httpx.Client(
-            base_url=f"{self.root_url}/_simulator", timeout=30, transport=transport, trust_env=False
+            base_url=f"{self.root_url}/_simulator",
+            timeout=30,
+            transport=transport,
+            trust_env=False,
+            headers=headers,
         )
 
     def __repr__(self) -> str:
@@ -127,9 +138,45 @@ class ControlClient:
 
     # --- the simulator ---------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Forget orders, letters, messages, privacy state, outbox and faults."""
-        self._call("POST", "/reset", Cleared)
+    def reset(self, *, ordering_system: str | None = None) -> int:
+        """Forget orders, letters, messages, privacy state, outbox, faults and the journal.
+
+        With ``ordering_system``, only that system's orders, letters, messages, documents,
+        callbacks and journal entries (the number of rows removed is returned).
+        """
+        params = {"orderingSystem": ordering_system} if ordering_system is not None else None
+        return self._call("POST", "/reset", Cleared, params=params).cleared
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, report) of ``GET /_simulator/health``: 200 ready, 503 not."""
+        response = self._http.get("/health")
+        return response.status_code, response.json()
+
+    def requests(
+        self,
+        *,
+        ordering_system: str | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        since: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """The request journal, newest first, keys redacted (``GET /_simulator/requests``)."""
+        params: dict[str, Any] = {"limit": limit}
+        for name, value in (
+            ("orderingSystem", ordering_system),
+            ("path", path),
+            ("method", method),
+            ("since", since),
+        ):
+            if value is not None:
+                params[name] = value
+        answer: dict[str, Any] = self._send("GET", "/requests", params=params).json()
+        requests: list[dict[str, Any]] = answer["requests"]
+        return requests
+
+    def clear_requests(self) -> int:
+        return self._call("DELETE", "/requests", Cleared).cleared
 
     def register_ordering_system(
         self, name: str, api_key: str, callback_base_url: str

@@ -7,9 +7,14 @@ register ordering systems and inject faults. Errors are plain text like the ePRO
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from eprom_verify import channels, national_id
 from eprom_verify.contract import DistributionRule
@@ -18,6 +23,7 @@ from .api import EpromRoute, engine_of
 from .engine import Engine
 from .errors import Refusal
 from .faults import ActiveFault, Fault
+from .service import Journal, health_of
 from .views import (
     CallbackView,
     Cleared,
@@ -157,13 +163,14 @@ async def ordering_systems(engine: EngineDep) -> list[OrderingSystemView]:
 
 @router.post("/ordering-systems", summary="Register an ordering system, or replace one by name")
 async def register_ordering_system(
-    body: OrderingSystemRequest, engine: EngineDep
+    request: Request, body: OrderingSystemRequest, engine: EngineDep
 ) -> OrderingSystemView:
     if not body.callback_base_url.startswith(("http://", "https://")):
         raise Refusal(
             400, f"callbackBaseUrl must be an http(s) URL (got {body.callback_base_url!r})"
         )
     system = engine.register_system(body.name, body.api_key, body.callback_base_url)
+    journal_of(request).learn(body.api_key)
     return OrderingSystemView(name=system.name, callback_base_url=system.callback_base_url)
 
 
@@ -176,10 +183,164 @@ async def outbox(
     return engine.callbacks(state=state, limit=limit)
 
 
-@router.post("/reset", summary="Forget orders, letters, messages, privacy state, outbox, faults")
-async def reset(engine: EngineDep) -> Cleared:
-    engine.reset()
-    return Cleared(cleared=1)
+@router.post(
+    "/reset",
+    summary="Forget orders, letters, messages, privacy state, outbox, faults, journal",
+    description="With `orderingSystem`, forget only that system's orders, letters, messages, "
+    "signed documents, callbacks and journal entries; other systems' data, the privacy "
+    "settings (the citizen's), the faults and the registrations stay.",
+)
+async def reset(
+    request: Request,
+    engine: EngineDep,
+    ordering_system: Annotated[
+        str | None,
+        Query(alias="orderingSystem", description="only this ordering system's data"),
+    ] = None,
+) -> Cleared:
+    journal = journal_of(request)
+    if ordering_system is None:
+        engine.reset()
+        journal.clear()
+        return Cleared(cleared=1)
+    system = engine.system_named(ordering_system)
+    removed = engine.store.reset_system(system.name)
+    journal.clear(system.name)
+    return Cleared(cleared=removed)
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class HealthView(_View):
+    status: str = Field(description="ready | unavailable")
+    store: str = Field(description="ok | not answering | not open")
+    outbox: str = Field(description="running | not running")
+    ordering_systems: int | None = None
+
+
+class JournalBody(_View):
+    headers: dict[str, str] = Field(default_factory=dict)
+    content_type: str | None = None
+    body: str = Field(description="the first 16 KiB as text, keys redacted")
+    size: int = Field(description="bytes in all")
+    truncated: bool
+
+
+class JournalEntryView(_View):
+    id: int
+    at: str = Field(description="when it arrived (UTC)")
+    method: str
+    path: str = Field(description="as sent, before the path's case was normalised")
+    query: str
+    ordering_system: str | None = Field(description="by the key it sent; null if none matched")
+    status: int
+    ms: float
+    request: JournalBody
+    response: JournalBody
+
+
+class JournalView(_View):
+    requests: list[JournalEntryView] = Field(description="newest first")
+    total: int = Field(description="entries held now")
+    dropped: int = Field(description="entries dropped to keep the bound")
+    capacity: int = Field(description="the bound (--journal-size)")
+
+
+@router.api_route("/health", methods=["HEAD"], include_in_schema=False)
+@router.get(
+    "/health",
+    summary="Ready when the store answers and the outbox runs (200), else 503",
+    description="Needs no control token (for orchestrators' health checks).",
+    response_model=HealthView,
+    responses={503: {"description": "not ready (the body says which part)", "model": HealthView}},
+)
+async def health(request: Request) -> JSONResponse:
+    report = health_of(
+        getattr(request.app.state, "engine", None),
+        serving=bool(getattr(request.app.state, "serving", False)),
+    )
+    return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
+
+
+@router.get(
+    "/requests",
+    summary="The request journal: the last requests, newest first, keys redacted",
+    description="Like WireMock's `/__admin/requests`. Bodies are cut at 16 KiB; every "
+    "registered API key, the control token, `apiKey` fields and `Authorization` headers are "
+    "redacted. The journal holds the last `--journal-size` requests (default 1000); the "
+    "oldest is dropped first (`dropped` counts them).",
+)
+async def requests(
+    request: Request,
+    ordering_system: Annotated[
+        str | None, Query(alias="orderingSystem", description="only this ordering system's")
+    ] = None,
+    path: Annotated[
+        str | None, Query(description="only paths starting with this (any case)")
+    ] = None,
+    method: Annotated[str | None, Query(description="only this HTTP method")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            description="only requests at or after this time (ISO 8601, UTC if no zone)",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
+) -> JournalView:
+    journal = journal_of(request)
+    after = None
+    if since is not None:
+        try:
+            moment = datetime.datetime.fromisoformat(since)
+        except ValueError:
+            raise Refusal(
+                400, f"since {since!r} is not a time: use ISO 8601, e.g. 2026-12-03T10:00:00Z"
+            ) from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+        after = moment.timestamp()
+    return JournalView.model_validate(
+        {
+            "requests": journal.select(
+                ordering_system=ordering_system, path=path, method=method, since=after, limit=limit
+            ),
+            "total": len(journal),
+            "dropped": journal.dropped,
+            "capacity": journal.capacity,
+        }
+    )
+
+
+@router.delete("/requests", summary="Empty the request journal")
+async def clear_requests(request: Request) -> Cleared:
+    return Cleared(cleared=journal_of(request).clear())
+
+
+def journal_of(request: Request) -> Journal:
+    journal: Journal = request.app.state.journal
+    return journal
+
+
+@router.get("", include_in_schema=False)
+@router.get("/", include_in_schema=False)
+async def index(request: Request) -> dict[str, Any]:
+    """The control API's endpoints (needs no token: it lists, it shows nothing)."""
+    endpoints = sorted(
+        f"{method} {route.path}"
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+        for method in sorted((route.methods or set()) - {"HEAD"})
+    )
+    return {
+        "controlApi": endpoints,
+        "token": "required (Authorization: Bearer <token>)"
+        if request.app.state.control_token
+        else "not required (listening on loopback)",
+        "health": f"{CONTROL_PREFIX}/health",
+        "docs": "/swagger",
+    }
 
 
 @router.get("/faults", summary="The active faults")

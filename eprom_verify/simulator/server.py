@@ -25,7 +25,7 @@ from .app import create_app
 from .control import ControlClient
 from .engine import Engine
 from .errors import SimulatorError
-from .settings import SimulatorSettings
+from .settings import SimulatorSettings, check_control_token
 
 __all__ = [
     "KEEP_ALIVE_SECONDS",
@@ -131,7 +131,11 @@ class RunningSimulator:
 def run_in_thread(
     settings: SimulatorSettings, *, host: str = "127.0.0.1", port: int = 0
 ) -> Iterator[RunningSimulator]:
-    """Serve ``settings`` on ``host:port`` (0 = a free port) while the ``with`` block runs."""
+    """Serve ``settings`` on ``host:port`` (0 = a free port) while the ``with`` block runs.
+
+    Beyond loopback ``settings.control_token`` is required (:class:`UsageError` otherwise).
+    """
+    check_control_token(settings.control_token, host)
     sock = bind(host, port)
     app = create_app(settings)
     server = uvicorn.Server(uvicorn_config(app))
@@ -150,7 +154,10 @@ def run_in_thread(
         host=host,
         port=bound_port,
         app=app,
-        control=ControlClient(f"http://{host}:{bound_port}"),
+        control=ControlClient(
+            f"http://[{host}]:{bound_port}" if ":" in host else f"http://{host}:{bound_port}",
+            token=settings.control_token,
+        ),
         _server=server,
         _thread=thread,
         _thread_errors=thread_errors,

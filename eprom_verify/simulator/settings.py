@@ -10,14 +10,31 @@ The YAML file (``eprom-verify simulator --config FILE``)::
     autoComplete: {afterSeconds: 30}   # the simulated patient answers by itself
     callbackDelaySeconds: 0
     retry: {baseSeconds: 1, maxSeconds: 60}
+    # the service's options (each also a flag and an EPROM_SIM_* variable, see below)
+    host: 0.0.0.0
+    port: 8765
+    db: sim.sqlite3                    # relative to this file
+    callbackUrl: http://127.0.0.1:8766/callbacks
+    logFormat: json
+    journalSize: 1000
 
 A mistake in it is one line naming the file, the line and the field (:class:`ConfigError`).
+
+The service's options are one table, :data:`SIMULATOR_OPTIONS`, of the same
+:class:`~eprom_verify.settings.Option` as the run's, resolved by the same
+:func:`~eprom_verify.settings.resolve_values`: command line > ``EPROM_SIM_*`` environment
+variable > this file > default. The control token and the demo key are never read from the
+file (they do not belong in a repository).
 """
 
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -25,21 +42,76 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from eprom_verify import config
+from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError, Form, Patient, PvkDefinition
 from eprom_verify.contract import MAX_DOCUMENT_BYTES, DocumentShape
+from eprom_verify.settings import MIN_API_KEY_LENGTH, Option, check_port, resolve_values
 
 from .faults import Fault
+from .store import stored_key
 
 __all__ = [
     "DEFAULT_CALLBACK_URL",
+    "DEFAULT_JOURNAL_SIZE",
+    "MIN_CONTROL_TOKEN_LENGTH",
+    "SIMULATOR_OPTIONS",
     "ConfigError",
     "OrderingSystem",
     "SimulatorConfigFile",
+    "ServiceOptions",
     "SimulatorSettings",
+    "is_loopback",
     "load_settings",
+    "resolve_service",
 ]
 
 DEFAULT_CALLBACK_URL = "http://127.0.0.1:8766/callbacks"
+DEFAULT_JOURNAL_SIZE = 1000
+#: A shorter token is refused: it could be guessed, and the redactor needs 4+ characters.
+MIN_CONTROL_TOKEN_LENGTH = 12
+DEMO_SYSTEM = "demo"
+
+#: The simulator service's options: flag, ``EPROM_SIM_*`` variable, config-file key, default.
+SIMULATOR_OPTIONS: tuple[Option, ...] = (
+    Option("host", "--host", "EPROM_SIM_HOST",
+           "address to listen on (default 127.0.0.1; beyond loopback needs a control token)",
+           "127.0.0.1"),
+    Option("port", "--port", "EPROM_SIM_PORT", "port to listen on (default 8765, 0: a free one)",
+           8765, None, int),
+    Option("db", "--db", "EPROM_SIM_DB",
+           "SQLite file to keep orders, pending callbacks and the demo key in across restarts "
+           "(default: a temporary database, gone when the simulator stops)"),
+    Option("config", "--config", "EPROM_SIM_CONFIG",
+           "YAML file: orderingSystems, patientsFile, formsFile, faults, autoComplete, "
+           "callbackDelaySeconds, retry and the options below (default: fixtures/ and one demo "
+           "ordering system)"),
+    Option("callback_url", "--callback-url", "EPROM_SIM_CALLBACK_URL",
+           f"callback base URL of the demo ordering system (default {DEFAULT_CALLBACK_URL})"),
+    Option("api_key", "--api-key", "EPROM_SIM_API_KEY",
+           "the demo ordering system's API key (default: generated once and kept in --db); "
+           "prefer the environment variable"),
+    Option("control_token", "--control-token", "EPROM_SIM_CONTROL_TOKEN",
+           "token the control API (/_simulator/…) requires as 'Authorization: Bearer <token>'; "
+           "required when --host is beyond loopback; prefer the environment variable"),
+    Option("log_format", "--log-format", "EPROM_SIM_LOG_FORMAT",
+           "access log, one line per request: text (default) or json", "text", ("text", "json")),
+    Option("journal_size", "--journal-size", "EPROM_SIM_JOURNAL_SIZE",
+           f"requests kept in GET /_simulator/requests, oldest dropped first (default "
+           f"{DEFAULT_JOURNAL_SIZE}, 0: no journal)", DEFAULT_JOURNAL_SIZE, None, int),
+    Option("auto_complete", "--auto-complete", "EPROM_SIM_AUTO_COMPLETE",
+           "seconds after which the simulated patient answers an order by itself "
+           "(default: never; the control API answers)", None, None, float),
+)  # fmt: skip
+#: The config-file key (camelCase) of each option that the file may set.
+_FILE_KEYS = {
+    "host": "host",
+    "port": "port",
+    "db": "db",
+    "callback_url": "callbackUrl",
+    "log_format": "logFormat",
+    "journal_size": "journalSize",
+    "auto_complete": "autoComplete",
+}
 
 
 class _Camel(BaseModel):
@@ -63,10 +135,12 @@ class OrderingSystem(_Camel):
         return value.rstrip("/")
 
     @classmethod
-    def demo(cls, callback_base_url: str = DEFAULT_CALLBACK_URL) -> OrderingSystem:
+    def demo(
+        cls, callback_base_url: str = DEFAULT_CALLBACK_URL, api_key: str | None = None
+    ) -> OrderingSystem:
         """The ordering system a simulator without a config file starts with (fresh key)."""
-        key = f"demo-{secrets.token_urlsafe(18)}"
-        return cls(name="demo", api_key=key, callback_base_url=callback_base_url)
+        key = api_key or f"demo-{secrets.token_urlsafe(18)}"
+        return cls(name=DEMO_SYSTEM, api_key=key, callback_base_url=callback_base_url)
 
 
 class SimulatorSettings(BaseModel):
@@ -91,6 +165,10 @@ class SimulatorSettings(BaseModel):
     max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0)
     residents_page_size: int = Field(default=100, ge=1)
     sweep_interval_seconds: float = Field(default=0.2, gt=0)
+    #: The control API requires ``Authorization: Bearer <token>`` when set (never printed).
+    control_token: str | None = Field(default=None, repr=False)
+    #: Requests kept in ``GET /_simulator/requests`` (0: none are kept).
+    journal_size: int = Field(default=DEFAULT_JOURNAL_SIZE, ge=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -149,6 +227,144 @@ class SimulatorConfigFile(_Camel):
     auto_complete: _AutoComplete | None = None
     callback_delay_seconds: float = Field(default=0.0, ge=0)
     retry: _Retry = Field(default_factory=_Retry)
+    host: str | None = Field(default=None, min_length=1)
+    port: int | None = Field(default=None, ge=0, le=65535)
+    db: str | None = Field(default=None, min_length=1)
+    callback_url: str | None = None
+    log_format: str | None = Field(default=None, pattern="^(text|json)$")
+    journal_size: int | None = Field(default=None, ge=0)
+    control_token: str | None = None
+    api_key: str | None = None
+
+    @field_validator("control_token", "api_key")
+    @classmethod
+    def _no_secrets(cls, value: str | None, info: Any) -> str | None:
+        if value is not None:
+            variable = (
+                "EPROM_SIM_CONTROL_TOKEN"
+                if info.field_name == "control_token"
+                else ("EPROM_SIM_API_KEY")
+            )
+            raise ValueError(f"a secret does not belong in a file in a repository: set {variable}")
+        return value
+
+
+@dataclass(frozen=True)
+class _FileValues:
+    """The config file's values of :data:`SIMULATOR_OPTIONS`, for ``resolve_values``."""
+
+    path: Path
+    values: dict[str, Any]
+
+    def source(self, key: str) -> str:
+        return f"{self.path}: {_FILE_KEYS.get(key, key)}"
+
+    @classmethod
+    def of(cls, path: Path, file: SimulatorConfigFile) -> _FileValues:
+        values: dict[str, Any] = {}
+        for dest in _FILE_KEYS:
+            value = getattr(file, dest)
+            if isinstance(value, _AutoComplete):
+                value = value.after_seconds
+            if dest == "db" and value is not None:
+                value = str(_beside(path, value))
+            if value is not None:
+                values[dest] = value
+        return cls(path, values)
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """How the simulator service listens and logs (the rest is in :class:`SimulatorSettings`)."""
+
+    host: str
+    port: int
+    db: Path | None
+    log_format: str
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_control_token(token: str | None, host: str) -> None:
+    """One :class:`UsageError` line when the token is too short, or missing beyond loopback."""
+    if token is not None and len(token) < MIN_CONTROL_TOKEN_LENGTH:
+        raise UsageError(
+            f"the control token has {len(token)} characters, fewer than "
+            f"{MIN_CONTROL_TOKEN_LENGTH}: choose a longer one (EPROM_SIM_CONTROL_TOKEN)"
+        )
+    if token is None and not is_loopback(host):
+        raise UsageError(
+            f"refusing to listen on {host} without a control token: anyone who reaches it "
+            "could reset every team's orders — set EPROM_SIM_CONTROL_TOKEN (or "
+            "--control-token), or listen on 127.0.0.1"
+        )
+
+
+def resolve_service(
+    given: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> tuple[SimulatorSettings, ServiceOptions]:
+    """Settings and service options from flags (None = not given), environment and file.
+
+    Raises :class:`UsageError` or :class:`ConfigError`, each one line.
+    """
+    env = os.environ if environ is None else environ
+    first = resolve_values(SIMULATOR_OPTIONS, given, env, None)
+    path = Path(first["config"]) if first["config"] else None
+    file = config.load_yaml(path, SimulatorConfigFile) if path is not None else None
+    in_file = _FileValues.of(path, file) if path is not None and file is not None else None
+    raw = resolve_values(SIMULATOR_OPTIONS, given, env, in_file)
+    port = check_port(raw["port"], "--port")
+    token = raw["control_token"] or None
+    check_control_token(token, raw["host"])
+    if raw["journal_size"] < 0:
+        raise UsageError(f"--journal-size {raw['journal_size']}: expected 0 or more")
+    if raw["auto_complete"] is not None and raw["auto_complete"] < 0:
+        raise UsageError(f"--auto-complete {raw['auto_complete']}: expected 0 or more seconds")
+    url = raw["callback_url"]
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise UsageError(
+            f"--callback-url {url!r}: expected an http(s) URL like {DEFAULT_CALLBACK_URL}"
+        )
+    key = raw["api_key"] or None
+    if key is not None and len(key) < MIN_API_KEY_LENGTH:
+        raise UsageError(
+            f"the demo API key has {len(key)} characters, fewer than the {MIN_API_KEY_LENGTH} "
+            "a real key has: check EPROM_SIM_API_KEY (or --api-key)"
+        )
+    if key is not None and file is not None and file.ordering_systems:
+        raise UsageError(
+            f"--api-key sets the demo ordering system's key, but {path} registers its own "
+            "ordering systems with their keys: drop one of the two"
+        )
+    db = Path(raw["db"]) if raw["db"] else None
+    if db is not None and not db.parent.is_dir():
+        raise UsageError(f"--db {db}: the folder {db.parent} does not exist")
+    if db is not None and not os.access(db if db.exists() else db.parent, os.W_OK):
+        raise UsageError(f"--db {db}: cannot be written (permissions)")
+    settings = load_settings(
+        path,
+        callback_url=raw["callback_url"],
+        db_path=db,
+        api_key=key,
+        file=file,
+    )
+    extra: dict[str, Any] = {"control_token": token, "journal_size": raw["journal_size"]}
+    if raw["auto_complete"] is not None:
+        extra["auto_complete_after_seconds"] = raw["auto_complete"]
+    settings = settings.model_copy(update=extra)
+    return settings, ServiceOptions(raw["host"], port, db, raw["log_format"])
 
 
 def load_settings(
@@ -156,17 +372,26 @@ def load_settings(
     *,
     callback_url: str | None = None,
     db_path: Path | None = None,
+    api_key: str | None = None,
+    file: SimulatorConfigFile | None = None,
 ) -> SimulatorSettings:
     """Settings from a YAML config file, or the defaults (fixtures, one demo system) for None.
 
-    ``callback_url`` sets the demo system's callback base URL when the file registers none.
+    ``callback_url`` sets the demo system's callback base URL when the file registers none;
+    its key is ``api_key``, else the one ``db_path`` keeps from an earlier start, else a
+    fresh one. ``file`` is the already read ``path``.
     Raises :class:`ConfigError` (one line: file:line: field: problem — hint).
     """
+
+    def demo() -> OrderingSystem:
+        key = api_key or (stored_key(db_path, DEMO_SYSTEM) if db_path is not None else None)
+        return OrderingSystem.demo(callback_url or DEFAULT_CALLBACK_URL, api_key=key)
+
     if path is None:
-        demo = OrderingSystem.demo(callback_url or DEFAULT_CALLBACK_URL)
-        return SimulatorSettings(ordering_systems=[demo], db_path=db_path)
-    file = config.load_yaml(path, SimulatorConfigFile)
-    systems = file.ordering_systems or [OrderingSystem.demo(callback_url or DEFAULT_CALLBACK_URL)]
+        return SimulatorSettings(ordering_systems=[demo()], db_path=db_path)
+    if file is None:
+        file = config.load_yaml(path, SimulatorConfigFile)
+    systems = file.ordering_systems or [demo()]
     patients = config.load_patients(_beside(path, file.patients_file))
     forms = config.load_forms(_beside(path, file.forms_file))
     try:

@@ -13,6 +13,7 @@ One topic, the SQLite store, so it is long.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -30,6 +31,7 @@ __all__ = [
     "PersonvernRow",
     "Store",
     "SystemRow",
+    "stored_key",
 ]
 
 _SCHEMA = """
@@ -189,6 +191,32 @@ def _outbox(row: sqlite3.Row) -> OutboxRow:
     return OutboxRow(**data)
 
 
+def stored_key(path: Path, name: str) -> str | None:
+    """The API key ordering system ``name`` had in the database at ``path``, if it has one.
+
+    Read-only; a file that is not a simulator database is one :class:`UsageError` line.
+    """
+    from eprom_verify._exceptions import UsageError  # noqa: PLC0415 - only here
+
+    if not path.is_file():
+        return None
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            exists = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ordering_systems'"
+            ).fetchone()
+            if exists is None:
+                return None
+            row = db.execute(
+                "SELECT api_key FROM ordering_systems WHERE name = ?", (name,)
+            ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"--db {path}: not a simulator database ({exc})") from None
+    return str(row[0]) if row else None
+
+
 class Store:
     """The simulator's SQLite file. ``path=None`` makes a private temporary database."""
 
@@ -225,6 +253,35 @@ class Store:
         with self.transaction():
             for table in _RESET_TABLES:
                 self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+    def reset_system(self, system: str) -> int:
+        """Forget one ordering system's orders, letters, messages, documents and outbox.
+
+        Other systems' data stays; so do the privacy settings (they are the citizen's, not
+        the system's) and the system's registration. Returns the number of rows removed.
+        """
+        removed = 0
+        with self.transaction():
+            for sql in (
+                "DELETE FROM stored_copies WHERE order_id IN "
+                "(SELECT id FROM orders WHERE system = ?)",
+                "DELETE FROM attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE system = ?)",
+                "DELETE FROM outbox WHERE system = ?",
+                "DELETE FROM documents WHERE system = ?",
+                "DELETE FROM letters WHERE system = ?",
+                "DELETE FROM unsecure_messages WHERE system = ?",
+                "DELETE FROM orders WHERE system = ?",
+            ):
+                removed += self._db.execute(sql, (system,)).rowcount
+        return removed
+
+    def ping(self) -> bool:
+        """True when the database answers a query (for the health endpoint)."""
+        try:
+            self._db.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
 
     # --- ordering systems ------------------------------------------------------------
 

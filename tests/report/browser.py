@@ -57,6 +57,10 @@ _PROBE = """
   out.failed = Array.prototype.map.call(document.querySelectorAll("tr.r-failed"), function (tr) { return tr.id.slice(3); });
   var verdict = document.getElementById("summary");
   out.verdict = verdict ? box(verdict) : null;
+  var kind = document.getElementById("kind");
+  out.kind = kind ? box(kind) : null;
+  out.first = {};
+  document.querySelectorAll('h3[id^="first-"]').forEach(function (h) { out.first[h.id.slice(6)] = box(h); });
   out.overflow = [];
   document.querySelectorAll("table, td, th, pre").forEach(function (el) {
     var r = el.getBoundingClientRect();

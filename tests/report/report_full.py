@@ -174,8 +174,12 @@ def record_full(
     environment: str = "simulator",
     faults: list[dict[str, Any]] | None = None,
     lang: str = "nb",
+    run_facts: dict[str, Any] | None = None,
+    attested: tuple[str, ...] = ("V2.1",),
 ) -> Sample:
-    run = _run(environment, faults or []).model_copy(update={"lang": lang})
+    """``run_facts`` update the RunInfo (``mode``, ``simulated`` decide the kind);
+    ``attested`` are the checkpoints Kari Nordmann says yes to."""
+    run = _run(environment, faults or []).model_copy(update={"lang": lang, **(run_facts or {})})
     rec = _recorder(report_dir, run)
     n = 0
     duplicated_order = ""
@@ -208,7 +212,17 @@ def record_full(
     for k in range(2):
         oid = f"a{k:07x}-answer"
         rec.add_timeline_event(oid, "order sent", at=T0 + timedelta(seconds=k))
-        rec.add_timeline_event(oid, "answer callback", at=T0 + timedelta(seconds=k + 3))
+        for kind, body, at_s in (
+            ("status", {"formOrderStatus": "Ordered"}, k + 1),
+            ("answer", {"formOrderStatus": "Completed", "formData": "{}"}, k + 3),
+        ):
+            eid = rec.add_evidence(
+                "callback", at=T0 + timedelta(seconds=at_s), title=f"PUT ({kind} callback)",
+                method="PUT", url=f"{CALLBACK}/api/PromsFormOrder",
+                body={"apiKey": KEY, "formOrderId": oid, **body}, order_id=oid,
+            )  # fmt: skip
+            rec.add_timeline_event(oid, f"{kind} callback", evidence_id=eid,
+                                   at=T0 + timedelta(seconds=at_s))  # fmt: skip
         rec.describe_order(
             oid, case="answer-Basic", checkpoint_ids=["V3.1", "V3.2"], person="adult-40",
             rule="Basic", status="Completed", callbacks={"status": 1, "answer": 1},
@@ -239,12 +253,13 @@ def record_full(
                    "expected_channel": "Paper", "received_channel": "Paper"},
         )
     )  # fmt: skip
-    rec.add_attestation(
-        Attestation(
-            checkpoint_id="V2.1", tester="Kari Nordmann", answer="yes",
-            at=T0 + timedelta(minutes=3), source="file",
-        )
-    )  # fmt: skip
+    for cid in attested:
+        rec.add_attestation(
+            Attestation(
+                checkpoint_id=cid, tester="Kari Nordmann", answer="yes",
+                at=T0 + timedelta(minutes=3), source="file",
+            )
+        )  # fmt: skip
     return Sample(report_dir, rec, rec.finish())
 
 

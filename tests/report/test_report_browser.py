@@ -7,6 +7,7 @@ Without Chromium or pdftotext these are skipped with the reason shown; with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from browser import (
     require_pdftotext,
     screenshot,
 )
+from markupsafe import escape
 from report_full import record_full, record_receiver
 from report_sample import T0, Sample
 from test_report_cli import report
@@ -82,7 +84,8 @@ def test_a_receiver_runs_failing_row_is_on_the_first_screen(tmp_path: Path):
     html = (record_receiver(folder).report_dir / "report.html").read_text()
     layout = probe_layout(html, tmp_path, width=1400, height=900)
     assert layout["failed"] == ["R4"]
-    assert layout["rows"]["R4"][1] <= 900
+    assert list(layout["first"]) == ["R4"]  # listed first, with its explanation
+    assert layout["first"]["R4"][1] <= 900
 
 
 def test_the_html_references_nothing_on_the_network(sample: Sample):
@@ -136,14 +139,15 @@ def test_first_screen_shows_the_verdict_and_the_checklist(full: Sample, tmp_path
     layout = probe_layout(html, tmp_path, width=1400, height=900)
     assert layout["vh"] == 900
     fold = 900
+    assert layout["kind"][1] <= fold  # what kind of evidence this is
     assert layout["verdict"][1] <= fold
-    hemit = [cp.id for cp in CHECKPOINTS if cp.hemit]
-    below = [cid for cid in hemit if layout["rows"][cid][1] > fold]
-    assert below == [], f"Hemit rows below the fold at 1400×900 (fold {fold}px): {below}"
     failing = full.data.summary.failed
     assert len(layout["failed"]) == failing
-    for cid in layout["failed"]:
-        assert layout["rows"][cid][1] <= fold, f"failing row {cid} is below the fold"
+    assert sorted(layout["first"]) == sorted(layout["failed"])
+    for cid in layout["failed"]:  # the failing points come first, before the checklist
+        assert layout["first"][cid][0] <= fold, f"failing point {cid} is below the fold"
+    if not failing:
+        assert layout["rows"]["V1.1"][1] <= fold  # the checklist starts on the first screen
     assert layout["overflow"] == []
 
     name = "report-fail.png" if failing else "report-pass.png"
@@ -153,14 +157,65 @@ def test_first_screen_shows_the_verdict_and_the_checklist(full: Sample, tmp_path
         shutil.copy(png, Path(keep) / name)
 
 
+#: each kind of report: how a run of it is recorded, and the sentence its first screen says
+KINDS = {
+    "self-check": ({"mode": "run", "simulated": True}, "simulator", (), "Egenkontroll —"),
+    "pre-check": ({"mode": "observe", "simulated": True}, "simulator", (),
+                  "Forhåndssjekk av DIPS Arena (test) —"),
+    "environment-check": ({"mode": "run", "simulated": False}, "test", (), "Miljøsjekk —"),
+    "go-live": ({"mode": "observe", "simulated": False}, "test",
+                ("V2.1", "V2.2", "V2.3", "V2.4", "V2.5", "S1", "S2"),
+                "er bestått (12 av Hemits 13)"),  # S1 has no test here: not "verified"
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_first_screen_of_each_kind_says_what_it_is(tmp_path: Path, kind: str):
+    """The kind and its verdict on the first screen; ``EPROM_REPORT_SHOTS=docs`` keeps
+    docs/report-<kind>.png."""
+    require_chromium()
+    facts, environment, attested, said = KINDS[kind]
+    folder = new_report_dir(tmp_path / "reports", environment, now=T0)
+    sample = record_full(folder, environment=environment, run_facts=facts, attested=attested)
+    html = (sample.report_dir / "report.html").read_text()
+    layout = probe_layout(html, tmp_path, width=1400, height=900)
+    assert layout["kind"][1] <= 900
+    assert layout["verdict"][1] <= 900
+    assert said in page_text(html)
+    if kind != "go-live":
+        assert "Verifisert" not in html
+        assert "av Hemits 13" not in html
+    png = screenshot(sample.report_dir / "report.html", tmp_path / f"report-{kind}.png")
+    if keep := os.environ.get(SHOTS_ENV):
+        shutil.copy(png, Path(keep) / f"report-{kind}.png")
+
+
+def test_report_html_alone_shows_every_payload(full: Sample, tmp_path: Path):
+    """report.html copied away from its folder still holds every evidence body."""
+    alone = tmp_path / "attachment" / "report.html"
+    alone.parent.mkdir()
+    shutil.copy(full.report_dir / "report.html", alone)
+    html = alone.read_text("utf-8")
+    bodies = 0
+    for path in sorted((full.report_dir / "evidence").glob("*.json")):
+        record = json.loads(path.read_text("utf-8"))
+        if record["body"] is None:
+            continue
+        bodies += 1
+        first_line = json.dumps(record["body"], indent=2, ensure_ascii=False).splitlines()[1]
+        assert str(escape(first_line.strip())) in html, path.name
+    assert bodies > 10
+    assert network_references(html) == []
+
+
 def test_the_first_screen_check_can_fail(sample: Sample, tmp_path: Path):
     require_chromium()
     html = (sample.report_dir / "report.html").read_text()
     pushed = html.replace(
-        '<section id="summary"', '<div style="height: 700px"></div><section id="summary"'
+        '<section id="summary"', '<div style="height: 900px"></div><section id="summary"'
     )
     layout = probe_layout(pushed, tmp_path, width=1400, height=900)
-    assert layout["rows"]["S2"][1] > min(layout["vh"], 900)
+    assert layout["verdict"][1] > min(layout["vh"], 900)
 
 
 def test_pdf_has_page_numbers_no_file_links_and_the_verdict_first(full: Sample):
@@ -180,7 +235,20 @@ def test_pdf_has_page_numbers_no_file_links_and_the_verdict_first(full: Sample):
     assert verdict(full.data).sentence(strings("nb")) in first
     for cp in CHECKPOINTS:
         assert f"{cp.id} {cp.nb}"[:40] in first, f"{cp.id} not within the first 3 pages"
-    assert "Bevisliste" in " ".join(pages[3:])  # the appendix comes after
+    nb = strings("nb")
+    assert nb["exchange_heading"] in " ".join(pages[2:])  # the appendix comes after
+    assert nb["pdf_evidence_note"][:40] in " ".join(" ".join(pages).split())
+    data = load_report(full.report_dir)
+    kind = f"{nb['doc_title']} · Egenkontroll · simulator"
+    run_id = full.report_dir.name
+    for number, text in enumerate(pages, start=1):  # the kind on top, run and seal below
+        assert text.lstrip().startswith(kind), f"page {number} has no header naming the kind"
+        assert f"{nb['run_id']} {run_id}" in text, f"page {number} has no run id in its footer"
+        assert "sha256:" in text.split(run_id)[-1], f"page {number} has no manifest digest"
+    assert data.report_kind.value == "self_check"
+    if not full.data.summary.failed:
+        assert len(pages) <= 15, f"a passing report's PDF has {len(pages)} pages"
+    assert b"/Outlines" in raw  # bookmarks from the headings
     assert stranded_headings(pages) == []
     assert "report.pdf" in (full.report_dir / "MANIFEST.sha256").read_text()
     assert verify_manifest(full.report_dir) == []
@@ -195,7 +263,11 @@ def stranded_headings(pages: list[str]) -> list[str]:
     found = []
     for number, text in enumerate(pages, start=1):
         lines = [ln for ln in text.splitlines() if ln.strip()]
-        body = [ln for ln in lines if not re.match(r"^(Side \d|ePROM-verifikasjonsrapport$)", ln)]
+        body = [
+            ln
+            for ln in lines
+            if not re.match(r"^(Side \d|ePROM-verifikasjonsrapport( · .*)?$|Kjøring )", ln.strip())
+        ]
         if body and _HEADING.match(body[-1]):
             found.append(f"page {number}: {body[-1]}")
     return found

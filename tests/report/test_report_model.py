@@ -47,12 +47,13 @@ def status_of(cp: str, checks: list[CheckResult], atts=(), env: str = "test") ->
         ("V1.1", ["not_run"], [], "test", "not_run"),
         ("V1.1", [], [], "test", "not_run"),
         ("V1.1", ["passed"], ["no"], "test", "failed"),
-        # manual in test/qa (V2.1), automatic in the simulator
+        # manual everywhere (V2.1): a person must see it, the simulator only stored it
         ("V2.1", ["passed"], [], "test", "needs_attestation"),
         ("V2.1", ["passed"], ["yes"], "test", "passed"),
         ("V2.1", ["passed"], ["no"], "test", "failed"),
         ("V2.1", ["passed"], ["yes", "no"], "test", "failed"),
-        ("V2.1", ["passed"], [], "simulator", "passed"),
+        ("V2.1", ["passed"], [], "simulator", "needs_attestation"),
+        ("V2.1", ["passed"], ["yes"], "simulator", "passed"),
         ("V2.1", ["needs_attestation"], [], "simulator", "needs_attestation"),
         ("V2.1", ["needs_attestation"], ["yes"], "qa", "passed"),
         ("V2.1", ["needs_attestation"], ["no"], "qa", "failed"),
@@ -107,7 +108,7 @@ def test_coverage_lists_tests_and_how(sample: Sample):
     coverage = {c.checkpoint_id: c for c in build_coverage(sample.data.checks)}
     assert list(coverage) == list(checkpoint_ids())
     assert coverage["V2.1"].how.remote.value == "manual"
-    assert coverage["V2.1"].how.simulator.value == "auto"
+    assert coverage["V2.1"].how.simulator.value == "manual"  # never "automatic"
     assert coverage["V2.1"].tests == ["suites/test_v2.py::test_form"]
     assert coverage["U1"].tests == []
 

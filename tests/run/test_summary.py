@@ -86,6 +86,17 @@ def test_quiet_prints_the_totals_alone():
     assert text.rstrip().endswith("report: r/report.html")
 
 
+def test_the_kind_of_report_is_said():
+    text = _printed(_report(), quiet=True)
+    assert text.splitlines()[1].startswith("kind: Self-check — eprom-verify against its own")
+    report = _report()
+    report["run"].update(environment="test", mode="observe", simulated=False,
+                         ordering_system="DIPS Arena")  # fmt: skip
+    assert "kind: Go-live verification of DIPS Arena — DIPS Arena itself" in _printed(
+        report, quiet=True
+    )
+
+
 def test_faults_and_interruption_are_said():
     text = _printed(_report(interrupted=True, faults=[{"type": "duplicate"}]), quiet=True)
     assert "faults injected by the simulator: 1 (duplicate)" in text

@@ -121,7 +121,7 @@ def test_cli_banner_prints_the_demo_key_once(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(5)]
+        lines = [process.stdout.readline() for _ in range(7)]
     finally:
         process.terminate()
         process.wait(10)
