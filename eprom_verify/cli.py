@@ -3,6 +3,8 @@
 Subcommands: ``run`` (the verification), ``check-receiver`` (the callback service's
 conformance), ``simulator`` (the local ePROM), ``report`` (re-render a report),
 ``checklist`` (which test proves which checkpoint), ``bench`` (benchmarks).
+Every command's output goes through the report's redactor (:mod:`eprom_verify.output`),
+and SIGINT/SIGTERM end every command the same way (:mod:`eprom_verify.interrupts`, exit 2).
 Every error the user can fix is one line on stderr and exit code 2: an unknown option
 says which known one was probably meant, and a pytest option given without ``--`` says
 where pytest options go.
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ._exceptions import EpromVerifyError
 from ._version import __version__
+from .exit_codes import ExitCode
 
 __all__ = ["build_parser", "main"]
 
@@ -142,6 +146,22 @@ def _wire(parser: argparse.ArgumentParser, module: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command: its output redacted, SIGINT and SIGTERM ending it with exit 2."""
+    from . import interrupts, output
+
+    output.protect(os.environ.get("EPROM_API_KEY"))
+    with output.redacted(), interrupts.handled():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            name = interrupts.stopped_by() or "SIGINT"
+            sys.stderr.write(f"eprom-verify: stopped by {name}: nothing was left running\n")
+            return ExitCode.INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from . import output
+
     given = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in given if not a.startswith("-")), None)
     parser = build_parser(command)
@@ -149,18 +169,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parse(parser, given, command)
     except EpromVerifyError as exc:
         sys.stderr.write(f"eprom-verify {command}: error: {exc}\n")
-        return 2
+        return ExitCode.USAGE
+    output.protect(getattr(args, "api_key", None))
     if getattr(args, "handler", None) is None:
         parser.print_help()
-        return 2
+        return ExitCode.USAGE
     try:
         return int(args.handler(args))
     except EpromVerifyError as exc:
         sys.stderr.write(f"eprom-verify: error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("eprom-verify: interrupted before the run started\n")
-        return 2
+        return ExitCode.USAGE
 
 
 def _parse(

@@ -44,7 +44,7 @@ __all__ = [
 CONFIG_ENV_VAR = "EPROM_CONFIG"
 CONFIG_FILE_NAME = "eprom-verify.toml"
 _TABLE = ("tool", "eprom-verify")
-_PATH_KEYS = frozenset({"patients", "forms", "attest", "simulator_faults"})
+_PATH_KEYS = frozenset({"patients", "forms", "attest", "simulator_faults", "report_dir"})
 _REFUSED = {
     "api_key": "the API key does not belong in a file in your repository: set EPROM_API_KEY"
 }

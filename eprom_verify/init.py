@@ -13,7 +13,8 @@
   as an artifact. eprom-verify is not on a public package index, so the jobs install
   ``--install`` (a git URL placeholder by default; a committed wheel works too).
 
-Nothing is overwritten without ``--force`` (one line, exit 2, before anything is written).
+Nothing is overwritten without ``--force``, and a ``--dir`` that is a file, lies under a
+file or cannot be written in is refused (one line, exit 2, before anything is written).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ._exceptions import UsageError
 from ._paths import fixtures_dir
 from ._version import __version__
 from .config_file import CONFIG_FILE_NAME
+from .settings import check_report_dir
 
 __all__ = ["InitOptions", "add_arguments", "planned_files", "run", "write_files"]
 
@@ -165,9 +167,23 @@ def write_files(options: InitOptions) -> list[Path]:
         for path in files:
             if path.exists() and path.name != "pyproject.toml":
                 raise UsageError(f"{path} exists — pass --force to overwrite it (or remove it)")
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    for folder in dict.fromkeys(path.parent for path in files):
+        check_report_dir(folder, "--dir")  # a file in the way, a read-only folder: one line
+    made: list[Path] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            new = not path.exists()
+            path.write_text(text, encoding="utf-8")
+            if new:
+                made.append(path)
+    except OSError as exc:
+        for path in made:  # nothing half-written: the files this run made go again
+            path.unlink(missing_ok=True)
+        raise UsageError(
+            f"cannot write {exc.filename or options.root} ({exc.strerror}) — nothing was kept; "
+            "choose a folder you can write to with --dir"
+        ) from None
     return list(files)
 
 

@@ -125,7 +125,7 @@ def check_receiver(receiver_url: str, *, timeout_s: float = PREFLIGHT_TIMEOUT_S)
         reason = exc.strerror or type(exc).__name__
         raise UsageError(
             f"pre-flight: nothing answers at {receiver_url} ({host}:{port}: {reason}) — "
-            "start your callback service, or check --base-url"
+            "start your callback service, or check --receiver-url"
         ) from None
 
 

@@ -52,6 +52,10 @@ class Redactor:
         self._secrets.append(secret)
         self._forms = sorted({*self._forms, *_forms_of(secret)}, key=len, reverse=True)
 
+    def forms(self) -> tuple[str, ...]:
+        """Every form the secrets are found in (for a stream that holds back a line's end)."""
+        return tuple(self._forms)
+
     def text(self, s: str) -> str:
         return self._redact(s, forms=self._forms, encode=_identity)
 

@@ -27,28 +27,25 @@ from typing import Any
 
 from ._exceptions import UsageError
 from ._paths import pytest_isolation, suites_dir
-from .settings import OPTIONS, RunSettings
+from .exit_codes import ExitCode
+from .settings import (
+    OPTIONS,
+    RECEIVER_OPTIONS,
+    RUN_OPTIONS,
+    RunSettings,
+    add_options,
+    check_report_dir,
+    deprecated,
+    resolve_options,
+)
 
-__all__ = ["ExitCode", "add_run_arguments", "run_check_receiver", "run_verification", "suites_dir"]
-
-
-class ExitCode:
-    """0 all executed checks passed, 1 a check failed, 2 usage/configuration/interrupted."""
-
-    OK = 0
-    FAILED = 1
-    USAGE = 2
-    INTERRUPTED = 2
-
-
-RUN_OPTIONS = (
-    "env", "base_url", "api_key", "callback_listen", "callback_public_url", "patients",
-    "forms", "callback_timeout", "duplicate_window", "fill", "fill_timeout",
-    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults", "allure",
-)  # fmt: skip
-RECEIVER_OPTIONS = (
-    "api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system", "allure",
-)  # fmt: skip
+__all__ = [
+    "ExitCode",
+    "add_run_arguments",
+    "run_check_receiver",
+    "run_verification",
+    "suites_dir",
+]
 
 
 #: For every pytest the CLI starts in-process: the CLI has already imported pytest plugins
@@ -62,33 +59,9 @@ PYTEST_BASE_ARGS = (
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, receiver: bool = False) -> None:
-    names = RECEIVER_OPTIONS if receiver else RUN_OPTIONS
-    for opt in OPTIONS:
-        if opt.dest not in names:
-            continue
-        kwargs: dict[str, object] = {
-            "dest": opt.dest,
-            "default": None,
-            "help": f"{opt.help} [${opt.env}]",
-        }
-        if opt.choices:
-            kwargs["choices"] = opt.choices
-        if opt.dest == "api_key":
-            kwargs["help"] = f"{opt.help} [${opt.env}]; prefer the variable: a flag shows in ps"
-        parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
+    add_options(parser, RECEIVER_OPTIONS if receiver else RUN_OPTIONS)
     if receiver:
-        parser.add_argument(
-            "--base-url",
-            dest="receiver_url",
-            required=False,
-            default=None,
-            help="the callback service's base URL (its ApiBaseUrl) [$EPROM_RECEIVER_URL]",
-        )
-    parser.add_argument(
-        "--report-dir",
-        default=os.environ.get("EPROM_REPORT_DIR", "reports"),
-        help="where the report folder is made (default reports/) [$EPROM_REPORT_DIR]",
-    )
+        deprecated(parser, "--base-url", "--receiver-url", "receiver_url")
     parser.add_argument(
         "--show-national-ids", action="store_true", help="do not mask national IDs in the report"
     )
@@ -105,7 +78,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, receiver: bool = False
 def _pytest_args(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for opt in OPTIONS:
-        if opt.dest in names and opt.dest != "api_key":
+        if opt.dest in names and opt.dest not in ("api_key", "report_dir", "receiver_url"):
             value = getattr(args, opt.dest, None)
             if value is not None:
                 out += ["--eprom-" + opt.flag[2:], str(value)]
@@ -115,10 +88,12 @@ def _pytest_args(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
 def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) -> RunSettings:
     given = {name: getattr(args, name, None) for name in (*names, "receiver_url")}
     settings = RunSettings.resolve(given)
+    args.report_dir = resolve_options(given, ["report_dir"])["report_dir"]
+    check_report_dir(Path(args.report_dir))
     if receiver:
         if not settings.receiver_url:
             raise UsageError(
-                "check-receiver needs --base-url URL: your callback service's ApiBaseUrl"
+                "check-receiver needs --receiver-url URL: your callback service's ApiBaseUrl"
             )
         if not settings.api_key:
             raise UsageError(

@@ -7,8 +7,10 @@ held in a :class:`Secret` whose ``repr`` and ``str`` never show it.
 
 from __future__ import annotations
 
+import argparse
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,12 +20,23 @@ from ._exceptions import UsageError
 
 __all__ = [
     "MIN_API_KEY_LENGTH",
+    "OBSERVE_OPTIONS",
     "OPTIONS",
+    "RECEIVER_OPTIONS",
+    "RUN_OPTIONS",
+    "SETTINGS_OPTIONS",
     "Option",
     "RunSettings",
     "Secret",
+    "add_options",
+    "check_api_key",
+    "check_database",
     "check_port",
+    "check_report_dir",
+    "deprecated",
+    "option",
     "parse_listen",
+    "resolve_options",
     "resolve_values",
     "unattended",
 ]
@@ -134,7 +147,202 @@ OPTIONS: tuple[Option, ...] = (
     Option("allure", "--allure", "EPROM_ALLURE",
            "on: also write allure-pytest results (1,000+ files) to the report folder's "
            "allure-results/, for a pipeline that publishes them (default off)", "off", ("on", "off")),
+    Option("report_dir", "--report-dir", "EPROM_REPORT_DIR",
+           "where the report folder is made (default reports/)", "reports"),
+    # observe (docs/observe.md)
+    Option("system_callback_url", "--system-callback-url", "EPROM_SYSTEM_CALLBACK_URL",
+           "observe: your system's ApiBaseUrl, where its callback service listens"),
+    Option("drive", "--drive", "EPROM_DRIVE",
+           "observe: run CMD (your integration test or script) and judge what it did"),
+    Option("timeout", "--timeout", "EPROM_OBSERVE_TIMEOUT",
+           "observe: seconds to wait for the system after --drive ends, or for the whole "
+           "scenario without --drive (default 120)", 120.0, None, float),
+    Option("settle", "--settle", "EPROM_SETTLE",
+           "observe: after --drive ends, seconds to wait for callbacks still due (default 15)",
+           15.0, None, float),
+    Option("callback_time_limit", "--callback-time-limit", "EPROM_CALLBACK_TIME_LIMIT",
+           "observe: seconds the system may take to answer a callback (default 5)",
+           5.0, None, float),
+    Option("upstream", "--upstream", "EPROM_UPSTREAM",
+           "observe: relay toward this ePROM (test, qa or a URL) instead of the embedded "
+           "simulator (prod is refused)"),
+    Option("listen", "--listen", "EPROM_LISTEN",
+           "observe: HOST:PORT where PromsApiBaseUrl listens (default a free port)",
+           "127.0.0.1:0"),
 )  # fmt: skip
+
+#: The options of each command that takes the run's settings (the order is --help's).
+RUN_OPTIONS = (
+    "env", "base_url", "api_key", "callback_listen", "callback_public_url", "patients",
+    "forms", "callback_timeout", "duplicate_window", "fill", "fill_timeout",
+    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults",
+    "allure", "report_dir",
+)  # fmt: skip
+RECEIVER_OPTIONS = (
+    "receiver_url", "api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system",
+    "allure", "report_dir",
+)  # fmt: skip
+OBSERVE_OPTIONS = (
+    "system_callback_url", "api_key", "drive", "timeout", "settle", "callback_time_limit",
+    "upstream", "listen", "callback_listen", "callback_public_url", "report_dir", "attest",
+    "lang", "ordering_system",
+)  # fmt: skip
+_BY_DEST = {opt.dest: opt for opt in OPTIONS}
+#: What :class:`RunSettings` resolves — the pytest plugin's ``--eprom-…`` options.
+SETTINGS_OPTIONS = tuple(
+    _BY_DEST[dest]
+    for dest in (*(n for n in RUN_OPTIONS if n != "report_dir"), "receiver_url",
+                 "receiver_time_limit")
+)  # fmt: skip
+
+
+def option(dest: str) -> Option:
+    """The option whose ``dest`` is ``dest``."""
+    return _BY_DEST[dest]
+
+
+def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    """The options ``names`` of the one table (:data:`~eprom_verify.settings.OPTIONS`)."""
+    for dest in names:
+        opt = option(dest)
+        kwargs: dict[str, object] = {
+            "dest": opt.dest,
+            "default": None,
+            "help": f"{opt.help} [${opt.env}]",
+        }
+        if opt.choices:
+            kwargs["choices"] = opt.choices
+        else:
+            kwargs["metavar"] = _metavar(opt)
+        if opt.dest == "api_key":
+            kwargs["help"] = f"{opt.help} [${opt.env}]; prefer the variable: a flag shows in ps"
+        parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
+
+
+_METAVARS = {
+    "api_key": "KEY", "drive": "CMD", "upstream": "test|qa|URL", "report_dir": "DIR",
+    "listen": "HOST:PORT", "callback_listen": "HOST:PORT", "ordering_system": "NAME",
+    "tester": "NAME", "max_examples": "N",
+}  # fmt: skip
+
+
+def _metavar(opt: Option) -> str:
+    """How ``--help`` names an option's value."""
+    if opt.dest in _METAVARS:
+        return _METAVARS[opt.dest]
+    if opt.kind is float:
+        return "SECONDS"
+    return "URL" if opt.dest.endswith("url") else "FILE"
+
+
+def deprecated(parser: argparse.ArgumentParser, old: str, new: str, dest: str) -> None:
+    """``old`` still works for one release as ``new``; using it prints one deprecation line."""
+
+    class Alias(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: Any, option_string: str | None = None) -> None:  # fmt: skip
+            sys.stderr.write(
+                f"eprom-verify: note: {old} is deprecated and goes away in the next release; "
+                f"use {new}\n"
+            )
+            setattr(namespace, dest, values)
+
+    parser.add_argument(old, dest=dest, action=Alias, help=argparse.SUPPRESS)
+
+
+def resolve_options(
+    given: Mapping[str, Any], names: Iterable[str], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The options ``names`` of :data:`OPTIONS`, resolved by :func:`resolve_values` with the
+    user's config file (``eprom-verify.toml`` / ``[tool.eprom-verify]``)."""
+    env_vars = os.environ if environ is None else environ
+    from .config_file import file_settings  # the user's eprom-verify.toml, if any
+
+    options = tuple(_BY_DEST[dest] for dest in names)
+    return resolve_values(options, given, env_vars, file_settings(OPTIONS, env_vars))
+
+
+def check_api_key(key: str) -> None:
+    """A key too short to be found and redacted in output is refused, in every command."""
+    if key and len(key) < MIN_API_KEY_LENGTH:
+        raise UsageError(
+            f"the API key has {len(key)} characters, fewer than the {MIN_API_KEY_LENGTH} "
+            "a real key has: check EPROM_API_KEY (or --api-key)"
+        )
+
+
+def check_report_dir(path: Path, option: str = "--report-dir") -> None:
+    """Refuse, before anything starts, a report folder that cannot be made or written in.
+
+    The nearest existing folder on the way to ``path`` must be a folder, and a probe folder
+    must be creatable in it (the one honest test of writability: permissions, a read-only
+    mount, an immutable folder, a full disk, root or not). The probe is removed again.
+    """
+    import tempfile
+
+    existing = path
+    while not existing.exists() and not existing.is_symlink() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"{option} {path}: {existing} is a file, not a folder — choose another folder "
+            f"(or move the file away)"
+        )
+    try:
+        probe = tempfile.mkdtemp(prefix=".eprom-verify-probe-", dir=existing)
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror}) — choose a folder "
+            "you can write to"
+        ) from None
+    os.rmdir(probe)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database(path: Path, option: str = "--db") -> None:
+    """Refuse, before anything starts, a database file that cannot be used.
+
+    Its folder must exist (it is not made: a typo should not grow a tree), it must not be
+    a folder, an existing non-empty file must be an SQLite database, and it (or, for a new
+    one, its folder) must be writable — tried, not guessed from permission bits.
+    """
+    import tempfile
+
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise UsageError(
+            f"{option} {path}: the folder {folder} {what} — create the folder first or "
+            "choose another path"
+        )
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder — give a file name, e.g. {path}/eprom.db")
+    if path.exists():
+        try:
+            with path.open("r+b") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise UsageError(
+                f"{option} {path}: cannot be opened for writing ({exc.strerror}) — choose a "
+                "file you can write"
+            ) from None
+        if header and header != SQLITE_HEADER:
+            raise UsageError(
+                f"{option} {path}: is not an SQLite database — give a new file name, or the "
+                "database an earlier simulator kept"
+            )
+        return
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".eprom-verify-probe-", dir=folder)
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path}: cannot create a file in {folder} ({exc.strerror}) — choose a "
+            "folder you can write to"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -232,9 +440,7 @@ class RunSettings:
     ) -> RunSettings:
         """Settings from option values (None = not given) and the environment."""
         env_vars = os.environ if environ is None else environ
-        from .config_file import file_settings  # the user's eprom-verify.toml, if any
-
-        raw = resolve_values(OPTIONS, given, env_vars, file_settings(OPTIONS, env_vars))
+        raw = resolve_options(given, [opt.dest for opt in SETTINGS_OPTIONS], env_vars)
         raw["fill"] = raw["fill"] or ("skip" if unattended(env_vars) else "manual")
         return cls._build(raw)
 
@@ -298,14 +504,8 @@ class RunSettings:
             raise UsageError(
                 "--base-url needs the ordering system's API key: set EPROM_API_KEY (or --api-key)"
             )
-        if not self.embedded:
-            self.check_api_key()
+        self.check_api_key()
 
     def check_api_key(self) -> None:
-        """A key too short to be found and redacted in output is refused."""
-        key = self.api_key.reveal()
-        if key and len(key) < MIN_API_KEY_LENGTH:
-            raise UsageError(
-                f"the API key has {len(key)} characters, fewer than the {MIN_API_KEY_LENGTH} "
-                "a real key has: check EPROM_API_KEY (or --api-key)"
-            )
+        """A key too short to be found and redacted in output is refused (every mode)."""
+        check_api_key(self.api_key.reveal())

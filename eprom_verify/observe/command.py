@@ -8,36 +8,56 @@
 3. Run ``--drive CMD`` with ``EPROM_SCENARIO``, ``EPROM_PROMS_API_BASE_URL`` and
    ``EPROM_API_KEY`` in its environment, or show the steps and wait for the system.
 4. Wait until every step's traffic has been seen (or ``--timeout``), judge, write the report.
-   Exit 0 when no checkpoint failed, 1 otherwise.
+   Exit 0 when no checkpoint failed, 1 otherwise (docs/exit-codes.md).
+
+SIGINT or SIGTERM at any point: the ``--drive`` command's process group is ended, what was
+seen is judged (steps never reached are *not run*), the report is sealed and marked
+interrupted, exit 2. Everything printed, the ``--drive`` command's output included, goes
+through the redactor. Options are rows of :data:`eprom_verify.settings.OPTIONS`
+(``EPROM_…`` twins, ``eprom-verify.toml``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import os
 import secrets
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 import httpx
 
-from eprom_verify import config
+from eprom_verify import config, interrupts, output
 from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
+from eprom_verify.exit_codes import ExitCode
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.report.attest import load_attestations
 from eprom_verify.report.cover import organisation, system_version
 from eprom_verify.report.model import RunInfo
 from eprom_verify.report.recorder import Recorder, new_report_dir
+from eprom_verify.settings import (
+    OBSERVE_OPTIONS,
+    add_options,
+    check_api_key,
+    check_report_dir,
+    deprecated,
+    resolve_options,
+)
+from eprom_verify.wording import Text
 
 from .evidence import record
-from .judge import Judge
+from .judge import Finding, Judge
 from .scenario import Scenario, build_scenario
 from .session import Observation, ObservationSettings
 
@@ -50,108 +70,44 @@ _REFUSED = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--system-callback-url",
-        metavar="URL",
-        help="your system's ApiBaseUrl: where its callback service listens",
-    )
-    parser.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help="the key your system sends (default: a fresh one is generated; "
-        "required with --upstream: the key Hemit gave you)",
-    )
-    parser.add_argument(
-        "--drive",
-        metavar="CMD",
-        help="run CMD (your integration test or script) and judge what it did",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="how long to wait for the system after --drive ends, or for the "
-        "whole scenario without --drive (default 120)",
-    )
-    parser.add_argument(
-        "--settle",
-        type=float,
-        default=15.0,
-        metavar="SECONDS",
-        help="after --drive ends: how long to wait for callbacks still due (default 15)",
-    )
-    parser.add_argument(
-        "--callback-time-limit",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="how long the system may take to answer a callback (default 5)",
-    )
-    parser.add_argument(
-        "--upstream",
-        metavar="test|qa|URL",
-        help="relay toward this ePROM instead of the embedded simulator (prod is refused)",
-    )
-    parser.add_argument(
-        "--listen",
-        default="127.0.0.1:0",
-        metavar="HOST:PORT",
-        help="where PromsApiBaseUrl listens (default a free port)",
-    )
-    parser.add_argument(
-        "--callback-listen",
-        default="127.0.0.1:0",
-        metavar="HOST:PORT",
-        help="relay: where ePROM's callbacks are received (default a free port)",
-    )
-    parser.add_argument(
-        "--callback-public-url",
-        metavar="URL",
-        help="relay: the address Hemit registers as ApiBaseUrl for the key",
-    )
-    parser.add_argument(
-        "--reports",
-        default="reports",
-        metavar="DIR",
-        help="where the report folder is written (default reports/)",
-    )
-    parser.add_argument(
-        "--attest",
-        type=Path,
-        metavar="FILE",
-        help="attestations for what the API cannot show (docs/attestation.md)",
-    )
-    parser.add_argument("--lang", choices=("nb", "en"), default="nb",
-                        help="language of the report (default nb)")  # fmt: skip
-    parser.add_argument(
-        "--ordering-system",
-        metavar="NAME",
-        help="the ordering system's name, for the report (default: its callback URL)",
-    )
+    """observe's options: rows of the one options table, each with its ``EPROM_…`` twin."""
+    add_options(parser, OBSERVE_OPTIONS)
+    deprecated(parser, "--reports", "--report-dir", "report_dir")
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    drive = _drive_argv(args.drive)
-    upstream, environment = _upstream(args.upstream)
-    callback_url = _callback_url(args.system_callback_url)
-    if upstream is not None and not args.api_key:
-        raise UsageError("--upstream needs --api-key: the key Hemit registered for your system")
-    attestations = load_attestations(args.attest) if args.attest else []
-    api_listen = _host_port(args.listen, "--listen")
-    callback_listen = _host_port(args.callback_listen, "--callback-listen")
+    given = {dest: getattr(args, dest, None) for dest in OBSERVE_OPTIONS}
+    v = resolve_options(given, OBSERVE_OPTIONS)
+    drive = _drive_argv(v["drive"])
+    upstream, environment = _upstream(v["upstream"])
+    callback_url = _callback_url(v["system_callback_url"])
+    given_key: str | None = v["api_key"]
+    if upstream is not None and not given_key:
+        raise UsageError(
+            "--upstream needs the key Hemit registered for your system: set EPROM_API_KEY "
+            "(or --api-key)"
+        )
+    if given_key:
+        check_api_key(given_key)
+        output.protect(given_key)
+    attestations = load_attestations(Path(v["attest"])) if v["attest"] else []
+    api_listen = _host_port(v["listen"], "--listen")
+    callback_listen = _host_port(v["callback_listen"] or "127.0.0.1:0", "--callback-listen")
+    reports = Path(v["report_dir"])
+    check_report_dir(reports)
     _check_answers(callback_url)
-    generated = not args.api_key
-    key = args.api_key or f"observe-{secrets.token_urlsafe(18)}"
+    time_limit: float = v["callback_time_limit"]
+    generated = not given_key
+    key = given_key or f"observe-{secrets.token_urlsafe(18)}"
     settings = ObservationSettings(
         system_callback_url=callback_url,
         api_key=key,
-        time_limit_s=args.callback_time_limit,
+        time_limit_s=time_limit,
         upstream_url=upstream,
         api_listen=api_listen,
         callback_listen=callback_listen,
-        callback_public_url=args.callback_public_url,
+        callback_public_url=v["callback_public_url"],
     )
     started = datetime.now(UTC)
     redactor = Redactor(secrets=[key])
@@ -161,53 +117,59 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
 
     with Observation(settings, scenario_for) as obs:
         assert obs.scenario is not None
-        report_dir = new_report_dir(Path(args.reports), f"observe-{environment}")
-        scenario_path = obs.scenario.write(report_dir / "scenario.json")
-        shown_key = key if generated else f"(the key you gave, fingerprint {fingerprint(key)})"
-        _say(out, f"PromsApiBaseUrl: {obs.proms_api_base_url}")
-        _say(out, f"API key: {shown_key}")
-        if upstream is not None:
-            _say(out, f"ApiBaseUrl to register at Hemit (callbacks): {obs.callback_url}")
-        _say(out, f"scenario: {scenario_path}")
-        recorder = Recorder(
-            report_dir,
-            run=RunInfo(
-                ordering_system=args.ordering_system or callback_url,
-                environment=environment,
-                base_url=obs.proms_api_base_url,
-                callback_url=callback_url,
-                started_at=started,
-                tool_version=__version__,
-                api_key_fingerprint=fingerprint(key),
-                lang=args.lang,
-                command=redactor.text(shlex.join(["eprom-verify", *sys.argv[1:]])),
-                mode="observe",
-                simulated=upstream is None,
-                system_version=system_version(),
-                organisation=organisation(),
-                tester=next((a.tester for a in attestations), None),
-            ),
-            redactor=redactor,
-        )
-        obs.start_patient_initiated()
-        interrupted = False
+        with interrupts.writing():  # a signal now is obeyed once the folder can be sealed
+            report_dir = new_report_dir(reports, f"observe-{environment}")
+            scenario_path = obs.scenario.write(report_dir / "scenario.json")
+            recorder = Recorder(
+                report_dir,
+                run=RunInfo(
+                    ordering_system=v["ordering_system"] or callback_url,
+                    environment=environment,
+                    base_url=obs.proms_api_base_url,
+                    callback_url=callback_url,
+                    started_at=started,
+                    tool_version=__version__,
+                    api_key_fingerprint=fingerprint(key),
+                    lang=v["lang"],
+                    command=redactor.text(shlex.join(["eprom-verify", *sys.argv[1:]])),
+                    mode="observe",
+                    simulated=upstream is None,
+                    system_version=system_version(),
+                    organisation=organisation(),
+                    tester=next((a.tester for a in attestations), None),
+                ),
+                redactor=redactor,
+            )
+        interrupted = interrupts.stopped_by() is not None
         drive_status: int | None = None
-        try:
-            drive_status = _perform(obs, drive, scenario_path, key, args.timeout, out)
-            if drive is None:
-                _settle(obs, key, args.callback_time_limit, args.timeout, out)
-            else:
-                _settle(obs, key, args.callback_time_limit, args.settle)
-        except KeyboardInterrupt:  # judge what was seen; the report says it was interrupted
-            interrupted = True
-        judge = Judge(obs.scenario, obs.log.items(), api_key=key,
-                      time_limit_s=args.callback_time_limit)  # fmt: skip
-        findings = judge.findings()
-        record(recorder, obs, judge, findings, scenario_path=scenario_path,
-               drive=drive, drive_status=drive_status)  # fmt: skip
-        for attestation in attestations:
-            recorder.add_attestation(attestation)
-        data = recorder.finish(interrupted=interrupted)
+        if not interrupted:
+            try:
+                shown_key = (
+                    key if generated else f"(the key you gave, fingerprint {fingerprint(key)})"
+                )
+                _say(out, f"PromsApiBaseUrl: {obs.proms_api_base_url}")
+                _say(out, f"API key: {shown_key}")
+                if upstream is not None:
+                    _say(out, f"ApiBaseUrl to register at Hemit (callbacks): {obs.callback_url}")
+                _say(out, f"scenario: {scenario_path}")
+                obs.start_patient_initiated()
+                drive_status = _perform(obs, drive, scenario_path, key, v["timeout"], out)
+                if drive is None:
+                    _settle(obs, key, time_limit, v["timeout"], out)
+                else:
+                    _settle(obs, key, time_limit, v["settle"])
+            except KeyboardInterrupt:  # judge what was seen; the report says it was interrupted
+                interrupted = True
+        with interrupts.writing():  # a (second) signal waits until the report is sealed
+            judge = Judge(obs.scenario, obs.log.items(), api_key=key, time_limit_s=time_limit)
+            findings = judge.findings()
+            if interrupted:
+                findings = _not_reached(judge, findings)
+            record(recorder, obs, judge, findings, scenario_path=scenario_path,
+                   drive=drive, drive_status=drive_status)  # fmt: skip
+            for attestation in attestations:
+                recorder.add_attestation(attestation)
+            data = recorder.finish(interrupted=interrupted)
     failed = [f for f in findings if f.outcome == "failed"]
     for finding in failed:  # the terminal speaks English: str() of our Text
         message = str(finding.message)
@@ -219,9 +181,43 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if drive_status not in (None, 0):
         _say(out, f"the --drive command exited with {drive_status}")
     if interrupted:
-        _say(out, "interrupted: the report holds what was seen until then")
-        return 130
-    return 1 if s.failed or drive_status not in (None, 0) else 0
+        name = interrupts.stopped_by() or "SIGINT"
+        sys.stderr.write(
+            f"eprom-verify: stopped by {name}: the report holds what was seen until then, "
+            "sealed and marked interrupted (exit 2)\n"
+        )
+        return ExitCode.INTERRUPTED
+    return ExitCode.FAILED if s.failed or drive_status not in (None, 0) else ExitCode.OK
+
+
+def _not_reached(judge: Judge, findings: list[Finding]) -> list[Finding]:
+    """Interrupted: a step whose traffic was not all seen failed nothing — it was not run.
+
+    A failure about something that was seen (a request with a wrong field, an answer of
+    the system's) stays a failure.
+    """
+    pending = set(judge.pending())
+    steps = {step.id: step for step in judge.scenario.steps}
+    out = []
+    for finding in findings:
+        step = steps.get(finding.step_id)
+        unseen = step is not None and (not judge.requests_of(step) or not finding.exchanges)
+        if finding.outcome == "failed" and finding.step_id in pending and unseen:
+            finding = dataclasses.replace(
+                finding,
+                outcome="not_run",
+                message=Text(
+                    en="not reached: the observation was interrupted before this step's "
+                    "traffic was seen",
+                    nb="ikke nådd: observasjonen ble avbrutt før trafikken for dette steget "
+                    "ble sett",
+                ),
+                expected=None,
+                received=None,
+                fix=None,
+            )
+        out.append(finding)
+    return out
 
 
 # --- input ---------------------------------------------------------------------------
@@ -314,14 +310,64 @@ def _perform(
         "EPROM_API_KEY": key,
     }
     _say(out, f"running --drive: {shlex.join(drive)}")
+    return _drive(drive, env, timeout, out)
+
+
+def _drive(argv: list[str], env: dict[str, str], timeout: float, out: TextIO) -> int:
+    """Run the ``--drive`` command in its own process group; its output line by line,
+    redacted, to ours. Interrupted or over time, the whole group is ended."""
     try:
-        process = subprocess.run(drive, env=env, timeout=timeout, check=False)  # noqa: S603
-    except subprocess.TimeoutExpired:
-        _say(out, f"the --drive command did not end within {timeout:g} s and was stopped")
-        return -1
+        process = subprocess.Popen(  # noqa: S603
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
     except OSError as exc:
-        raise UsageError(f"--drive {drive[0]!r} cannot be run: {exc.strerror}") from None
-    return process.returncode
+        raise UsageError(f"--drive {argv[0]!r} cannot be run: {exc.strerror}") from None
+    assert process.stdout is not None
+    assert process.stderr is not None
+    pumps = [
+        threading.Thread(target=_pump, args=(process.stdout, out), daemon=True),
+        threading.Thread(target=_pump, args=(process.stderr, sys.stderr), daemon=True),
+    ]
+    for pump in pumps:
+        pump.start()
+    try:
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _say(out, f"the --drive command did not end within {timeout:g} s and was stopped")
+            _end_group(process)
+            return -1
+    except BaseException:
+        _end_group(process)
+        raise
+    finally:
+        for pump in pumps:
+            pump.join(timeout=2)
+
+
+def _pump(source: IO[bytes], sink: TextIO) -> None:
+    """The child's lines, through the terminal's redactor (the key in any encoding)."""
+    clean = output.redactor()
+    for raw in iter(source.readline, b""):
+        with contextlib.suppress(ValueError, OSError):  # our stream closed at exit
+            sink.write(clean.text(raw.decode("utf-8", "replace")))
+            sink.flush()
+    source.close()
+
+
+def _end_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the child's process group, SIGKILL after 5 s; every member waited for."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with interrupts.writing():
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _show_steps(obs: Observation, timeout: float, out: TextIO) -> None:

@@ -66,7 +66,7 @@ __all__ = [
     "callback_words",
 ]
 
-Outcome = Literal["passed", "failed", "needs_attestation"]
+Outcome = Literal["passed", "failed", "needs_attestation", "not_run"]
 
 _PATH_KIND: dict[str, StepKind] = {
     "/api/v2/formorder": "form_order",

@@ -19,7 +19,7 @@ import pytest
 
 from eprom_verify import checklist
 from eprom_verify._exceptions import AttestationMissing, EpromVerifyError, PrerequisiteMissing
-from eprom_verify.settings import OPTIONS, RunSettings, Secret, new_simulator_key
+from eprom_verify.settings import SETTINGS_OPTIONS, RunSettings, Secret, new_simulator_key
 
 from .ordering import RunLedgerLast
 from .outcomes import needs_attestation, not_run
@@ -35,7 +35,7 @@ __all__: list[str] = []
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("eprom-verify", "ePROM integration verification")
-    for opt in OPTIONS:
+    for opt in SETTINGS_OPTIONS:
         group.addoption(
             "--eprom-" + opt.flag[2:],
             dest=f"eprom_{opt.dest}",
@@ -69,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _settings(config: pytest.Config) -> RunSettings:
     if SETTINGS_KEY not in config.stash:
-        given = {opt.dest: config.getoption(f"eprom_{opt.dest}") for opt in OPTIONS}
+        given = {opt.dest: config.getoption(f"eprom_{opt.dest}") for opt in SETTINGS_OPTIONS}
         try:
             settings = RunSettings.resolve(given)
         except EpromVerifyError as exc:

@@ -6,7 +6,8 @@ manifest, the seal history and the signature, and fails on any change, a forced 
 included. ``eprom-verify report diff OLD NEW`` compares two report folders (``diff.py``).
 
 Exit codes: 0 done (or the folder verifies), 1 ``--verify`` found problems, 2 the folder,
-its ``report.json``, the key or Chromium cannot be used (one line says why).
+its ``report.json``, the key or Chromium cannot be used (one line says why), or
+SIGINT/SIGTERM came (a re-render then finishes and seals the folder first).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
+from eprom_verify.exit_codes import ExitCode
 
 from ._io import write_atomic
 from .manifest import MANIFEST_NAME, SIGNATURE_NAME, verify_manifest, write_manifest
@@ -144,7 +147,15 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             raise UsageError(f"{report_dir}: no such report folder")
         if args.verify:
             return _verify(report_dir, args, out=out, err=err)
-        return _rerender(report_dir, args, out=out, err=err)
+        with interrupts.writing():  # a signal waits until the folder is sealed again
+            code = _rerender(report_dir, args, out=out, err=err)
+        if interrupts.stopped_by():
+            err.write(
+                f"eprom-verify report: stopped by {interrupts.stopped_by()}: the folder was "
+                "finished and sealed first (exit 2)\n"
+            )
+            return ExitCode.INTERRUPTED
+        return code
     except UsageError as exc:
         err.write(f"eprom-verify report: {exc}\n")
         return 2

@@ -3,22 +3,28 @@
 The main CLI wires it as ``add_arguments(subparser)`` and ``run(args)``; ``python -m
 eprom_verify.simulator`` runs it on its own. Every option is also an ``EPROM_SIM_*``
 environment variable and a key of the ``--config`` file (precedence: flag > environment >
-file > default; see :data:`.settings.SIMULATOR_OPTIONS`). Exit codes: 0 after a clean stop
-(Ctrl-C, SIGTERM), 2 for a bad option, config file, database or a port in use, and for a host
-beyond loopback without a control token (one line on stderr).
+file > default; see :data:`.settings.SIMULATOR_OPTIONS`). Exit codes (docs/exit-codes.md): 2
+for a bad option, config file, ``--db`` file (not SQLite, a folder, unwritable) or a port in
+use, and for a host beyond loopback without a control token (one line on stderr, before the
+banner); 2 after a clean stop on SIGINT (Ctrl-C) or SIGTERM: uvicorn finishes the requests in
+flight and the database is closed.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 import uvicorn
 
+from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError
+from eprom_verify.exit_codes import ExitCode
+from eprom_verify.settings import check_database
 
 from .app import create_app, swagger_assets
 from .openapi import published_text
@@ -70,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
         return _write_openapi(args.write_openapi)
     given = {opt.dest: getattr(args, opt.dest, None) for opt in SIMULATOR_OPTIONS}
     try:
+        db = given.get("db") or os.environ.get("EPROM_SIM_DB")
+        if db:  # before the config is read: a non-SQLite file is not opened as one
+            check_database(Path(db))
         settings, service = resolve_service(given)
+        if service.db is not None:
+            check_database(service.db)
         sock = bind(service.host, service.port)
     except (ConfigError, UsageError) as exc:
         sys.stderr.write(f"eprom-verify simulator: {exc}\n")
@@ -83,12 +94,14 @@ def run(args: argparse.Namespace) -> int:
     _print_banner(settings, service, port)
     server = uvicorn.Server(uvicorn_config(create_app(settings)))
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=[sock])  # uvicorn stops cleanly, then re-raises the signal
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
-    return 0
+    name = interrupts.stopped_by() or "SIGINT"
+    sys.stderr.write(f"eprom-verify simulator: stopped by {name}\n")
+    return ExitCode.INTERRUPTED
 
 
 def _log_to_stdout(form: str) -> None:
@@ -155,4 +168,5 @@ def _print_banner(settings: SimulatorSettings, service: ServiceOptions, port: in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eprom-verify simulator", description=__doc__)
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    with interrupts.handled():
+        return run(parser.parse_args(argv))

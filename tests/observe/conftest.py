@@ -129,7 +129,7 @@ def observe(
     code = main([
         "observe", "--system-callback-url", system.callback_url, "--api-key",
         system.env["EPROM_API_KEY"], "--listen", f"127.0.0.1:{system.api_port}",
-        "--drive", drive, "--reports", str(reports), "--settle", str(settle), "--lang", lang,
+        "--drive", drive, "--report-dir", str(reports), "--settle", str(settle), "--lang", lang,
         "--timeout", "60", *extra,
     ])  # fmt: skip
     captured = capsys.readouterr()

@@ -32,7 +32,7 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
           "https://pasientrapportering.nhn.no/webapi", "--api-key", "k-123456"],
          "--upstream prod is refused"),
         (["--system-callback-url", "http://127.0.0.1:{port}", "--upstream", "test"],
-         "--upstream needs --api-key"),
+         "--upstream needs the key Hemit registered"),
         (["--system-callback-url", "http://127.0.0.1:{port}", "--upstream", "staging"],
          "--upstream 'staging' is not known: use test, qa or a URL"),
         (["--system-callback-url", "http://127.0.0.1:{port}", "--listen", "8769"],
@@ -48,7 +48,7 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     port = str(free_port())
-    code, err = _run(capsys, *(a.replace("{port}", port) for a in args), "--reports", "out")
+    code, err = _run(capsys, *(a.replace("{port}", port) for a in args), "--report-dir", "out")
     assert code == 2
     assert words in err
     assert len(err.strip().splitlines()) == 1, err
@@ -62,7 +62,7 @@ def test_a_drive_command_not_found_orders_nothing(
 ) -> None:
     system = example_system()
     code, err = _run(capsys, "--system-callback-url", system.callback_url,
-                     "--drive", f"{tmp_path / 'missing.sh'} --all", "--reports",
+                     "--drive", f"{tmp_path / 'missing.sh'} --all", "--report-dir",
                      str(tmp_path / "out"))  # fmt: skip
     assert code == 2
     assert "command not found" in err
@@ -81,7 +81,7 @@ def test_a_listen_port_in_use_is_one_line(
     system = example_system()
     taken = system.callback_url.rsplit(":", 1)[1]
     code, err = _run(capsys, "--system-callback-url", system.callback_url, "--listen",
-                     f"127.0.0.1:{taken}", "--reports", str(tmp_path / "out"))  # fmt: skip
+                     f"127.0.0.1:{taken}", "--report-dir", str(tmp_path / "out"))  # fmt: skip
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{taken}" in err
     assert "choose another with --listen" in err

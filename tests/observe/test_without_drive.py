@@ -18,7 +18,7 @@ def test_observe_waits_for_the_system_and_reports_each_step(
     observe = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "eprom_verify", "observe", "--system-callback-url",
          system.callback_url, "--api-key", system.env["EPROM_API_KEY"], "--listen",
-         f"127.0.0.1:{system.api_port}", "--timeout", "40", "--reports",
+         f"127.0.0.1:{system.api_port}", "--timeout", "40", "--report-dir",
          str(tmp_path / "reports")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
     )  # fmt: skip

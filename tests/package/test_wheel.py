@@ -203,7 +203,7 @@ def test_observe_the_example_system(installed: Installed, empty: Path) -> None:
         result = installed.run(
             "eprom-verify", "observe", "--system-callback-url", f"http://127.0.0.1:{port}",
             "--listen", f"127.0.0.1:{api_port}", "--api-key", env["EPROM_API_KEY"],
-            "--drive", f"python {example / 'drive.py'}", "--reports", "reports",
+            "--drive", f"python {example / 'drive.py'}", "--report-dir", "reports",
             cwd=empty, env=env, timeout=240,
         )  # fmt: skip
     finally:

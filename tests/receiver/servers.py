@@ -54,7 +54,7 @@ def check_faulty_receiver(
     app = build_app(FAULTS[fault](key, CallbackStore(":memory:")))
     with serve(app) as url:
         command = [
-            sys.executable, "-m", "eprom_verify", "check-receiver", "--base-url", url,
+            sys.executable, "-m", "eprom_verify", "check-receiver", "--receiver-url", url,
             "--max-examples", str(max_examples), "--report-dir", str(report_dir),
         ]  # fmt: skip
         env = {**os.environ, "EPROM_API_KEY": key, "PYTHONPATH": str(ROOT), "CI": "true"}

@@ -66,8 +66,8 @@ def test_help_lists_every_command(capsys):
             "$EPROM_ENV 'staging' is not known; choose one of simulator, test, qa, prod",
         ),
         (["run", "--base-url", "ftp://x"], {"EPROM_API_KEY": "k"}, "expected an http(s) URL"),
-        (["check-receiver"], {}, "check-receiver needs --base-url URL"),
-        (["check-receiver", "--base-url", "http://127.0.0.1:9"], {}, "set EPROM_API_KEY"),
+        (["check-receiver"], {}, "check-receiver needs --receiver-url URL"),
+        (["check-receiver", "--receiver-url", "http://127.0.0.1:9"], {}, "set EPROM_API_KEY"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(no_env, monkeypatch, capsys, argv, env, expected):

@@ -66,11 +66,11 @@ def _one_line(argv, capsys, tmp_path):
             "the API key has 5 characters, fewer than the 8",
         ),
         (
-            ["check-receiver", "--base-url", "http://127.0.0.1:9", "--api-key", "k"],
+            ["check-receiver", "--receiver-url", "http://127.0.0.1:9", "--api-key", "k"],
             "the API key has 1 characters",
         ),
         (
-            ["check-receiver", "--base-url", "http://127.0.0.1:9", "--api-key", KEY],
+            ["check-receiver", "--receiver-url", "http://127.0.0.1:9", "--api-key", KEY],
             "pre-flight: nothing answers at http://127.0.0.1:9",
         ),
         (

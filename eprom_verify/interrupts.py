@@ -1,0 +1,76 @@
+"""SIGINT and SIGTERM, one way for every command.
+
+:func:`handled` installs one handler for both signals (main thread only). The first signal
+raises :class:`KeyboardInterrupt` where the main thread is — a wait stops, a command ends its
+children and writes its report marked interrupted — unless the command is inside
+:func:`writing` (a report being written): then the signal is noted and the writing goes on.
+Every further signal is noted and ignored, so a report is never left half-written. The
+command then exits with :attr:`~eprom_verify.exit_codes.ExitCode.INTERRUPTED` (2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+__all__ = ["handled", "stopped_by", "writing"]
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _State:
+    def __init__(self) -> None:
+        self.stopped: str | None = None
+        self.writing = 0
+
+
+_state = _State()
+
+
+def stopped_by() -> str | None:
+    """The name of the signal that stopped the command (``SIGTERM``…), or None."""
+    return _state.stopped
+
+
+def _handler(signum: int, _frame: FrameType | None) -> None:
+    name = signal.Signals(signum).name
+    if _state.stopped is not None:
+        sys.stderr.write(f"eprom-verify: {name} again: still finishing, please wait\n")
+        return
+    _state.stopped = name
+    if _state.writing:
+        sys.stderr.write(f"eprom-verify: {name} while the report is written: finishing it first\n")
+        return
+    raise KeyboardInterrupt(name)
+
+
+@contextlib.contextmanager
+def handled() -> Iterator[None]:
+    """SIGINT and SIGTERM end the command as described above (no-op off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    _state.stopped = None
+    _state.writing = 0
+    for sig in _SIGNALS:
+        signal.signal(sig, _handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """A signal inside this block is noted, not obeyed: the block runs to its end."""
+    _state.writing += 1
+    try:
+        yield
+    finally:
+        _state.writing -= 1

@@ -1,0 +1,79 @@
+"""The one signal rule (eprom_verify.interrupts) and the redacting stream's line handling."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+
+import pytest
+
+from eprom_verify import interrupts
+from eprom_verify.output import RedactingStream
+from eprom_verify.redact import Redactor
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_the_first_signal_interrupts_and_the_second_is_ignored(signum, capsys):
+    name = signal.Signals(signum).name
+    with interrupts.handled():
+        with pytest.raises(KeyboardInterrupt, match=name):
+            os.kill(os.getpid(), signum)
+        assert interrupts.stopped_by() == name
+        os.kill(os.getpid(), signum)  # a second one: noted, not obeyed
+    assert f"{name} again: still finishing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_report_is_written_waits_for_it(signum, capsys):
+    name = signal.Signals(signum).name
+    finished = False
+    with interrupts.handled():
+        with interrupts.writing():
+            os.kill(os.getpid(), signum)
+            os.kill(os.getpid(), signum)
+            finished = True
+        assert interrupts.stopped_by() == name
+    assert finished
+    err = capsys.readouterr().err
+    assert f"{name} while the report is written: finishing it first" in err
+    assert f"{name} again" in err
+
+
+def test_the_handlers_are_restored_afterwards():
+    before = signal.getsignal(signal.SIGTERM)
+    with interrupts.handled():
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def _stream(key: str) -> tuple[RedactingStream, io.StringIO]:
+    sink = io.StringIO()
+    return RedactingStream(sink, Redactor(secrets=[key], mask_national_ids=False)), sink
+
+
+def test_a_flush_passes_on_what_cannot_become_the_key():
+    stream, sink = _stream("secret-key-1234")
+    stream.write("tests/x.py ..")
+    stream.flush()
+    assert sink.getvalue() == "tests/x.py .."  # progress dots appear as they come
+    stream.write(". secr")
+    stream.flush()
+    assert sink.getvalue() == "tests/x.py ... "  # 'secr' may be the key's start: held
+    stream.write("et-key-1234 done\n")
+    assert sink.getvalue() == "tests/x.py ... «redacted» done\n"
+
+
+def test_a_basic_header_split_by_a_flush_is_still_redacted():
+    key = "secret-key-1234"
+    import base64
+
+    credential = base64.b64encode(f"someone:{key}".encode()).decode()
+    stream, sink = _stream(key)
+    stream.write("Authorization: Ba")
+    stream.flush()
+    stream.write("sic " + credential[:6])
+    stream.flush()
+    stream.write(credential[6:] + "\n")
+    assert credential[:6] not in sink.getvalue()
+    assert sink.getvalue() == "Authorization: Basic «redacted»\n"
