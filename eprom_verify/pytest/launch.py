@@ -78,6 +78,9 @@ def plugin_args(args: Sequence[str]) -> list[str]:
     chosen: list[str] = []
     for name in RUN_PLUGINS:
         chosen += ["-p", name]
+    # its clean-up collects garbage over and over at the end (about 0.3 s); an unraisable
+    # exception in a finalizer says nothing about ePROM
+    chosen += ["-p", "no:unraisableexception"]
     if _runs_shipped_suites(args):
         chosen += ["-o", "addopts="]
     return [*(["--disable-plugin-autoload"] if _AUTOLOAD_FLAG else []), *chosen, *args]
