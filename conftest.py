@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
 
 pytest_plugins = ("pytester",)
@@ -24,3 +25,43 @@ else:
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "deep")
 )
+
+
+#: modules whose tests start a full ``eprom-verify run`` (or build the wheel) in a subprocess:
+#: marked ``slow``, left out by the quick loop ``python -m pytest -m "not slow"``
+SLOW_MODULES = frozenset(
+    {
+        "tests/run/test_whole_run.py",
+        "tests/run/test_report_language.py",
+        "tests/run/test_separate_process.py",
+        "tests/run/test_trust.py",
+        "tests/run/test_terminal_output.py",
+        "tests/run/test_run_faults.py",
+        "tests/run/test_unattended.py",
+        "tests/package/test_wheel.py",
+        "tests/test_benchmarks_smoke.py",
+    }
+)
+#: modules with an expensive module- or session-scoped fixture: kept on one pytest-xdist
+#: worker (``--dist loadgroup``), so the fixture is made once, not once per worker
+ONE_WORKER_MODULES = frozenset(
+    {
+        "tests/run/test_report_language.py",
+        "tests/package/test_wheel.py",
+        "tests/test_benchmarks_smoke.py",
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        try:
+            module = item.path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if module in ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(module))

@@ -14,6 +14,7 @@ adds these options on every invocation.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -58,6 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"where to write the results (default {RESULTS_FILE.name} for a full run, "
         f"{LOCAL_RESULTS_FILE.name} for --quick/--only)",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="REF",
+        help="a git ref (e.g. main) whose run and check-receiver are the peer: each run of "
+        "this tree is paired with one of REF, interleaved, and the figures are ratios",
     )
     parser.add_argument(
         "--deep-receiver",
@@ -114,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     from .plan import FULL, QUICK  # noqa: PLC0415
 
     plan = QUICK if args.quick else FULL
+    if getattr(args, "baseline", None):
+        plan = dataclasses.replace(plan, baseline=args.baseline)
     names = _selected(args.only)
     output = _output(args)
     console = report.console()

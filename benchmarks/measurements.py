@@ -52,11 +52,51 @@ def _runs_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _spread(values: list[float]) -> dict[str, float | None]:
+    return {
+        "min": rounded(min(values)),
+        "median": rounded(median(values)),
+        "max": rounded(max(values)),
+    }
+
+
+def _paired(ref: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """``(baseline, this)`` runs → each figure of both, and baseline ÷ this (> 1: faster)."""
+    base, this = [b for b, _ in pairs], [t for _, t in pairs]
+    out: dict[str, Any] = {"baseline": ref, "pairs": len(pairs)}
+    for figure in ("wall_s", "cpu_s"):
+        out[figure] = {
+            "this": _spread([float(r[figure]) for r in this]),
+            "baseline": _spread([float(r[figure]) for r in base]),
+            "speedup": _spread([float(b[figure]) / max(float(t[figure]), 1e-9) for b, t in pairs]),
+        }
+    out["all_passed"] = all(r["exit_code"] == 0 for r in this)
+    out["baseline_all_passed"] = all(r["exit_code"] == 0 for r in base)
+    out["runs"] = this
+    out["baseline_runs"] = base
+    return out
+
+
 @_register("1", "full verification (eprom-verify run) against the embedded simulator")
 def measure_verification(plan: Plan, folder: Path) -> dict[str, Any]:
-    from .verification import PROFILES, time_run  # noqa: PLC0415
+    from .verification import PROFILES, baseline_tree, time_run  # noqa: PLC0415
 
     out: dict[str, Any] = {"runs_per_profile": plan.verification_runs}
+    if plan.baseline:
+        # the peer in the same run: baseline and this tree alternate, run by run (ci profile)
+        source = baseline_tree(plan.baseline, folder)
+        pairs = [
+            (
+                time_run(folder / f"base-{n}", profile="ci", source=source),
+                time_run(folder / f"ci-{n}", profile="ci"),
+            )
+            for n in range(max(3, plan.verification_runs))
+        ]
+        out["ci"] = {
+            **_runs_summary([t for _, t in pairs]),
+            "paired": _paired(plan.baseline, pairs),
+        }
+        return out
     for profile in PROFILES:
         runs = [
             time_run(folder / f"{profile}-{n}", profile=profile)
@@ -76,15 +116,36 @@ def measure_check_receiver(plan: Plan, folder: Path) -> dict[str, Any]:
     if plan.check_receiver_runs < 1:
         return {"status": "not run", "reason": f"the {plan.name} plan skips it (about 20 s a run)"}
     api_key = f"bench-{secrets.token_urlsafe(24)}"
+    paired: dict[str, Any] = {}
     with reference_receiver(folder, api_key) as receiver:
-        runs = [
-            time_check_receiver(
-                folder / f"ci-{n}", base_url=receiver.root_url, api_key=api_key, profile="ci"
-            )
-            for n in range(plan.check_receiver_runs)
-        ]
+        if plan.baseline:
+            from .verification import baseline_tree  # noqa: PLC0415
+
+            source = baseline_tree(plan.baseline, folder)
+            pairs = [
+                tuple(
+                    time_check_receiver(
+                        folder / f"{side}-{n}",
+                        base_url=receiver.root_url,
+                        api_key=api_key,
+                        profile="ci",
+                        source=tree,
+                    )
+                    for side, tree in (("base", source), ("ci", None))
+                )
+                for n in range(max(3, plan.check_receiver_runs))
+            ]
+            runs = [t for _, t in pairs]
+            paired = {"paired": _paired(plan.baseline, pairs)}  # type: ignore[arg-type]
+        else:
+            runs = [
+                time_check_receiver(
+                    folder / f"ci-{n}", base_url=receiver.root_url, api_key=api_key, profile="ci"
+                )
+                for n in range(plan.check_receiver_runs)
+            ]
     return {
-        "ci": _runs_summary(runs),
+        "ci": {**_runs_summary(runs), **paired},
         "deep": {
             "status": "not run",
             "reason": "the deep profile (300 examples a check) took 5 min 40 s in one trial "

@@ -32,6 +32,8 @@ class Plan:
     memory_seconds: float
     profile_orders: int
     profile_seconds: float
+    #: a git ref whose verification and check-receiver run as the peer, pair by pair
+    baseline: str | None = None
 
 
 _MB = 1024 * 1024

@@ -40,12 +40,30 @@ def _verification(m: dict[str, Any]) -> list[tuple[str, str]]:
             passed = "" if data.get("all_passed") else " (a run failed!)"
             rows.append((f"{profile} profile, median of {len(data['runs'])}",
                          _fmt(data["median_wall_s"], "s") + passed))  # fmt: skip
+            rows += _paired_rows(data.get("paired"))
+    return rows
+
+
+def _paired_rows(paired: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``vs REF``: this tree's min / median / max and baseline ÷ this, pair by pair."""
+    if not paired:
+        return []
+    rows = []
+    for figure, unit in (("wall_s", "s wall"), ("cpu_s", "s CPU")):
+        f = paired[figure]
+        this, base, up = f["this"], f["baseline"], f["speedup"]
+        rows.append((
+            f"  {unit} vs {paired['baseline']} ({paired['pairs']} interleaved pairs)",
+            f"{this['min']} / {this['median']} / {this['max']} (baseline {base['min']} / "
+            f"{base['median']} / {base['max']}); ×{up['min']} / ×{up['median']} / ×{up['max']}",
+        ))  # fmt: skip
     return rows
 
 
 def _check_receiver(m: dict[str, Any]) -> list[tuple[str, str]]:
     data = m.get("ci") or {}
-    return [("R1–R5, ci profile", _fmt(data.get("median_wall_s"), "s"))] if data else []
+    rows = [("R1–R5, ci profile", _fmt(data.get("median_wall_s"), "s"))] if data else []
+    return rows + _paired_rows(data.get("paired"))
 
 
 def _persons(m: dict[str, Any]) -> list[tuple[str, str]]:

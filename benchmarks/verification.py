@@ -13,17 +13,27 @@ child's, so a benchmark can never run against a real ePROM environment.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import resource
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
 
 from .procs import PROJECT_ROOT, BenchError
 
-__all__ = ["PROFILES", "child_env", "pytest_summary", "time_check_receiver", "time_run"]
+__all__ = [
+    "PROFILES",
+    "baseline_tree",
+    "child_env",
+    "pytest_summary",
+    "time_check_receiver",
+    "time_run",
+]
 
 PROFILES = ("ci", "deep")
 _SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|error|errors|deselected|xfailed|xpassed)")
@@ -58,9 +68,35 @@ def pytest_summary(output: str) -> dict[str, Any]:
     return {"counts": counts, "pytest_seconds": float(seconds.group(1)) if seconds else None}
 
 
+def baseline_tree(ref: str, folder: Path) -> Path:
+    """The files of git ref ``ref`` (``git archive``) in ``folder/baseline-REF``: the peer."""
+    target = folder / f"baseline-{re.sub(r'[^A-Za-z0-9._-]', '_', ref)}"
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "archive", "--format=tar", ref],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise BenchError(f"git archive {ref}: {archive.stderr.decode(errors='replace')[-300:]}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
 def _timed(
-    command: list[str], env: dict[str, str], *, timeout_s: float, secret: str | None = None
+    command: list[str],
+    env: dict[str, str],
+    *,
+    timeout_s: float,
+    secret: str | None = None,
+    cwd: Path | None = None,
 ) -> dict[str, Any]:
+    """Run ``command`` from ``cwd`` (default: this checkout; ``python -m`` imports from there).
+
+    Wall seconds and the CPU seconds (user + system) of the process and its children.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -71,15 +107,22 @@ def _timed(
             timeout=timeout_s,
             check=False,
             stdin=subprocess.DEVNULL,
-            cwd=PROJECT_ROOT,
+            cwd=cwd or PROJECT_ROOT,
         )
     except subprocess.TimeoutExpired:
         raise BenchError(
             f"{' '.join(command[2:5])} did not finish within {timeout_s:g} s"
         ) from None
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = pytest_summary(done.stdout + done.stderr)
-    result: dict[str, Any] = {"wall_s": round(wall, 2), "exit_code": done.returncode, **summary}
+    result: dict[str, Any] = {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "exit_code": done.returncode,
+        **summary,
+    }
     if done.returncode != 0:
         tail = (done.stdout + done.stderr)[-800:]
         result["output_tail"] = tail.replace(secret, "«redacted»") if secret else tail
@@ -87,7 +130,12 @@ def _timed(
 
 
 def time_run(
-    report_dir: Path, *, profile: str, patients: Path | None = None, timeout_s: float = 300.0
+    report_dir: Path,
+    *,
+    profile: str,
+    patients: Path | None = None,
+    timeout_s: float = 300.0,
+    source: Path | None = None,
 ) -> dict[str, Any]:
     """One ``eprom-verify run`` against the embedded simulator; wall time and outcome."""
     command = [
@@ -96,11 +144,17 @@ def time_run(
     ]  # fmt: skip
     if patients is not None:
         command += ["--patients", str(patients)]
-    return _timed(command, child_env(profile), timeout_s=timeout_s)
+    return _timed(command, child_env(profile), timeout_s=timeout_s, cwd=source)
 
 
 def time_check_receiver(
-    report_dir: Path, *, base_url: str, api_key: str, profile: str, timeout_s: float = 600.0
+    report_dir: Path,
+    *,
+    base_url: str,
+    api_key: str,
+    profile: str,
+    timeout_s: float = 600.0,
+    source: Path | None = None,
 ) -> dict[str, Any]:
     """One ``eprom-verify check-receiver`` (R1–R5) against ``base_url``; the key via env."""
     command = [
@@ -108,4 +162,4 @@ def time_check_receiver(
         "--report-dir", str(report_dir),
     ]  # fmt: skip
     env = child_env(profile, EPROM_API_KEY=api_key)
-    return _timed(command, env, timeout_s=timeout_s, secret=api_key)
+    return _timed(command, env, timeout_s=timeout_s, secret=api_key, cwd=source)

@@ -145,7 +145,13 @@ class Harness(RunVerdict, ManualSteps):
     def wait(
         self, kind: CallbackKind | str, ident: str, *, timeout_s: float, what: str
     ) -> tuple[list[ReceivedCallback], float]:
-        """Wait for the first callback, then a settle window for duplicates."""
+        """Wait for the first callback; what has arrived for ``ident`` by then.
+
+        No settle window here: a duplicate that comes later is caught by the run-wide
+        verdict, which listens one duplicate window past the last first callback of the run
+        (:meth:`~eprom_verify.verdict.RunVerdict.judge_run`), so the windows overlap the run
+        instead of adding up, test after test.
+        """
         kind = CallbackKind(kind)
         self.touch(ident)
         start = time.monotonic()
@@ -153,8 +159,6 @@ class Harness(RunVerdict, ManualSteps):
             kind, ident, timeout_s=timeout_s, what=what, progress=self.progress
         )
         self._end_progress()
-        if found:
-            found = self.listener.settle(kind, ident, window_s=self.settings.duplicate_window_s)
         return found, time.monotonic() - start
 
     # --- orders ---------------------------------------------------------------------
@@ -381,8 +385,8 @@ class Harness(RunVerdict, ManualSteps):
     ) -> None:
         """Place many orders at once and wait for their callbacks together.
 
-        The waits and the duplicate-settle window overlap instead of adding up, so a run
-        with a hundred orders waits about as long as one with one. Results land in the
+        The waits overlap instead of adding up, so a run with a hundred orders waits about
+        as long as one with one (duplicates: the run-wide window of ``judge_run``). Results land in the
         same cache ``order_once`` reads; each order is credited to its own case.
         """
         with self._lock:
@@ -485,8 +489,6 @@ class Harness(RunVerdict, ManualSteps):
             )
             waited[ident] = time.monotonic() - start if found else self.settings.callback_timeout_s
         self._end_progress()
-        if idents:
-            time.sleep(self.settings.duplicate_window_s)
         return {ident: (self.listener.received(kind, ident), waited[ident]) for ident in idents}
 
     def all_orders(self) -> list[PlacedOrder]:

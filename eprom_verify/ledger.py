@@ -370,13 +370,23 @@ def _finding(
     )
 
 
-def _where(entry: Entry | None, ident: str | None) -> Text:
-    return entry.label if entry is not None else Text(en=f"id {ident}", nb=f"id {ident}")
+def _where(
+    entry: Entry | None, ident: str | None, callback: ReceivedCallback | None = None
+) -> Text:
+    if entry is not None:
+        return entry.label
+    if (
+        callback is not None
+        and callback.kind is CallbackKind.ANSWER
+        and callback.is_patient_initiated
+    ):
+        return Text(en=f"patient-initiated order {ident}", nb=f"pasientinitiert bestilling {ident}")
+    return Text(en=f"id {ident}", nb=f"id {ident}")
 
 
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
     the = (callback_name(callback.kind) if callback.kind else ANY_CALLBACK).the
-    where = _where(entry, callback.ident)
+    where = _where(entry, callback.ident, callback)
     out = []
     checkpoint_id = _checkpoint_of(callback)
     if callback.error is not None:
@@ -469,7 +479,7 @@ def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[
         if kind is None or len(same) <= 1:
             continue
         noun = CALLBACK_NAMES[kind]
-        where = _where(entry, same[0].ident)
+        where = _where(entry, same[0].ident, same[0])
         many = noun.count(len(same))
         said = list(dict.fromkeys(str(c.status_value) for c in same))
         why = (

@@ -30,6 +30,10 @@ _BASIC = re.compile(r"\bBasic[ \t]+([A-Za-z0-9+/_-]{4,}={0,2})", re.IGNORECASE)
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
+#: how many texts, and how long a text, ``Redactor.text`` remembers
+_MEMO_SIZE, _MEMO_LONGEST = 50_000, 4_096
+
+
 class Redactor:
     """Replaces known secrets and masks national IDs in text, bytes and JSON-like data."""
 
@@ -37,6 +41,9 @@ class Redactor:
         self._secrets: list[str] = []
         self._forms: list[str] = []
         self._mask_national_ids = mask_national_ids
+        #: text → its redacted text; a report repeats the same strings (keys, ids, names)
+        #: thousands of times. Emptied when a secret is added.
+        self._memo: dict[str, str] = {}
         for secret in secrets:
             self.add_secret(secret)
 
@@ -51,13 +58,19 @@ class Redactor:
             return
         self._secrets.append(secret)
         self._forms = sorted({*self._forms, *_forms_of(secret)}, key=len, reverse=True)
+        self._memo = {}
 
     def forms(self) -> tuple[str, ...]:
         """Every form the secrets are found in (for a stream that holds back a line's end)."""
         return tuple(self._forms)
 
     def text(self, s: str) -> str:
-        return self._redact(s, forms=self._forms, encode=_identity)
+        done = self._memo.get(s)
+        if done is None:
+            done = self._redact(s, forms=self._forms, encode=_identity)
+            if len(self._memo) < _MEMO_SIZE and len(s) <= _MEMO_LONGEST:
+                self._memo[s] = done
+        return done
 
     def bytes_(self, b: bytes) -> bytes:
         # Latin-1 maps each byte to one character, so any byte string (UTF-8 or not) round-trips

@@ -41,7 +41,7 @@ class RunVerdict(EvidenceTrail):
                 return self._verdict
         self._wait_for_outstanding()
         self._end_progress()
-        time.sleep(self.settings.duplicate_window_s)
+        self._duplicate_window()
         verdict = self.ledger.judge(
             self.listener.received(),
             callback_timeout_s=self.settings.callback_timeout_s,
@@ -59,6 +59,24 @@ class RunVerdict(EvidenceTrail):
             if self.simulator is not None
             else self.settings.fill_timeout_s
         )
+
+    def _duplicate_window(self) -> None:
+        """Listen until one duplicate window has passed since the last first callback.
+
+        The one window of the run: each callback's first copy opens a window of
+        ``duplicate_window_s`` for its copies; by the time the run is judged most of those
+        windows have long passed, so this waits only for what is left of the latest one.
+        """
+        window = self.settings.duplicate_window_s
+        first: dict[tuple[object, object], float] = {}
+        for callback in self.listener.received():
+            key = (callback.kind, callback.ident)
+            first[key] = min(first.get(key, callback.at), callback.at)
+        if not first:
+            return
+        left = max(first.values()) + window - time.time()
+        if left > 0:
+            time.sleep(left)
 
     def _wait_for_outstanding(self) -> None:
         """Status callbacks until each one's deadline; answers until theirs."""

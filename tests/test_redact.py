@@ -201,3 +201,12 @@ def test_generated_national_ids_are_masked_and_longer_runs_kept(
 
     assert redactor.text(f"{words}{nin}{words}") == f"{words}{nin[:6]}*****{words}"
     assert redactor.text(f"{words}{nin}0{words}") == f"{words}{nin}0{words}"
+
+
+def test_a_remembered_text_is_redacted_again_once_a_secret_is_added():
+    redactor = Redactor()
+    line = "Authorization: ApiKey late-secret-0123456789"
+    assert redactor.text(line) == line  # remembered as it is: no secret yet
+    redactor.add_secret("late-secret-0123456789")
+    assert "late-secret" not in redactor.text(line)
+    assert redactor.text(line) == redactor.text(line)  # and remembered redacted

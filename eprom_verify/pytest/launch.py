@@ -1,20 +1,114 @@
 """Starting pytest from the command line tools (``run``, ``check-receiver``, ``checklist``).
 
 The one place outside the plugin where pytest itself is called; the CLI modules ask here.
+
+Two things make the in-process pytest start fast (issue 25):
+
+* **Only the plugins a verification needs.** Entry-point autoloading is off; our two
+  plugins, allure (the Allure results), Hypothesis (the receiver's generated callbacks) and
+  pytest's own built-ins (junitxml among them) are loaded by name. Whatever else happens to
+  be installed — schemathesis alone costs 0.7 s to import — stays out of the run. A suite
+  that needs another plugin names it: ``eprom-verify run -- -p NAME``.
+* **A bytecode cache that works where writing one is disabled.** With
+  ``PYTHONDONTWRITEBYTECODE`` set (common on CI machines and containers) Python and pytest's
+  assertion rewriting recompile everything on every run. We then keep the compiled files in
+  a cache folder of our own (``$XDG_CACHE_HOME/eprom-verify/pycache``, see
+  :func:`bytecode_cache_dir`) instead of beside the sources, so nothing is written into the
+  source tree, as the setting intends. An explicit ``PYTHONPYCACHEPREFIX`` is respected.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
-__all__ = ["INTERRUPTED", "USAGE_ERROR", "run_pytest"]
+from eprom_verify._paths import suites_dir
+
+__all__ = ["INTERRUPTED", "RUN_PLUGINS", "USAGE_ERROR", "bytecode_cache_dir", "run_pytest"]
 
 INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
+#: the plugins of a verification run, loaded by name with autoloading off
+RUN_PLUGINS = (
+    "eprom_verify.pytest.plugin",
+    "eprom_verify.pytest.fixtures",
+    "allure_pytest.plugin",
+    "_hypothesis_pytestplugin",
+)
+
+_AUTOLOAD_FLAG = pytest.version_tuple[:2] >= (8, 4)  # --disable-plugin-autoload
+
+
+def bytecode_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/eprom-verify/pycache`` (``~/.cache/…`` when the variable is unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eprom-verify" / "pycache"
+
+
+def use_bytecode_cache() -> None:
+    """Cache compiled modules in our own folder when the environment disabled writing them.
+
+    Only when ``sys.dont_write_bytecode`` is set and no ``PYTHONPYCACHEPREFIX`` is given; a
+    folder that cannot be made leaves everything as it was (Python then compiles in memory).
+    """
+    if not sys.dont_write_bytecode or sys.pycache_prefix:
+        return
+    folder = bytecode_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if not os.access(folder, os.W_OK):
+        return
+    sys.pycache_prefix = str(folder)
+    sys.dont_write_bytecode = False
+
+
+def plugin_args(args: Sequence[str]) -> list[str]:
+    """Autoloading off and :data:`RUN_PLUGINS` by name, before ``args``.
+
+    For the shipped suites, the checkout's own ``addopts`` (written for the harness's tests:
+    ``-n auto`` needs pytest-xdist, which a run does not load) are left out too.
+    """
+    chosen: list[str] = []
+    for name in RUN_PLUGINS:
+        chosen += ["-p", name]
+    # its clean-up collects garbage over and over at the end (about 0.3 s); an unraisable
+    # exception in a finalizer says nothing about ePROM
+    chosen += ["-p", "no:unraisableexception"]
+    if _runs_shipped_suites(args):
+        chosen += ["-o", "addopts="]
+    return [*(["--disable-plugin-autoload"] if _AUTOLOAD_FLAG else []), *chosen, *args]
+
+
+def _runs_shipped_suites(args: Sequence[str]) -> bool:
+    shipped = suites_dir().resolve()
+    for arg in args:
+        if arg.startswith("-"):
+            continue
+        try:
+            return Path(arg).resolve() == shipped
+        except OSError:  # pragma: no cover - an unreadable path: not ours
+            return False
+    return False
+
 
 def run_pytest(args: Sequence[str], *, plugins: Sequence[object] = ()) -> int:
-    """``pytest.main(args)`` in this process; its exit code as an int."""
-    return int(pytest.main(list(args), plugins=list(plugins)))
+    """``pytest.main(args)`` in this process with only the run's plugins; its exit code."""
+    use_bytecode_cache()
+    if _AUTOLOAD_FLAG:
+        return int(pytest.main(plugin_args(args), plugins=list(plugins)))
+    before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")  # pragma: no cover - pytest < 8.4
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # pragma: no cover
+    try:  # pragma: no cover
+        return int(pytest.main(plugin_args(args), plugins=list(plugins)))
+    finally:  # pragma: no cover
+        if before is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before

@@ -81,7 +81,8 @@ def result_of(
     params: dict[str, Any] = {}
     callspec = getattr(item, "callspec", None)
     if callspec is not None:
-        params = {k: getattr(v, "id", str(v)) for k, v in callspec.params.items()}
+        # the id when it has one (str() of a case is a long repr, and was made for every test)
+        params = {k: v.id if hasattr(v, "id") else str(v) for k, v in callspec.params.items()}
     return CheckResult(
         nodeid=item.nodeid,
         name=item.name,

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_suite_runs_every_check_and_reports_a_failure_with_its_payload() -> None:
     command = [
-        sys.executable, "-m", "pytest", "suites/test_receiver.py", "-m", "receiver", "-v",
+        sys.executable, "-m", "pytest", "suites/test_receiver.py", "-m", "receiver", "-v", "-n0",
         "-p", "no:eprom_verify", "-p", "no:cacheprovider", "-p", "tests.receiver.suite_plugin",
     ]  # fmt: skip
     env = {**os.environ, "RECEIVER_TEST_FAULT": "crashes_on_bad_json", "PYTHONPATH": str(ROOT)}

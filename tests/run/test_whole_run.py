@@ -4,8 +4,8 @@ Each case is a full ``eprom-verify run`` against the embedded simulator in a sub
 one fault applied once (``times: 1``) to whichever callback of that kind comes first — often
 one that no test of its checkpoint looks at (the S1 order's status, the patient-initiated
 answer). The run must exit 1 with the checkpoint that fault concerns failed, and say which
-order, which case and which callback. The full runs are started together (they mostly wait)
-and each test reads its own.
+order, which case and which callback. One test per case, each with its own full run, so a
+parallel runner (pytest-xdist, ``-n``) spreads them over the cores.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -76,37 +74,17 @@ def _full_run(folder: Path, fault: dict | None, *args: str, key: str | None = No
     }
 
 
-class _Runs:
-    """Every matrix run, started together on first use."""
-
-    def __init__(self, base: Path) -> None:
-        self._base = base
-        self._lock = threading.Lock()
-        self._results: dict[tuple[str, str], dict] | None = None
-
-    def get(self, case: tuple[str, str]) -> dict:
-        with self._lock:
-            if self._results is None:
-                with ThreadPoolExecutor(max_workers=3) as pool:
-                    futures = {c: pool.submit(self._one, c) for c in MATRIX}
-                    self._results = {c: f.result() for c, f in futures.items()}
-            return self._results[case]
-
-    def _one(self, case: tuple[str, str]) -> dict:
-        kind, callback = case
-        fault: dict = {"type": kind, "callback": callback, "times": 1}
-        args: list[str] = []
-        if kind == "delay":
-            fault["seconds"] = DELAY_S
-            args = ["--callback-timeout", str(TIMEOUT_S)]
-        if case == ("wrong_channel", "answer"):
-            args = ["--", "-k", "not test_patient_initiated"]
-        return _full_run(self._base / f"{kind}-{callback}", fault, *args)
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> _Runs:
-    return _Runs(tmp_path_factory.mktemp("matrix"))
+def _matrix_run(folder: Path, case: tuple[str, str]) -> dict:
+    """The full run of one matrix case: its one fault, applied once."""
+    kind, callback = case
+    fault: dict = {"type": kind, "callback": callback, "times": 1}
+    args: list[str] = []
+    if kind == "delay":
+        fault["seconds"] = DELAY_S
+        args = ["--callback-timeout", str(TIMEOUT_S)]
+    if case == ("wrong_channel", "answer"):
+        args = ["--", "-k", "not test_patient_initiated"]
+    return _full_run(folder / f"{kind}-{callback}", fault, *args)
 
 
 def failed_rows(report: dict) -> set[str]:
@@ -114,8 +92,8 @@ def failed_rows(report: dict) -> set[str]:
 
 
 @pytest.mark.parametrize(("fault", "callback"), list(MATRIX), ids=[f"{f}-{c}" for f, c in MATRIX])
-def test_one_fault_on_any_callback_fails_its_checkpoint(runs, fault, callback):
-    result = runs.get((fault, callback))
+def test_one_fault_on_any_callback_fails_its_checkpoint(tmp_path, fault, callback):
+    result = _matrix_run(tmp_path, (fault, callback))
     assert result["code"] == 1, result["out"][-3000:]
     assert failed_rows(result["report"]) == MATRIX[(fault, callback)], result["out"][-3000:]
     for row in result["report"]["rows"]:
