@@ -335,6 +335,11 @@ class Store:
         )
         return [_order(row) for row in rows]
 
+    def order_by_code(self, code: str) -> OrderRow | None:
+        """The order with this single-use code (NoDistribution), if any."""
+        row = self._db.execute("SELECT * FROM orders WHERE single_use_code = ?", (code,)).fetchone()
+        return _order(row) if row else None
+
     def finish_order(self, order_id: str, status: str, **fields: Any) -> None:
         sets = "".join(f", {name} = ?" for name in fields)
         self._db.execute(
