@@ -86,6 +86,7 @@ class MessageDesk:
         )
         with self._store.transaction():
             self._store.add_letter(row)
+            self._store.add_letter_description(letter_id, info.description if info else None)
             for n, document in enumerate(documents):
                 self._store.add_document(
                     f"{letter_id}/{n}", letter_id, system.name, document.content

@@ -335,7 +335,9 @@ async def inbox(key: str, engine: Engine = EngineDep) -> HTMLResponse:
         if order.status != "Error"
     ]
     letters = [
-        row for row in engine.store.letters_for(person.national_id) if row.sent_status == "Sent"
+        (row, engine.store.letter_description(row.id))
+        for row in engine.store.letters_for(person.national_id)
+        if row.sent_status == "Sent"
     ]
     return _page(
         "inbox.html.j2",

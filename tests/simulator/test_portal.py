@@ -266,6 +266,7 @@ def test_letters_sms_and_email_are_in_the_inbox_and_the_pdf_downloads(
     assert api.post("/api/unsecuremessagesms", json=sms).json() == {"success": True}
     inbox = web.get("/proms/persons/verification-person").text
     assert "Ikkesensitiv tittel" in inbox
+    assert "<p>Beskrivelse</p>" in inbox  # messageInfo.description
     assert "Testregisteret" in inbox
     assert "Husk timen &lt;i&gt;i dag&lt;/i&gt;" in inbox
     [link] = re.findall(r'href="(/proms/letters/[^"]+)"', inbox)
