@@ -85,3 +85,15 @@ def test_outside_the_simulator_there_is_nothing_to_capture(tmp_path: Path) -> No
     harness = FakeHarness(None, recorder(tmp_path))
     assert picture_of_portal(harness, "", checkpoint_ids=("V2.1",), caption=CAPTION) is None
     assert harness.facts == {}
+
+
+def test_pictures_can_be_turned_off(
+    sim: RunningSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(portal_capture.OFF_ENV, "0")
+    monkeypatch.setenv(portal_capture.REQUIRE_ENV, "1")  # off wins: nothing to require
+    harness = FakeHarness(sim, recorder(tmp_path))
+    assert picture_of_portal(harness, "", checkpoint_ids=("V2.1",), caption=CAPTION) is None
+    assert harness.facts == {
+        "portal_pictures": "EPROM_PORTAL_PICTURES=0: no pictures of the portal"
+    }
