@@ -98,7 +98,7 @@ def test_the_report_embeds_the_tester_s_and_the_run_s_pictures_beside_their_chec
 ) -> None:
     (tmp_path / "cover.png").write_bytes(tiny_png(1))
     portal = Picture(
-        checkpoint_ids=["V2.4"],
+        checkpoint_ids=["V2.4", "V2.2"],
         captions={"nb": "Innboksen i portalen", "en": "The portal's inbox"},
         media_type="image/png",
         data=base64.b64encode(tiny_png(2)).decode(),
@@ -112,7 +112,9 @@ def test_the_report_embeds_the_tester_s_and_the_run_s_pictures_beside_their_chec
     assert f'src="data:image/png;base64,{base64.b64encode(tiny_png(1)).decode()}"' in v22
     assert f'src="data:image/png;base64,{portal.data}"' in v24
     assert "Innboksen i portalen" in v24
-    assert portal.data not in v22
+    assert portal.data not in v22  # embedded once, under its first checkpoint …
+    assert 'href="#pic-0"' in v22  # … and linked from the others
+    assert html.count(portal.data) == 1
     assert "Et bilde er ikke en attestasjon" in v24
     english = render_html(sample.data, lang="en")
     assert "The portal&#39;s inbox" in english or "The portal's inbox" in english
