@@ -294,3 +294,23 @@ def test_state_changes_are_posts_only(
     order = place(api)
     assert web.get(f"/proms/tasks/{order['id']}/sign").status_code == 405
     assert sim.control.order(order["id"]).status == "Ordered"
+
+
+def test_the_portal_and_the_control_api_deliver_through_one_function(
+    api: httpx.Client, web: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eprom_verify.simulator.orders import OrderDesk  # noqa: PLC0415
+
+    calls: list[tuple[str, Any]] = []
+    real = OrderDesk.complete
+
+    def spy(self: OrderDesk, order_id: str, request: Any) -> Any:
+        calls.append((order_id, request))
+        return real(self, order_id, request)
+
+    monkeypatch.setattr(OrderDesk, "complete", spy)
+    order = place(api)
+    assert web.post(f"/proms/tasks/{order['id']}", data=posted(RAND12_FIRST)).status_code == 303
+    [(order_id, request)] = calls
+    assert order_id == order["id"]
+    assert (request.answers, request.sign, request.paper) == (RAND12_FIRST, False, False)
