@@ -18,6 +18,7 @@ from eprom_verify import (
 )
 from eprom_verify.contract import CallbackKind
 from eprom_verify.pytest import not_run
+from eprom_verify.simulator import picture_of_portal
 
 
 def _on_behalf_pair(eprom):
@@ -83,6 +84,17 @@ def test_on_behalf_of(eprom):
             received=task,
             order_id=placed.order_id,
         )
+    picture_of_portal(
+        eprom,
+        f"tasks/{placed.order_id}",
+        checkpoint_ids=("S1",),
+        caption=Text(
+            en=f"The task and the form say on whose behalf ({child.name})",
+            nb=f"Oppgaven og skjemaet sier hvem det gjelder ({child.name})",
+        ),
+        order_id=placed.order_id,
+        height=1100,
+    )
     control.complete(
         placed.order_id,
         filled_out_by={"nationalId": recipient, "actType": "Foreldrerepresentasjon"},
@@ -100,6 +112,18 @@ def test_on_behalf_of(eprom):
         what=f"the answer to order {placed.order_id}",
     )
     assert_exactly_one(answers, kind=CallbackKind.ANSWER, ident=label, waited_s=waited)
+    picture_of_portal(
+        eprom,
+        f"persons/{parent.key}/archive",
+        checkpoint_ids=("S1",),
+        caption=Text(
+            en=f"The health archive of {parent.name}, who filled it in: no copy",
+            nb=f"Helsearkivet til {parent.name}, som fylte ut: ingen kopi",
+        ),
+        order_id=placed.order_id,
+        height=800,
+        key="S1 archive",
+    )
     filler_copies = [
         c.get("formOrderId") for c in as_dict(control.inbox(recipient)).get("storedCopies", [])
     ]

@@ -23,7 +23,7 @@ from eprom_verify import (
 )
 from eprom_verify.contract import CallbackKind, EventType, FormOrderStatus
 from eprom_verify.pytest import not_run
-from eprom_verify.simulator import generate_answers
+from eprom_verify.simulator import generate_answers, picture_of_portal
 
 METADATA = {"age": 76, "avdeling": "Ortopedi Ålesund"}
 #: what V3.1 waits for
@@ -55,6 +55,7 @@ def _filled(eprom, form_case):
         if eprom.simulator is not None:
             control = eprom.simulator.control
             result["inbox_before"] = as_dict(control.inbox(form_case.patient.national_id))
+            _pictures_before(eprom, form_case, placed.order_id)
             result["submitted"] = generate_answers(form_case.form, seed=placed.order_id)
             control.complete(placed.order_id, answers=result["submitted"])
             eprom.delivered(
@@ -76,8 +77,42 @@ def _filled(eprom, form_case):
             )
         if eprom.simulator is not None:
             result["inbox"] = as_dict(eprom.simulator.control.inbox(form_case.patient.national_id))
+            flag = f"dontStoreCompletedFormInPha={form_case.dont_store}"
+            picture_of_portal(
+                eprom,
+                f"persons/{form_case.patient.key}/archive",
+                checkpoint_ids=("V2.5",),
+                caption=Text(
+                    en=f"The health archive after delivery ({flag})",
+                    nb=f"Helsearkivet etter innsending ({flag})",
+                ),
+                order_id=placed.order_id,
+                height=800,
+            )
     eprom.__dict__.setdefault("_fills", {})[key] = result
     return result
+
+
+def _pictures_before(eprom, form_case, order_id):
+    """The portal pages a person attests, as the simulated patient sees them (once a run)."""
+    picture_of_portal(
+        eprom,
+        f"tasks/{order_id}",
+        checkpoint_ids=("V2.1", "V2.2", "V2.3"),
+        caption=Text(
+            en=f"The form, its cover letter and the order's metadata {METADATA}",
+            nb=f"Skjemaet, følgebrevet og bestillingens metadata {METADATA}",
+        ),
+        order_id=order_id,
+    )
+    picture_of_portal(
+        eprom,
+        f"persons/{form_case.patient.key}",
+        checkpoint_ids=("V2.4",),
+        caption=Text(en="The form task in the inbox", nb="Skjemaoppgaven i innboksen"),
+        order_id=order_id,
+        height=900,
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -393,8 +393,8 @@ def test_an_empty_file_says_what_it_needs(tmp_path: Path) -> None:
     ("old", "new", "field", "words"),
     [
         pytest.param(
-            "options: [1, 2, 3, 4]}",
-            "options: []}",
+            "options: [1, 2, 3, 4]\n",
+            "options: []\n",
             "forms[4].fields[2].options",
             "a choice field needs a non-empty options list",
             id="choice-without-options",
@@ -407,11 +407,18 @@ def test_an_empty_file_says_what_it_needs(tmp_path: Path) -> None:
             id="id-not-a-guid",
         ),
         pytest.param(
-            "{name: Smoker, type: boolean}",
-            "{name: Smoker, type: boolean, maxLength: 3}",
+            '{name: Smoker, type: boolean, question: "Jeg røyker"}',
+            '{name: Smoker, type: boolean, question: "Jeg røyker", maxLength: 3}',
             "forms[3].fields[3].maxLength",
             "only text fields have maxLength",
             id="maxlength-on-boolean",
+        ),
+        pytest.param(
+            'optionLabels: ["Lite", "Noe", "Mye", "Svært mye"]',
+            'optionLabels: ["Lite", "Noe", "Mye"]',
+            "forms[4].fields[2].optionLabels",
+            "3 optionLabels for 4 options",
+            id="option-labels-miscounted",
         ),
     ],
 )

@@ -284,7 +284,12 @@ class PatientsFile(_Model):
 
 
 class FormField(_Model):
-    """One answer field of a form, so answers can be generated and checked."""
+    """One answer field of a form, so answers can be generated and checked.
+
+    ``question`` and ``optionLabels`` are what the simulator's citizen portal shows (the
+    field's name and the bare option values when absent); ``required`` items must be
+    answered before the portal delivers the form.
+    """
 
     name: str = Field(pattern=r"^\S+$")
     type: FieldType
@@ -292,6 +297,19 @@ class FormField(_Model):
     max_length: int | None = Field(default=None, gt=0)
     minimum: int | None = Field(default=None, alias="min")
     maximum: int | None = Field(default=None, alias="max")
+    question: str | None = Field(default=None, min_length=1)
+    required: bool = True
+    option_labels: list[str] | None = None
+
+    @property
+    def label(self) -> str:
+        """The question as the portal shows it."""
+        return self.question or self.name
+
+    def choices(self) -> list[tuple[Any, str]]:
+        """(value, label) of each option of a choice field."""
+        labels = self.option_labels or [str(option) for option in self.options or ()]
+        return list(zip(self.options or (), labels, strict=True))
 
     @field_validator("options")
     @classmethod
@@ -314,6 +332,23 @@ class FormField(_Model):
                 )
             if option in value[:index]:
                 raise Problem(f"option {option!r} is listed twice", "remove one", at=(index,))
+        return value
+
+    @field_validator("option_labels")
+    @classmethod
+    def _one_label_per_option(
+        cls, value: list[str] | None, info: ValidationInfo
+    ) -> list[str] | None:
+        if value is None:
+            return None
+        options = info.data.get("options")
+        if options is None:
+            raise Problem("only choice fields have optionLabels", "remove them or add options")
+        if len(value) != len(options):
+            raise Problem(
+                f"{len(value)} optionLabels for {len(options)} options",
+                "give one label per option, in the same order",
+            )
         return value
 
     @field_validator("max_length")

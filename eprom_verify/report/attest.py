@@ -7,6 +7,7 @@ interactive run. A bad file is refused with one line: file, line, field, what to
 
 from __future__ import annotations
 
+import base64
 import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -19,12 +20,15 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import Checkpoint, checkpoint_ids
 
 from .i18n import strings
-from .model import Attestation
+from .model import Attestation, Picture
 
 __all__ = ["AttestationError", "ask_attestation", "load_attestations"]
 
 _TOP_FIELDS = {"tester", "attestations"}
-_ITEM_FIELDS = {"checkpoint", "answer", "comment", "at", "tester"}
+_ITEM_FIELDS = {"checkpoint", "answer", "comment", "at", "tester", "images"}
+#: an attached screenshot: PNG or JPEG, at most this big (it is embedded in report.html)
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+_IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 _MAX_TRIES = 5
 
 
@@ -95,13 +99,15 @@ class _Reader:
         def field(name: str) -> tuple[Any, yaml.Node]:
             return item.get(name), _child(node, name) or node
 
+        checkpoint_id = self._checkpoint(*field("checkpoint"), f"{where}.checkpoint")
         return Attestation(
-            checkpoint_id=self._checkpoint(*field("checkpoint"), f"{where}.checkpoint"),
+            checkpoint_id=checkpoint_id,
             tester=self._tester(item.get("tester", tester), node, where),
             answer=self._answer(*field("answer"), f"{where}.answer"),
             comment=self._comment(*field("comment"), f"{where}.comment"),
             at=self._at(*field("at"), f"{where}.at"),
             source="file",
+            pictures=self._images(*field("images"), f"{where}.images", checkpoint_id),
         )
 
     def _no_unknown(
@@ -147,6 +153,46 @@ class _Reader:
         if not isinstance(value, str | int | float):
             raise self.fail(node, where, "expected text")
         return str(value)
+
+    def _images(self, value: Any, node: yaml.Node, where: str, checkpoint_id: str) -> list[Picture]:
+        """Screenshots the tester took: paths relative to the attestation file."""
+        if value is None:
+            return []
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else []
+        if not isinstance(value, list) or len(nodes) != len(value):
+            raise self.fail(node, where, "expected a list of image files, e.g. [task.png]")
+        return [
+            self._image(item, item_node, f"{where}[{n}]", checkpoint_id)
+            for n, (item, item_node) in enumerate(zip(value, nodes, strict=True))
+        ]
+
+    def _image(self, value: Any, node: yaml.Node, where: str, checkpoint_id: str) -> Picture:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(node, where, "expected the path of a PNG or JPEG file")
+        path = self.path.parent / value.strip()
+        try:
+            with path.open("rb") as file:
+                content = file.read(MAX_IMAGE_BYTES + 1)
+        except OSError as exc:
+            raise self.fail(node, where, f"{path}: cannot be read ({exc.strerror})") from None
+        if len(content) > MAX_IMAGE_BYTES:
+            raise self.fail(
+                node, where, f"{path} is over {MAX_IMAGE_BYTES // 2**20} MB; crop or shrink it"
+            )
+        media = next((m for magic, m in _IMAGE_TYPES.items() if content.startswith(magic)), None)
+        if media is None:
+            raise self.fail(node, where, f"{path} is not a PNG or JPEG image")
+        name = path.name
+        return Picture(
+            checkpoint_ids=[checkpoint_id],
+            captions={
+                "nb": f"Testerens skjermbilde: {name}",
+                "en": f"The tester's screenshot: {name}",
+            },
+            media_type=media,
+            data=base64.b64encode(content).decode("ascii"),
+            source="tester",
+        )
 
     def _at(self, value: Any, node: yaml.Node, where: str) -> datetime:
         example = "e.g. at: 2026-11-22T10:00:00Z"

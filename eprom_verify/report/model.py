@@ -41,6 +41,7 @@ __all__ = [
     "EvidenceKind",
     "Lang",
     "OrderTimeline",
+    "Picture",
     "Outcome",
     "KindClaim",
     "ReceiverLatency",
@@ -289,6 +290,29 @@ class CheckResult(_Model):
         return message, expected, received
 
 
+class Picture(_Model):
+    """A picture of what a person looks at for checkpoints: a portal page the run captured
+    in the simulator, or a tester's own screenshot attached to an attestation.
+
+    Kept as base64 so report.html embeds it as a data URI and stays one file.
+    """
+
+    checkpoint_ids: list[str]
+    #: what it shows, in each report language (``{"nb": …, "en": …}``)
+    captions: dict[str, str] = Field(default_factory=dict)
+    media_type: Literal["image/png", "image/jpeg"]
+    data: str
+    source: Literal["simulator", "tester"]
+    order_id: str | None = None
+
+    def caption(self, lang: str) -> str:
+        return self.captions.get(lang) or next(iter(self.captions.values()), "")
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.media_type};base64,{self.data}"
+
+
 class Attestation(_Model):
     checkpoint_id: str
     tester: str
@@ -296,6 +320,8 @@ class Attestation(_Model):
     comment: str | None = None
     at: UtcDatetime
     source: Literal["interactive", "file"]
+    #: the tester's screenshots (``images:`` in the attestation file)
+    pictures: list[Picture] = Field(default_factory=list)
 
 
 class TimelineEvent(_Model):
@@ -384,6 +410,8 @@ class ReportData(_Model):
     summary: Summary
     #: Every evidence record without its headers and body (those stay in ``evidence/``).
     evidence: list[Evidence] = Field(default_factory=list)
+    #: portal pages captured in the simulator for the checkpoints a person attests
+    pictures: list[Picture] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _decide_kind(self) -> ReportData:

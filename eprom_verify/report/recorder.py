@@ -30,6 +30,7 @@ from .model import (
     Evidence,
     EvidenceKind,
     OrderTimeline,
+    Picture,
     ReceiverLatency,
     ReportData,
     RunInfo,
@@ -89,6 +90,7 @@ class Recorder:
         self._timelines: dict[str, OrderTimeline] = {}
         self._attestations: list[Attestation] = []
         self._latency: ReceiverLatency | None = None
+        self._pictures: list[Picture] = []
 
     def update_run(self, **fields: Any) -> None:
         """Fill in run facts known only once the harness is up (base and callback URL)."""
@@ -204,6 +206,11 @@ class Recorder:
         with self._lock:
             self._attestations.append(redacted)
 
+    def add_picture(self, picture: Picture) -> None:
+        """A portal page captured for checkpoints a person attests (shown beside them)."""
+        with self._lock:
+            self._pictures.append(picture)
+
     def set_receiver_latency(self, p50_ms: float, p95_ms: float, count: int) -> None:
         latency = ReceiverLatency(p50_ms=round(p50_ms, 1), p95_ms=round(p95_ms, 1), count=count)
         with self._lock:
@@ -225,6 +232,7 @@ class Recorder:
             evidence = list(self._evidence)
             timelines = [t.model_copy(deep=True) for t in self._timelines.values()]
             latency = self._latency
+            pictures = list(self._pictures)
         _from_evidence(timelines, evidence)
         for timeline in timelines:
             timeline.events.sort(key=lambda e: e.at)
@@ -246,6 +254,7 @@ class Recorder:
                 timelines, key=lambda t: t.events[0].at if t.events else run.started_at
             ),
             attestations=attestations,
+            pictures=pictures,
             coverage=build_coverage(checks),
             receiver_latency=latency,
             summary=summarize(rows),

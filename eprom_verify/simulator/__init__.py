@@ -18,6 +18,7 @@ from .app import create_app
 from .control import ControlClient
 from .errors import Refusal, SimulatorError
 from .faults import Fault, FaultBook, FaultTarget, FaultType
+from .portal_capture import picture_of_portal
 from .server import PortInUse, RunningSimulator, run_in_thread
 from .settings import OrderingSystem, SimulatorSettings, load_settings
 
@@ -37,5 +38,6 @@ __all__ = [
     "create_app",
     "generate_answers",
     "load_settings",
+    "picture_of_portal",
     "run_in_thread",
 ]

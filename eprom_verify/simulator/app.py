@@ -49,6 +49,7 @@ from .engine import Engine
 from .errors import Refusal
 from .openapi import refine
 from .paths import ApiPathMiddleware, canonical_segments
+from .portal import add_portal
 from .service import Journal, ServiceMiddleware
 from .settings import SimulatorSettings
 from .validation import one_line
@@ -116,7 +117,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
     _add_webhooks(app)
     _precise_openapi(app)
     _add_swagger(app)
-    _add_portal(app)
+    add_portal(app)  # the citizen portal at /proms/ (portal.py)
     _add_service_pages(app)
     paths = [route.path for route in api.router.routes if isinstance(route, APIRoute)]
     app.add_middleware(
@@ -299,16 +300,3 @@ def _add_swagger(app: FastAPI) -> None:
 
     for path in ("/swagger", "/swagger/index.html", f"{api.API_PREFIX}/swagger/index.html"):
         app.add_api_route(path, swagger, include_in_schema=False)
-
-
-def _add_portal(app: FastAPI) -> None:
-    async def portal() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>ePROM (simulert)</title>"
-            "<h1>ePROM pasientløsning — simulert</h1>"
-            "<p>This is the eprom-verify simulator. The patient is simulated: answer an order "
-            "with <code>POST /_simulator/orders/{id}/complete</code> (see "
-            "<a href=/swagger>/swagger</a>).</p>"
-        )
-
-    app.add_api_route("/proms/", portal, include_in_schema=False)

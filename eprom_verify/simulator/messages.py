@@ -73,14 +73,24 @@ class MessageDesk:
             title=info.title if info else None,
             sender=sender.organisation_name if sender else None,
             documents=[
-                {"title": d.title, "fileName": d.file_name, "bytes": len(d.content)}
-                for d in documents
+                {
+                    "title": d.title,
+                    "fileName": d.file_name,
+                    "bytes": len(d.content),
+                    "documentId": f"{letter_id}/{n}",  # the portal's download (a '/': no GUID)
+                }
+                for n, d in enumerate(documents)
             ],
             test_mode=request.test_mode,
             created_at=time.time(),
         )
         with self._store.transaction():
             self._store.add_letter(row)
+            self._store.add_letter_description(letter_id, info.description if info else None)
+            for n, document in enumerate(documents):
+                self._store.add_document(
+                    f"{letter_id}/{n}", letter_id, system.name, document.content
+                )
             if not request.test_mode:
                 self._letter_callback(system.name, letter_id, channel)
         return _letter_response(channel, letter_id)

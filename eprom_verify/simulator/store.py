@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS stored_copies (
     order_id TEXT NOT NULL, national_id TEXT NOT NULL, form_id TEXT NOT NULL,
     title TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS stored_copies_owner ON stored_copies(national_id);
+CREATE TABLE IF NOT EXISTS letter_texts (
+    letter_id TEXT PRIMARY KEY, description TEXT);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject_id TEXT NOT NULL,
     system TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL, due_at REAL NOT NULL,
@@ -94,6 +96,7 @@ _RESET_TABLES = (
     "personvern",
     "documents",
     "stored_copies",
+    "letter_texts",
     "outbox",
     "attempts",
     "deliveries",
@@ -364,6 +367,11 @@ class Store:
         )
         return [_order(row) for row in rows]
 
+    def order_by_code(self, code: str) -> OrderRow | None:
+        """The order with this single-use code (NoDistribution), if any."""
+        row = self._db.execute("SELECT * FROM orders WHERE single_use_code = ?", (code,)).fetchone()
+        return _order(row) if row else None
+
     def finish_order(self, order_id: str, status: str, **fields: Any) -> None:
         sets = "".join(f", {name} = ?" for name in fields)
         self._db.execute(
@@ -447,6 +455,16 @@ class Store:
             data["test_mode"] = bool(data["test_mode"])
             out.append(LetterRow(**data))
         return out
+
+    def add_letter_description(self, letter_id: str, description: str | None) -> None:
+        """The letter's messageInfo.description, for the citizen portal's inbox."""
+        self._db.execute("INSERT INTO letter_texts VALUES (?, ?)", (letter_id, description))
+
+    def letter_description(self, letter_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT description FROM letter_texts WHERE letter_id = ?", (letter_id,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
 
     def letter(self, letter_id: str) -> LetterRow | None:
         row = self._db.execute("SELECT * FROM letters WHERE id = ?", (letter_id,)).fetchone()

@@ -177,6 +177,7 @@ SURFACE: dict[str, list[str]] = {
         "create_app",
         "generate_answers",
         "load_settings",
+        "picture_of_portal",
         "run_in_thread",
     ],
 }
