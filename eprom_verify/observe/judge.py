@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from eprom_verify import national_id
+from eprom_verify.checklist import attested_in_observe, judged_in_observe
 from eprom_verify.contract import (
     NIL_GUID,
     CallbackKind,
@@ -84,15 +85,6 @@ _MODELS: dict[StepKind, type[EpromModel]] = {
     "privacy_get": GetPersonvernInnstillingRequest,
     "privacy_set": SetPersonvernInnstillingRequest,
 }
-_PRIMARY: dict[StepKind, str] = {
-    "form_order": "V1.1",
-    "letter": "L1",
-    "sms": "U1",
-    "email": "U2",
-    "privacy_get": "PV1",
-    "privacy_set": "PV1",
-    "patient_initiated": "P1",
-}
 _DOCUMENTED_400 = (
     refusals.FORM_NOT_PUBLISHED,
     refusals.SIGNING_WITH_NO_DISTRIBUTION,
@@ -109,31 +101,7 @@ _DOCUMENTED_400 = (
 _API_PREFIXES = ("/promswebapi", "/webapi")
 
 #: What the system cannot show through the API: stays "needs attestation" (``--attest``).
-ATTESTED: dict[str, Text] = {
-    "V2.1": Text(
-        en="log in as the test person on Helsenorge and check that the form shows and works",
-        nb="logg inn som testpersonen på Helsenorge og kontroller at skjemaet vises og virker",
-    ),
-    "V2.2": Text(
-        en="check the cover letter on Helsenorge", nb="kontroller følgebrevet på Helsenorge"
-    ),
-    "V2.3": Text(
-        en="check that the metadata the system sent is used as intended",
-        nb="kontroller at metadataene bestillersystemet sendte, blir brukt som tiltenkt",
-    ),
-    "V2.4": Text(
-        en="check the form task on Helsenorge", nb="kontroller skjemaoppgaven på Helsenorge"
-    ),
-    "V2.5": Text(
-        en="check that a copy is (not) stored as dontStoreCompletedFormInPha says",
-        nb="kontroller at en kopi (ikke) blir lagret slik dontStoreCompletedFormInPha sier",
-    ),
-    "S1": Text(
-        en="check that the task and form show who the form is about, and the filler gets no copy",
-        nb="kontroller at oppgaven og skjemaet viser hvem skjemaet gjelder, og at den som fyller "
-        "det ut, ikke får en kopi",
-    ),
-}
+ATTESTED: dict[str, Text] = attested_in_observe()
 
 _NONE = Text(en="none", nb="ingen")
 #: a JSON value's Python type, as a bokmål noun phrase (metadata sent as an object)
@@ -335,7 +303,7 @@ class Judge:
         if step.kind == "patient_initiated":
             return [self._patient_initiated(step)]
         requests = self.requests_of(step)
-        primary = _PRIMARY[step.kind]
+        primary = judged_in_observe(step.kind, "request")[0]
         if not requests:
             return [self._not_performed(step, primary)]
         out = [self._request(step, requests, primary)]
@@ -398,11 +366,9 @@ class Judge:
 
     def _request(self, step: Step, requests: list[Exchange], primary: str) -> Finding:
         ids = [e.seq for e in requests]
-        checkpoints = [primary]
-        if "S1" in step.checkpoints:
-            checkpoints.append("S1")
-        if "S2" in step.checkpoints:
-            checkpoints.append("S2")
+        checkpoints = [primary] + [
+            c for c in judged_in_observe(step.kind, "request", step.checkpoints) if c != primary
+        ]
         for exchange in requests:
             problem = self._request_problem(step, exchange)
             if problem is not None:
@@ -474,7 +440,7 @@ class Judge:
         accepted = [e for e in requests if e.status is not None and 200 <= e.status < 300]
         if step.kind == "privacy_set":
             accepted = _repeated_changes(accepted)
-        checkpoints = sorted({_PRIMARY[step.kind] if step.kind != "form_order" else "V1.4"})
+        checkpoints = sorted(set(judged_in_observe(step.kind, "no-duplicate")))
         ids = [self._created_id(e) for e in accepted]
         if len(accepted) <= 1:
             return Finding(step.id, "no-duplicate", checkpoints, "passed",
