@@ -10,7 +10,8 @@ with ``PYTHONPATH`` pointing at the copy, it appears in:
 
 * the checklist: ``eprom-verify checklist`` lists it with its test;
 * a run: ``eprom-verify run -- -k throwaway`` (CI, the embedded simulator) runs its suite
-  test and keeps its whole-run row, which ``-k`` alone would have deselected;
+  test and keeps its whole-run row, which ``-k`` alone would have deselected; a selection
+  of another V1 test keeps that row too (its ``whole_run_areas``);
 * the report: a ``report.json`` row (passed, both tests) and a ``report.html`` section with
   the orders table;
 * observe: the scenario's form-order steps list it and the judge names it in the request
@@ -164,6 +165,18 @@ def test_a_new_checkpoint_needs_only_its_checklist_entry_and_suite_test(tmp_path
         "Et engangssjekkpunkt bæres hele veien" in section
     ), section[:500]
     assert 'class="facts k-orders"' in section, section[:2000]
+
+    # a selection of another V1 test keeps the whole-run row too (``whole_run_areas``)
+    other = tmp_path / "reports-other"
+    ran = _run(copy, "-m", "eprom_verify", "run", "--report-dir", str(other),
+               "--", "-k", "test_order_reaches_eprom and verification-person-Basic")  # fmt: skip
+    found = sorted(other.glob("*/report.json"))
+    assert found, f"no report (exit {ran.returncode}):\n{ran.stdout[-3000:]}{ran.stderr[-3000:]}"
+    rows = {r["id"]: r for r in json.loads(found[-1].read_text("utf-8"))["rows"]}
+    assert rows[NEW]["tests"] == [f"suites/test_run_ledger.py::test_whole_run[{NEW}]"], (
+        f"a V1 selection did not keep {NEW}'s whole-run row: {rows[NEW]}"
+    )
+    assert rows[NEW]["status"] == "passed", rows[NEW]
 
     # observe: listed by the form-order steps, named by the request judgement
     observed = _run(copy, "-c", OBSERVE)
