@@ -134,26 +134,50 @@ class Harness:
         """Note what the current test compared (the report's per-checkpoint tables)."""
         self.trail.current.facts.update(facts)
 
+    # the test in progress as attributes, as suites read (and reset) them
     @property
     def current_test(self) -> str | None:
         return self.trail.current.test
+
+    @current_test.setter
+    def current_test(self, test: str | None) -> None:
+        self.trail.current.test = test
 
     @property
     def current_checkpoints(self) -> tuple[str, ...]:
         return self.trail.current.checkpoint_ids
 
+    @current_checkpoints.setter
+    def current_checkpoints(self, checkpoint_ids: tuple[str, ...]) -> None:
+        self.trail.current.checkpoint_ids = checkpoint_ids
+
     @property
     def current_case(self) -> str | None:
         return self.trail.current.case
+
+    @current_case.setter
+    def current_case(self, case: str | None) -> None:
+        self.trail.current.case = case
 
     @property
     def current_facts(self) -> dict[str, Any]:
         return self.trail.current.facts
 
+    @current_facts.setter
+    def current_facts(self, facts: dict[str, Any]) -> None:
+        self.trail.current.facts = facts
+
     @property
     def current_orders(self) -> list[str]:
-        """The orders and letters the current test read (their evidence is linked to it)."""
+        """The orders and letters the current test read (their evidence is linked to it).
+
+        A suite may reset it (``eprom.current_orders = []``) after placing for others.
+        """
         return self.trail.current.orders
+
+    @current_orders.setter
+    def current_orders(self, orders: list[str]) -> None:
+        self.trail.current.orders = orders
 
     @property
     def api_key(self) -> Secret:

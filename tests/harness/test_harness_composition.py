@@ -71,6 +71,8 @@ def test_the_test_in_progress_is_the_trails():
     )
     assert harness.current_facts == {"person": "verification-person"}
     assert harness.current_orders == ["6d1c7a43-0b3f-4a8e-9d52-1f0e2b7c9a10"]
+    harness.current_orders = []  # as a suite does after placing for other tests
+    assert harness.trail.current.orders == []
     harness.expect_privacy_change(f"{NID}:x", status="RES")
     [entry] = harness.ledger.entries()
     assert (entry.case, entry.checkpoint_ids) == ("pvk", ("PV3",))
