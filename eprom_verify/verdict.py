@@ -1,10 +1,11 @@
 """The run-wide verdict: wait for what is still due, then judge the ledger, once per run.
 
 One :class:`RunVerdict` per run, owned by the :class:`~eprom_verify.harness.Harness` and
-built with what it needs: the ledger, the callbacks received (:class:`~eprom_verify.
-waiting.CallbackSource`), the three time limits, the progress line, and where to write what
-the judgement found about each placement (:class:`JudgedPlacements`, the evidence trail).
-The rules themselves are in :mod:`eprom_verify.ledger`.
+built with what it needs: the ledger, the callbacks received
+(:class:`~eprom_verify.waiting.CallbackSource`), the three time limits, the progress line,
+and where to write what the judgement found about each placement
+(:class:`JudgedPlacements`, the evidence trail). The rules themselves are in
+:mod:`eprom_verify.ledger`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ __all__ = ["JudgedPlacements", "RunVerdict"]
 
 
 class JudgedPlacements(Protocol):
-    """Where the verdict writes what it found (the :class:`~eprom_verify.evidence_trail.
-    EvidenceTrail`)."""
+    """Where the verdict writes what it found (the evidence trail).
+
+    Satisfied by :class:`~eprom_verify.evidence_trail.EvidenceTrail`.
+    """
 
     def release(self) -> None:
         """The run is judged: what was held back until its placement was known, now."""
