@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .wording import Text
 
@@ -39,6 +40,8 @@ __all__ = [
     "owner_of_callback",
     "owner_of_missing_status",
     "served_by_step",
+    "delivery_checkpoints",
+    "placement_checkpoints",
 ]
 
 
@@ -343,3 +346,27 @@ def judged_in_observe(kind: str, judgement: str, listed: Collection[str] = ()) -
 def attested_in_observe() -> dict[str, Text]:
     """What observe cannot see through the API, per checkpoint: a person attests it."""
     return {c.id: c.attest for c in CHECKPOINTS if c.attest is not None}
+
+
+#: what one placement serves: the checkpoints its exchanges and callbacks are credited to,
+#: the first of them the one a refusal fails (the run-wide ledger's V1.1 / L1 rule)
+_SERVED_BY_PLACEMENT: dict[str, tuple[str, ...]] = {
+    "form_order": tuple(c.id for c in CHECKPOINTS if c.area == "V1"),
+    "letter": ("L1", "L2"),
+}
+
+
+def placement_checkpoints(kind: Literal["form_order", "letter"]) -> tuple[Checkpoint, ...]:
+    """The checkpoints one form order or letter serves; the first fails when it is refused.
+
+    A batch of orders is credited to the ordering area (V1.1–V1.4), a batch of letters to
+    L1–L2 (L3 places letters of its own, to be refused).
+    """
+    return tuple(_BY_ID[i] for i in _SERVED_BY_PLACEMENT[kind])
+
+
+def delivery_checkpoints() -> tuple[Checkpoint, ...]:
+    """The checkpoints whose attested 'yes' says a person delivered the form, in the order
+    they are looked at: receiving the answer (V3.1, the one asked at the terminal when none
+    was attested), then filling in the form (area V2)."""
+    return (_BY_ID["V3.1"], *(c for c in CHECKPOINTS if c.area == "V2"))

@@ -28,9 +28,6 @@ ID = re.compile(r"(V\d\.\d|LC\d|PV\d|[LSRPU]\d)")
 #: where ids may be spelled
 HOMES = {
     "checklist.py": "the checklist: the one home of every checkpoint fact",
-    # the `harness` helper rewrites these (issue 23 item 6); until then they keep their ids
-    "harness.py": "rewritten by the harness step (issue 23, item 6)",
-    "manual.py": "rewritten by the harness step (issue 23, item 6)",
 }
 
 #: calls that look up a table with the id as key or fallback
