@@ -172,6 +172,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("upstream", "--upstream", "EPROM_UPSTREAM",
            "observe: relay toward this ePROM (test, qa or a URL) instead of the embedded "
            "simulator (prod is refused)"),
+    Option("control_token", "--control-token", "EPROM_SIM_CONTROL_TOKEN",
+           "observe --upstream URL: the control token the eprom-verify simulator there was "
+           "started with (the same variable as the simulator's; never printed)"),
     Option("listen", "--listen", "EPROM_LISTEN",
            "observe: HOST:PORT where PromsApiBaseUrl listens (default a free port)",
            "127.0.0.1:0"),
@@ -191,7 +194,7 @@ RECEIVER_OPTIONS = (
 OBSERVE_OPTIONS = (
     "system_callback_url", "api_key", "drive", "timeout", "settle", "callback_time_limit",
     "upstream", "listen", "callback_listen", "callback_public_url", "report_dir", "attest",
-    "lang", "ordering_system", "organisation", "system_version",
+    "lang", "ordering_system", "organisation", "system_version", "control_token",
 )  # fmt: skip
 _BY_DEST = {opt.dest: opt for opt in OPTIONS}
 #: What :class:`RunSettings` resolves — the pytest plugin's ``--eprom-…`` options.
@@ -220,13 +223,13 @@ def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
             kwargs["choices"] = opt.choices
         else:
             kwargs["metavar"] = _metavar(opt)
-        if opt.dest == "api_key":
+        if opt.dest in ("api_key", "control_token"):
             kwargs["help"] = f"{opt.help} [${opt.env}]; prefer the variable: a flag shows in ps"
         parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
 
 
 _METAVARS = {
-    "api_key": "KEY", "drive": "CMD", "upstream": "test|qa|URL", "report_dir": "DIR",
+    "api_key": "KEY", "control_token": "TOKEN", "drive": "CMD", "upstream": "test|qa|URL", "report_dir": "DIR",
     "listen": "HOST:PORT", "callback_listen": "HOST:PORT", "ordering_system": "NAME",
     "tester": "NAME", "max_examples": "N", "organisation": "NAME", "system_version": "VERSION",
 }  # fmt: skip
