@@ -91,7 +91,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if given_key:
         check_api_key(given_key)
         output.protect(given_key)
-    control_token = _control_token(v["control_token"], upstream, environment)
+    given_token: str | None = v["control_token"]
+    output.protect(given_token)  # redacted wherever it would show, used or not
+    control_token = _control_token(given_token, upstream, environment)
     attestations = load_attestations(Path(v["attest"])) if v["attest"] else []
     api_listen = _host_port(v["listen"], "--listen")
     callback_listen = _host_port(v["callback_listen"] or "127.0.0.1:0", "--callback-listen")
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         control_token=control_token,
     )
     started = datetime.now(UTC)
-    redactor = Redactor(secrets=[key, *([control_token] if control_token else [])])
+    redactor = Redactor(secrets=[key, *([given_token] if given_token else [])])
 
     def scenario_for(base: str) -> Scenario:
         return build_scenario(proms_api_base_url=base, system_callback_url=callback_url)
@@ -299,7 +301,6 @@ def _control_token(token: str | None, upstream: str | None, environment: str) ->
              if e.base_url and not e.embedded}  # fmt: skip
     if httpx.URL(upstream).host in known:
         return None
-    output.protect(token)
     return token
 
 

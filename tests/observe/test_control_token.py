@@ -164,3 +164,21 @@ def test_the_config_file_refuses_the_token(tmp_path: Path, monkeypatch: pytest.M
         "repository: set EPROM_SIM_CONTROL_TOKEN"
     )
     assert TOKEN not in str(info.value)
+
+
+def test_a_token_given_on_the_command_line_is_redacted_even_when_unused(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The embedded simulator needs no token; the one given still never shows (the report
+    records the command line)."""
+    # the report's command is sys.argv's: as a shell would have given it
+    monkeypatch.setattr("sys.argv", ["eprom-verify", "observe", "--control-token", TOKEN])
+    outcome = observe(example_system(), capsys, monkeypatch, "--control-token", TOKEN,
+                      settle=0.5, drive="false")  # fmt: skip
+    assert "--control-token «redacted»" in outcome.report["run"]["command"]
+    for path in outcome.report_dir.rglob("*"):
+        if path.is_file():
+            assert TOKEN not in path.read_text("utf-8", "replace"), path
+    assert TOKEN not in outcome.out + outcome.err
