@@ -137,8 +137,8 @@ OPTIONS: tuple[Option, ...] = (
            "the organisation that owns the ordering system, for the report's cover"),
     Option("system_version", "--system-version", "EPROM_SYSTEM_VERSION",
            "the ordering system's version or commit, for the report's cover (default: "
-           "git describe in the current folder; not shown for a run against the embedded "
-           "simulator)"),
+           "git describe in the current folder; run's self-check against the embedded "
+           "simulator names none)"),
     Option("lang", "--lang", "EPROM_LANG", "report language: nb (default) or en", "nb", ("nb", "en")),
     Option("attest", "--attest", "EPROM_ATTEST", "YAML file with the manual steps' attestations"),
     Option("tester", "--tester", "EPROM_TESTER", "name of the person attesting manual steps"),
