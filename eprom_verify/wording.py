@@ -19,11 +19,17 @@ and ``str(label)`` are the terminal's English, on purpose.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Noun", "Text", "texts_of"]
+__all__ = ["Noun", "Text", "counted", "plural", "texts_of"]
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """The one plural rule: the singular for exactly 1, else the plural (both languages)."""
+    return one if n == 1 else many
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,14 @@ class Text:
         """The first letter upper case in both (the rest as it was)."""
         return Text(en=self.en[:1].upper() + self.en[1:], nb=self.nb[:1].upper() + self.nb[1:])
 
+    def counted(self, **numbers: Any) -> Text:
+        """The sentence with its numbers filled in, ``{n:one|many}`` with its noun (see
+        :func:`counted`)::
+
+            Text(en="{n:order|orders}", nb="{n:bestilling|bestillinger}").counted(n=2)
+        """
+        return Text(en=counted(self.en, **numbers), nb=counted(self.nb, **numbers))
+
     def in_language(self, lang: str) -> str:
         return self.nb if lang == "nb" else self.en
 
@@ -90,8 +104,27 @@ class Noun:
 
     def count(self, n: int) -> Text:
         """``2 status callbacks`` / ``2 statusmeldinger``."""
-        word = self.one if n == 1 else self.many
-        return Text(en=f"{n} {word.en}", nb=f"{n} {word.nb}")
+        return Text(
+            en=f"{n} {plural(n, self.one.en, self.many.en)}",
+            nb=f"{n} {plural(n, self.one.nb, self.many.nb)}",
+        )
+
+
+class _Counting(string.Formatter):
+    """``{n:brev|brev}``: the number and its noun by :func:`plural`; other fields as usual."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return f"{value} {plural(value, one, many)}"
+        return str(super().format_field(value, format_spec))
+
+
+def counted(template: str, **numbers: Any) -> str:
+    """``template`` (one language's) with its numbers filled in, each ``{n:one|many}`` with
+    its noun: ``counted("{n:brev|brev} · {errors} feil", n=1, errors=0)`` is ``1 brev · 0 feil``.
+    A :class:`Text` among the values is refused as in an f-string (it needs a language)."""
+    return _Counting().format(template, **numbers)
 
 
 def texts_of(value: Any) -> tuple[Any, dict[str, str]]:
