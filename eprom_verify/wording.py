@@ -11,10 +11,23 @@ both languages (an id, a status code, ePROM's own words)::
     Text(en=f"no status callback for {label.en}", nb=f"ingen statusmelding for {label.nb}")
     Text.join(", ", [label, Text.same(order_id)])
 
-Inside an f-string a :class:`Text` must be told its language: ``{label.nb}`` in the
-bokmål sentence, ``{label.en}`` in the English one. ``f"{label}"`` (or ``format(label)``)
-raises :class:`TypeError` rather than slip English into a bokmål sentence; ``{label!s}``
-and ``str(label)`` are the terminal's English, on purpose.
+Wherever a sentence is formatted, a :class:`Text` must be told its language: ``{label.nb}``
+in the bokmål sentence, ``{label.en}`` in the English one. Refused with a :class:`TypeError`
+rather than slip English into a bokmål sentence:
+
+- ``f"{label}"``, ``format(label)``, ``"{}".format(label)`` (:meth:`Text.__format__`);
+- ``{{ label }}`` in a report template (the report's Jinja environment finalizes every
+  value with :func:`require_language`), and ``markupsafe.escape(label)`` / ``Markup % label``
+  (:meth:`Text.__html__`);
+- a :class:`Text` among the numbers of :func:`counted`.
+
+``str(label)``, ``{label!s}`` and ``"%s" % label`` are the terminal's English, on purpose: the
+terminal, logs, JUnit and exception messages speak English and call ``str()`` on what they
+are given. Write ``label.en`` where you mean English in code of ours.
+
+Numbers: ``{n:one|many}`` in a sentence is the number and its noun, by :func:`plural` (the
+one plural rule: singular for exactly 1), filled in by :func:`counted` or
+:meth:`Text.counted`; :meth:`Noun.count` follows the same rule.
 """
 
 from __future__ import annotations
@@ -24,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Noun", "Text", "counted", "plural", "texts_of"]
+__all__ = ["Noun", "Text", "counted", "plural", "require_language", "texts_of"]
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -52,6 +65,13 @@ class Text:
         raise TypeError(
             f"formatting a Text ({self.en!r}) needs a language: write {{text.en}} or "
             "{text.nb}, or str(text) / {text!s} for the terminal's English"
+        )
+
+    def __html__(self) -> str:
+        """Refused: markupsafe (and so an autoescaping template) must get ``text.nb``/``.en``."""
+        raise TypeError(
+            f"putting a Text ({self.en!r}) into HTML needs a language: write {{{{ text.nb }}}} "
+            "or {{ text.en }} (or text.in_language(lang))"
         )
 
     def __add__(self, other: Text | str) -> Text:
@@ -125,6 +145,16 @@ def counted(template: str, **numbers: Any) -> str:
     its noun: ``counted("{n:brev|brev} · {errors} feil", n=1, errors=0)`` is ``1 brev · 0 feil``.
     A :class:`Text` among the values is refused as in an f-string (it needs a language)."""
     return _Counting().format(template, **numbers)
+
+
+def require_language(value: Any) -> Any:
+    """A Jinja ``finalize``: ``{{ text }}`` with a bare :class:`Text` is a TypeError."""
+    if isinstance(value, Text):
+        raise TypeError(
+            f"a template printed a Text ({value.en!r}) without a language: write "
+            "{{ text.nb }} or {{ text.en }} (or text.in_language(lang))"
+        )
+    return value
 
 
 def texts_of(value: Any) -> tuple[Any, dict[str, str]]:
