@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import AREAS, CHECKPOINTS
+from eprom_verify.wording import require_language
 
 from ._io import TEMP_PREFIX, write_atomic
 from .cover import eprom_ids, test_persons
@@ -300,6 +301,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=require_language,  # {{ text }} with a bare Text must choose its language
     )
     env.filters.update(
         when=_when,

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eprom_verify.checklist import CHECKPOINTS, Checkpoint, ReportSection
+from eprom_verify.wording import counted
 
-from .i18n import counted, strings
+from .i18n import strings
 from .model import CheckpointRow, CheckResult, Evidence, OrderTimeline, ReportData, RunInfo
 
 __all__ = [
