@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ApiError, CheckFailure
 from .contract import CallbackKind
+from .contract.callbacks import callback_name
 from .contract.refusals import DocumentedRefusal
-from .ledger import callback_name
 from .listener import ReceivedCallback, sent_key
 from .redact import fingerprint
 from .settings import Secret

@@ -35,8 +35,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .contract import CallbackKind, NotificationChannel
+from .contract.callbacks import (
+    ANY_CALLBACK,
+    CALLBACK_NAMES,
+    UNREADABLE,
+    callback_name,
+    is_acknowledgement,
+)
 from .listener import ReceivedCallback, utc_clock
-from .wording import Noun, Text
+from .wording import Text
 
 __all__ = [
     "ANY_CALLBACK",
@@ -67,41 +74,6 @@ _NO_ERRORS = {
     CallbackKind.LETTER: "L1",
     CallbackKind.PRIVACY: "PV3",
 }
-#: what each callback kind is called, in both report languages
-CALLBACK_NAMES: dict[CallbackKind, Noun] = {
-    CallbackKind.STATUS: Noun(
-        Text(en="status callback", nb="statusmelding"),
-        Text(en="status callbacks", nb="statusmeldinger"),
-        Text(en="the status callback", nb="statusmeldingen"),
-    ),
-    CallbackKind.ANSWER: Noun(
-        Text(en="answer callback", nb="svarmelding"),
-        Text(en="answer callbacks", nb="svarmeldinger"),
-        Text(en="the answer callback", nb="svarmeldingen"),
-    ),
-    CallbackKind.LETTER: Noun(
-        Text(en="letter status callback", nb="brevstatusmelding"),
-        Text(en="letter status callbacks", nb="brevstatusmeldinger"),
-        Text(en="the letter status callback", nb="brevstatusmeldingen"),
-    ),
-    CallbackKind.PRIVACY: Noun(
-        Text(en="privacy-setting callback", nb="melding om personverninnstilling"),
-        Text(en="privacy-setting callbacks", nb="meldinger om personverninnstilling"),
-        Text(en="the privacy-setting callback", nb="meldingen om personverninnstilling"),
-    ),
-}
-#: a callback the listener could not read (no kind)
-UNREADABLE = Noun(
-    Text(en="unreadable callback", nb="uleselig tilbakekall"),
-    Text(en="unreadable callbacks", nb="uleselige tilbakekall"),
-    Text(en="the unreadable callback", nb="det uleselige tilbakekallet"),
-)
-
-
-def callback_name(kind: CallbackKind | None) -> Noun:
-    return CALLBACK_NAMES[kind] if kind is not None else UNREADABLE
-
-
 #: what the run did to make a placement (its verb in a label)
 _PLACED: dict[EntryKind, Text] = {
     "form_order": Text(en="placed", nb="bestilt"),
@@ -449,14 +421,6 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
     return out
 
 
-#: any callback, its kind not known (observe names one it cannot tell apart by this)
-ANY_CALLBACK = Noun(
-    Text(en="callback", nb="tilbakekall"),
-    Text(en="callbacks", nb="tilbakekall"),
-    Text(en="the callback", nb="tilbakekallet"),
-)
-
-
 def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
     return ", ".join(f"+{c.at - callbacks[0].at:.3f} s" for c in callbacks)
 
@@ -678,7 +642,7 @@ def _pair(changes: Sequence[PrivacyChange], callbacks: Sequence[ReceivedCallback
 
 
 def _acknowledged(callback: ReceivedCallback) -> bool:
-    return callback.answered_status < 300 and callback.answered.get("success") is True
+    return is_acknowledgement(callback.answered_status, callback.answered)
 
 
 def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:

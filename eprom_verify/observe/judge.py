@@ -49,8 +49,14 @@ from eprom_verify.contract import (
     SmsRequest,
     refusals,
 )
-from eprom_verify.ledger import ANY_CALLBACK, callback_name
-from eprom_verify.simulator.outbox import judge_answer
+from eprom_verify.contract.callbacks import (
+    ANY_CALLBACK,
+    CALLBACK_PATHS,
+    acknowledgement_problem,
+    callback_name,
+    is_acknowledgement,
+    kind_of,
+)
 from eprom_verify.wording import Text
 
 from .front import Exchange
@@ -192,20 +198,8 @@ def api_path(exchange: Exchange) -> str:
 
 def callback_kind(exchange: Exchange) -> str | None:
     """``status``, ``answer``, ``letter`` or ``privacy`` for a callback exchange."""
-    path = exchange.path.split("?", 1)[0].rstrip("/").lower()
-    if path.endswith("/api/messagetocitizen"):
-        return "letter"
-    if path.endswith("/api/personverninnstilling"):
-        return "privacy"
-    if not path.endswith("/api/promsformorder"):
-        return None
-    body = _json(exchange.request_body)
-    if not isinstance(body, dict):
-        return None
-    if "formData" in body:
-        return "answer"
-    status = _enum_name(FormOrderStatus, body.get("formOrderStatus"))
-    return "status" if status in ("Ordered", "Error", None) else "answer"
+    kind = kind_of(exchange.path, _json(exchange.request_body))
+    return kind.value if kind is not None else None
 
 
 def _json(raw: bytes) -> Any:
@@ -327,9 +321,7 @@ class Judge:
         return True
 
     def _acked(self, exchanges: list[Exchange]) -> bool:
-        return any(
-            e.status is not None and judge_answer(e.status, _text(e)) is None for e in exchanges
-        )
+        return any(is_acknowledgement(e.status, e.response_body) for e in exchanges)
 
     def judge_step(self, step: Step) -> list[Finding]:
         if step.kind == "patient_initiated":
@@ -600,7 +592,7 @@ class Judge:
         if exchange.status is None:
             error = answer_error(exchange)
             return Text(en=f"got no answer: {error.en}", nb=f"ble ikke besvart: {error.nb}")
-        refusal = judge_answer(exchange.status, _text(exchange))
+        refusal = acknowledgement_problem(exchange.status, _text(exchange))
         if refusal is not None:
             return refusal
         if exchange.duration_s > self.limit:
@@ -801,7 +793,7 @@ def _ack_fix(problem: Text) -> Text:
             nb="kvitter først og gjør det som tar tid, etterpå (en kø eller en bakgrunnsjobb)",
         )
     if "HTTP 404" in problem.en:
-        paths = "/api/PromsFormOrder, /api/MessageToCitizen, /api/PersonvernInnstilling"
+        paths = ", ".join(dict.fromkeys(CALLBACK_PATHS.values()))
         return Text(en=f"serve every callback path: {paths}",
                     nb=f"svar på alle stiene for tilbakekall: {paths}")  # fmt: skip
     return Text(en='answer 2xx with {"success": true} once the callback is stored',

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from eprom_verify.contract import CallbackKind, WireForm
-from eprom_verify.ledger import callback_name
+from eprom_verify.contract.callbacks import callback_name
 from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
 from eprom_verify.wording import Text
 
