@@ -42,6 +42,7 @@ from .contract.callbacks import (
     callback_name,
     is_acknowledgement,
 )
+from .findings import Finding, Rule, RuleBook, rule
 from .listener import ReceivedCallback, utc_clock
 from .wording import Text
 
@@ -49,6 +50,7 @@ __all__ = [
     "ANY_CALLBACK",
     "CALLBACK_NAMES",
     "CHECKPOINTS_JUDGED",
+    "LEDGER_RULES",
     "STATUS_KIND",
     "UNREADABLE",
     "Entry",
@@ -66,6 +68,9 @@ EntryKind = Literal["form_order", "letter", "privacy"]
 CHECKPOINTS_JUDGED: tuple[str, ...] = (
     "V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "V3.2", "P1", "L1", "L2", "PV3", "LC1",
 )  # fmt: skip
+
+#: the ledger's rules, by name (each decides the checkpoints it is registered with)
+LEDGER_RULES: RuleBook[Rule] = RuleBook("ledger")
 
 #: the checkpoint a callback kind's duplicates, orphans, contract and key failures belong to
 _NO_ERRORS = {
@@ -151,28 +156,6 @@ class Entry:
         return shown + " (" + Text.join(", ", parts) + ")" if parts else shown
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong over the whole run, on one checkpoint."""
-
-    checkpoint_id: str
-    message: Text
-    expected: Any = None
-    received: Any = None
-    order_id: str | None = None
-    case: str | None = None
-    test: str | None = None
-    callbacks: tuple[Text, ...] = ()
-
-    def as_text(self) -> Text:
-        shown = self.message
-        if self.test and self.test not in shown.en:
-            shown += Text(en=f" (during {self.test})", nb=f" (under {self.test})")
-        if self.callbacks:
-            shown += " — " + Text.join(", ", self.callbacks)
-        return shown
-
-
 @dataclass
 class LedgerVerdict:
     """The findings of one judgement, by checkpoint, and what was judged."""
@@ -256,7 +239,7 @@ class Ledger:
     ) -> LedgerVerdict:
         """Judge everything placed against every callback received."""
         received = list(callbacks)
-        verdict = LedgerVerdict(findings=list(self._refused))
+        verdict = LedgerVerdict(findings=_refused(self._refused))
         by_ident: dict[str | None, list[ReceivedCallback]] = defaultdict(list)
         for callback in received:
             by_ident[callback.ident].append(callback)
@@ -286,6 +269,12 @@ class Ledger:
             elif entry.kind == "letter":
                 verdict.findings += _letter_channel(entry, group)
         return verdict
+
+
+@rule(LEDGER_RULES, "V1.1", "L1", name="refused")
+def _refused(recorded: Sequence[Finding]) -> list[Finding]:
+    """A placement ePROM refused or never answered (recorded by the run as it happens)."""
+    return list(recorded)
 
 
 def _judged(entries: Iterable[Entry], received: Sequence[ReceivedCallback]) -> dict[str, int]:
@@ -356,7 +345,9 @@ def _where(
     return Text(en=f"id {ident}", nb=f"id {ident}")
 
 
+@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="each-callback")
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
+    """Every callback follows the contract and carries our key; no answer to a testMode order."""
     the = (callback_name(callback.kind) if callback.kind else ANY_CALLBACK).the
     where = _where(entry, callback.ident, callback)
     out = []
@@ -425,6 +416,7 @@ def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
     return ", ".join(f"+{c.at - callbacks[0].at:.3f} s" for c in callbacks)
 
 
+@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="duplicates")
 def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[Finding]:
     """One status callback per order or letter, one answer per status (privacy: see _privacy)."""
     out: list[Finding] = []
@@ -488,6 +480,7 @@ def _same(first: ReceivedCallback, second: ReceivedCallback) -> bool:
     return bool(first.data == second.data)
 
 
+@rule(LEDGER_RULES, "PV3", name="privacy-changes")
 def _privacy(
     entry: Entry, group: Sequence[ReceivedCallback], *, callback_timeout_s: float
 ) -> list[Finding]:
@@ -645,7 +638,9 @@ def _acknowledged(callback: ReceivedCallback) -> bool:
     return is_acknowledgement(callback.answered_status, callback.answered)
 
 
+@rule(LEDGER_RULES, "V1.4", "V3.2", "L1", "PV3", name="orphans")
 def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """A callback for an id the run never placed (not a patient-initiated answer) is an orphan."""
     strays = [
         c
         for c in group
@@ -682,6 +677,7 @@ def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
     ]
 
 
+@rule(LEDGER_RULES, "V1.2", "L1", "V3.1", name="missing-or-late")
 def _missing_or_late(
     entry: Entry,
     group: Sequence[ReceivedCallback],
@@ -689,6 +685,7 @@ def _missing_or_late(
     callback_timeout_s: float,
     answer_timeout_s: float,
 ) -> list[Finding]:
+    """A status callback that never came or came late; a delivered answer that never came."""
     kind = STATUS_KIND[entry.kind]
     names = CALLBACK_NAMES[kind]
     noun = names.one
@@ -757,7 +754,9 @@ def _missing_or_late(
     return out
 
 
+@rule(LEDGER_RULES, "V1.3", name="channel-and-status")
 def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """A status callback reports the channel and status the person's profile predicts."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
     if not statuses or entry.expected_channel is None:
         return []
@@ -787,6 +786,7 @@ def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list
     ]
 
 
+@rule(LEDGER_RULES, "V3.2", name="answer-channel")
 def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
     """The answer reports the channel the order went to (its status callback's)."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
@@ -824,7 +824,9 @@ def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     return out
 
 
+@rule(LEDGER_RULES, "L2", name="letter-channel")
 def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """A letter's status callback reports the channel the priority list gives."""
     statuses = [c for c in group if c.kind is CallbackKind.LETTER and c.model is not None]
     if not statuses or entry.expected_channel is None:
         return []
@@ -848,7 +850,9 @@ def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     ]
 
 
+@rule(LEDGER_RULES, "LC1", name="lifecycle")
 def _lifecycle(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """The order of events is order → status → answer; no answer after status Error."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS]
     answers = [c for c in group if c.kind is CallbackKind.ANSWER]
     out: list[Finding] = []

@@ -28,8 +28,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -57,6 +56,7 @@ from eprom_verify.contract.callbacks import (
     is_acknowledgement,
     kind_of,
 )
+from eprom_verify.findings import Finding, Outcome
 from eprom_verify.wording import Text
 
 from .front import Exchange
@@ -72,7 +72,6 @@ __all__ = [
     "callback_words",
 ]
 
-Outcome = Literal["passed", "failed", "needs_attestation", "not_run"]
 
 _PATH_KIND: dict[str, StepKind] = {
     "/api/v2/formorder": "form_order",
@@ -165,26 +164,17 @@ def callback_words(kind: str | None) -> tuple[Text, Text]:
     return noun.one, noun.the
 
 
-@dataclass
-class Finding:
-    """One check of one step: its outcome, and on failure expected vs received and a fix."""
-
-    step_id: str
-    check: str
-    checkpoint_ids: list[str]
-    outcome: Outcome
-    #: ours, in both languages (``str()`` is the English the terminal shows)
-    message: Text | None = None
-    #: a :class:`Text` when it is a sentence of ours, else the value or payload as it was
-    expected: Any = None
-    received: Any = None
-    fix: Text | None = None
-    exchanges: list[int] = field(default_factory=list)
-    order_ids: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return f"{self.step_id}: {self.check}"
+def _step(
+    step_id: str,
+    check: str,
+    checkpoint_ids: list[str],
+    outcome: Outcome,
+    message: Text | None = None,
+    **more: Any,
+) -> Finding:
+    """One check of one step as a :class:`~eprom_verify.findings.Finding`: its outcome, and
+    on failure expected vs received and a fix."""
+    return Finding(checkpoint_ids, message, outcome=outcome, rule=check, step_id=step_id, **more)
 
 
 def api_path(exchange: Exchange) -> str:
@@ -367,7 +357,7 @@ class Judge:
                 f"stegets nationalId — stien skal være {step.request.path}",
             )
         request = f"{step.request.method} {step.request.path}"
-        return Finding(
+        return _step(
             step.id,
             "performed",
             [primary],
@@ -400,13 +390,13 @@ class Judge:
             if problem is not None:
                 message, expected, received, fix = problem
                 where = f"#{exchange.seq} ({exchange.method} {api_path(exchange)})"
-                return Finding(
+                return _step(
                     step.id, "request", checkpoints, "failed",
                     Text(en=f"step {step.id!r}, request {where}: {message.en}",
                          nb=f"steg {step.id!r}, forespørsel {where}: {message.nb}"),
                     expected=expected, received=received, fix=fix, exchanges=ids,
                 )  # fmt: skip
-        return Finding(step.id, "request", checkpoints, "passed", exchanges=ids)
+        return _step(step.id, "request", checkpoints, "passed", exchanges=ids)
 
     def _request_problem(self, step: Step, exchange: Exchange) -> _Problem | None:
         assert step.request is not None
@@ -469,7 +459,7 @@ class Judge:
         checkpoints = sorted({_PRIMARY[step.kind] if step.kind != "form_order" else "V1.4"})
         ids = [self._created_id(e) for e in accepted]
         if len(accepted) <= 1:
-            return Finding(step.id, "no-duplicate", checkpoints, "passed",
+            return _step(step.id, "no-duplicate", checkpoints, "passed",
                            exchanges=[e.seq for e in requests], order_ids=[i for i in ids if i])  # fmt: skip
         after = self._after_redelivery(accepted)
         why = (Text(en=" — after a redelivered callback",
@@ -478,7 +468,7 @@ class Judge:
         n = len(accepted)
         seqs = ", ".join(f"#{e.seq}" for e in accepted)
         shown = ", ".join(i or "?" for i in ids)
-        return Finding(
+        return _step(
             step.id, "no-duplicate", checkpoints, "failed",
             Text(en=f"step {step.id!r} was performed {n} times (requests {seqs}; ids {shown})"
                     f"{why.en}",
@@ -530,7 +520,7 @@ class Judge:
             got = _enum_name(NotificationChannel, body.get("notificationChannel"))
             want = step.expect.notification_channel
             outcome: Outcome = "passed" if got == want else "failed"
-            out.append(Finding(
+            out.append(_step(
                 step.id, "channel", ["L2"], outcome,
                 None if outcome == "passed" else
                 Text(en=f"step {step.id!r}: letter {letter_id} went to {got}, expected {want}",
@@ -552,7 +542,7 @@ class Judge:
         who = Text.same(subject)
         ident = [subject] if isinstance(subject, str) else []
         if not first:
-            return Finding(
+            return _step(
                 step.id, f"{kind}-callback", checkpoints, "failed",
                 Text(en=f"step {step.id!r}: no {name.en} for {who.en} reached the system before "
                         "the observation ended",
@@ -568,7 +558,7 @@ class Judge:
             problem = self._answer_problem(exchange)
             if problem is not None:
                 delivery = f"#{exchange.seq}, PUT {exchange.path}"
-                return Finding(
+                return _step(
                     step.id, f"{kind}-callback", checkpoints, "failed",
                     Text(en=f"step {step.id!r}: {the_name.en} for {who.en} (delivery "
                             f"{delivery}) {problem.en}",
@@ -578,7 +568,7 @@ class Judge:
                     received=_received(exchange), fix=_ack_fix(problem),
                     exchanges=[e.seq for e in first], order_ids=ident,
                 )  # fmt: skip
-        return Finding(step.id, f"{kind}-callback", checkpoints, "passed",
+        return _step(step.id, f"{kind}-callback", checkpoints, "passed",
                        exchanges=[e.seq for e in first], order_ids=ident)  # fmt: skip
 
     def _ack_expected(self, *, again: bool = False) -> Text:
@@ -603,7 +593,7 @@ class Judge:
 
     def _channel(self, step: Step, order_id: str, statuses: list[Exchange]) -> Finding:
         if not statuses:
-            return Finding(step.id, "channel", ["V1.3"], "failed",
+            return _step(step.id, "channel", ["V1.3"], "failed",
                            Text(en=f"step {step.id!r}: no status callback for {order_id}, so no "
                                    "channel",
                                 nb=f"steg {step.id!r}: ingen statusmelding for {order_id}, så "
@@ -619,11 +609,11 @@ class Judge:
             "formOrderStatus": step.expect.status_callback,
         }
         if got == want:
-            return Finding(step.id, "channel", ["V1.3"], "passed",
+            return _step(step.id, "channel", ["V1.3"], "passed",
                            exchanges=[statuses[0].seq], order_ids=[order_id])  # fmt: skip
         was = f"{got['formOrderStatus']}", f"{got['notificationChannel']}"
         wanted = f"{want['formOrderStatus']}", f"{want['notificationChannel']}"
-        return Finding(
+        return _step(
             step.id, "channel", ["V1.3"], "failed",
             Text(en=f"step {step.id!r}: order {order_id} was {was[0]} on {was[1]}, expected "
                     f"{wanted[0]} on {wanted[1]}",
@@ -645,10 +635,10 @@ class Judge:
         kind = callback_kind(exchange)
         problem = self._answer_problem(exchange)
         if problem is None:
-            return [Finding(step.id, f"redelivered-{kind}", checkpoints, "passed",
+            return [_step(step.id, f"redelivered-{kind}", checkpoints, "passed",
                             exchanges=[exchange.seq], order_ids=[subject])]  # fmt: skip
         _, the_name = callback_words(kind)
-        return [Finding(
+        return [_step(
             step.id, f"redelivered-{kind}", checkpoints, "failed",
             Text(en=f"step {step.id!r}: {the_name.en} for {subject} was delivered a second time "
                     f"(as ePROM may), and the second delivery {problem.en}",
@@ -679,7 +669,7 @@ class Judge:
     def _signed_document(self, step: Step, order_id: str, answers: list[Exchange]) -> Finding:
         signed = self._signed_id(answers)
         if signed is None:
-            return Finding(step.id, "signed-document", ["S2"], "failed",
+            return _step(step.id, "signed-document", ["S2"], "failed",
                            Text(en=f"step {step.id!r}: no signed answer for {order_id} arrived",
                                 nb=f"steg {step.id!r}: det kom ingen signert svarmelding for "
                                    f"{order_id}"),
@@ -691,13 +681,13 @@ class Judge:
                 if e.method == "GET" and e.status == 200
                 and (e.header("Authorization") or "") == f"Basic {self._key}"]  # fmt: skip
         if good:
-            return Finding(step.id, "signed-document", ["S2"], "passed",
+            return _step(step.id, "signed-document", ["S2"], "passed",
                            exchanges=[e.seq for e in good], order_ids=[order_id])  # fmt: skip
         statuses = ", ".join(str(e.status) for e in downloads)
         received = (Text(en=f"{len(downloads)} attempt(s), answered {statuses}",
                          nb=f"{len(downloads)} forsøk, besvart med {statuses}")
                     if downloads else Text(en="never", nb="ingen forsøk"))  # fmt: skip
-        return Finding(
+        return _step(
             step.id, "signed-document", ["S2"], "failed",
             Text(en=f"step {step.id!r}: the signed document {signed} of order {order_id} was not "
                     f"downloaded ({received.en})",
@@ -741,7 +731,7 @@ class Judge:
 
     def _attestations(self) -> list[Finding]:
         return [
-            Finding("helsenorge", "attest", [cp], "needs_attestation",
+            _step("helsenorge", "attest", [cp], "needs_attestation",
                     Text(en=f"not visible through the API: {what.en}",
                          nb=f"ikke synlig gjennom API-et: {what.nb}"))
             for cp, what in ATTESTED.items()

@@ -132,6 +132,7 @@ _HEAVY = ("fastapi", "pytest", "pytest_httpserver", "eprom_verify.ledger",
     "module",
     [
         "eprom_verify.contract.callbacks",
+        "eprom_verify.findings",
         "eprom_verify.observe.judge",
         "eprom_verify.receiver",
     ],
