@@ -40,6 +40,7 @@ from .contract.callbacks import (
     CALLBACK_NAMES,
     UNREADABLE,
     callback_name,
+    channel_and_status_differ,
     is_acknowledgement,
 )
 from .findings import Finding, Rule, RuleBook, rule
@@ -760,14 +761,12 @@ def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
     if not statuses or entry.expected_channel is None:
         return []
-    model: Any = statuses[0].model
-    expected = {"notificationChannel": entry.expected_channel.wire_name}
-    received = {"notificationChannel": model.notification_channel.wire_name}
-    if entry.expected_status is not None:
-        expected["formOrderStatus"] = entry.expected_status
-        received["formOrderStatus"] = model.form_order_status.name
-    if expected == received:
+    differ = channel_and_status_differ(
+        statuses[0].data, channel=entry.expected_channel.wire_name, status=entry.expected_status
+    )
+    if differ is None:
         return []
+    expected, received = differ
     label = entry.label
     return [
         _finding(

@@ -40,7 +40,6 @@ from eprom_verify.contract import (
     EmailRequest,
     EpromModel,
     FormOrderRequest,
-    FormOrderStatus,
     GetPersonvernInnstillingRequest,
     MessageToCitizenRequest,
     NotificationChannel,
@@ -53,8 +52,10 @@ from eprom_verify.contract.callbacks import (
     CALLBACK_PATHS,
     acknowledgement_problem,
     callback_name,
+    channel_and_status_differ,
     is_acknowledgement,
     kind_of,
+    wire_name,
 )
 from eprom_verify.findings import Finding, Outcome
 from eprom_verify.wording import Text
@@ -200,12 +201,7 @@ def _json(raw: bytes) -> Any:
 
 
 def _enum_name(enum: Any, value: Any) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(enum.parse(value).wire_name)
-    except ValueError:
-        return str(value)
+    return wire_name(enum, value)
 
 
 def _same(expected: Any, observed: Any, name: str) -> bool:
@@ -599,18 +595,15 @@ class Judge:
                                 nb=f"steg {step.id!r}: ingen statusmelding for {order_id}, så "
                                    "ingen kanal"),
                            order_ids=[order_id])  # fmt: skip
-        body = _json(statuses[0].request_body) or {}
-        got = {
-            "notificationChannel": _enum_name(NotificationChannel, body.get("notificationChannel")),
-            "formOrderStatus": _enum_name(FormOrderStatus, body.get("formOrderStatus")),
-        }
-        want = {
-            "notificationChannel": step.expect.notification_channel,
-            "formOrderStatus": step.expect.status_callback,
-        }
-        if got == want:
+        differ = channel_and_status_differ(
+            _json(statuses[0].request_body),
+            channel=step.expect.notification_channel,
+            status=step.expect.status_callback,
+        )
+        if differ is None:
             return _step(step.id, "channel", ["V1.3"], "passed",
-                           exchanges=[statuses[0].seq], order_ids=[order_id])  # fmt: skip
+                         exchanges=[statuses[0].seq], order_ids=[order_id])  # fmt: skip
+        want, got = differ
         was = f"{got['formOrderStatus']}", f"{got['notificationChannel']}"
         wanted = f"{want['formOrderStatus']}", f"{want['notificationChannel']}"
         return _step(

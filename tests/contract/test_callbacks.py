@@ -15,6 +15,7 @@ from eprom_verify.contract.callbacks import (
     ENDPOINT_NAMES,
     acknowledgement_problem,
     callback_name,
+    channel_and_status_differ,
     endpoint_of,
     is_acknowledgement,
     kind_of,
@@ -145,3 +146,43 @@ def test_judging_loads_neither_the_run_side_nor_fastapi_nor_pytest(module: str) 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "", f"importing {module} loaded: {done.stdout.strip()}"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "differ"),
+    [
+        ({"notificationChannel": "Helsenorge", "formOrderStatus": "Ordered"}, "Ordered", None),
+        ({"notificationChannel": 1, "formOrderStatus": 2}, "Ordered", None),  # numbers
+        ({"notificationChannel": "helsenorge"}, None, None),  # no status predicted
+        (
+            {"notificationChannel": 3, "formOrderStatus": "Ordered"},
+            "Ordered",
+            (
+                {"notificationChannel": "Helsenorge", "formOrderStatus": "Ordered"},
+                {"notificationChannel": "Unsecure", "formOrderStatus": "Ordered"},
+            ),
+        ),
+        (
+            {"notificationChannel": "Helsenorge", "formOrderStatus": 3},
+            "Ordered",
+            (
+                {"notificationChannel": "Helsenorge", "formOrderStatus": "Ordered"},
+                {"notificationChannel": "Helsenorge", "formOrderStatus": "Error"},
+            ),
+        ),
+        (
+            "not an object",
+            None,
+            ({"notificationChannel": "Helsenorge"}, {"notificationChannel": None}),
+        ),
+        (
+            {"notificationChannel": "Carrier pigeon"},
+            None,
+            ({"notificationChannel": "Helsenorge"}, {"notificationChannel": "Carrier pigeon"}),
+        ),
+    ],
+)
+def test_v13_channel_and_status_said_once(body: object, status: str | None, differ: object) -> None:
+    """The one V1.3 comparison the ledger (parsed callbacks' JSON) and observe's judge (raw
+    bytes) both call: expected vs received by documented names, numbers or names sent."""
+    assert channel_and_status_differ(body, channel="Helsenorge", status=status) == differ
