@@ -115,10 +115,12 @@ def test_every_producer_registers_its_rules() -> None:
     from eprom_verify.receiver import REGISTRY
 
     books = rule_books()
-    assert {"ledger", "receiver"} <= set(books)
+    assert {"ledger", "observe", "receiver"} <= set(books)
     assert books["receiver"] is REGISTRY
     for checkpoint_id in ledger.CHECKPOINTS_JUDGED:
         assert books["ledger"].for_checkpoint(checkpoint_id), f"no ledger rule for {checkpoint_id}"
+    assert [r.name for r in books["observe"].for_checkpoint("V1.3")] == ["channel"]
+    assert {"V2.1", "S1"} <= set(books["observe"].get("attest").checkpoint_ids)
 
 
 def test_the_ledgers_findings_name_their_rule() -> None:
