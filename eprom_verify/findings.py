@@ -10,7 +10,7 @@ received and, where we know it, what to change. Three producers make them:
 * the receiver checks (:mod:`eprom_verify.receiver`): one per check that was run.
 
 and they reach the report by one path, :meth:`eprom_verify.report.model.CheckResult.from_finding`
-(a pytest test's outcome is read into a finding first: :func:`eprom_verify.pytest.results.result_of`).
+(a pytest test's outcome is read into a finding first: :func:`eprom_verify.pytest.results.finding_of`).
 
 Rules are registered in a :class:`RuleBook` the way receiver checks are, so a reader (or a
 test) can list them with the checkpoints each one decides: :func:`rule_books`.
