@@ -19,6 +19,7 @@ from eprom_verify.wording import Noun, Text
 from .enums import CallbackKind, FormOrderStatus, NotificationChannel, WireEnum
 
 __all__ = [
+    "ACKNOWLEDGEMENT",
     "ANY_CALLBACK",
     "CALLBACK_NAMES",
     "CALLBACK_PATHS",
@@ -104,6 +105,13 @@ def channel_and_status_differ(
         expected["formOrderStatus"] = status
         received["formOrderStatus"] = wire_name(FormOrderStatus, data.get("formOrderStatus"))
     return None if expected == received else (expected, received)
+
+
+#: What an acknowledgement is, as a person reads it (the rule below, in words).
+ACKNOWLEDGEMENT = Text(
+    en='2xx with {"success": true} (or "Success")',
+    nb='2xx med {"success": true} (eller "Success")',
+)
 
 
 def acknowledgement_problem(status: int, body: str | bytes | Mapping[str, Any]) -> Text | None:
