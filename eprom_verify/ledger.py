@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .checklist import judged_over_run, owner_of_callback, owner_of_missing_status
 from .contract import CallbackKind, NotificationChannel
 from .contract.callbacks import (
     ANY_CALLBACK,
@@ -65,21 +66,12 @@ __all__ = [
 
 EntryKind = Literal["form_order", "letter", "privacy"]
 
-#: the checkpoints the ledger judges, in the order the report lists them
-CHECKPOINTS_JUDGED: tuple[str, ...] = (
-    "V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "V3.2", "P1", "L1", "L2", "PV3", "LC1",
-)  # fmt: skip
+#: the checkpoints the ledger judges, in the order the report lists them (the checklist's)
+CHECKPOINTS_JUDGED: tuple[str, ...] = tuple(c.id for c in judged_over_run())
 
 #: the ledger's rules, by name (each decides the checkpoints it is registered with)
 LEDGER_RULES: RuleBook[Rule] = RuleBook("ledger")
 
-#: the checkpoint a callback kind's duplicates, orphans, contract and key failures belong to
-_NO_ERRORS = {
-    CallbackKind.STATUS: "V1.4",
-    CallbackKind.ANSWER: "V3.2",
-    CallbackKind.LETTER: "L1",
-    CallbackKind.PRIVACY: "PV3",
-}
 #: what the run did to make a placement (its verb in a label)
 _PLACED: dict[EntryKind, Text] = {
     "form_order": Text(en="placed", nb="bestilt"),
@@ -286,28 +278,31 @@ def _judged(entries: Iterable[Entry], received: Sequence[ReceivedCallback]) -> d
     def count(kind: CallbackKind) -> int:
         return sum(1 for c in received if c.kind is kind)
 
-    return {
-        "V1.1": len(orders) + len(letters),
-        "V1.2": sum(1 for e in orders if e.callback_due and not e.test_mode),
-        "V1.3": sum(1 for e in orders if e.expected_channel is not None),
-        "V1.4": count(CallbackKind.STATUS),
-        "V3.1": sum(1 for e in orders if e.answer_due_at is not None),
-        "V3.2": sum(
+    # what each count judged; a checkpoint names its count (``Checkpoint.whole_run``)
+    counts = {
+        "placements": len(orders) + len(letters),
+        "status_due": sum(1 for e in orders if e.callback_due and not e.test_mode),
+        "orders_with_channel": sum(1 for e in orders if e.expected_channel is not None),
+        "status_callbacks": count(CallbackKind.STATUS),
+        "answers_due": sum(1 for e in orders if e.answer_due_at is not None),
+        "answer_callbacks": sum(
             1 for c in received if c.kind is CallbackKind.ANSWER and not c.is_patient_initiated
         ),
-        "P1": sum(1 for c in received if c.kind is CallbackKind.ANSWER and c.is_patient_initiated),
-        "L1": len(letters) + count(CallbackKind.LETTER),
-        "L2": sum(1 for e in letters if e.expected_channel is not None),
-        "PV3": sum(len(e.changes) for e in placed if e.kind == "privacy")
+        "patient_initiated_answers": sum(
+            1 for c in received if c.kind is CallbackKind.ANSWER and c.is_patient_initiated
+        ),
+        "letters": len(letters) + count(CallbackKind.LETTER),
+        "letters_with_channel": sum(1 for e in letters if e.expected_channel is not None),
+        "privacy_changes": sum(len(e.changes) for e in placed if e.kind == "privacy")
         + count(CallbackKind.PRIVACY),
-        "LC1": sum(1 for e in orders if e.answer_due_at is not None or e.callback_due),
+        "order_lifecycles": sum(1 for e in orders if e.answer_due_at is not None or e.callback_due),
     }
+    return {c.id: counts[c.whole_run] for c in judged_over_run() if c.whole_run is not None}
 
 
 def _checkpoint_of(callback: ReceivedCallback) -> str:
-    if callback.kind is CallbackKind.ANSWER and callback.is_patient_initiated:
-        return "P1"
-    return _NO_ERRORS.get(callback.kind, "V1.4") if callback.kind else "V1.4"
+    kind = callback.kind.value if callback.kind else None
+    return owner_of_callback(kind, patient_initiated=callback.is_patient_initiated)
 
 
 def _finding(
@@ -690,7 +685,7 @@ def _missing_or_late(
     kind = STATUS_KIND[entry.kind]
     names = CALLBACK_NAMES[kind]
     noun = names.one
-    checkpoint_id = {"form_order": "V1.2", "letter": "L1", "privacy": "PV3"}[entry.kind]
+    checkpoint_id = owner_of_missing_status(entry.kind)
     out = []
     firsts = [c for c in group if c.kind is kind]
     limit = f"{callback_timeout_s:g} s"

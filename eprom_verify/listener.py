@@ -193,12 +193,15 @@ class CallbackListener:
         with self._cond:
             record.seq = len(self._received) + 1
             self._received.append(record)
-            self._cond.notify_all()
+        # The evidence is recorded before a waiting test is woken: otherwise the test can
+        # finish (and its evidence be closed) before its callback is credited to it.
         if self.on_callback is not None:
             try:
                 self.on_callback(record)
             except Exception:  # noqa: BLE001 - evidence must never break the answer
                 pass
+        with self._cond:
+            self._cond.notify_all()
         return Response(
             json.dumps(record.answered),
             status=record.answered_status,

@@ -501,7 +501,7 @@ def _row(
     return CheckpointRow(
         id=cp.id,
         area=cp.area,
-        title=cp.title(lang),
+        title=cp.title.in_language(lang),
         hemit=cp.hemit,
         status=_status(cp, checks, attestation, environment=environment),
         tests=_unique(c.nodeid for c in checks),

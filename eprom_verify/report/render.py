@@ -239,7 +239,7 @@ def _render(
     lang = lang or data.run.lang
     chosen = chosen or lang
     t = strings(lang)
-    titles = {cp.id: cp.title(lang) for cp in CHECKPOINTS}
+    titles = {cp.id: cp.title.in_language(lang) for cp in CHECKPOINTS}
     attached = {f.nodeid for row in data.rows for f in row.failures}
     page = _environment().get_template(template)
     sections = {row.id: section_for(row, data, t) for row in data.rows}
@@ -278,7 +278,7 @@ def _render(
         not_run_rows=[r for r in data.rows if r.status == "not_run"],
         title_of=lambda row: titles.get(row.id, row.title),
         checkpoint_title=lambda cid: titles.get(cid, cid),
-        areas={a.id: (a.nb if lang == "nb" else a.en) for a in AREAS},
+        areas={a.id: a.title.in_language(lang) for a in AREAS},
         hemit_rows=[r for r in data.rows if r.hemit],
         extra_rows=[r for r in data.rows if not r.hemit],
         failed_rows=[r for r in data.rows if r.failures],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from eprom_verify.checklist import judged_in_observe
 from eprom_verify.contract import (
     NIL_GUID,
     NotificationChannel,
@@ -17,7 +18,7 @@ from eprom_verify.findings import Finding, Outcome, Rule, RuleBook, rule
 from eprom_verify.wording import Text
 
 from ..front import Exchange
-from ..scenario import Scenario, Step, StepKind
+from ..scenario import Scenario, Step
 from .attested import ATTESTED
 from .callback_rules import _ack_fix, ack_expected, answer_problem
 from .reading import (
@@ -35,16 +36,6 @@ from .reading import (
     callback_words,
 )
 from .request_rules import request_problem
-
-_PRIMARY: dict[StepKind, str] = {
-    "form_order": "V1.1",
-    "letter": "L1",
-    "sms": "U1",
-    "email": "U2",
-    "privacy_get": "PV1",
-    "privacy_set": "PV1",
-    "patient_initiated": "P1",
-}
 
 #: observe's rules, by name: what each decides (the checks a step gets, see docs/observe.md)
 OBSERVE_RULES: RuleBook[Rule] = RuleBook("observe")
@@ -160,7 +151,7 @@ class Judge:
         if step.kind == "patient_initiated":
             return [self._patient_initiated(step)]
         requests = self.requests_of(step)
-        primary = _PRIMARY[step.kind]
+        primary = judged_in_observe(step.kind, "request")[0]
         if not requests:
             return [self._not_performed(step, primary)]
         out = [self._request(step, requests, primary)]
@@ -227,11 +218,9 @@ class Judge:
     def _request(self, step: Step, requests: list[Exchange], primary: str) -> Finding:
         """Path, method, key, body and ePROM's answer of the step's requests."""
         ids = [e.seq for e in requests]
-        checkpoints = [primary]
-        if "S1" in step.checkpoints:
-            checkpoints.append("S1")
-        if "S2" in step.checkpoints:
-            checkpoints.append("S2")
+        checkpoints = [primary] + [
+            c for c in judged_in_observe(step.kind, "request", step.checkpoints) if c != primary
+        ]
         for exchange in requests:
             problem = request_problem(step, exchange, self._key)
             if problem is not None:
@@ -253,7 +242,7 @@ class Judge:
         accepted = [e for e in requests if e.status is not None and 200 <= e.status < 300]
         if step.kind == "privacy_set":
             accepted = _repeated_changes(accepted)
-        checkpoints = sorted({_PRIMARY[step.kind] if step.kind != "form_order" else "V1.4"})
+        checkpoints = sorted(set(judged_in_observe(step.kind, "no-duplicate")))
         ids = [self._created_id(e) for e in accepted]
         if len(accepted) <= 1:
             return _step(step.id, "no-duplicate", checkpoints, "passed",
