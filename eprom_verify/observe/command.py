@@ -204,7 +204,7 @@ def _not_reached(judge: Judge, findings: list[Finding]) -> list[Finding]:
     steps = {step.id: step for step in judge.scenario.steps}
     out = []
     for finding in findings:
-        step = steps.get(finding.step_id)
+        step = steps.get(finding.step_id or "")
         unseen = step is not None and (not judge.requests_of(step) or not finding.exchanges)
         if finding.outcome == "failed" and finding.step_id in pending and unseen:
             finding = dataclasses.replace(

@@ -24,8 +24,8 @@ import httpx
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.contract import FormOrderStatus
+from eprom_verify.contract.callbacks import acknowledgement_problem as judge_answer
 from eprom_verify.simulator import ControlClient, OrderingSystem, SimulatorSettings, run_in_thread
-from eprom_verify.simulator.outbox import judge_answer
 
 from .front import Exchange, Front, Log, forward_exchange
 from .judge import callback_kind
