@@ -14,7 +14,7 @@ use, so the pytest plugin imports nothing heavy.
 
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import (
+from eprom_verify._exceptions import (
     ApiError,
     CallbackTimeout,
     CheckFailure,
@@ -22,12 +22,12 @@ from ._exceptions import (
     ListenerError,
     UsageError,
 )
-from ._version import __version__
-from .settings import RunSettings
-from .wording import Text
+from eprom_verify._version import __version__
+from eprom_verify.settings import RunSettings
+from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from .assertions import (
+    from eprom_verify.assertions import (
         assert_accepted,
         assert_contract,
         assert_equal,
@@ -38,15 +38,15 @@ if TYPE_CHECKING:
         letter_label,
         order_label,
     )
-    from .channels import explain as explain_channel
-    from .client import EpromClient
-    from .config import fixtures_dir
-    from .contract.callbacks import callback_name
-    from .ledger import CHECKPOINTS_JUDGED
-    from .listener import CallbackListener, ReceivedCallback
-    from .national_id import NationalIdKind
-    from .national_id import generate as generate_national_id
-    from .placed import PlacedLetter, PlacedOrder
+    from eprom_verify.channels import explain as explain_channel
+    from eprom_verify.client import EpromClient
+    from eprom_verify.config import fixtures_dir
+    from eprom_verify.contract.callbacks import callback_name
+    from eprom_verify.ledger import CHECKPOINTS_JUDGED
+    from eprom_verify.listener import CallbackListener, ReceivedCallback
+    from eprom_verify.national_id import NationalIdKind
+    from eprom_verify.national_id import generate as generate_national_id
+    from eprom_verify.placed import PlacedLetter, PlacedOrder
 
 __all__ = [
     "CHECKPOINTS_JUDGED",

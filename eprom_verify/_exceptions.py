@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .wording import Text, texts_of
+from eprom_verify.wording import Text, texts_of
 
 __all__ = [
     "ApiError",

@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._exceptions import UsageError
-from ._version import __version__
-from .client import EpromClient
-from .config import load_environments, load_forms, load_patients
-from .harness import Harness
-from .listener import CallbackListener
-from .redact import Redactor, fingerprint
-from .settings import RunSettings, Secret, new_simulator_key
+from eprom_verify._exceptions import UsageError
+from eprom_verify._version import __version__
+from eprom_verify.client import EpromClient
+from eprom_verify.config import load_environments, load_forms, load_patients
+from eprom_verify.harness import Harness
+from eprom_verify.listener import CallbackListener
+from eprom_verify.redact import Redactor, fingerprint
+from eprom_verify.settings import RunSettings, Secret, new_simulator_key
 
 if TYPE_CHECKING:
-    from .report.recorder import Recorder
+    from eprom_verify.report.recorder import Recorder
 
 __all__ = ["make_recorder", "open_harness", "resolve_base_url"]
 
@@ -52,7 +52,7 @@ def load_faults(path: Path | None) -> list[Any]:
     import yaml
     from pydantic import TypeAdapter, ValidationError
 
-    from .simulator.faults import Fault
+    from eprom_verify.simulator.faults import Fault
 
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -85,9 +85,9 @@ def make_recorder(
     report_dir: Path, settings: RunSettings, *, show_national_ids: bool, command: str
 ) -> Any:
     """The report recorder for ``report_dir`` with a redactor that knows our key."""
-    from .report.cover import organisation, system_version
-    from .report.model import RunInfo
-    from .report.recorder import Recorder
+    from eprom_verify.report.cover import organisation, system_version
+    from eprom_verify.report.model import RunInfo
+    from eprom_verify.report.recorder import Recorder
 
     key = settings.api_key.reveal()
     redactor = Redactor(secrets=[key] if key else [], mask_national_ids=not show_national_ids)
@@ -154,7 +154,7 @@ def open_harness(
         simulator = None
         base_url = resolve_base_url(settings)
         if settings.embedded:
-            from .simulator import OrderingSystem, SimulatorSettings, run_in_thread
+            from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
             sim_settings = SimulatorSettings(
                 ordering_systems=[
@@ -188,7 +188,7 @@ def open_harness(
         )
         harness.client.on_exchange = harness.record_exchange
         if settings.attest is not None:
-            from .report.attest import load_attestations
+            from eprom_verify.report.attest import load_attestations
 
             for attestation in load_attestations(settings.attest):
                 harness.attestations[attestation.checkpoint_id] = attestation

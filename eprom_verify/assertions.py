@@ -18,17 +18,17 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import ApiError, CheckFailure
-from .contract import CallbackKind
-from .contract.callbacks import callback_name
-from .contract.refusals import DocumentedRefusal
-from .listener import ReceivedCallback, sent_key
-from .redact import fingerprint
-from .settings import Secret
-from .wording import Text
+from eprom_verify._exceptions import ApiError, CheckFailure
+from eprom_verify.contract import CallbackKind
+from eprom_verify.contract.callbacks import callback_name
+from eprom_verify.contract.refusals import DocumentedRefusal
+from eprom_verify.listener import ReceivedCallback, sent_key
+from eprom_verify.redact import fingerprint
+from eprom_verify.settings import Secret
+from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from .placed import PlacedLetter, PlacedOrder
+    from eprom_verify.placed import PlacedLetter, PlacedOrder
 
 __all__ = [
     "assert_accepted",

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from ._exceptions import UsageError
+from eprom_verify._exceptions import UsageError
 
 __all__ = ["add_arguments", "run"]
 

@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .wording import Text
+from eprom_verify.wording import Text
 
 __all__ = [
     "AREAS",

@@ -21,9 +21,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from ._exceptions import EpromVerifyError
-from ._version import __version__
-from .exit_codes import ExitCode
+from eprom_verify._exceptions import EpromVerifyError
+from eprom_verify._version import __version__
+from eprom_verify.exit_codes import ExitCode
 
 __all__ = ["build_parser", "main"]
 
@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported (all of them when None)."""
-    from . import run
+    from eprom_verify import run
 
     def _lazy(parser: argparse.ArgumentParser, module: str) -> None:
         if command is None or parser.prog.endswith(" " + command):
@@ -151,7 +151,7 @@ def _wire(parser: argparse.ArgumentParser, module: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command: its output redacted, SIGINT and SIGTERM ending it with exit 2."""
-    from . import interrupts, output
+    from eprom_verify import interrupts, output
 
     output.protect(os.environ.get("EPROM_API_KEY"))
     with output.redacted(), interrupts.handled():
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from . import output
+    from eprom_verify import output
 
     given = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in given if not a.startswith("-")), None)
@@ -204,7 +204,7 @@ def _parse(
 def _unknown_argument(
     parser: argparse.ArgumentParser, command: str | None, arg: str, given: list[str]
 ) -> EpromVerifyError:
-    from ._exceptions import UsageError
+    from eprom_verify._exceptions import UsageError
 
     flag = arg.split("=", 1)[0]
     if not arg.startswith("-"):

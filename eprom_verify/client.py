@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._exceptions import ApiError, TransportError
-from .contract import (
+from eprom_verify._exceptions import ApiError, TransportError
+from eprom_verify.contract import (
     DocumentShape,
     EmailRequest,
     EpromModel,
@@ -45,8 +45,8 @@ from .contract import (
     SmsRequest,
     UnsecureMessageResponse,
 )
-from .redact import REDACTED
-from .settings import Secret
+from eprom_verify.redact import REDACTED
+from eprom_verify.settings import Secret
 
 __all__ = ["EpromClient", "Exchange"]
 

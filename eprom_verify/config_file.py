@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._exceptions import UsageError
+from eprom_verify._exceptions import UsageError
 
 __all__ = [
     "CONFIG_ENV_VAR",

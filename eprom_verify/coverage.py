@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checklist
-from ._exceptions import UsageError
+from eprom_verify import checklist
+from eprom_verify._exceptions import UsageError
 
 __all__ = ["Coverage", "add_arguments", "collect_coverage", "run"]
 
@@ -48,9 +48,9 @@ class _Collector:
 
 def collect_coverage(suites: Path) -> Coverage:
     """Collect ``suites`` (no test runs) and map checkpoints to tests."""
-    from ._paths import pytest_isolation
-    from .pytest.launch import run_pytest
-    from .run import PYTEST_BASE_ARGS
+    from eprom_verify._paths import pytest_isolation
+    from eprom_verify.pytest.launch import run_pytest
+    from eprom_verify.run import PYTEST_BASE_ARGS
 
     if not suites.is_dir():
         raise UsageError(f"suites folder {suites} not found — pass --suites DIR")
@@ -76,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .run import suites_dir
+    from eprom_verify.run import suites_dir
 
     suites = Path(args.suites) if args.suites else suites_dir()
     coverage = collect_coverage(suites)

@@ -19,15 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .contract import NIL_GUID, CallbackKind
-from .ledger import Entry, callback_name
-from .wording import Text
+from eprom_verify.contract import NIL_GUID, CallbackKind
+from eprom_verify.ledger import Entry, callback_name
+from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from .client import Exchange
-    from .listener import ReceivedCallback
-    from .report.model import EvidenceKind
-    from .report.recorder import Recorder
+    from eprom_verify.client import Exchange
+    from eprom_verify.listener import ReceivedCallback
+    from eprom_verify.report.model import EvidenceKind
+    from eprom_verify.report.recorder import Recorder
 
 __all__ = [
     "EvidenceTrail",

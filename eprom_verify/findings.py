@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Protocol, TypeVar, cast
 
-from .checklist import checkpoint as lookup_checkpoint
-from .wording import Text
+from eprom_verify.checklist import checkpoint as lookup_checkpoint
+from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from ._exceptions import CheckFailure
+    from eprom_verify._exceptions import CheckFailure
 
 __all__ = [
     "FAILED",

@@ -31,12 +31,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._exceptions import ApiError, CheckFailure, PrerequisiteMissing
-from .channels import expected_channel_on_behalf, letter_channel
-from .checklist import placement_checkpoints
-from .client import EpromClient
-from .config import Form, Patient, PvkDefinition
-from .contract import (
+from eprom_verify._exceptions import ApiError, CheckFailure, PrerequisiteMissing
+from eprom_verify.channels import expected_channel_on_behalf, letter_channel
+from eprom_verify.checklist import placement_checkpoints
+from eprom_verify.client import EpromClient
+from eprom_verify.config import Form, Patient, PvkDefinition
+from eprom_verify.contract import (
     NIL_GUID,
     CallbackKind,
     DistributionRule,
@@ -44,20 +44,20 @@ from .contract import (
     MessageToCitizenRequest,
     NotificationChannel,
 )
-from .evidence_trail import EvidenceTrail, ServingContext
-from .ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
-from .listener import CallbackListener, ReceivedCallback
-from .manual import ManualSteps
-from .placed import PlacedLetter, PlacedOrder
-from .settings import RunSettings, Secret
-from .verdict import RunVerdict
-from .waiting import WaitProgress, wait_for_all
-from .wording import Text
+from eprom_verify.evidence_trail import EvidenceTrail, ServingContext
+from eprom_verify.ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
+from eprom_verify.listener import CallbackListener, ReceivedCallback
+from eprom_verify.manual import ManualSteps
+from eprom_verify.placed import PlacedLetter, PlacedOrder
+from eprom_verify.settings import RunSettings, Secret
+from eprom_verify.verdict import RunVerdict
+from eprom_verify.waiting import WaitProgress, wait_for_all
+from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from .client import Exchange
-    from .report.model import Attestation, EvidenceKind
-    from .report.recorder import Recorder
+    from eprom_verify.client import Exchange
+    from eprom_verify.report.model import Attestation, EvidenceKind
+    from eprom_verify.report.recorder import Recorder
 
 __all__ = ["Harness", "PlacedLetter", "PlacedOrder", "expiry_in"]
 

@@ -34,9 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .checklist import judged_over_run, owner_of_callback, owner_of_missing_status
-from .contract import CallbackKind, NotificationChannel
-from .contract.callbacks import (
+from eprom_verify.checklist import judged_over_run, owner_of_callback, owner_of_missing_status
+from eprom_verify.contract import CallbackKind, NotificationChannel
+from eprom_verify.contract.callbacks import (
     ANY_CALLBACK,
     CALLBACK_NAMES,
     UNREADABLE,
@@ -44,9 +44,9 @@ from .contract.callbacks import (
     channel_and_status_differ,
     is_acknowledgement,
 )
-from .findings import Finding, Rule, RuleBook, rule
-from .listener import ReceivedCallback, utc_clock
-from .wording import Text
+from eprom_verify.findings import Finding, Rule, RuleBook, rule
+from eprom_verify.listener import ReceivedCallback, utc_clock
+from eprom_verify.wording import Text
 
 __all__ = [
     "ANY_CALLBACK",

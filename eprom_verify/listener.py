@@ -26,8 +26,8 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from ._exceptions import ListenerError, PortInUse
-from .contract import (
+from eprom_verify._exceptions import ListenerError, PortInUse
+from eprom_verify.contract import (
     CallbackKind,
     EpromModel,
     FormAnswerCallback,
@@ -35,9 +35,9 @@ from .contract import (
     PersonvernInnstillingCallback,
     parse_form_order_callback,
 )
-from .contract.callbacks import ENDPOINT_NAMES, KIND_WORDS, endpoint_of
-from .settings import Secret
-from .wording import Text
+from eprom_verify.contract.callbacks import ENDPOINT_NAMES, KIND_WORDS, endpoint_of
+from eprom_verify.settings import Secret
+from eprom_verify.wording import Text
 
 __all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key", "utc_clock"]
 

@@ -13,16 +13,16 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
-from ._exceptions import AttestationMissing, CheckFailure
-from .checklist import checkpoint, delivery_checkpoints
-from .contract import CallbackKind
-from .wording import Text
+from eprom_verify._exceptions import AttestationMissing, CheckFailure
+from eprom_verify.checklist import checkpoint, delivery_checkpoints
+from eprom_verify.contract import CallbackKind
+from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from .placed import PlacedOrder
-    from .report.model import Attestation
-    from .report.recorder import Recorder
-    from .waiting import CallbackSource, Terminal
+    from eprom_verify.placed import PlacedOrder
+    from eprom_verify.report.model import Attestation
+    from eprom_verify.report.recorder import Recorder
+    from eprom_verify.waiting import CallbackSource, Terminal
 
 __all__ = ["ManualSettings", "ManualSteps", "answered_no", "interactive"]
 
@@ -70,7 +70,7 @@ class ManualSteps:
             self.stream.flush()
 
     def _login_hint(self) -> str:
-        from .config import load_environments
+        from eprom_verify.config import load_environments
 
         env = load_environments().get(self.settings.env)
         portal = env.helsenorge_url if env and env.helsenorge_url else "Helsenorge"
@@ -80,7 +80,7 @@ class ManualSteps:
         """Tell the tester what to do; returns how long to wait (0 with --fill skip)."""
         if self.settings.fill == "skip":
             return 0.0
-        from .national_id import mask
+        from eprom_verify.national_id import mask
 
         steps = "sign and deliver ('Signér og levere')" if signing else "fill it in and deliver"
         self.say(
@@ -95,7 +95,7 @@ class ManualSteps:
     def instruct_fill_on_behalf(
         self, parent: Any, child: Any, form: Any, placed: PlacedOrder
     ) -> None:
-        from .national_id import mask
+        from eprom_verify.national_id import mask
 
         self.say(
             f"ACTION for the tester: {self._login_hint()} as {mask(parent.national_id)} "
@@ -157,7 +157,7 @@ class ManualSteps:
         given = self.attested_yes(tuple(c.id for c in says_delivered))
         if given is not None or not interactive():
             return given
-        from .report.attest import ask_attestation
+        from eprom_verify.report.attest import ask_attestation
 
         asked_for = says_delivered[0]
 
@@ -187,7 +187,7 @@ class ManualSteps:
         """
         given = self.attestations.get(checkpoint_id)
         if given is None and interactive():
-            from .report.attest import ask_attestation
+            from eprom_verify.report.attest import ask_attestation
 
             given = ask_attestation(
                 checkpoint(checkpoint_id),

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO, cast
 
-from .redact import Redactor
+from eprom_verify.redact import Redactor
 
 __all__ = ["RedactingStream", "protect", "redacted", "redactor"]
 

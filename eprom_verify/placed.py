@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._exceptions import ApiError
-from .contract import (
+from eprom_verify._exceptions import ApiError
+from eprom_verify.contract import (
     NIL_GUID,
     FormOrderRequest,
     FormOrderResponse,
@@ -19,7 +19,7 @@ from .contract import (
 )
 
 if TYPE_CHECKING:
-    from .listener import ReceivedCallback
+    from eprom_verify.listener import ReceivedCallback
 
 __all__ = ["PlacedLetter", "PlacedOrder"]
 

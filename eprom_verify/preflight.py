@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._exceptions import UsageError
-from .settings import RunSettings
+from eprom_verify._exceptions import UsageError
+from eprom_verify.settings import RunSettings
 
 __all__ = ["PREFLIGHT_TIMEOUT_S", "check_callback_address", "check_eprom", "check_receiver"]
 

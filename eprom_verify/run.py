@@ -25,10 +25,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ._exceptions import UsageError
-from ._paths import pytest_isolation, suites_dir
-from .exit_codes import ExitCode
-from .settings import (
+from eprom_verify._exceptions import UsageError
+from eprom_verify._paths import pytest_isolation, suites_dir
+from eprom_verify.exit_codes import ExitCode
+from eprom_verify.settings import (
     OPTIONS,
     RECEIVER_OPTIONS,
     RUN_OPTIONS,
@@ -100,24 +100,24 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
                 "check-receiver needs the API key your service expects: set EPROM_API_KEY"
             )
         settings.check_api_key()
-        from .preflight import check_receiver
+        from eprom_verify.preflight import check_receiver
 
         check_receiver(settings.receiver_url)
         return settings
     settings.refuse_unsafe(reaches_people=True)
     _check_port_free(settings.listen_host, settings.listen_port)
-    from .config import load_environments, load_forms, load_patients
+    from eprom_verify.config import load_environments, load_forms, load_patients
 
     load_environments()
     patients = load_patients(settings.patients)
     check_national_ids(patients, settings.patients)
     load_forms(settings.forms)
     if settings.simulator_faults is not None:
-        from ._session import load_faults
+        from eprom_verify._session import load_faults
 
         load_faults(settings.simulator_faults)
     if settings.attest is not None:
-        from .report.attest import load_attestations
+        from eprom_verify.report.attest import load_attestations
 
         load_attestations(settings.attest)
     if not settings.embedded:
@@ -127,8 +127,8 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
 
 def check_national_ids(patients: Any, path: Path | None) -> None:
     """Every test person's national ID: check digits right, a kind ePROM accepts."""
-    from .config import fixtures_dir
-    from .national_id import InvalidNationalId, NationalIdKind, mask, parse
+    from eprom_verify.config import fixtures_dir
+    from eprom_verify.national_id import InvalidNationalId, NationalIdKind, mask, parse
 
     file = path if path is not None else fixtures_dir() / "patients.yaml"
     for index, person in enumerate(patients.patients):
@@ -164,8 +164,8 @@ def _line_of(file: Path, text: str) -> int | str:
 
 def _preflight(settings: RunSettings, patients: Any) -> RunSettings:
     """A remote run: fix the listener's port, refuse a loopback callback, ask ePROM."""
-    from ._session import resolve_base_url
-    from .preflight import check_callback_address, check_eprom
+    from eprom_verify._session import resolve_base_url
+    from eprom_verify.preflight import check_callback_address, check_eprom
 
     check_callback_address(settings, remote_env=settings.base_url is None)
     if settings.listen_port == 0:
@@ -221,8 +221,8 @@ def _check_port_free(host: str, port: int) -> None:
 def _execute(
     args: argparse.Namespace, settings: RunSettings, extra: list[str], *, env_label: str
 ) -> int:
-    from .pytest.launch import INTERRUPTED, USAGE_ERROR, run_pytest
-    from .report.recorder import new_report_dir
+    from eprom_verify.pytest.launch import INTERRUPTED, USAGE_ERROR, run_pytest
+    from eprom_verify.report.recorder import new_report_dir
 
     suites = Path(args.suites) if args.suites else suites_dir()
     if not suites.is_dir():
@@ -311,7 +311,7 @@ def _print_summary(
     report_dir: Path, settings: RunSettings, *, quiet: bool, title: str | None = None
 ) -> None:
     """The checkpoint table from report.json (nothing when pytest wrote none)."""
-    from .pytest.summary import print_summary
+    from eprom_verify.pytest.summary import print_summary
 
     report = report_dir / "report.json"
     try:
@@ -321,7 +321,7 @@ def _print_summary(
         return
     run = data.setdefault("run", {})
     if not run.get("faults_injected") and settings.simulator_faults is not None:
-        from ._session import load_faults
+        from eprom_verify._session import load_faults
 
         faults = load_faults(settings.simulator_faults)
         run["faults_injected"] = [f.model_dump(mode="json") for f in faults]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ._exceptions import UsageError
+from eprom_verify._exceptions import UsageError
 
 __all__ = [
     "MIN_API_KEY_LENGTH",
@@ -265,7 +265,7 @@ def resolve_options(
     """The options ``names`` of :data:`OPTIONS`, resolved by :func:`resolve_values` with the
     user's config file (``eprom-verify.toml`` / ``[tool.eprom-verify]``)."""
     env_vars = os.environ if environ is None else environ
-    from .config_file import file_settings  # the user's eprom-verify.toml, if any
+    from eprom_verify.config_file import file_settings  # the user's eprom-verify.toml, if any
 
     options = tuple(_BY_DEST[dest] for dest in names)
     return resolve_values(options, given, env_vars, file_settings(OPTIONS, env_vars))
@@ -499,7 +499,7 @@ class RunSettings:
         (``reaches_people``); ``requiresApiKey: true`` needs a key, and so does any
         ``--base-url`` server. The facts are read from the YAML, never from the name.
         """
-        from .config import load_environments
+        from eprom_verify.config import load_environments
 
         facts = load_environments().get(self.env)
         if facts is None:

@@ -14,11 +14,11 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .contract import CallbackKind
-from .ledger import STATUS_KIND, Entry, Ledger, LedgerVerdict
+from eprom_verify.contract import CallbackKind
+from eprom_verify.ledger import STATUS_KIND, Entry, Ledger, LedgerVerdict
 
 if TYPE_CHECKING:
-    from .waiting import CallbackSource, WaitProgress
+    from eprom_verify.waiting import CallbackSource, WaitProgress
 
 __all__ = ["JudgedPlacements", "RunVerdict"]
 

@@ -14,8 +14,8 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .contract import CallbackKind
-    from .listener import Progress, ReceivedCallback
+    from eprom_verify.contract import CallbackKind
+    from eprom_verify.listener import Progress, ReceivedCallback
 
 __all__ = ["CallbackSource", "Terminal", "WaitProgress", "wait_for_all"]
 

@@ -21,10 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from eprom_verify._paths import FIXTURES_ENV_VAR, fixtures_dir
-
-from ._errors import ConfigError
-from ._loaders import load_environments, load_forms, load_patients, load_yaml
-from ._models import (
+from eprom_verify.config._errors import ConfigError
+from eprom_verify.config._loaders import load_environments, load_forms, load_patients, load_yaml
+from eprom_verify.config._models import (
     ChannelName,
     ConsentLevel,
     Environment,

@@ -8,10 +8,9 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from eprom_verify._paths import fixtures_dir
-
-from ._models import Environment, EnvironmentsFile, FormsFile, PatientsFile
-from ._validation import config_error
-from ._yaml import read_yaml
+from eprom_verify.config._models import Environment, EnvironmentsFile, FormsFile, PatientsFile
+from eprom_verify.config._validation import config_error
+from eprom_verify.config._yaml import read_yaml
 
 __all__ = ["load_environments", "load_forms", "load_patients", "load_yaml"]
 

@@ -23,9 +23,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from eprom_verify.config._errors import Problem
 from eprom_verify.contract import DistributionRule, NotificationChannel, WireEnum
-
-from ._errors import Problem
 
 __all__ = [
     "ChannelName",

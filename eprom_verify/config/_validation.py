@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
-from ._errors import ConfigError, Problem, format_path
+from eprom_verify.config._errors import ConfigError, Problem, format_path
 
 __all__ = ["config_error"]
 

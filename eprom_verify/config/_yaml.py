@@ -16,8 +16,7 @@ import yaml
 from pydantic import BaseModel
 
 from eprom_verify._paths import FIXTURES_ENV_VAR
-
-from ._errors import ConfigError, format_path
+from eprom_verify.config._errors import ConfigError, format_path
 
 __all__ = ["read_yaml"]
 

@@ -1,8 +1,8 @@
 """The ePROM contract as code: code lists, payload models, timestamps, document shape."""
 
-from ._base import EpromModel, Wire
-from .documents import MAX_DOCUMENT_BYTES, DocumentShape, PlainDocument
-from .enums import (
+from eprom_verify.contract._base import EpromModel, Wire
+from eprom_verify.contract.documents import MAX_DOCUMENT_BYTES, DocumentShape, PlainDocument
+from eprom_verify.contract.enums import (
     CallbackKind,
     DistributionRule,
     EventType,
@@ -18,7 +18,7 @@ from .enums import (
     WireEnum,
     WireForm,
 )
-from .models import (
+from eprom_verify.contract.models import (
     ANSWER_STATUSES,
     NIL_GUID,
     CallbackResponse,
@@ -52,7 +52,7 @@ from .models import (
     UnsecureMessageResponse,
     parse_form_order_callback,
 )
-from .timestamps import TimestampStyle, format_timestamp, parse_timestamp
+from eprom_verify.contract.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 
 __all__ = [
     "ANSWER_STATUSES",

@@ -35,8 +35,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from .enums import VolvenStatus, WireEnum, WireForm
-from .timestamps import parse_timestamp
+from eprom_verify.contract.enums import VolvenStatus, WireEnum, WireForm
+from eprom_verify.contract.timestamps import parse_timestamp
 
 __all__ = [
     "EpromModel",

@@ -14,9 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from eprom_verify.contract.enums import CallbackKind, FormOrderStatus, NotificationChannel, WireEnum
 from eprom_verify.wording import Noun, Text
-
-from .enums import CallbackKind, FormOrderStatus, NotificationChannel, WireEnum
 
 __all__ = [
     "ACKNOWLEDGEMENT",

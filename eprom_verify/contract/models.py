@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field
 
-from ._base import (
+from eprom_verify.contract._base import (
     EpromModel,
     Guid,
     JsonObjectText,
@@ -20,7 +20,7 @@ from ._base import (
     enum_field,
     json_object_text,
 )
-from .enums import (
+from eprom_verify.contract.enums import (
     DistributionRule,
     EventType,
     FilledOutByActType,

@@ -10,13 +10,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .front import Exchange, Front, Log
-from .judge import Finding, Judge
-from .scenario import Scenario, Step, build_scenario
+from eprom_verify.observe.front import Exchange, Front, Log
+from eprom_verify.observe.judge import Finding, Judge
+from eprom_verify.observe.scenario import Scenario, Step, build_scenario
 
 if TYPE_CHECKING:
-    from .command import add_arguments, run
-    from .session import Observation, ObservationSettings
+    from eprom_verify.observe.command import add_arguments, run
+    from eprom_verify.observe.session import Observation, ObservationSettings
 
 __all__ = [
     "Exchange",

@@ -41,6 +41,10 @@ from eprom_verify import config, interrupts, output
 from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
 from eprom_verify.exit_codes import ExitCode
+from eprom_verify.observe.evidence import record
+from eprom_verify.observe.judge import Finding, Judge
+from eprom_verify.observe.scenario import Scenario, build_scenario
+from eprom_verify.observe.session import Observation, ObservationSettings
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.report.attest import load_attestations
 from eprom_verify.report.cover import organisation, system_version
@@ -55,11 +59,6 @@ from eprom_verify.settings import (
     resolve_options,
 )
 from eprom_verify.wording import Text
-
-from .evidence import record
-from .judge import Finding, Judge
-from .scenario import Scenario, build_scenario
-from .session import Observation, ObservationSettings
 
 __all__ = ["add_arguments", "run"]
 

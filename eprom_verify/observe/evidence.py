@@ -13,14 +13,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eprom_verify.observe.front import Exchange
+from eprom_verify.observe.judge import (
+    Finding,
+    Judge,
+    answer_error,
+    api_path,
+    callback_kind,
+    callback_words,
+)
+from eprom_verify.observe.session import Observation
 from eprom_verify.report.derive import ident_of
 from eprom_verify.report.model import CheckResult
 from eprom_verify.report.recorder import Recorder
 from eprom_verify.wording import Text
-
-from .front import Exchange
-from .judge import Finding, Judge, answer_error, api_path, callback_kind, callback_words
-from .session import Observation
 
 __all__ = ["record"]
 

@@ -25,11 +25,10 @@ import httpx
 from eprom_verify._exceptions import UsageError
 from eprom_verify.contract import FormOrderStatus
 from eprom_verify.contract.callbacks import acknowledgement_problem as judge_answer
+from eprom_verify.observe.front import Exchange, Front, Log, forward_exchange
+from eprom_verify.observe.judge import callback_kind
+from eprom_verify.observe.scenario import Scenario
 from eprom_verify.simulator import ControlClient, OrderingSystem, SimulatorSettings, run_in_thread
-
-from .front import Exchange, Front, Log, forward_exchange
-from .judge import callback_kind
-from .scenario import Scenario
 
 __all__ = ["Observation", "ObservationSettings"]
 

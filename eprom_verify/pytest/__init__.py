@@ -11,9 +11,9 @@ beyond pytest itself.
 
 from __future__ import annotations
 
-from .outcomes import NeedsAttestation, NotRun, needs_attestation, not_run
-from .stash import add_facts, harness_of, recorder_of
-from .terminal import TerminalStream
+from eprom_verify.pytest.outcomes import NeedsAttestation, NotRun, needs_attestation, not_run
+from eprom_verify.pytest.stash import add_facts, harness_of, recorder_of
+from eprom_verify.pytest.terminal import TerminalStream
 
 __all__ = [
     "NeedsAttestation",

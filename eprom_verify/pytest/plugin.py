@@ -19,13 +19,18 @@ import pytest
 
 from eprom_verify import checklist
 from eprom_verify._exceptions import AttestationMissing, EpromVerifyError, PrerequisiteMissing
+from eprom_verify.pytest.ordering import RunLedgerLast
+from eprom_verify.pytest.outcomes import needs_attestation, not_run
+from eprom_verify.pytest.results import checkpoint_ids_of, result_of
+from eprom_verify.pytest.stash import (
+    HARNESS_KEY,
+    RECORDER_KEY,
+    SETTINGS_KEY,
+    harness_of,
+    recorder_of,
+)
+from eprom_verify.pytest.terminal import TerminalStream
 from eprom_verify.settings import SETTINGS_OPTIONS, RunSettings, Secret, new_simulator_key
-
-from .ordering import RunLedgerLast
-from .outcomes import needs_attestation, not_run
-from .results import checkpoint_ids_of, result_of
-from .stash import HARNESS_KEY, RECORDER_KEY, SETTINGS_KEY, harness_of, recorder_of
-from .terminal import TerminalStream
 
 if TYPE_CHECKING:
     from eprom_verify.harness import Harness
@@ -128,7 +133,7 @@ def _add_allure_labels(item: pytest.Item) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from .cases import PARAMETRIZERS
+    from eprom_verify.pytest.cases import PARAMETRIZERS
 
     for name, make in PARAMETRIZERS.items():
         if name in metafunc.fixturenames:

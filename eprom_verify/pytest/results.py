@@ -10,10 +10,9 @@ import pytest
 from eprom_verify._exceptions import CheckFailure
 from eprom_verify.findings import Finding, text_of
 from eprom_verify.findings import Outcome as Ended
+from eprom_verify.pytest.outcomes import NeedsAttestation, Outcome
+from eprom_verify.pytest.stash import facts_of
 from eprom_verify.wording import Text
-
-from .outcomes import NeedsAttestation, Outcome
-from .stash import facts_of
 
 if TYPE_CHECKING:
     from eprom_verify.harness import Harness

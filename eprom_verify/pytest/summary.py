@@ -272,7 +272,7 @@ def failure_block(
     when: str = "call",
 ) -> FailureBlock:
     """Our block for a failed test: message, expected, received, order, evidence, line."""
-    from .results import checkpoint_ids_of
+    from eprom_verify.pytest.results import checkpoint_ids_of
 
     exc = excinfo.value
     lines: list[str] = []
@@ -342,7 +342,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         and call.excinfo is not None
     ):
         evidence: list[str] = []
-        from .stash import harness_of
+        from eprom_verify.pytest.stash import harness_of
 
         harness = harness_of(item.config)
         if harness is not None:

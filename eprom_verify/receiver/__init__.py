@@ -6,18 +6,27 @@ with :func:`run_checks`. pytest only wires them in (``suites/test_receiver.py``)
 :class:`CheckProgress` line and each check's :func:`check_evidence` for the report.
 """
 
-from . import conformance as _conformance  # noqa: F401  (registers the checks)
-from .conformance import ACKNOWLEDGED
-from .corners import MALFORMED_CORNERS, corner_callbacks
-from .documented import DOCUMENTED_CALLBACKS, DocumentedCallback, documented_callbacks
-from .evidence import CheckEvidence, check_evidence
-from .exchanges import CallbackExchange, Exchanges, LatencySummary, latency_by_endpoint
-from .failure import ReceiverCheckFailure, ReceiverResponse
-from .malformed import MalformedCallback, malformed_callbacks
-from .outcomes import ConformanceResult, run_checks
-from .progress import CheckProgress
-from .registry import REGISTRY, Check, CheckFunction, CheckRegistry
-from .target import ForgedKey, KeyChoice, ReceiverTarget
+from eprom_verify.receiver import conformance as _conformance  # noqa: F401  (registers the checks)
+from eprom_verify.receiver.conformance import ACKNOWLEDGED
+from eprom_verify.receiver.corners import MALFORMED_CORNERS, corner_callbacks
+from eprom_verify.receiver.documented import (
+    DOCUMENTED_CALLBACKS,
+    DocumentedCallback,
+    documented_callbacks,
+)
+from eprom_verify.receiver.evidence import CheckEvidence, check_evidence
+from eprom_verify.receiver.exchanges import (
+    CallbackExchange,
+    Exchanges,
+    LatencySummary,
+    latency_by_endpoint,
+)
+from eprom_verify.receiver.failure import ReceiverCheckFailure, ReceiverResponse
+from eprom_verify.receiver.malformed import MalformedCallback, malformed_callbacks
+from eprom_verify.receiver.outcomes import ConformanceResult, run_checks
+from eprom_verify.receiver.progress import CheckProgress
+from eprom_verify.receiver.registry import REGISTRY, Check, CheckFunction, CheckRegistry
+from eprom_verify.receiver.target import ForgedKey, KeyChoice, ReceiverTarget
 
 __all__ = [
     "ACKNOWLEDGED",

@@ -22,17 +22,16 @@ from hypothesis.errors import Unsatisfiable
 
 from eprom_verify.contract import CallbackKind, WireForm
 from eprom_verify.contract.callbacks import ACKNOWLEDGEMENT, callback_name
+from eprom_verify.receiver.corners import MALFORMED_CORNERS, corner_callbacks
+from eprom_verify.receiver.documented import documented_callbacks
+from eprom_verify.receiver.exchanges import CallbackExchange, Exchanges, LatencySummary
+from eprom_verify.receiver.failure import ReceiverCheckFailure, received_of
+from eprom_verify.receiver.malformed import MalformedCallback, malformed_callbacks
+from eprom_verify.receiver.registry import REGISTRY, Check
+from eprom_verify.receiver.runner import CORNER_NOTE, Sender, for_all, with_new_id
+from eprom_verify.receiver.target import ForgedKey, Key, KeyChoice, ReceiverTarget
 from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
 from eprom_verify.wording import Text
-
-from .corners import MALFORMED_CORNERS, corner_callbacks
-from .documented import documented_callbacks
-from .exchanges import CallbackExchange, Exchanges, LatencySummary
-from .failure import ReceiverCheckFailure, received_of
-from .malformed import MalformedCallback, malformed_callbacks
-from .registry import REGISTRY, Check
-from .runner import CORNER_NOTE, Sender, for_all, with_new_id
-from .target import ForgedKey, Key, KeyChoice, ReceiverTarget
 
 __all__ = ["ACKNOWLEDGED"]
 

@@ -12,10 +12,9 @@ import json
 from typing import Any
 
 from eprom_verify.contract import NIL_GUID, CallbackKind, WireForm
+from eprom_verify.receiver.documented import documented_callbacks
 from eprom_verify.strategies import GeneratedCallback
 from eprom_verify.wording import Text
-
-from .documented import documented_callbacks
 
 __all__ = ["MALFORMED_CORNERS", "corner_callbacks"]
 

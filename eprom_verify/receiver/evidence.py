@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eprom_verify.receiver.exchanges import CallbackExchange, LatencySummary, latency_by_endpoint
+from eprom_verify.receiver.failure import ReceiverCheckFailure
 from eprom_verify.wording import Text
-
-from .exchanges import CallbackExchange, LatencySummary, latency_by_endpoint
-from .failure import ReceiverCheckFailure
 
 __all__ = ["SAMPLE_SIZE", "CheckEvidence", "check_evidence"]
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eprom_verify._exceptions import CheckFailure
+from eprom_verify.receiver.exchanges import CallbackExchange
 from eprom_verify.wording import Text
-
-from .exchanges import CallbackExchange
 
 __all__ = ["ReceiverCheckFailure", "ReceiverResponse", "received_of"]
 

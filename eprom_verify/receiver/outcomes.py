@@ -10,12 +10,11 @@ import time
 from collections.abc import Callable, Iterable
 
 from eprom_verify.findings import Finding
-
-from . import conformance as _conformance  # noqa: F401  (registers the checks)
-from .exchanges import Exchanges
-from .failure import ReceiverCheckFailure
-from .registry import REGISTRY, Check, CheckRegistry
-from .target import ReceiverTarget
+from eprom_verify.receiver import conformance as _conformance  # noqa: F401  (registers the checks)
+from eprom_verify.receiver.exchanges import Exchanges
+from eprom_verify.receiver.failure import ReceiverCheckFailure
+from eprom_verify.receiver.registry import REGISTRY, Check, CheckRegistry
+from eprom_verify.receiver.target import ReceiverTarget
 
 __all__ = ["ConformanceResult", "run_checks"]
 

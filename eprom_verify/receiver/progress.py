@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from .exchanges import CallbackExchange
+from eprom_verify.receiver.exchanges import CallbackExchange
 
 __all__ = ["CheckProgress", "Stream"]
 

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eprom_verify.findings import RuleBook
-
-from .exchanges import Exchanges
-from .target import ReceiverTarget
+from eprom_verify.receiver.exchanges import Exchanges
+from eprom_verify.receiver.target import ReceiverTarget
 
 __all__ = [
     "Check",

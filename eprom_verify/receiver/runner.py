@@ -14,11 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
 from eprom_verify.contract import CallbackKind
+from eprom_verify.receiver.exchanges import CallbackExchange, Exchanges
+from eprom_verify.receiver.failure import ReceiverCheckFailure
+from eprom_verify.receiver.target import Key, KeyChoice, ReceiverTarget
 from eprom_verify.wording import Text
-
-from .exchanges import CallbackExchange, Exchanges
-from .failure import ReceiverCheckFailure
-from .target import Key, KeyChoice, ReceiverTarget
 
 __all__ = ["CORNER_NOTE", "Sender", "for_all", "with_new_id"]
 

@@ -21,10 +21,9 @@ import httpx
 from hypothesis import settings
 
 from eprom_verify.contract import CallbackKind
+from eprom_verify.receiver.exchanges import CallbackExchange, Exchanges
 from eprom_verify.redact import Redactor, fingerprint
 from eprom_verify.strategies import key_in_body
-
-from .exchanges import CallbackExchange, Exchanges
 
 __all__ = ["ForgedKey", "KeyChoice", "ReceiverTarget"]
 

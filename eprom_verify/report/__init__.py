@@ -10,9 +10,9 @@ redacted on the way in, and :meth:`Recorder.finish` writes the sealed report fol
         MANIFEST.sha256         written last; ``sha256sum -c MANIFEST.sha256``
 """
 
-from .attest import AttestationError, ask_attestation, load_attestations
-from .manifest import MANIFEST_NAME, verify_manifest, write_manifest
-from .model import (
+from eprom_verify.report.attest import AttestationError, ask_attestation, load_attestations
+from eprom_verify.report.manifest import MANIFEST_NAME, verify_manifest, write_manifest
+from eprom_verify.report.model import (
     SCHEMA_VERSION,
     Attestation,
     CheckpointRow,
@@ -27,9 +27,15 @@ from .model import (
     Summary,
     TimelineEvent,
 )
-from .pdf import ChromiumNotFound, find_chromium, print_pdf
-from .recorder import Recorder, new_report_dir, redact_tree
-from .render import ReportError, load_report, render_html, render_markdown, write_renderings
+from eprom_verify.report.pdf import ChromiumNotFound, find_chromium, print_pdf
+from eprom_verify.report.recorder import Recorder, new_report_dir, redact_tree
+from eprom_verify.report.render import (
+    ReportError,
+    load_report,
+    render_html,
+    render_markdown,
+    write_renderings,
+)
 
 __all__ = [
     "MANIFEST_NAME",

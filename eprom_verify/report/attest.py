@@ -18,9 +18,8 @@ import yaml
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import Checkpoint, checkpoint_ids
-
-from .i18n import strings
-from .model import Attestation, Picture
+from eprom_verify.report.i18n import strings
+from eprom_verify.report.model import Attestation, Picture
 
 __all__ = ["AttestationError", "ask_attestation", "load_attestations"]
 

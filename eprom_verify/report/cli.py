@@ -23,11 +23,15 @@ from typing import TextIO
 from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
 from eprom_verify.exit_codes import ExitCode
-
-from ._io import write_atomic
-from .manifest import MANIFEST_NAME, SIGNATURE_NAME, verify_manifest, write_manifest
-from .pdf import ChromiumNotFound, find_chromium, print_pdf
-from .render import (
+from eprom_verify.report._io import write_atomic
+from eprom_verify.report.manifest import (
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
+    verify_manifest,
+    write_manifest,
+)
+from eprom_verify.report.pdf import ChromiumNotFound, find_chromium, print_pdf
+from eprom_verify.report.render import (
     HTML_NAME,
     JSON_NAME,
     MARKDOWN_NAME,
@@ -35,8 +39,8 @@ from .render import (
     write_print_copy,
     write_renderings,
 )
-from .seal import Reseal, check_chain, read_log, record_reseal
-from .sign import (
+from eprom_verify.report.seal import Reseal, check_chain, read_log, record_reseal
+from eprom_verify.report.sign import (
     KEY_TYPE,
     NAMESPACE,
     PASSPHRASE_ENV,
@@ -202,7 +206,7 @@ def _age_key(folder: Path) -> tuple[str, float]:
 
 
 def _diff(args: argparse.Namespace, *, out: TextIO) -> int:
-    from .diff import diff_reports, print_diff
+    from eprom_verify.report.diff import diff_reports, print_diff
 
     if len(args.folders) != 2:
         raise UsageError(f"{DIFF_COMMAND} compares two report folders: {DIFF_COMMAND} OLD NEW")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import Evidence, OrderTimeline
+from eprom_verify.report.model import Evidence, OrderTimeline
 
 __all__ = [
     "ORGANISATION_ENV",

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from eprom_verify.contract.enums import FormOrderStatus, SentStatus
-
-from .model import Evidence
+from eprom_verify.report.model import Evidence
 
 __all__ = ["CallbackKind", "OrderFacts", "callback_kind", "ident_of", "order_facts", "status_of"]
 

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from eprom_verify._exceptions import UsageError
-
-from .render import JSON_NAME
+from eprom_verify.report.render import JSON_NAME
 
 __all__ = ["DiffEntry", "ReportDiff", "RunChange", "StatusChange", "diff_reports", "load_json"]
 

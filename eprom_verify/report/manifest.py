@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ._io import TEMP_PREFIX, write_atomic
+from eprom_verify.report._io import TEMP_PREFIX, write_atomic
 
 __all__ = [
     "MANIFEST_NAME",

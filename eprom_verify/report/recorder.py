@@ -19,12 +19,10 @@ from pydantic import BaseModel
 
 from eprom_verify.contract import EpromModel
 from eprom_verify.redact import Redactor
-from eprom_verify.wording import Text, texts_of
-
-from ._io import TEMP_PREFIX, write_atomic
-from .derive import order_facts
-from .manifest import write_manifest
-from .model import (
+from eprom_verify.report._io import TEMP_PREFIX, write_atomic
+from eprom_verify.report.derive import order_facts
+from eprom_verify.report.manifest import write_manifest
+from eprom_verify.report.model import (
     Attestation,
     CheckResult,
     Evidence,
@@ -40,7 +38,8 @@ from .model import (
     build_rows,
     summarize,
 )
-from .render import JSON_NAME, write_renderings
+from eprom_verify.report.render import JSON_NAME, write_renderings
+from eprom_verify.wording import Text, texts_of
 
 __all__ = ["MAX_EVIDENCE_STRING", "Recorder", "new_report_dir", "redact_tree"]
 

@@ -21,14 +21,12 @@ from pydantic import ValidationError
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import AREAS, CHECKPOINTS
-from eprom_verify.wording import require_language
-
-from ._io import TEMP_PREFIX, write_atomic
-from .cover import eprom_ids, test_persons
-from .i18n import LANGS, event_label, strings
-from .model import SCHEMA_VERSION, Evidence, ReportData
-from .seal import Reseal, read_log
-from .views import (
+from eprom_verify.report._io import TEMP_PREFIX, write_atomic
+from eprom_verify.report.cover import eprom_ids, test_persons
+from eprom_verify.report.i18n import LANGS, event_label, strings
+from eprom_verify.report.model import SCHEMA_VERSION, Evidence, ReportData
+from eprom_verify.report.seal import Reseal, read_log
+from eprom_verify.report.views import (
     canonical_exchanges,
     env_label,
     evidence_rows,
@@ -40,6 +38,7 @@ from .views import (
     url_bases,
     verdict,
 )
+from eprom_verify.wording import require_language
 
 __all__ = [
     "HTML_NAME",

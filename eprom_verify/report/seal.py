@@ -28,9 +28,9 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._io import write_atomic
-from .manifest import MANIFEST_NAME, SIGNATURE_NAME
-from .model import UtcDatetime, _Model
+from eprom_verify.report._io import write_atomic
+from eprom_verify.report.manifest import MANIFEST_NAME, SIGNATURE_NAME
+from eprom_verify.report.model import UtcDatetime, _Model
 
 __all__ = [
     "SEALS_DIR",

@@ -32,8 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from eprom_verify._exceptions import UsageError
-
-from .manifest import SIGNATURE_NAME
+from eprom_verify.report.manifest import SIGNATURE_NAME
 
 __all__ = [
     "KEY_TYPE",

@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eprom_verify.checklist import CHECKPOINTS, Checkpoint, ReportSection
+from eprom_verify.report.i18n import strings
+from eprom_verify.report.model import (
+    CheckpointRow,
+    CheckResult,
+    Evidence,
+    OrderTimeline,
+    ReportData,
+    RunInfo,
+)
 from eprom_verify.wording import counted
-
-from .i18n import strings
-from .model import CheckpointRow, CheckResult, Evidence, OrderTimeline, ReportData, RunInfo
 
 __all__ = [
     "Cell",
@@ -712,7 +718,7 @@ def canonical_exchanges(data: ReportData, bodies: Mapping[str, Evidence]) -> lis
 
 
 def _chain(records: list[Evidence]) -> list[Step]:
-    from .derive import callback_kind
+    from eprom_verify.report.derive import callback_kind
 
     steps: list[Step] = []
     request = next((e for e in records if e.kind == "request"), None)

@@ -12,15 +12,14 @@ patient and injects faults. See docs/simulator.md.
 from __future__ import annotations
 
 from eprom_verify.contract import CallbackKind
-
-from .actors import generate_answers
-from .app import create_app
-from .control import ControlClient
-from .errors import Refusal, SimulatorError
-from .faults import Fault, FaultBook, FaultTarget, FaultType
-from .portal_capture import picture_of_portal
-from .server import PortInUse, RunningSimulator, run_in_thread
-from .settings import OrderingSystem, SimulatorSettings, load_settings
+from eprom_verify.simulator.actors import generate_answers
+from eprom_verify.simulator.app import create_app
+from eprom_verify.simulator.control import ControlClient
+from eprom_verify.simulator.errors import Refusal, SimulatorError
+from eprom_verify.simulator.faults import Fault, FaultBook, FaultTarget, FaultType
+from eprom_verify.simulator.portal_capture import picture_of_portal
+from eprom_verify.simulator.server import PortInUse, RunningSimulator, run_in_thread
+from eprom_verify.simulator.settings import OrderingSystem, SimulatorSettings, load_settings
 
 __all__ = [
     "CallbackKind",

@@ -42,12 +42,11 @@ from eprom_verify.contract import (
     SmsRequest,
     UnsecureMessageResponse,
 )
-
-from . import clock
-from .engine import Engine
-from .errors import Refusal
-from .store import SystemRow
-from .validation import one_line
+from eprom_verify.simulator import clock
+from eprom_verify.simulator.engine import Engine
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.store import SystemRow
+from eprom_verify.simulator.validation import one_line
 
 __all__ = ["API_PREFIX", "API_TAG", "EpromRoute", "canonical_keys", "router", "warn"]
 

@@ -43,16 +43,15 @@ from eprom_verify.contract import (
     MessageToCitizenCallback,
     PersonvernInnstillingCallback,
 )
-
-from . import api, control_api
-from .engine import Engine
-from .errors import Refusal
-from .openapi import refine
-from .paths import ApiPathMiddleware, canonical_segments
-from .portal import add_portal
-from .service import Journal, ServiceMiddleware
-from .settings import SimulatorSettings
-from .validation import one_line
+from eprom_verify.simulator import api, control_api
+from eprom_verify.simulator.engine import Engine
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.openapi import refine
+from eprom_verify.simulator.paths import ApiPathMiddleware, canonical_segments
+from eprom_verify.simulator.portal import add_portal
+from eprom_verify.simulator.service import Journal, ServiceMiddleware
+from eprom_verify.simulator.settings import SimulatorSettings
+from eprom_verify.simulator.validation import one_line
 
 __all__ = ["create_app", "swagger_assets"]
 

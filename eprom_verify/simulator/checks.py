@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from eprom_verify import national_id
 from eprom_verify.contract import refusals
-
-from .errors import Refusal
-from .faults import FaultType
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.faults import FaultType
 
 __all__ = ["HELSENORGE_FAULTS", "check_national_id"]
 

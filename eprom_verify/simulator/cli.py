@@ -27,12 +27,11 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError
 from eprom_verify.exit_codes import ExitCode
 from eprom_verify.settings import check_database
-
-from .app import create_app, swagger_assets
-from .openapi import published_text
-from .server import bind, uvicorn_config
-from .service import ACCESS_LOGGER, AccessFormatter
-from .settings import (
+from eprom_verify.simulator.app import create_app, swagger_assets
+from eprom_verify.simulator.openapi import published_text
+from eprom_verify.simulator.server import bind, uvicorn_config
+from eprom_verify.simulator.service import ACCESS_LOGGER, AccessFormatter
+from eprom_verify.simulator.settings import (
     DEMO_SYSTEM,
     SIMULATOR_OPTIONS,
     ServiceOptions,

@@ -9,8 +9,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from eprom_verify._exceptions import ApiError, CallbackTimeout
-
-from .views import (
+from eprom_verify.simulator.views import (
     CallbackView,
     Cleared,
     FaultView,

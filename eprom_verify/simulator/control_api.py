@@ -18,13 +18,12 @@ from pydantic.alias_generators import to_camel
 
 from eprom_verify import channels, national_id
 from eprom_verify.contract import DistributionRule
-
-from .api import EpromRoute, engine_of
-from .engine import Engine
-from .errors import Refusal
-from .faults import ActiveFault, Fault
-from .service import Journal, health_of
-from .views import (
+from eprom_verify.simulator.api import EpromRoute, engine_of
+from eprom_verify.simulator.engine import Engine
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.faults import ActiveFault, Fault
+from eprom_verify.simulator.service import Journal, health_of
+from eprom_verify.simulator.views import (
     CallbackView,
     Cleared,
     CompleteRequest,

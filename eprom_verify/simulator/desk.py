@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from eprom_verify.config import Form, Patient, PvkDefinition
     from eprom_verify.contract import CallbackKind, EpromModel
-
-    from .faults import AppliedFaults, FaultBook, FaultType
-    from .settings import SimulatorSettings
-    from .store import Store, SystemRow
-    from .views import CallbackView
+    from eprom_verify.simulator.faults import AppliedFaults, FaultBook, FaultType
+    from eprom_verify.simulator.settings import SimulatorSettings
+    from eprom_verify.simulator.store import Store, SystemRow
+    from eprom_verify.simulator.views import CallbackView
 
 __all__ = ["EngineServices"]
 

@@ -21,19 +21,18 @@ from collections.abc import Callable
 
 from eprom_verify.config import Form, Patient, PvkDefinition
 from eprom_verify.contract import CallbackKind, EpromModel, WireForm, refusals
-
-from . import clock
-from .checks import HELSENORGE_FAULTS
-from .errors import Refusal
-from .faults import AppliedFaults, FaultBook, FaultType
-from .messages import MessageDesk
-from .orders import OrderDesk
-from .outbox import Outbox
-from .privacy import PrivacyDesk
-from .settings import SimulatorSettings
-from .store import Store, SystemRow
-from .views import AttemptView, CallbackView, InboxView
-from .wire import wire_json
+from eprom_verify.simulator import clock
+from eprom_verify.simulator.checks import HELSENORGE_FAULTS
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.faults import AppliedFaults, FaultBook, FaultType
+from eprom_verify.simulator.messages import MessageDesk
+from eprom_verify.simulator.orders import OrderDesk
+from eprom_verify.simulator.outbox import Outbox
+from eprom_verify.simulator.privacy import PrivacyDesk
+from eprom_verify.simulator.settings import SimulatorSettings
+from eprom_verify.simulator.store import Store, SystemRow
+from eprom_verify.simulator.views import AttemptView, CallbackView, InboxView
+from eprom_verify.simulator.wire import wire_json
 
 __all__ = ["Engine"]
 

@@ -20,17 +20,16 @@ from eprom_verify.contract import (
     SmsRequest,
     refusals,
 )
-
-from .checks import check_national_id
-from .errors import Refusal
-from .faults import AppliedFaults, FaultType, RequestKind
-from .orders import other_channel
-from .store import LetterRow, SystemRow
-from .views import InboxLetter, InboxMessage
-from .wire import wire_dict
+from eprom_verify.simulator.checks import check_national_id
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.faults import AppliedFaults, FaultType, RequestKind
+from eprom_verify.simulator.orders import other_channel
+from eprom_verify.simulator.store import LetterRow, SystemRow
+from eprom_verify.simulator.views import InboxLetter, InboxMessage
+from eprom_verify.simulator.wire import wire_dict
 
 if TYPE_CHECKING:
-    from .desk import EngineServices
+    from eprom_verify.simulator.desk import EngineServices
 
 __all__ = ["MessageDesk"]
 

@@ -37,9 +37,14 @@ from typing import Any
 
 from eprom_verify.contract import EpromModel, WireForm, refusals
 from eprom_verify.contract import models as contract_models
-
-from .faults import CALLBACK_FAULTS, NARROWS, REQUEST_FAULTS, FaultTarget, FaultType
-from .service import PUBLIC_CONTROL_PATHS, TOKEN_MISSING, TOKEN_WRONG
+from eprom_verify.simulator.faults import (
+    CALLBACK_FAULTS,
+    NARROWS,
+    REQUEST_FAULTS,
+    FaultTarget,
+    FaultType,
+)
+from eprom_verify.simulator.service import PUBLIC_CONTROL_PATHS, TOKEN_MISSING, TOKEN_WRONG
 
 __all__ = [
     "CONTROL_SCHEME",

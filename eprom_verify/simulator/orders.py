@@ -28,13 +28,12 @@ from eprom_verify.contract import (
     PhysicalAddress,
     refusals,
 )
-
-from . import actors, clock
-from .checks import check_national_id
-from .errors import Refusal
-from .faults import AppliedFaults, FaultType, RequestKind
-from .store import OrderRow
-from .views import (
+from eprom_verify.simulator import actors, clock
+from eprom_verify.simulator.checks import check_national_id
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.faults import AppliedFaults, FaultType, RequestKind
+from eprom_verify.simulator.store import OrderRow
+from eprom_verify.simulator.views import (
     CompleteRequest,
     InboxTask,
     OnBehalfOfView,
@@ -44,7 +43,7 @@ from .views import (
 )
 
 if TYPE_CHECKING:
-    from .desk import EngineServices
+    from eprom_verify.simulator.desk import EngineServices
 
 __all__ = ["PAPER_RULES", "OrderDesk", "other_channel"]
 

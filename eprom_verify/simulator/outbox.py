@@ -37,9 +37,8 @@ from eprom_verify.contract import CallbackKind
 from eprom_verify.contract.callbacks import CALLBACK_PATHS
 from eprom_verify.contract.callbacks import acknowledgement_problem as judge_answer
 from eprom_verify.redact import Redactor
-
-from .callback_http import CallbackClient, CallbackHttpError
-from .store import Store
+from eprom_verify.simulator.callback_http import CallbackClient, CallbackHttpError
+from eprom_verify.simulator.store import Store
 
 __all__ = ["CALLBACK_PATHS", "FORGED_API_KEY", "UNKNOWN_OUTCOME", "Outbox", "judge_answer"]
 

@@ -26,13 +26,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from eprom_verify import national_id
 from eprom_verify.config import Form, FormField, Patient
 from eprom_verify.contract import NotificationChannel
-
-from . import actors, clock
-from .api import engine_of
-from .engine import Engine
-from .errors import Refusal
-from .store import OrderRow
-from .views import CompleteRequest
+from eprom_verify.simulator import actors, clock
+from eprom_verify.simulator.api import engine_of
+from eprom_verify.simulator.engine import Engine
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.store import OrderRow
+from eprom_verify.simulator.views import CompleteRequest
 
 __all__ = ["PORTAL_PREFIX", "parse_answers", "router"]
 

@@ -21,16 +21,15 @@ from eprom_verify.contract import (
     SetPersonvernInnstillingResponse,
     VolvenStatus,
 )
-
-from . import clock
-from .errors import Refusal
-from .faults import AppliedFaults, RequestKind
-from .store import PersonvernRow, SystemRow
-from .views import PersonvernChangeRequest
-from .wire import wire_dict
+from eprom_verify.simulator import clock
+from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.faults import AppliedFaults, RequestKind
+from eprom_verify.simulator.store import PersonvernRow, SystemRow
+from eprom_verify.simulator.views import PersonvernChangeRequest
+from eprom_verify.simulator.wire import wire_dict
 
 if TYPE_CHECKING:
-    from .desk import EngineServices
+    from eprom_verify.simulator.desk import EngineServices
 
 __all__ = ["PVK_UNAVAILABLE", "PrivacyDesk"]
 

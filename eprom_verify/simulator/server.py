@@ -20,12 +20,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from eprom_verify._exceptions import PortInUse, UsageError
-
-from .app import create_app
-from .control import ControlClient
-from .engine import Engine
-from .errors import SimulatorError
-from .settings import SimulatorSettings, check_control_token
+from eprom_verify.simulator.app import create_app
+from eprom_verify.simulator.control import ControlClient
+from eprom_verify.simulator.engine import Engine
+from eprom_verify.simulator.errors import SimulatorError
+from eprom_verify.simulator.settings import SimulatorSettings, check_control_token
 
 __all__ = [
     "KEEP_ALIVE_SECONDS",

@@ -35,8 +35,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eprom_verify.redact import REDACTED, Redactor
-
-from . import clock
+from eprom_verify.simulator import clock
 
 __all__ = [
     "ACCESS_LOGGER",

@@ -46,9 +46,8 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError, Form, Patient, PvkDefinition
 from eprom_verify.contract import MAX_DOCUMENT_BYTES, DocumentShape
 from eprom_verify.settings import MIN_API_KEY_LENGTH, Option, check_port, resolve_values
-
-from .faults import Fault
-from .store import stored_key
+from eprom_verify.simulator.faults import Fault
+from eprom_verify.simulator.store import stored_key
 
 __all__ = [
     "DEFAULT_CALLBACK_URL",

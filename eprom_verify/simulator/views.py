@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from eprom_verify.contract import VolvenStatus
-
-from .faults import FaultTarget, FaultType
+from eprom_verify.simulator.faults import FaultTarget, FaultType
 
 __all__ = [
     "AttemptView",

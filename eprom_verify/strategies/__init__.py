@@ -17,7 +17,7 @@ and ``_orders``.
 
 from __future__ import annotations
 
-from ._callbacks import (
+from eprom_verify.strategies._callbacks import (
     GeneratedCallback,
     answer_callbacks,
     callback_payloads,
@@ -26,9 +26,9 @@ from ._callbacks import (
     personvern_callbacks,
     status_callbacks,
 )
-from ._form_data import form_data
-from ._orders import form_order_requests, form_orders
-from ._primitives import (
+from eprom_verify.strategies._form_data import form_data
+from eprom_verify.strategies._orders import form_order_requests, form_orders
+from eprom_verify.strategies._primitives import (
     enum_values,
     guids,
     json_values,
@@ -36,8 +36,12 @@ from ._primitives import (
     norwegian_texts,
     timestamps,
 )
-from ._profiles import CI_PROFILE, DEEP_PROFILE, register_profiles
-from ._timestamp_forms import DOCUMENTED_TIMESTAMPS, documented_timestamps, timestamps_like
+from eprom_verify.strategies._profiles import CI_PROFILE, DEEP_PROFILE, register_profiles
+from eprom_verify.strategies._timestamp_forms import (
+    DOCUMENTED_TIMESTAMPS,
+    documented_timestamps,
+    timestamps_like,
+)
 
 __all__ = [
     "CI_PROFILE",

@@ -30,9 +30,8 @@ from eprom_verify.contract import (
     WireEnum,
     WireForm,
 )
-
-from ._form_data import form_data
-from ._primitives import (
+from eprom_verify.strategies._form_data import form_data
+from eprom_verify.strategies._primitives import (
     ABSENT,
     field_names,
     guids,
@@ -42,7 +41,7 @@ from ._primitives import (
     norwegian_texts,
     optional,
 )
-from ._timestamp_forms import documented_timestamps
+from eprom_verify.strategies._timestamp_forms import documented_timestamps
 
 __all__ = [
     "GeneratedCallback",

@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from eprom_verify.config import FormField
-
-from ._primitives import field_names, json_values, nonempty, norwegian_texts, optional, present
+from eprom_verify.strategies._primitives import (
+    field_names,
+    json_values,
+    nonempty,
+    norwegian_texts,
+    optional,
+    present,
+)
 
 __all__ = ["form_data"]
 

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from eprom_verify.config import Form, Patient, load_forms, load_patients
 from eprom_verify.contract import DistributionRule, TimestampStyle
 from eprom_verify.national_id import NationalIdKind, classify
-
-from ._primitives import (
+from eprom_verify.strategies._primitives import (
     ABSENT,
     ACCEPTED_KINDS,
     check_members,

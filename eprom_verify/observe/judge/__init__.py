@@ -30,10 +30,9 @@ Split by concern (``eprom_verify.observe.judge`` keeps its public names):
 from __future__ import annotations
 
 from eprom_verify.findings import Finding
-
-from .attested import ATTESTED
-from .reading import answer_error, api_path, callback_kind, callback_words
-from .steps import OBSERVE_RULES, Judge
+from eprom_verify.observe.judge.attested import ATTESTED
+from eprom_verify.observe.judge.reading import answer_error, api_path, callback_kind, callback_words
+from eprom_verify.observe.judge.steps import OBSERVE_RULES, Judge
 
 __all__ = [
     "ATTESTED",

@@ -7,10 +7,9 @@ from eprom_verify.contract.callbacks import (
     CALLBACK_PATHS,
     acknowledgement_problem,
 )
+from eprom_verify.observe.front import Exchange
+from eprom_verify.observe.judge.reading import _text, answer_error
 from eprom_verify.wording import Text
-
-from ..front import Exchange
-from .reading import _text, answer_error
 
 
 def answer_problem(exchange: Exchange, limit_s: float) -> Text | None:

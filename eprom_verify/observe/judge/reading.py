@@ -18,10 +18,9 @@ from eprom_verify.contract.callbacks import (
     kind_of,
     wire_name,
 )
+from eprom_verify.observe.front import Exchange
+from eprom_verify.observe.scenario import StepKind
 from eprom_verify.wording import Text
-
-from ..front import Exchange
-from ..scenario import StepKind
 
 _PATH_KIND: dict[str, StepKind] = {
     "/api/v2/formorder": "form_order",

@@ -25,11 +25,10 @@ from eprom_verify.contract import (
     SmsRequest,
     refusals,
 )
+from eprom_verify.observe.front import Exchange
+from eprom_verify.observe.judge.reading import _json, _text, answer_error
+from eprom_verify.observe.scenario import Step, StepKind
 from eprom_verify.wording import Text
-
-from ..front import Exchange
-from ..scenario import Step, StepKind
-from .reading import _json, _text, answer_error
 
 _MODELS: dict[StepKind, type[EpromModel]] = {
     "form_order": FormOrderRequest,

@@ -15,13 +15,10 @@ from eprom_verify.contract.callbacks import (
     is_acknowledgement,
 )
 from eprom_verify.findings import Finding, Outcome, Rule, RuleBook, rule
-from eprom_verify.wording import Text
-
-from ..front import Exchange
-from ..scenario import Scenario, Step
-from .attested import ATTESTED
-from .callback_rules import _ack_fix, ack_expected, answer_problem
-from .reading import (
+from eprom_verify.observe.front import Exchange
+from eprom_verify.observe.judge.attested import ATTESTED
+from eprom_verify.observe.judge.callback_rules import _ack_fix, ack_expected, answer_problem
+from eprom_verify.observe.judge.reading import (
     _NONE,
     _PATH_KIND,
     _enum_name,
@@ -35,7 +32,9 @@ from .reading import (
     callback_kind,
     callback_words,
 )
-from .request_rules import request_problem
+from eprom_verify.observe.judge.request_rules import request_problem
+from eprom_verify.observe.scenario import Scenario, Step
+from eprom_verify.wording import Text
 
 #: observe's rules, by name: what each decides (the checks a step gets, see docs/observe.md)
 OBSERVE_RULES: RuleBook[Rule] = RuleBook("observe")
