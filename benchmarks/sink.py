@@ -1,6 +1,6 @@
 """A minimal callback listener for load runs: answers ``{"success": true}`` and notes the time.
 
-The harness's own :class:`eprom_verify.listener.CallbackListener` (werkzeug, one thread per
+The harness's own :class:`eprom_verify.run.listener.CallbackListener` (werkzeug, one thread per
 connection, one connection per request) would be the bottleneck of a throughput run, so the
 load runs use this one instead: plain asyncio, HTTP/1.1 keep-alive, no parsing beyond the
 one id a callback is about. It runs in its own process (``python -m benchmarks.sink``) so

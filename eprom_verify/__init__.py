@@ -23,11 +23,17 @@ from eprom_verify._exceptions import (
     UsageError,
 )
 from eprom_verify._version import __version__
-from eprom_verify.settings import RunSettings
+from eprom_verify.config.settings import RunSettings
 from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from eprom_verify.assertions import (
+    from eprom_verify.channels import explain as explain_channel
+    from eprom_verify.client import EpromClient
+    from eprom_verify.config import fixtures_dir
+    from eprom_verify.contract.callbacks import callback_name
+    from eprom_verify.national_id import NationalIdKind
+    from eprom_verify.national_id import generate as generate_national_id
+    from eprom_verify.run.assertions import (
         assert_accepted,
         assert_contract,
         assert_equal,
@@ -38,15 +44,9 @@ if TYPE_CHECKING:
         letter_label,
         order_label,
     )
-    from eprom_verify.channels import explain as explain_channel
-    from eprom_verify.client import EpromClient
-    from eprom_verify.config import fixtures_dir
-    from eprom_verify.contract.callbacks import callback_name
-    from eprom_verify.ledger import CHECKPOINTS_JUDGED
-    from eprom_verify.listener import CallbackListener, ReceivedCallback
-    from eprom_verify.national_id import NationalIdKind
-    from eprom_verify.national_id import generate as generate_national_id
-    from eprom_verify.placed import PlacedLetter, PlacedOrder
+    from eprom_verify.run.ledger import CHECKPOINTS_JUDGED
+    from eprom_verify.run.listener import CallbackListener, ReceivedCallback
+    from eprom_verify.run.placed import PlacedLetter, PlacedOrder
 
 __all__ = [
     "CHECKPOINTS_JUDGED",
@@ -83,18 +83,18 @@ __all__ = [
 #: name -> (module, name there), loaded on first use: these pull in httpx, pydantic, yaml…
 _LAZY: dict[str, tuple[str, str]] = {
     "EpromClient": (".client", "EpromClient"),
-    "CallbackListener": (".listener", "CallbackListener"),
-    "ReceivedCallback": (".listener", "ReceivedCallback"),
-    "PlacedOrder": (".placed", "PlacedOrder"),
-    "PlacedLetter": (".placed", "PlacedLetter"),
-    "CHECKPOINTS_JUDGED": (".ledger", "CHECKPOINTS_JUDGED"),
+    "CallbackListener": (".run.listener", "CallbackListener"),
+    "ReceivedCallback": (".run.listener", "ReceivedCallback"),
+    "PlacedOrder": (".run.placed", "PlacedOrder"),
+    "PlacedLetter": (".run.placed", "PlacedLetter"),
+    "CHECKPOINTS_JUDGED": (".run.ledger", "CHECKPOINTS_JUDGED"),
     "callback_name": (".contract.callbacks", "callback_name"),
     "fixtures_dir": (".config", "fixtures_dir"),
     "NationalIdKind": (".national_id", "NationalIdKind"),
     "generate_national_id": (".national_id", "generate"),
     "explain_channel": (".channels", "explain"),
     **{
-        name: (".assertions", name)
+        name: (".run.assertions", name)
         for name in (
             "assert_accepted",
             "assert_contract",
@@ -123,3 +123,10 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# Old import paths (before the modules moved into the run/, cli/ and config/ wings) keep
+# working for one release, with a DeprecationWarning naming the new path.
+from eprom_verify import _aliases as _aliases  # noqa: E402
+
+_aliases.install()

@@ -2,7 +2,7 @@
 
 The key travels only where the contract puts it: the ``Authorization: Basic <key>``
 header for v2, privacy and download calls, the ``apiKey`` body field for SMS and e-mail.
-It stays a :class:`~eprom_verify.settings.Secret` until the bytes are built inside
+It stays a :class:`~eprom_verify.config.settings.Secret` until the bytes are built inside
 :meth:`EpromClient._send` (so no frame pytest prints has it as an argument), it is never in
 ``repr``, and an :class:`ApiError` carries the server's text with the key replaced (the
 simulator and ePROM echo a wrong key back).
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import httpx
 
 from eprom_verify._exceptions import ApiError, TransportError
+from eprom_verify.config.settings import Secret
 from eprom_verify.contract import (
     DocumentShape,
     EmailRequest,
@@ -46,7 +47,6 @@ from eprom_verify.contract import (
     UnsecureMessageResponse,
 )
 from eprom_verify.redact import REDACTED
-from eprom_verify.settings import Secret
 
 __all__ = ["EpromClient", "Exchange"]
 

@@ -5,7 +5,7 @@ In the spirit of schemathesis' ``Failure`` subclasses, with one type rather than
 :data:`Outcome` (the report's six values), and on a failure the message, expected vs
 received and, where we know it, what to change. Three producers make them:
 
-* the run-wide ledger (:mod:`eprom_verify.ledger`): over every placement and callback of a run;
+* the run-wide ledger (:mod:`eprom_verify.run.ledger`): over every placement and callback of a run;
 * observe's judge (:mod:`eprom_verify.observe.judge`): per scenario step, from recorded traffic;
 * the receiver checks (:mod:`eprom_verify.receiver`): one per check that was run.
 

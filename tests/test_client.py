@@ -10,8 +10,8 @@ import pytest
 from eprom_verify import ApiError
 from eprom_verify._exceptions import TransportError
 from eprom_verify.client import EpromClient, Exchange
+from eprom_verify.config.settings import Secret
 from eprom_verify.contract import FormOrderRequest, SmsRequest
-from eprom_verify.settings import Secret
 
 KEY = "client-test-key-0123456789"
 ORDER = FormOrderRequest(

@@ -110,9 +110,9 @@ def test_a_rule_book_refuses_unknown_checkpoints_and_twins_and_names_what_it_kno
 def test_every_producer_registers_its_rules() -> None:
     """The ledger, observe's judge and the receiver are listed with the checkpoints their
     rules decide; every checkpoint the ledger judges has a rule."""
-    from eprom_verify import ledger
     from eprom_verify.observe import judge  # noqa: F401  (registers observe's rules)
     from eprom_verify.receiver import REGISTRY
+    from eprom_verify.run import ledger
 
     books = rule_books()
     assert {"ledger", "observe", "receiver"} <= set(books)
@@ -125,8 +125,8 @@ def test_every_producer_registers_its_rules() -> None:
 
 def test_the_ledgers_findings_name_their_rule() -> None:
     from eprom_verify.contract import CallbackKind
-    from eprom_verify.ledger import LEDGER_RULES, Entry
-    from eprom_verify.listener import ReceivedCallback
+    from eprom_verify.run.ledger import LEDGER_RULES, Entry
+    from eprom_verify.run.listener import ReceivedCallback
 
     def callback(kind: CallbackKind, seq: int) -> ReceivedCallback:
         return ReceivedCallback(kind=kind, path="/api/PromsFormOrder", at=float(seq),

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from bokmal import assert_bokmal
 
+from eprom_verify.config.settings import Secret
 from eprom_verify.contract import NotificationChannel
-from eprom_verify.ledger import Entry, Finding, Ledger
-from eprom_verify.listener import CallbackListener
-from eprom_verify.settings import Secret
+from eprom_verify.run.ledger import Entry, Finding, Ledger
+from eprom_verify.run.listener import CallbackListener
 from eprom_verify.wording import Text
 
 DELIVERED = Text(

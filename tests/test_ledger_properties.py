@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_ledger_rules import SETTING, T0, Wire, change, findings, order
 
-from eprom_verify.ledger import Ledger
+from eprom_verify.run.ledger import Ledger
 
 PROPERTY = settings(max_examples=150, derandomize=True, deadline=None)
 _FLIP = {"RES": "IRES", "IRES": "RES"}

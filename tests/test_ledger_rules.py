@@ -23,7 +23,7 @@ from eprom_verify.contract import (
     PersonvernInnstillingCallback,
     parse_form_order_callback,
 )
-from eprom_verify.ledger import (
+from eprom_verify.run.ledger import (
     ANY_CALLBACK,
     CALLBACK_NAMES,
     CHECKPOINTS_JUDGED,
@@ -35,7 +35,7 @@ from eprom_verify.ledger import (
     PrivacyChange,
     callback_name,
 )
-from eprom_verify.listener import ReceivedCallback
+from eprom_verify.run.listener import ReceivedCallback
 from eprom_verify.wording import Text
 
 T0 = 1_800_000_000.0  # the moment the run placed things

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from eprom_verify._exceptions import PortInUse
+from eprom_verify.config.settings import Secret
 from eprom_verify.contract import CallbackKind
-from eprom_verify.listener import CallbackListener
-from eprom_verify.settings import Secret
+from eprom_verify.run.listener import CallbackListener
 
 KEY = "listener-test-key-0123456789"
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"

@@ -18,28 +18,32 @@ with line locations), ``_validation`` (pydantic errors to one line), ``_errors``
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from eprom_verify._paths import FIXTURES_ENV_VAR, fixtures_dir
 from eprom_verify.config._errors import ConfigError
-from eprom_verify.config._loaders import load_environments, load_forms, load_patients, load_yaml
-from eprom_verify.config._models import (
-    ChannelName,
-    ConsentLevel,
-    Environment,
-    EnvironmentsFile,
-    FieldType,
-    Form,
-    FormField,
-    FormsFile,
-    KrrEntry,
-    Patient,
-    PatientsFile,
-    PostalAddress,
-    PvkDefinition,
-    PvkType,
-    RuleName,
-)
+
+if TYPE_CHECKING:
+    from eprom_verify.config._loaders import load_environments, load_forms, load_patients, load_yaml
+    from eprom_verify.config._models import (
+        ChannelName,
+        ConsentLevel,
+        Environment,
+        EnvironmentsFile,
+        FieldType,
+        Form,
+        FormField,
+        FormsFile,
+        KrrEntry,
+        Patient,
+        PatientsFile,
+        PostalAddress,
+        PvkDefinition,
+        PvkType,
+        RuleName,
+    )
 
 __all__ = [
     "ChannelName",
@@ -66,6 +70,44 @@ __all__ = [
     "load_patients",
     "load_yaml",
 ]
+
+#: Names loaded on first use: the models and loaders bring pydantic and YAML, which the
+#: settings and the config file (``config.settings``, ``config.file``) do not need.
+_LAZY: dict[str, str] = {
+    "ChannelName": "eprom_verify.config._models",
+    "ConsentLevel": "eprom_verify.config._models",
+    "Environment": "eprom_verify.config._models",
+    "EnvironmentsFile": "eprom_verify.config._models",
+    "FieldType": "eprom_verify.config._models",
+    "Form": "eprom_verify.config._models",
+    "FormField": "eprom_verify.config._models",
+    "FormsFile": "eprom_verify.config._models",
+    "KrrEntry": "eprom_verify.config._models",
+    "Patient": "eprom_verify.config._models",
+    "PatientsFile": "eprom_verify.config._models",
+    "PostalAddress": "eprom_verify.config._models",
+    "PvkDefinition": "eprom_verify.config._models",
+    "PvkType": "eprom_verify.config._models",
+    "RuleName": "eprom_verify.config._models",
+    "load_environments": "eprom_verify.config._loaders",
+    "load_forms": "eprom_verify.config._loaders",
+    "load_patients": "eprom_verify.config._loaders",
+    "load_yaml": "eprom_verify.config._loaders",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 FIXTURES_DIR: Path = fixtures_dir()
 """The fixtures folder as it was at import time; the loaders call :func:`fixtures_dir` anew."""

@@ -15,7 +15,6 @@ from eprom_verify.observe.judge import Finding, Judge
 from eprom_verify.observe.scenario import Scenario, Step, build_scenario
 
 if TYPE_CHECKING:
-    from eprom_verify.observe.command import add_arguments, run
     from eprom_verify.observe.session import Observation, ObservationSettings
 
 __all__ = [
@@ -28,16 +27,12 @@ __all__ = [
     "ObservationSettings",
     "Scenario",
     "Step",
-    "add_arguments",
     "build_scenario",
-    "run",
 ]
 
-#: loaded on first use: the command and the session start the simulator (FastAPI), which
+#: loaded on first use: the session starts the simulator (FastAPI), which
 #: the judge, the scenario and the recording front never need
 _LAZY = {
-    "add_arguments": ".command",
-    "run": ".command",
     "Observation": ".session",
     "ObservationSettings": ".session",
 }

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from eprom_verify.channels import expected_channel
 from eprom_verify.config import Form, Patient, PvkDefinition, load_forms, load_patients
+from eprom_verify.config.settings import RunSettings
 from eprom_verify.contract import DistributionRule, NotificationChannel
-from eprom_verify.settings import RunSettings
 
 __all__ = ["PARAMETRIZERS", "FormCase", "LetterCase", "OrderCase"]
 

@@ -161,7 +161,7 @@ def default_simulator_settings() -> SimulatorSettings:
     """What :func:`eprom_simulator_settings` gives when not overridden."""
     from eprom_verify import config
     from eprom_verify._exceptions import EpromVerifyError
-    from eprom_verify.settings import RunSettings
+    from eprom_verify.config.settings import RunSettings
     from eprom_verify.simulator import OrderingSystem, SimulatorSettings
 
     try:

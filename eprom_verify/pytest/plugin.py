@@ -19,6 +19,7 @@ import pytest
 
 from eprom_verify import checklist
 from eprom_verify._exceptions import AttestationMissing, EpromVerifyError, PrerequisiteMissing
+from eprom_verify.config.settings import SETTINGS_OPTIONS, RunSettings, Secret, new_simulator_key
 from eprom_verify.pytest.ordering import RunLedgerLast
 from eprom_verify.pytest.outcomes import needs_attestation, not_run
 from eprom_verify.pytest.results import checkpoint_ids_of, result_of
@@ -30,10 +31,9 @@ from eprom_verify.pytest.stash import (
     recorder_of,
 )
 from eprom_verify.pytest.terminal import TerminalStream
-from eprom_verify.settings import SETTINGS_OPTIONS, RunSettings, Secret, new_simulator_key
 
 if TYPE_CHECKING:
-    from eprom_verify.harness import Harness
+    from eprom_verify.run.harness import Harness
 
 __all__: list[str] = []
 
@@ -159,7 +159,7 @@ def eprom_settings(pytestconfig: pytest.Config) -> RunSettings:
 @pytest.fixture(scope="session")
 def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[Harness]:
     """The harness: client, callback listener and (by default) the embedded simulator."""
-    from eprom_verify._session import open_harness
+    from eprom_verify.run.session import open_harness
 
     recorder = recorder_of(pytestconfig)
     stream = TerminalStream(pytestconfig)
@@ -214,7 +214,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     report_dir = config.getoption("eprom_report_dir")
     if not report_dir:
         return
-    from eprom_verify._session import make_recorder
+    from eprom_verify.run.session import make_recorder
 
     settings = _settings(config)
     config.stash[RECORDER_KEY] = make_recorder(

@@ -15,8 +15,8 @@ from eprom_verify.pytest.stash import facts_of
 from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from eprom_verify.harness import Harness
     from eprom_verify.report.model import CheckResult
+    from eprom_verify.run.harness import Harness
 
 __all__ = ["checkpoint_ids_of", "finding_of", "result_of"]
 

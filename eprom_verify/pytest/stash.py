@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from eprom_verify.settings import RunSettings
+from eprom_verify.config.settings import RunSettings
 
 if TYPE_CHECKING:
-    from eprom_verify.harness import Harness
     from eprom_verify.report.recorder import Recorder
+    from eprom_verify.run.harness import Harness
 
 __all__ = [
     "FACTS_KEY",

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from eprom_verify.simulator.cli import main
+from eprom_verify.cli.simulator import main
 
 sys.exit(main())

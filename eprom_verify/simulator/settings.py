@@ -21,8 +21,8 @@ The YAML file (``eprom-verify simulator --config FILE``)::
 A mistake in it is one line naming the file, the line and the field (:class:`ConfigError`).
 
 The service's options are one table, :data:`SIMULATOR_OPTIONS`, of the same
-:class:`~eprom_verify.settings.Option` as the run's, resolved by the same
-:func:`~eprom_verify.settings.resolve_values`: command line > ``EPROM_SIM_*`` environment
+:class:`~eprom_verify.config.settings.Option` as the run's, resolved by the same
+:func:`~eprom_verify.config.settings.resolve_values`: command line > ``EPROM_SIM_*`` environment
 variable > this file > default. The control token and the demo key are never read from the
 file (they do not belong in a repository).
 """
@@ -44,8 +44,8 @@ from pydantic.alias_generators import to_camel
 from eprom_verify import config
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config import ConfigError, Form, Patient, PvkDefinition
+from eprom_verify.config.settings import MIN_API_KEY_LENGTH, Option, check_port, resolve_values
 from eprom_verify.contract import MAX_DOCUMENT_BYTES, DocumentShape
-from eprom_verify.settings import MIN_API_KEY_LENGTH, Option, check_port, resolve_values
 from eprom_verify.simulator.faults import Fault
 from eprom_verify.simulator.store import stored_key
 

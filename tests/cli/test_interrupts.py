@@ -1,4 +1,4 @@
-"""The one signal rule (eprom_verify.interrupts) and the redacting stream's line handling."""
+"""The one signal rule (eprom_verify.cli.interrupts) and the redacting stream's line handling."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import signal
 
 import pytest
 
-from eprom_verify import interrupts
-from eprom_verify.output import RedactingStream
+from eprom_verify.cli import interrupts
+from eprom_verify.cli.output import RedactingStream
 from eprom_verify.redact import Redactor
 
 

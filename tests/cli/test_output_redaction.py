@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eprom_verify.output import RedactingStream
+from eprom_verify.cli.output import RedactingStream
 from eprom_verify.redact import Redactor
 
 from .standins import (

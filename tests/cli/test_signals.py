@@ -173,7 +173,7 @@ def test_report_finishes_and_seals_before_it_obeys(tmp_path, monkeypatch, capsys
     finally:
         sys.path.pop(0)
     from eprom_verify.cli import main
-    from eprom_verify.report import cli as report_cli
+    from eprom_verify.cli import report as report_cli
     from eprom_verify.report import new_report_dir
 
     folder = record_sample(new_report_dir(tmp_path / "reports", "test", now=T0)).report_dir
@@ -195,7 +195,7 @@ def test_report_finishes_and_seals_before_it_obeys(tmp_path, monkeypatch, capsys
 def test_a_signal_before_anything_started_is_exit_2(tmp_path, monkeypatch, capsys, signum):
     """Stopped while checking its input: nothing made, one line, exit 2 (not 130 or 143)."""
     from eprom_verify import cli
-    from eprom_verify.observe import command
+    from eprom_verify.cli import observe as command
 
     def stopped(_url):
         os.kill(os.getpid(), signum)

@@ -96,9 +96,9 @@ def test_no_answer_is_no_acknowledgement() -> None:
 def test_every_part_reads_the_one_rule_and_the_one_names() -> None:
     """The outbox, the receiver's exchanges, the ledger and the judge agree because they
     call the same function; the old homes of the words are the same objects."""
-    from eprom_verify import ledger
     from eprom_verify.observe import judge
     from eprom_verify.receiver.exchanges import CallbackExchange
+    from eprom_verify.run import ledger
     from eprom_verify.simulator import outbox
 
     assert outbox.judge_answer is acknowledgement_problem
@@ -124,9 +124,9 @@ def test_every_part_reads_the_one_rule_and_the_one_names() -> None:
     assert not is_acknowledgement(refused.status, refused.response_body)
 
 
-_HEAVY = ("fastapi", "pytest", "pytest_httpserver", "eprom_verify.ledger",
-          "eprom_verify.listener", "eprom_verify.harness", "eprom_verify._session",
-          "eprom_verify.verdict", "eprom_verify.simulator")  # fmt: skip
+_HEAVY = ("fastapi", "pytest", "pytest_httpserver", "eprom_verify.run.ledger",
+          "eprom_verify.run.listener", "eprom_verify.run.harness", "eprom_verify.run.session",
+          "eprom_verify.run.verdict", "eprom_verify.simulator")  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from eprom_verify.contract import CallbackKind, parse_form_order_callback
-from eprom_verify.listener import ReceivedCallback
+from eprom_verify.run.listener import ReceivedCallback
 
 T0 = 1_800_000_000.0
 

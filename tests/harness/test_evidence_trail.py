@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from eprom_verify.client import Exchange
-from eprom_verify.evidence_trail import EvidenceTrail
-from eprom_verify.ledger import Entry, Ledger
+from eprom_verify.run.evidence_trail import EvidenceTrail
+from eprom_verify.run.ledger import Entry, Ledger
 
 from ._fakes import T0, Recorder, status_callback
 

@@ -8,12 +8,12 @@ import pytest
 
 from eprom_verify._exceptions import ApiError
 from eprom_verify.checklist import placement_checkpoints
+from eprom_verify.config.settings import RunSettings
 from eprom_verify.contract import FormOrderRequest, MessageToCitizenRequest
-from eprom_verify.evidence_trail import EvidenceTrail
-from eprom_verify.harness import Harness
-from eprom_verify.manual import ManualSteps
-from eprom_verify.settings import RunSettings
-from eprom_verify.verdict import RunVerdict
+from eprom_verify.run.evidence_trail import EvidenceTrail
+from eprom_verify.run.harness import Harness
+from eprom_verify.run.manual import ManualSteps
+from eprom_verify.run.verdict import RunVerdict
 
 from ._fakes import Callbacks, Recorder, Terminal
 

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from eprom_verify._exceptions import AttestationMissing, CheckFailure
-from eprom_verify.manual import ManualSteps
-from eprom_verify.placed import PlacedOrder
 from eprom_verify.report.model import Attestation
+from eprom_verify.run.manual import ManualSteps
+from eprom_verify.run.placed import PlacedOrder
 
 from ._fakes import Callbacks, Recorder, Terminal
 
@@ -37,7 +37,7 @@ def _steps(terminal: Terminal | None = None, **kwargs: object) -> ManualSteps:
 
 
 def test_a_yes_on_filling_in_the_form_attests_delivery(monkeypatch):
-    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: False)
+    monkeypatch.setattr("eprom_verify.run.manual.interactive", lambda: False)
     steps = _steps(attestations={"V2.4": _yes("V2.4"), "V2.1": _yes("V2.1", "no")})
 
     given = steps.delivery_attested(ORDER)
@@ -50,7 +50,7 @@ def test_a_yes_on_filling_in_the_form_attests_delivery(monkeypatch):
 
 
 def test_asked_at_the_terminal_the_answer_is_kept_and_recorded(monkeypatch):
-    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: True)
+    monkeypatch.setattr("eprom_verify.run.manual.interactive", lambda: True)
     terminal, recorder = Terminal("y", ""), Recorder()
     steps = _steps(terminal, recorder=recorder)
 
@@ -64,7 +64,7 @@ def test_asked_at_the_terminal_the_answer_is_kept_and_recorded(monkeypatch):
 
 
 def test_require_attestation_passes_fails_or_waits_for_a_person(monkeypatch):
-    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: False)
+    monkeypatch.setattr("eprom_verify.run.manual.interactive", lambda: False)
     question = "Did the cover letter show as expected?"
     _steps(attestations={"V2.2": _yes("V2.2")}).require_attestation("V2.2", question)
     with pytest.raises(CheckFailure) as failed:

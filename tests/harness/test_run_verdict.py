@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 from eprom_verify.contract import CallbackKind
-from eprom_verify.ledger import Entry, Ledger
-from eprom_verify.verdict import RunVerdict
-from eprom_verify.waiting import WaitProgress
+from eprom_verify.run.ledger import Entry, Ledger
+from eprom_verify.run.verdict import RunVerdict
+from eprom_verify.run.waiting import WaitProgress
 
 from ._fakes import Callbacks, status_callback
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eprom_verify.contract import CallbackKind
-from eprom_verify.waiting import WaitProgress, wait_for_all
+from eprom_verify.run.waiting import WaitProgress, wait_for_all
 
 from ._fakes import Callbacks, Terminal, status_callback
 

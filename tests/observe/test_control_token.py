@@ -142,7 +142,7 @@ def test_observe_with_the_token_plays_the_patient(
 
 
 def test_the_token_never_goes_to_hemits_environments_nor_the_embedded_simulator() -> None:
-    from eprom_verify.observe.command import _control_token
+    from eprom_verify.cli.observe import _control_token
 
     assert _control_token(TOKEN, "http://127.0.0.1:8765/promswebapi", "relay") == TOKEN
     assert _control_token(TOKEN, "https://proms.hemitdev.org/promswebapi", "relay") is None
@@ -151,7 +151,7 @@ def test_the_token_never_goes_to_hemits_environments_nor_the_embedded_simulator(
 
 
 def test_the_config_file_refuses_the_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from eprom_verify.settings import OBSERVE_OPTIONS, resolve_options
+    from eprom_verify.config.settings import OBSERVE_OPTIONS, resolve_options
 
     (tmp_path / ".git").mkdir()
     (tmp_path / "eprom-verify.toml").write_text(f'control-token = "{TOKEN}"\n', "utf-8")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from eprom_verify._exceptions import UsageError
-from eprom_verify.config_file import find_config_file, read_config_file
-from eprom_verify.settings import OPTIONS, RunSettings, unattended
+from eprom_verify.config.file import find_config_file, read_config_file
+from eprom_verify.config.settings import OPTIONS, RunSettings, unattended
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from eprom_verify._session import make_recorder
 from eprom_verify.cli import build_parser
+from eprom_verify.config.settings import OBSERVE_OPTIONS, RECEIVER_OPTIONS, RUN_OPTIONS, RunSettings
 from eprom_verify.report.cover import organisation, system_version
-from eprom_verify.settings import OBSERVE_OPTIONS, RECEIVER_OPTIONS, RUN_OPTIONS, RunSettings
+from eprom_verify.run.session import make_recorder
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from eprom_verify import __version__
 from eprom_verify._paths import fixtures_dir
 from eprom_verify.cli import main
 from eprom_verify.config import load_forms, load_patients
-from eprom_verify.config_file import find_config_file
+from eprom_verify.config.file import find_config_file
+from eprom_verify.config.settings import RunSettings
 from eprom_verify.report.attest import load_attestations
-from eprom_verify.settings import RunSettings
 
 WRITTEN = (
     "eprom-verify.toml",
@@ -283,7 +283,7 @@ def test_no_ci_template_puts_the_key_or_an_old_spelling_on_a_command_line(
 
     from eprom_verify.cli import build_parser
 
-    templates = Path(__file__).parents[2] / "eprom_verify" / "init_templates"
+    templates = Path(__file__).parents[2] / "eprom_verify" / "cli" / "init_templates"
     for template in sorted(templates.iterdir()):
         assert "--api-key" not in template.read_text(), f"{template.name} passes --api-key"
     init(*MINE)

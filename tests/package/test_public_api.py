@@ -268,27 +268,27 @@ def test_a_deep_import_in_a_suite_is_named(tmp_path: Path) -> None:
     """The check can fail: deep and deferred imports are named, with the public spelling."""
     suite = tmp_path / "test_mine.py"
     suite.write_text(
-        "from eprom_verify.ledger import callback_name\n"
+        "from eprom_verify.run.ledger import callback_name\n"
         "from eprom_verify import Text\n"
         "from eprom_verify.contract import refusals\n"
         "def test_x():\n"
-        "    import eprom_verify.harness\n"
+        "    import eprom_verify.run.harness\n"
         "    from eprom_verify.report.model import CheckResult\n"
     )
 
     assert outside_the_surface(suite) == [
-        "test_mine.py:1: from eprom_verify.ledger import callback_name"
+        "test_mine.py:1: from eprom_verify.run.ledger import callback_name"
         " (use: from eprom_verify import callback_name)",
-        "test_mine.py:5: import eprom_verify.harness",
+        "test_mine.py:5: import eprom_verify.run.harness",
         "test_mine.py:6: from eprom_verify.report.model import CheckResult",
     ]
 
 
 def test_old_import_paths_keep_working() -> None:
     from eprom_verify import PlacedOrder, ReceivedCallback, callback_name
-    from eprom_verify.harness import PlacedOrder as OldPlacedOrder
-    from eprom_verify.ledger import callback_name as old_callback_name
-    from eprom_verify.listener import ReceivedCallback as OldReceivedCallback
+    from eprom_verify.run.harness import PlacedOrder as OldPlacedOrder
+    from eprom_verify.run.ledger import callback_name as old_callback_name
+    from eprom_verify.run.listener import ReceivedCallback as OldReceivedCallback
 
     assert (PlacedOrder, ReceivedCallback, callback_name) == (
         OldPlacedOrder,

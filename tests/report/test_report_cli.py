@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from report_sample import Sample
 
+from eprom_verify.cli.report import add_arguments, run
 from eprom_verify.report import MANIFEST_NAME, verify_manifest
-from eprom_verify.report.cli import add_arguments, run
 
 
 def report(*argv: str) -> tuple[int, str, str]:

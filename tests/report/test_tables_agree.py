@@ -20,12 +20,12 @@ from report_sample import KEY, T0, ticking_clock
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/tables_agree.py
 from tables_agree import disagreements  # noqa: E402
 
-from eprom_verify.evidence_trail import owning_test
 from eprom_verify.redact import Redactor
 from eprom_verify.report import CheckResult, Recorder, RunInfo, new_report_dir, render_html
 from eprom_verify.report.i18n import EN, NB, strings
 from eprom_verify.report.model import Attestation, ReportKind, decide_kind
 from eprom_verify.report.views import section_for, status_cell, verdict
+from eprom_verify.run.evidence_trail import owning_test
 
 ORDER = "0a1b2c3d-0000-4000-8000-000000000001"
 

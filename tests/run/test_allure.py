@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from eprom_verify._exceptions import UsageError
-from eprom_verify.settings import RunSettings
+from eprom_verify.config.settings import RunSettings
 
 ONE_CHECK = "test_v1_order and verification-person-Basic"
 

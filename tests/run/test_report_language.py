@@ -29,9 +29,9 @@ from eprom_verify import ApiError, CheckFailure
 from eprom_verify._exceptions import AttestationMissing
 from eprom_verify._paths import suites_dir
 from eprom_verify.contract import CallbackKind
-from eprom_verify.manual import ManualSteps, answered_no
 from eprom_verify.pytest import NotRun
 from eprom_verify.report.model import Attestation
+from eprom_verify.run.manual import ManualSteps, answered_no
 from eprom_verify.wording import Text
 from tests.bokmal import english_left_in
 
@@ -291,7 +291,7 @@ QUESTION = Text(
 
 @pytest.mark.parametrize(("lang", "other"), [("nb", "en"), ("en", "nb")])
 def test_the_question_is_asked_in_the_runs_language(monkeypatch, lang, other):
-    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: True)
+    monkeypatch.setattr("eprom_verify.run.manual.interactive", lambda: True)
     terminal = _Terminal("n", "")
     with pytest.raises(CheckFailure) as caught:
         _steps(lang, terminal).require_attestation("V2.2", QUESTION)
@@ -305,14 +305,14 @@ def test_the_question_is_asked_in_the_runs_language(monkeypatch, lang, other):
 
 
 def test_an_unanswered_question_keeps_both_languages(monkeypatch):
-    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: False)
+    monkeypatch.setattr("eprom_verify.run.manual.interactive", lambda: False)
     with pytest.raises(AttestationMissing) as caught:
         _steps("nb").require_attestation("V2.2", QUESTION)
     assert caught.value.question == QUESTION
 
 
 def test_a_no_from_the_attestation_file_fails_in_both_languages(monkeypatch):
-    monkeypatch.setattr("eprom_verify.manual.interactive", lambda: False)
+    monkeypatch.setattr("eprom_verify.run.manual.interactive", lambda: False)
     no = Attestation(
         checkpoint_id="V2.2", tester="Ola", answer="no", at="2026-11-22T10:00:00Z", source="file"
     )

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eprom_verify._session import open_harness
+from eprom_verify.config.settings import RunSettings
 from eprom_verify.contract import CallbackKind
-from eprom_verify.settings import RunSettings
+from eprom_verify.run.session import open_harness
 
 KEY = "sk-TRUST-9f8e7d6c5b4a-QWERTYUIOPASDFGH"
 FORMS = ("test_special_cases or test_v1_order and verification-person-Basic "

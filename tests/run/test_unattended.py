@@ -19,8 +19,8 @@ import yaml
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.cli import main
-from eprom_verify.preflight import check_callback_address, check_eprom, is_loopback
-from eprom_verify.settings import RunSettings
+from eprom_verify.config.settings import RunSettings
+from eprom_verify.run.preflight import check_callback_address, check_eprom, is_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"

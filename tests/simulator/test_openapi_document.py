@@ -107,7 +107,7 @@ def test_the_published_file_is_what_the_server_serves(sim: RunningSimulator) -> 
 
 
 def test_write_openapi_writes_the_published_form(tmp_path: Path) -> None:
-    from eprom_verify.simulator.cli import main  # noqa: PLC0415
+    from eprom_verify.cli.simulator import main  # noqa: PLC0415
 
     target = tmp_path / "openapi.json"
     assert main(["--write-openapi", str(target)]) == 0

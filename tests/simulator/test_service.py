@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from eprom_verify._exceptions import UsageError
+from eprom_verify.cli.simulator import main
 from eprom_verify.config import ConfigError
 from eprom_verify.simulator import OrderingSystem, RunningSimulator, run_in_thread
-from eprom_verify.simulator.cli import main
 from eprom_verify.simulator.service import ACCESS_LOGGER, AccessFormatter, health_of
 from eprom_verify.simulator.settings import resolve_service
 

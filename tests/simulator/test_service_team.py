@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from eprom_verify._exceptions import UsageError
+from eprom_verify.cli.simulator import main
 from eprom_verify.simulator import OrderingSystem, RunningSimulator, run_in_thread
-from eprom_verify.simulator.cli import main
 from eprom_verify.simulator.settings import is_loopback
 
 from .conftest import KEY, order_body, settings_for

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from eprom_verify.cli.simulator import main
 from eprom_verify.config import ConfigError
 from eprom_verify.pytest.simulator_fixture import simulator_fixture
 from eprom_verify.simulator import SimulatorSettings, load_settings
-from eprom_verify.simulator.cli import main
 from eprom_verify.simulator.paths import canonical_segments, normalise_path
 from eprom_verify.simulator.settings import DEFAULT_CALLBACK_URL
 

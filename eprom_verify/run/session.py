@@ -20,10 +20,10 @@ from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
 from eprom_verify.client import EpromClient
 from eprom_verify.config import load_environments, load_forms, load_patients
-from eprom_verify.harness import Harness
-from eprom_verify.listener import CallbackListener
+from eprom_verify.config.settings import RunSettings, Secret, new_simulator_key
 from eprom_verify.redact import Redactor, fingerprint
-from eprom_verify.settings import RunSettings, Secret, new_simulator_key
+from eprom_verify.run.harness import Harness
+from eprom_verify.run.listener import CallbackListener
 
 if TYPE_CHECKING:
     from eprom_verify.report.recorder import Recorder

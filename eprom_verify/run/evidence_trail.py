@@ -1,6 +1,6 @@
 """The evidence trail: every exchange and callback as evidence, credited to whom it serves.
 
-One :class:`EvidenceTrail` per run, owned by the :class:`~eprom_verify.harness.Harness`
+One :class:`EvidenceTrail` per run, owned by the :class:`~eprom_verify.run.harness.Harness`
 and built with what it needs: the recorder (or None: nothing recorded) and the ledger's
 lookup of placements. Exchanges made inside :meth:`EvidenceTrail.serving` (per thread, so a
 batch of orders placed in parallel keeps each order's own case) carry that case and those
@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eprom_verify.contract import NIL_GUID, CallbackKind
-from eprom_verify.ledger import Entry, callback_name
+from eprom_verify.run.ledger import Entry, callback_name
 from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
     from eprom_verify.client import Exchange
-    from eprom_verify.listener import ReceivedCallback
     from eprom_verify.report.model import EvidenceKind
     from eprom_verify.report.recorder import Recorder
+    from eprom_verify.run.listener import ReceivedCallback
 
 __all__ = [
     "EvidenceTrail",

@@ -45,7 +45,7 @@ from eprom_verify.contract.callbacks import (
     is_acknowledgement,
 )
 from eprom_verify.findings import Finding, Rule, RuleBook, rule
-from eprom_verify.listener import ReceivedCallback, utc_clock
+from eprom_verify.run.listener import ReceivedCallback, utc_clock
 from eprom_verify.wording import Text
 
 __all__ = [

@@ -5,7 +5,7 @@ raises :class:`KeyboardInterrupt` where the main thread is — a wait stops, a c
 children and writes its report marked interrupted — unless the command is inside
 :func:`writing` (a report being written): then the signal is noted and the writing goes on.
 Every further signal is noted and ignored, so a report is never left half-written. The
-command then exits with :attr:`~eprom_verify.exit_codes.ExitCode.INTERRUPTED` (2).
+command then exits with :attr:`~eprom_verify.cli.exit_codes.ExitCode.INTERRUPTED` (2).
 """
 
 from __future__ import annotations

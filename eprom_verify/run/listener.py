@@ -27,6 +27,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from eprom_verify._exceptions import ListenerError, PortInUse
+from eprom_verify.config.settings import Secret
 from eprom_verify.contract import (
     CallbackKind,
     EpromModel,
@@ -36,7 +37,6 @@ from eprom_verify.contract import (
     parse_form_order_callback,
 )
 from eprom_verify.contract.callbacks import ENDPOINT_NAMES, KIND_WORDS, endpoint_of
-from eprom_verify.settings import Secret
 from eprom_verify.wording import Text
 
 __all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key", "utc_clock"]

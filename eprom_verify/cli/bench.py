@@ -17,7 +17,7 @@ from eprom_verify._exceptions import UsageError
 
 __all__ = ["add_arguments", "run"]
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _benchmarks() -> ModuleType | None:

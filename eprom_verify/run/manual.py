@@ -1,6 +1,6 @@
 """What a person does outside the simulator: instructions, waiting, attestations.
 
-One :class:`ManualSteps` per run, owned by the :class:`~eprom_verify.harness.Harness` and
+One :class:`ManualSteps` per run, owned by the :class:`~eprom_verify.run.harness.Harness` and
 built with what it needs: the few settings it reads (:class:`ManualSettings`), the callbacks
 received, the terminal, the recorder and the attestations given so far. Kept apart because
 none of it runs in the simulator. Instructions name test persons by masked ID and
@@ -19,16 +19,16 @@ from eprom_verify.contract import CallbackKind
 from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from eprom_verify.placed import PlacedOrder
     from eprom_verify.report.model import Attestation
     from eprom_verify.report.recorder import Recorder
-    from eprom_verify.waiting import CallbackSource, Terminal
+    from eprom_verify.run.placed import PlacedOrder
+    from eprom_verify.run.waiting import CallbackSource, Terminal
 
 __all__ = ["ManualSettings", "ManualSteps", "answered_no", "interactive"]
 
 
 class ManualSettings(Protocol):
-    """The settings the manual steps read (a :class:`~eprom_verify.settings.RunSettings`)."""
+    """The settings the manual steps read (a :class:`~eprom_verify.config.settings.RunSettings`)."""
 
     @property
     def env(self) -> str: ...

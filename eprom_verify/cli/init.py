@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 from eprom_verify._exceptions import UsageError
 from eprom_verify._paths import fixtures_dir
 from eprom_verify._version import __version__
-from eprom_verify.config_file import CONFIG_FILE_NAME
-from eprom_verify.settings import check_report_dir
+from eprom_verify.config.file import CONFIG_FILE_NAME
+from eprom_verify.config.settings import check_report_dir
 
 __all__ = ["InitOptions", "add_arguments", "planned_files", "run", "write_files"]
 

@@ -5,8 +5,8 @@ conformance), ``simulator`` (the local ePROM), ``report`` (re-render, print, sig
 or compare report folders), ``init`` (set up a repository), ``observe`` (judge the
 ordering system itself), ``checklist`` (which test proves which checkpoint), ``bench``
 (benchmarks).
-Every command's output goes through the report's redactor (:mod:`eprom_verify.output`),
-and SIGINT/SIGTERM end every command the same way (:mod:`eprom_verify.interrupts`, exit 2).
+Every command's output goes through the report's redactor (:mod:`eprom_verify.cli.output`),
+and SIGINT/SIGTERM end every command the same way (:mod:`eprom_verify.cli.interrupts`, exit 2).
 Every error the user can fix is one line on stderr and exit code 2: an unknown option
 says which known one was probably meant, and a pytest option given without ``--`` says
 where pytest options go.
@@ -23,7 +23,7 @@ from typing import NoReturn
 
 from eprom_verify._exceptions import EpromVerifyError
 from eprom_verify._version import __version__
-from eprom_verify.exit_codes import ExitCode
+from eprom_verify.cli.exit_codes import ExitCode
 
 __all__ = ["build_parser", "main"]
 
@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported (all of them when None)."""
-    from eprom_verify import run
+    from eprom_verify.cli import run
 
     def _lazy(parser: argparse.ArgumentParser, module: str) -> None:
         if command is None or parser.prog.endswith(" " + command):
@@ -80,7 +80,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="write the config file, persons, forms and CI jobs into your repository",
         description="Set up eprom-verify in your ordering system's repository.",
     )
-    _lazy(p_init, "eprom_verify.init")
+    _lazy(p_init, "eprom_verify.cli.init")
 
     p_recv = sub.add_parser(
         "check-receiver",
@@ -95,7 +95,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="run the local ePROM simulator",
         description="Serve a faithful local ePROM on its own.",
     )
-    _lazy(p_sim, "eprom_verify.simulator.cli")
+    _lazy(p_sim, "eprom_verify.cli.simulator")
 
     p_rep = sub.add_parser(
         "report",
@@ -104,21 +104,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "report.json and re-seal it, print report.pdf, sign the manifest, verify the folder, "
         "or compare two folders (report diff OLD NEW).",
     )
-    _lazy(p_rep, "eprom_verify.report.cli")
+    _lazy(p_rep, "eprom_verify.cli.report")
 
     p_chk = sub.add_parser(
         "checklist",
         help="list every checkpoint and the tests that prove it",
         description="Print the checklist coverage; exit 1 if a checkpoint has no test.",
     )
-    _lazy(p_chk, "eprom_verify.coverage")
+    _lazy(p_chk, "eprom_verify.cli.coverage")
 
     p_bench = sub.add_parser(
         "bench",
         help="run the benchmarks (see benchmarks/)",
         description="Measure verification time and simulator throughput.",
     )
-    _lazy(p_bench, "eprom_verify.bench")
+    _lazy(p_bench, "eprom_verify.cli.bench")
 
     p_obs = sub.add_parser(
         "observe",
@@ -126,7 +126,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Your system performs the scenario against a local ePROM (or a recording "
         "relay toward Hemit); the checklist is judged from what it sent and answered.",
     )
-    _lazy(p_obs, "eprom_verify.observe")
+    _lazy(p_obs, "eprom_verify.cli.observe")
     return parser  # fmt: skip
 
 
@@ -151,7 +151,7 @@ def _wire(parser: argparse.ArgumentParser, module: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command: its output redacted, SIGINT and SIGTERM ending it with exit 2."""
-    from eprom_verify import interrupts, output
+    from eprom_verify.cli import interrupts, output
 
     output.protect(os.environ.get("EPROM_API_KEY"))
     with output.redacted(), interrupts.handled():
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from eprom_verify import output
+    from eprom_verify.cli import output
 
     given = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in given if not a.startswith("-")), None)

@@ -49,8 +49,8 @@ class _Collector:
 def collect_coverage(suites: Path) -> Coverage:
     """Collect ``suites`` (no test runs) and map checkpoints to tests."""
     from eprom_verify._paths import pytest_isolation
+    from eprom_verify.cli.run import PYTEST_BASE_ARGS
     from eprom_verify.pytest.launch import run_pytest
-    from eprom_verify.run import PYTEST_BASE_ARGS
 
     if not suites.is_dir():
         raise UsageError(f"suites folder {suites} not found — pass --suites DIR")
@@ -76,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eprom_verify.run import suites_dir
+    from eprom_verify.cli.run import suites_dir
 
     suites = Path(args.suites) if args.suites else suites_dir()
     coverage = collect_coverage(suites)

@@ -1,7 +1,7 @@
 """The run's settings: every option, its ``EPROM_…`` twin, its default, one help text.
 
 Precedence is fixed: command line > environment variable > config file (see
-:mod:`eprom_verify.config_file`) > default. The API key is
+:mod:`eprom_verify.config.file`) > default. The API key is
 held in a :class:`Secret` whose ``repr`` and ``str`` never show it.
 """
 
@@ -211,7 +211,7 @@ def option(dest: str) -> Option:
 
 
 def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
-    """The options ``names`` of the one table (:data:`~eprom_verify.settings.OPTIONS`)."""
+    """The options ``names`` of the one table (:data:`~eprom_verify.config.settings.OPTIONS`)."""
     for dest in names:
         opt = option(dest)
         kwargs: dict[str, object] = {
@@ -265,7 +265,7 @@ def resolve_options(
     """The options ``names`` of :data:`OPTIONS`, resolved by :func:`resolve_values` with the
     user's config file (``eprom-verify.toml`` / ``[tool.eprom-verify]``)."""
     env_vars = os.environ if environ is None else environ
-    from eprom_verify.config_file import file_settings  # the user's eprom-verify.toml, if any
+    from eprom_verify.config.file import file_settings  # the user's eprom-verify.toml, if any
 
     options = tuple(_BY_DEST[dest] for dest in names)
     return resolve_values(options, given, env_vars, file_settings(OPTIONS, env_vars))

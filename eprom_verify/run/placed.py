@@ -1,7 +1,7 @@
 """What the harness hands back for one placement: the order or letter and its callbacks.
 
 Its own module so that the manual steps and the assertions can name it without importing
-the harness (which imports them). ``eprom_verify.harness.PlacedOrder`` keeps working.
+the harness (which imports them). ``eprom_verify.run.harness.PlacedOrder`` keeps working.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from eprom_verify.contract import (
 )
 
 if TYPE_CHECKING:
-    from eprom_verify.listener import ReceivedCallback
+    from eprom_verify.run.listener import ReceivedCallback
 
 __all__ = ["PlacedLetter", "PlacedOrder"]
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from eprom_verify._exceptions import UsageError
-from eprom_verify.settings import RunSettings
+from eprom_verify.config.settings import RunSettings
 
 __all__ = ["PREFLIGHT_TIMEOUT_S", "check_callback_address", "check_eprom", "check_receiver"]
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import uvicorn
 
-from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
+from eprom_verify.cli import interrupts
+from eprom_verify.cli.exit_codes import ExitCode
 from eprom_verify.config import ConfigError
-from eprom_verify.exit_codes import ExitCode
-from eprom_verify.settings import check_database
+from eprom_verify.config.settings import check_database
 from eprom_verify.simulator.app import create_app, swagger_assets
 from eprom_verify.simulator.openapi import published_text
 from eprom_verify.simulator.server import bind, uvicorn_config

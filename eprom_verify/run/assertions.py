@@ -7,7 +7,7 @@ ledger, observe's judge — return :class:`~eprom_verify.findings.Finding` value
 and the receiver checks raise a :class:`CheckFailure` of their own; all three reach the
 report as findings, by one path (:meth:`~eprom_verify.report.model.CheckResult.from_finding`).
 
-The API key is never shown: keys are :class:`~eprom_verify.settings.Secret` objects down to
+The API key is never shown: keys are :class:`~eprom_verify.config.settings.Secret` objects down to
 the comparison, and a wrong key is reported by fingerprint.
 """
 
@@ -19,16 +19,16 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eprom_verify._exceptions import ApiError, CheckFailure
+from eprom_verify.config.settings import Secret
 from eprom_verify.contract import CallbackKind
 from eprom_verify.contract.callbacks import callback_name
 from eprom_verify.contract.refusals import DocumentedRefusal
-from eprom_verify.listener import ReceivedCallback, sent_key
 from eprom_verify.redact import fingerprint
-from eprom_verify.settings import Secret
+from eprom_verify.run.listener import ReceivedCallback, sent_key
 from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
-    from eprom_verify.placed import PlacedLetter, PlacedOrder
+    from eprom_verify.run.placed import PlacedLetter, PlacedOrder
 
 __all__ = [
     "assert_accepted",

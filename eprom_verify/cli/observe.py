@@ -13,7 +13,7 @@
 SIGINT or SIGTERM at any point: the ``--drive`` command's process group is ended, what was
 seen is judged (steps never reached are *not run*), the report is sealed and marked
 interrupted, exit 2. Everything printed, the ``--drive`` command's output included, goes
-through the redactor. Options are rows of :data:`eprom_verify.settings.OPTIONS`
+through the redactor. Options are rows of :data:`eprom_verify.config.settings.OPTIONS`
 (``EPROM_…`` twins, ``eprom-verify.toml``).
 """
 
@@ -37,10 +37,19 @@ from typing import IO, TextIO
 
 import httpx
 
-from eprom_verify import config, interrupts, output
+from eprom_verify import config
 from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
-from eprom_verify.exit_codes import ExitCode
+from eprom_verify.cli import interrupts, output
+from eprom_verify.cli.exit_codes import ExitCode
+from eprom_verify.config.settings import (
+    OBSERVE_OPTIONS,
+    add_options,
+    check_api_key,
+    check_report_dir,
+    deprecated,
+    resolve_options,
+)
 from eprom_verify.observe.evidence import record
 from eprom_verify.observe.judge import Finding, Judge
 from eprom_verify.observe.scenario import Scenario, build_scenario
@@ -50,14 +59,6 @@ from eprom_verify.report.attest import load_attestations
 from eprom_verify.report.cover import organisation, system_version
 from eprom_verify.report.model import RunInfo
 from eprom_verify.report.recorder import Recorder, new_report_dir
-from eprom_verify.settings import (
-    OBSERVE_OPTIONS,
-    add_options,
-    check_api_key,
-    check_report_dir,
-    deprecated,
-    resolve_options,
-)
 from eprom_verify.wording import Text
 
 __all__ = ["add_arguments", "run"]

@@ -1,10 +1,10 @@
 """Waiting for callbacks: what the run waits on, and the progress line a person sees meanwhile.
 
-Shared by the :class:`~eprom_verify.harness.Harness` (a test waits for its callbacks), the
-:class:`~eprom_verify.verdict.RunVerdict` (the run waits for what is still due) and the
-:class:`~eprom_verify.manual.ManualSteps` (a person delivers a form). The
+Shared by the :class:`~eprom_verify.run.harness.Harness` (a test waits for its callbacks), the
+:class:`~eprom_verify.run.verdict.RunVerdict` (the run waits for what is still due) and the
+:class:`~eprom_verify.run.manual.ManualSteps` (a person delivers a form). The
 :class:`CallbackSource` protocol is the part of the
-:class:`~eprom_verify.listener.CallbackListener` they use, so each can be built and tested
+:class:`~eprom_verify.run.listener.CallbackListener` they use, so each can be built and tested
 with a stand-in.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from eprom_verify.contract import CallbackKind
-    from eprom_verify.listener import Progress, ReceivedCallback
+    from eprom_verify.run.listener import Progress, ReceivedCallback
 
 __all__ = ["CallbackSource", "Terminal", "WaitProgress", "wait_for_all"]
 

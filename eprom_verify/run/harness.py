@@ -5,16 +5,16 @@ plain-Python run); suites ask it to place orders and letters and to wait for the
 callbacks. It is built from collaborators, each constructed with what it needs and usable
 alone:
 
-- the run-wide :class:`~eprom_verify.ledger.Ledger` (every placement, judged after the
+- the run-wide :class:`~eprom_verify.run.ledger.Ledger` (every placement, judged after the
   last test);
-- the :class:`~eprom_verify.evidence_trail.EvidenceTrail` (``harness.trail``): every
+- the :class:`~eprom_verify.run.evidence_trail.EvidenceTrail` (``harness.trail``): every
   request, response and callback as evidence, tagged with the case and checkpoints it
   serves, and each order's timeline in true order (sent → answered → callbacks);
-- the :class:`~eprom_verify.verdict.RunVerdict` (``harness.run_verdict``): wait for what
+- the :class:`~eprom_verify.run.verdict.RunVerdict` (``harness.run_verdict``): wait for what
   is due, judge the ledger once;
-- the :class:`~eprom_verify.manual.ManualSteps` (``harness.manual``): instructions to a
+- the :class:`~eprom_verify.run.manual.ManualSteps` (``harness.manual``): instructions to a
   person and attestations;
-- the :class:`~eprom_verify.waiting.WaitProgress` line while waiting.
+- the :class:`~eprom_verify.run.waiting.WaitProgress` line while waiting.
 
 The harness itself places (orders are cached by case so that the tests proving V1.1, V1.2,
 V1.3 and V1.4 read one order rather than placing four) and delegates the rest.
@@ -36,6 +36,7 @@ from eprom_verify.channels import expected_channel_on_behalf, letter_channel
 from eprom_verify.checklist import placement_checkpoints
 from eprom_verify.client import EpromClient
 from eprom_verify.config import Form, Patient, PvkDefinition
+from eprom_verify.config.settings import RunSettings, Secret
 from eprom_verify.contract import (
     NIL_GUID,
     CallbackKind,
@@ -44,14 +45,13 @@ from eprom_verify.contract import (
     MessageToCitizenRequest,
     NotificationChannel,
 )
-from eprom_verify.evidence_trail import EvidenceTrail, ServingContext
-from eprom_verify.ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
-from eprom_verify.listener import CallbackListener, ReceivedCallback
-from eprom_verify.manual import ManualSteps
-from eprom_verify.placed import PlacedLetter, PlacedOrder
-from eprom_verify.settings import RunSettings, Secret
-from eprom_verify.verdict import RunVerdict
-from eprom_verify.waiting import WaitProgress, wait_for_all
+from eprom_verify.run.evidence_trail import EvidenceTrail, ServingContext
+from eprom_verify.run.ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
+from eprom_verify.run.listener import CallbackListener, ReceivedCallback
+from eprom_verify.run.manual import ManualSteps
+from eprom_verify.run.placed import PlacedLetter, PlacedOrder
+from eprom_verify.run.verdict import RunVerdict
+from eprom_verify.run.waiting import WaitProgress, wait_for_all
 from eprom_verify.wording import Text
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ class Harness:
 
         No settle window here: a duplicate that comes later is caught by the run-wide
         verdict, which listens one duplicate window past the last first callback of the run
-        (:meth:`~eprom_verify.verdict.RunVerdict.judge_run`), so the windows overlap the run
+        (:meth:`~eprom_verify.run.verdict.RunVerdict.judge_run`), so the windows overlap the run
         instead of adding up, test after test.
         """
         kind = CallbackKind(kind)

@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from eprom_verify import interrupts
 from eprom_verify._exceptions import UsageError
-from eprom_verify.exit_codes import ExitCode
+from eprom_verify.cli import interrupts
+from eprom_verify.cli.exit_codes import ExitCode
 from eprom_verify.report._io import write_atomic
 from eprom_verify.report.manifest import (
     MANIFEST_NAME,

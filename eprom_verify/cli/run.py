@@ -27,8 +27,8 @@ from typing import Any
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify._paths import pytest_isolation, suites_dir
-from eprom_verify.exit_codes import ExitCode
-from eprom_verify.settings import (
+from eprom_verify.cli.exit_codes import ExitCode
+from eprom_verify.config.settings import (
     OPTIONS,
     RECEIVER_OPTIONS,
     RUN_OPTIONS,
@@ -100,7 +100,7 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
                 "check-receiver needs the API key your service expects: set EPROM_API_KEY"
             )
         settings.check_api_key()
-        from eprom_verify.preflight import check_receiver
+        from eprom_verify.run.preflight import check_receiver
 
         check_receiver(settings.receiver_url)
         return settings
@@ -113,7 +113,7 @@ def _prepare(args: argparse.Namespace, names: Sequence[str], *, receiver: bool) 
     check_national_ids(patients, settings.patients)
     load_forms(settings.forms)
     if settings.simulator_faults is not None:
-        from eprom_verify._session import load_faults
+        from eprom_verify.run.session import load_faults
 
         load_faults(settings.simulator_faults)
     if settings.attest is not None:
@@ -164,8 +164,8 @@ def _line_of(file: Path, text: str) -> int | str:
 
 def _preflight(settings: RunSettings, patients: Any) -> RunSettings:
     """A remote run: fix the listener's port, refuse a loopback callback, ask ePROM."""
-    from eprom_verify._session import resolve_base_url
-    from eprom_verify.preflight import check_callback_address, check_eprom
+    from eprom_verify.run.preflight import check_callback_address, check_eprom
+    from eprom_verify.run.session import resolve_base_url
 
     check_callback_address(settings, remote_env=settings.base_url is None)
     if settings.listen_port == 0:
@@ -321,7 +321,7 @@ def _print_summary(
         return
     run = data.setdefault("run", {})
     if not run.get("faults_injected") and settings.simulator_faults is not None:
-        from eprom_verify._session import load_faults
+        from eprom_verify.run.session import load_faults
 
         faults = load_faults(settings.simulator_faults)
         run["faults_injected"] = [f.model_dump(mode="json") for f in faults]

@@ -1,11 +1,11 @@
 """The run-wide verdict: wait for what is still due, then judge the ledger, once per run.
 
-One :class:`RunVerdict` per run, owned by the :class:`~eprom_verify.harness.Harness` and
+One :class:`RunVerdict` per run, owned by the :class:`~eprom_verify.run.harness.Harness` and
 built with what it needs: the ledger, the callbacks received
-(:class:`~eprom_verify.waiting.CallbackSource`), the three time limits, the progress line,
+(:class:`~eprom_verify.run.waiting.CallbackSource`), the three time limits, the progress line,
 and where to write what the judgement found about each placement
 (:class:`JudgedPlacements`, the evidence trail). The rules themselves are in
-:mod:`eprom_verify.ledger`.
+:mod:`eprom_verify.run.ledger`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eprom_verify.contract import CallbackKind
-from eprom_verify.ledger import STATUS_KIND, Entry, Ledger, LedgerVerdict
+from eprom_verify.run.ledger import STATUS_KIND, Entry, Ledger, LedgerVerdict
 
 if TYPE_CHECKING:
-    from eprom_verify.waiting import CallbackSource, WaitProgress
+    from eprom_verify.run.waiting import CallbackSource, WaitProgress
 
 __all__ = ["JudgedPlacements", "RunVerdict"]
 
@@ -26,7 +26,7 @@ __all__ = ["JudgedPlacements", "RunVerdict"]
 class JudgedPlacements(Protocol):
     """Where the verdict writes what it found (the evidence trail).
 
-    Satisfied by :class:`~eprom_verify.evidence_trail.EvidenceTrail`.
+    Satisfied by :class:`~eprom_verify.run.evidence_trail.EvidenceTrail`.
     """
 
     def release(self) -> None:
