@@ -32,6 +32,8 @@ class Plan:
     memory_seconds: float
     profile_orders: int
     profile_seconds: float
+    #: interleaved rounds of simulator / Prism / bare FastAPI (measurement ``peers``)
+    peer_rounds: int = 3
     #: a git ref whose verification and check-receiver run as the peer, pair by pair
     baseline: str | None = None
 
@@ -80,4 +82,5 @@ QUICK = Plan(
     memory_seconds=30.0,
     profile_orders=400,
     profile_seconds=3.0,
+    peer_rounds=1,
 )
