@@ -26,8 +26,8 @@ from typing import Any
 
 from .load import drive
 from .machine import load_average
-from .procs import Server, cpu_seconds, free_port, python_command
 from .prism import ensure_prism, prism_version
+from .procs import Server, cpu_seconds, free_port, python_command
 from .simulator_load import _FORMORDER, run_orders
 from .sink import run_fast
 from .stack import Stack, order_body, running_stack
@@ -108,9 +108,12 @@ def measure_peers(
 ) -> dict[str, Any]:
     """``rounds`` interleaved rounds of simulator, Prism and bare FastAPI; ratios per round."""
     binary, how = ensure_prism(install=install)
-    with running_stack(folder) as stack, Server(
-        python_command("benchmarks.bare", "--port", "0"), ready=_BARE_READY, name="bare"
-    ) as bare:
+    with (
+        running_stack(folder) as stack,
+        Server(
+            python_command("benchmarks.bare", "--port", "0"), ready=_BARE_READY, name="bare"
+        ) as bare,
+    ):
         prism = _start_prism(stack, folder, binary) if binary is not None else None
         try:
             return _rounds(
@@ -136,7 +139,9 @@ def _start_prism(stack: Stack, folder: Path, binary: Path) -> Server:
     spec.write_text(json.dumps(stack.http.get(f"{stack.simulator.root_url}/openapi.json").json()))
     port = free_port()
     command = [str(binary), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port), "-v", "warn"]
-    return Server(command, name="prism", port=port, env={"NO_COLOR": "1"}, start_timeout_s=60).start()
+    return Server(
+        command, name="prism", port=port, env={"NO_COLOR": "1"}, start_timeout_s=60
+    ).start()
 
 
 def _rounds(
@@ -150,7 +155,9 @@ def _rounds(
     max_seconds: float,
     prism_info: dict[str, Any],
 ) -> dict[str, Any]:
-    peers: dict[str, tuple[str, int]] = {"bare": (bare.root_url + "/promswebapi" + _FORMORDER, bare.pid)}
+    peers: dict[str, tuple[str, int]] = {
+        "bare": (bare.root_url + "/promswebapi" + _FORMORDER, bare.pid)
+    }
     if prism is not None:
         peers["prism"] = (prism.root_url + "/promswebapi" + _FORMORDER, prism.pid)
     # warm-up: every server answers a few hundred requests before the clock matters

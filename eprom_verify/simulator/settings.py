@@ -168,6 +168,9 @@ class SimulatorSettings(BaseModel):
     #: setpersonverninnstilling (the guide is silent; off: only a citizen's change is told)
     report_own_privacy_changes: bool = False
     sweep_interval_seconds: float = Field(default=0.2, gt=0)
+    #: Answer well-formed form orders without FastAPI's routing (:mod:`.fastpath`; the same
+    #: answers — off only to compare the two paths in tests).
+    fast_path: bool = True
     #: The control API requires ``Authorization: Bearer <token>`` when set (never printed).
     control_token: str | None = Field(default=None, repr=False)
     #: Requests kept in ``GET /_simulator/requests`` (0: none are kept).
