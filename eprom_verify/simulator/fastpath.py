@@ -13,7 +13,9 @@ the one happy path itself, doing exactly what the route does, in the same order:
    (:class:`~eprom_verify.simulator.api.EpromRoute`'s);
 3. the body validated by the *route's own* body field (FastAPI's ``ModelField``, the same
    validator and the same defaults);
-4. the route's warnings, then :meth:`OrderDesk.place` and the same ``JSONResponse``.
+4. the route's warnings, then :meth:`OrderDesk.place` and the same ``JSONResponse``
+   — sent once the order is committed: the order is a :meth:`Store.grouped` unit, so the
+   orders of one event-loop turn share one ``COMMIT``.
 
 Everything else goes to FastAPI unchanged, with the body handed on as it was read: a key
 that is missing or wrong, a body that is empty, not JSON, not ``application/json`` or does
@@ -26,6 +28,7 @@ is answered as the app's handler answers it; any other exception propagates to t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -107,15 +110,19 @@ class FormOrderFastPath:
         if body is None:  # the client went away before the body came: nobody to answer
             return
         try:
-            response = self._answer(scope, engine, body)
+            response, committed = self._answer(scope, engine, body)
         except _Fallback:
             self.handed_on += 1
             await self.app(scope, _replay(body, receive), send)
             return
+        if committed is not None:
+            await committed  # the order is in the file before the client hears of it
         self.answered += 1
         await response(scope, receive, send)
 
-    def _answer(self, scope: Scope, engine: Engine, body: bytes) -> Response:
+    def _answer(
+        self, scope: Scope, engine: Engine, body: bytes
+    ) -> tuple[Response, asyncio.Future[None] | None]:
         from . import api  # noqa: PLC0415
 
         route = self._route or self._prepare()
@@ -143,10 +150,11 @@ class FormOrderFastPath:
         request = Request(scope)
         api.warn_form_order(request, order)
         try:
-            answer = engine.orders.place(system.name, order, root_url=self._root_url(scope))
+            with engine.store.grouped() as committed:  # one COMMIT for this loop turn's orders
+                answer = engine.orders.place(system.name, order, root_url=self._root_url(scope))
         except Refusal as exc:
-            return refusal_response(exc)
-        return JSONResponse(answer)
+            return refusal_response(exc), None
+        return JSONResponse(answer), committed
 
     def _root_url(self, scope: Scope) -> str:
         """``str(request.base_url).rstrip("/")`` — remembered per host, scheme and root path."""

@@ -245,7 +245,7 @@ class Outbox:
             return None
         system = self._store.system(row.system)
         if system is None:
-            return self._failed(
+            return await self._failed(
                 outbox_id, row.attempts, None, None, f"ordering system {row.system!r} is gone"
             )
         key = FORGED_API_KEY if "forge_key" in row.faults else system.api_key
@@ -258,29 +258,36 @@ class Outbox:
             content = _with_key(row.body, key)
         if self._client is None:
             raise RuntimeError("Outbox.start() was not called before a delivery")
-        delivery = self._store.begin_delivery(outbox_id, row.system)  # before the PUT leaves
+        # journaled and committed before the PUT leaves (one COMMIT for this loop turn's)
+        with self._store.grouped() as committed:
+            delivery = self._store.begin_delivery(outbox_id, row.system)
+        await committed
         try:
             answer = await self._client.put(url, content.encode(), headers)
         except CallbackHttpError as exc:
-            return self._failed(outbox_id, row.attempts, None, None, str(exc), delivery)
+            return await self._failed(outbox_id, row.attempts, None, None, str(exc), delivery)
         redactor = self._redactor(system.api_key)
         text = redactor.text(answer.text)
         refusal = judge_answer(answer.status, answer.text)
         if refusal is not None:
             problem = redactor.text(str(refusal))  # success: "<the key>" is shown in it
-            return self._failed(outbox_id, row.attempts, answer.status, text, problem, delivery)
-        self._store.record_attempt(
-            outbox_id,
-            status=answer.status,
-            body=text[:_SNIPPET],
-            error=None,
-            acknowledged=True,
-            next_due=None,
-            delivery_id=delivery,
-        )
+            return await self._failed(
+                outbox_id, row.attempts, answer.status, text, problem, delivery
+            )
+        with self._store.grouped() as committed:
+            self._store.record_attempt(
+                outbox_id,
+                status=answer.status,
+                body=text[:_SNIPPET],
+                error=None,
+                acknowledged=True,
+                next_due=None,
+                delivery_id=delivery,
+            )
+        await committed  # the row says delivered before a copy is sent again
         return time.time() if row.copies_left > 1 else None
 
-    def _failed(
+    async def _failed(
         self,
         outbox_id: int,
         attempts: int,
@@ -291,15 +298,17 @@ class Outbox:
     ) -> float:
         delay = min(self._max, self._base * 2.0 ** min(attempts, 40))
         next_due = time.time() + delay
-        self._store.record_attempt(
-            outbox_id,
-            status=status,
-            body=None if text is None else text[:_SNIPPET],
-            error=problem,
-            acknowledged=False,
-            next_due=next_due,
-            delivery_id=delivery,
-        )
+        with self._store.grouped() as committed:
+            self._store.record_attempt(
+                outbox_id,
+                status=status,
+                body=None if text is None else text[:_SNIPPET],
+                error=problem,
+                acknowledged=False,
+                next_due=next_due,
+                delivery_id=delivery,
+            )
+        await committed
         return next_due
 
 
