@@ -57,6 +57,7 @@ class EngineServices(Protocol):
         subject_id: str,
         system: str,
         build: Callable[[AppliedFaults], EpromModel],
+        plain: Callable[[], str] | None = None,
     ) -> int: ...
 
     def callbacks(

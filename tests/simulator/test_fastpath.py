@@ -1,4 +1,5 @@
-"""The form order's hot path (:mod:`eprom_verify.simulator.fastpath`) answers as FastAPI does.
+"""The form order's hot path (:mod:`eprom_verify.simulator.fastpath`) answers as FastAPI does,
+and its status-callback template and key splice write what the model and ``json`` write.
 
 Every request goes to two simulators, one with the hot path and one without
 (``fast_path=False``), and the answers — status, content type, body with generated ids
@@ -9,15 +10,21 @@ must be counted as handed on, so a hot path that answered errors itself would sh
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from eprom_verify.contract import NotificationChannel
 from eprom_verify.simulator import RunningSimulator, run_in_thread
+from eprom_verify.simulator.orders import _status_model, status_body
+from eprom_verify.simulator.outbox import _with_key
+from eprom_verify.simulator.wire import wire_json
 
 from .conftest import (
     KEY,
@@ -175,3 +182,27 @@ def test_a_helsenorge_fault_fires_once_on_either_path(
     assert (a.status_code, taken) == (502, 1)
     again, _, _ = _both(pair, _json(), JSON)
     assert again.status_code == 200
+
+
+@pytest.mark.parametrize("reached", [True, False])
+@pytest.mark.parametrize("channel", list(NotificationChannel))
+def test_the_status_template_writes_what_the_model_writes(
+    channel: NotificationChannel, reached: bool
+) -> None:
+    order_id = str(uuid.uuid4())
+    for now in (
+        dt.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=dt.UTC),  # DST starts at 01:00Z
+        dt.datetime(2026, 10, 25, 1, 0, 0, 1, tzinfo=dt.UTC),
+        dt.datetime.now(dt.UTC),
+    ):
+        model = wire_json(_status_model(order_id, channel, now, reached=reached))
+        assert status_body(order_id, channel, now, reached=reached) == model
+
+
+@pytest.mark.parametrize(
+    "body", ['{"formOrderId": "x", "n": 1}', '{"a": "ø\\"apiKey\\"", "b": [1, 2.5, null]}', "{}"]
+)
+def test_the_key_spliced_in_is_the_key_dumped_in(body: str) -> None:
+    data = json.loads(body)
+    for key in ('k-ø-"quoted"-\\', "plain-key"):
+        assert _with_key(body, key) == json.dumps({"apiKey": key, **data}, ensure_ascii=False)
