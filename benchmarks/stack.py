@@ -73,9 +73,11 @@ def simulator_server(folder: Path, *, callback_base_url: str, api_key: str) -> S
         encoding="utf-8",
     )
     db = folder / "simulator.sqlite3"
+    # no access log, as Prism runs with -v warn: neither writes a line per request
     command = python_command(
-        "eprom_verify", "simulator", "--port", "0", "--config", str(config), "--db", str(db)
-    )
+        "eprom_verify", "simulator", "--port", "0", "--config", str(config), "--db", str(db),
+        "--log-format", "off",
+    )  # fmt: skip
     return Server(command, ready=_SIM_READY, name="simulator")
 
 
