@@ -298,6 +298,7 @@ async def form_order(
     body: FormOrderRequest, request: Request, engine: EngineDep, system: SystemDep
 ) -> Response:
     warn_form_order(request, body)
+    await engine.outbox.wait_for_room(system.name)  # the callbacks' fair share (outbox.py)
     return JSONResponse(engine.orders.place(system.name, body, root_url=_root_url(request)))
 
 

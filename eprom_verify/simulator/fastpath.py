@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
     from .engine import Engine
+    from .store import SystemRow
 
 __all__ = ["FORM_ORDER_PATH", "FormOrderFastPath", "refusal_response"]
 
@@ -110,19 +111,19 @@ class FormOrderFastPath:
         if body is None:  # the client went away before the body came: nobody to answer
             return
         try:
-            response, committed = self._answer(scope, engine, body)
+            request, system, order = self._checked(scope, engine, body)
         except _Fallback:
             self.handed_on += 1
             await self.app(scope, _replay(body, receive), send)
             return
+        response, committed = await self._place(scope, engine, request, system, order)
         if committed is not None:
             await committed  # the order is in the file before the client hears of it
         self.answered += 1
         await response(scope, receive, send)
 
-    def _answer(
-        self, scope: Scope, engine: Engine, body: bytes
-    ) -> tuple[Response, asyncio.Future[None] | None]:
+    def _checked(self, scope: Scope, engine: Engine, body: bytes) -> tuple[Request, SystemRow, Any]:
+        """The route's checks, in its order; :class:`_Fallback` when one does not pass."""
         from . import api  # noqa: PLC0415
 
         route = self._route or self._prepare()
@@ -149,6 +150,12 @@ class FormOrderFastPath:
             raise _Fallback
         request = Request(scope)
         api.warn_form_order(request, order)
+        return request, system, order
+
+    async def _place(
+        self, scope: Scope, engine: Engine, request: Request, system: SystemRow, order: Any
+    ) -> tuple[Response, asyncio.Future[None] | None]:
+        await engine.outbox.wait_for_room(system.name)  # the callbacks' fair share
         try:
             with engine.store.grouped() as committed:  # one COMMIT for this loop turn's orders
                 answer = engine.orders.place(system.name, order, root_url=self._root_url(scope))
