@@ -78,7 +78,8 @@ def _orders(m: dict[str, Any]) -> list[tuple[str, str]]:
             (
                 f"N={lv['concurrency']}",
                 f"{_fmt(lv.get('orders_per_s'), 'orders/s')}, callback p50 "
-                f"{_fmt(lat.get('p50'), 'ms')} p99 {_fmt(lat.get('p99'), 'ms')}",
+                f"{_fmt(lat.get('p50'), 'ms')} p99 {_fmt(lat.get('p99'), 'ms')}, backlog "
+                f"growth {_fmt(lv.get('backlog_growth_ms'), 'ms')}",
             )
         )
     return rows
@@ -114,6 +115,35 @@ def _prism(m: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _spread(f: dict[str, Any] | None, unit: str = "") -> str:
+    if not f:
+        return "—"
+    return f"{_fmt(f.get('min'))} / {_fmt(f.get('median'))} / {_fmt(f.get('max'))} {unit}".strip()
+
+
+def _peers(m: dict[str, Any]) -> list[tuple[str, str]]:
+    rounds = m.get("rounds")
+    rows = [
+        (f"simulator orders/s with callbacks (min / median / max of {rounds})",
+         _spread(m.get("simulator_orders_per_s"))),
+        ("simulator callback p99", _spread(m.get("simulator_callback_p99_ms"), "ms")),
+        ("simulator CPU per order (incl. callback)",
+         _spread(m.get("simulator_cpu_ms_per_order"), "ms")),
+    ]  # fmt: skip
+    for peer in ("prism", "bare"):
+        if f"{peer}_requests_per_s" in m:
+            rows.append((f"{peer} requests/s", _spread(m.get(f"{peer}_requests_per_s"))))
+            rows.append(
+                (
+                    f"simulator ÷ {peer}, same round",
+                    _spread(m.get(f"ratio_simulator_to_{peer}"), "×"),
+                )
+            )
+    if "prism_requests_per_s" not in m:
+        rows.append(("Prism", str((m.get("prism") or {}).get("how", "not run"))[:100]))
+    return rows  # fmt: skip
+
+
 def _memory(m: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (f"RSS after {m.get('orders_stored')} orders", _fmt(m.get("rss_bytes_per_order"), "B/order")),
@@ -133,6 +163,7 @@ _ROWS = {
     "letters": _letters,
     "receiver": _receiver,
     "prism": _prism,
+    "peers": _peers,
     "memory": _memory,
     "profile": _profile,
 }

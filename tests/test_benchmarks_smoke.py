@@ -128,6 +128,7 @@ def test_targets_report_missed_met_and_unmeasured() -> None:
         "orders_per_s_n64": True,
         "callback_p99_n64": False,
         "vs_prism": None,
+        "backlog_n256": None,
         "receiver_n32": None,
         "memory_per_order": False,  # the target is strictly below 2 KB
     }
