@@ -272,6 +272,7 @@ def measure_peers(plan: Plan, folder: Path) -> dict[str, Any]:
         max_requests=plan.orders_per_level,
         max_seconds=plan.seconds_per_level,
         install=plan.prism_install,
+        baseline=plan.baseline,
     )
 
 

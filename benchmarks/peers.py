@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -105,21 +106,31 @@ def measure_peers(
     max_requests: int,
     max_seconds: float,
     install: bool,
+    baseline: str | None = None,
 ) -> dict[str, Any]:
-    """``rounds`` interleaved rounds of simulator, Prism and bare FastAPI; ratios per round."""
+    """``rounds`` interleaved rounds of simulator, Prism and bare FastAPI (and the simulator
+    of git ref ``baseline``, with its own sink); ratios per round."""
     binary, how = ensure_prism(install=install)
-    with (
-        running_stack(folder) as stack,
-        Server(
-            python_command("benchmarks.bare", "--port", "0"), ready=_BARE_READY, name="bare"
-        ) as bare,
-    ):
+    with ExitStack() as servers:
+        stack = servers.enter_context(running_stack(folder))
+        bare = servers.enter_context(
+            Server(python_command("benchmarks.bare", "--port", "0"), ready=_BARE_READY, name="bare")
+        )
+        base: Stack | None = None
+        if baseline is not None:
+            from .verification import baseline_tree  # noqa: PLC0415
+
+            (folder / "baseline").mkdir()
+            source = baseline_tree(baseline, folder)
+            base = servers.enter_context(running_stack(folder / "baseline", source=source))
         prism = _start_prism(stack, folder, binary) if binary is not None else None
         try:
             return _rounds(
                 stack,
                 bare,
                 prism,
+                base=base,
+                baseline=baseline,
                 rounds=rounds,
                 concurrency=concurrency,
                 max_requests=max_requests,
@@ -154,6 +165,8 @@ def _rounds(
     max_requests: int,
     max_seconds: float,
     prism_info: dict[str, Any],
+    base: Stack | None = None,
+    baseline: str | None = None,
 ) -> dict[str, Any]:
     peers: dict[str, tuple[str, int]] = {
         "bare": (bare.root_url + "/promswebapi" + _FORMORDER, bare.pid)
@@ -162,6 +175,8 @@ def _rounds(
         peers["prism"] = (prism.root_url + "/promswebapi" + _FORMORDER, prism.pid)
     # warm-up: every server answers a few hundred requests before the clock matters
     run_orders(stack, concurrency=8, max_orders=300, max_seconds=10)
+    if base is not None:
+        run_orders(base, concurrency=8, max_orders=300, max_seconds=10)
     for url, pid in peers.values():
         _answer_rate(url, stack.auth_headers, pid, concurrency=8, max_requests=300, max_seconds=10)
     per_round: list[dict[str, Any]] = []
@@ -171,6 +186,21 @@ def _rounds(
             stack, concurrency=concurrency, max_orders=max_requests, max_seconds=max_seconds
         )
         entry: dict[str, Any] = {"round": number + 1, "load_average": load, "simulator": simulator}
+        if base is not None:
+            before = run_orders(
+                base, concurrency=concurrency, max_orders=max_requests, max_seconds=max_seconds
+            )
+            entry["baseline"] = before
+            entry["simulator_to_baseline"] = rounded(
+                _ratio(simulator["orders_per_s"], before["orders_per_s"]) or 0, 3
+            )
+            entry["cpu_baseline_to_simulator"] = rounded(
+                _ratio(
+                    before["simulator_cpu_ms_per_order"], simulator["simulator_cpu_ms_per_order"]
+                )
+                or 0,
+                3,
+            )
         for name, (url, pid) in peers.items():
             entry[name] = _answer_rate(
                 url,
@@ -186,6 +216,16 @@ def _rounds(
             entry[f"simulator_answered_to_{name}"] = rounded(
                 _ratio(simulator["accepted_per_s"], rate) or 0, 3
             )
+            # CPU per answer, theirs ÷ ours (> 1: the simulator costs less): on a saturated
+            # shared machine steadier than rates, which follow each process's CPU share
+            entry[f"cpu_{name}_to_simulator"] = rounded(
+                _ratio(
+                    entry[name]["server_cpu_ms_per_request"],
+                    simulator["simulator_cpu_ms_per_order"],
+                )
+                or 0,
+                3,
+            )
         per_round.append(entry)
         time.sleep(0.5)
 
@@ -194,7 +234,10 @@ def _rounds(
         for entry in per_round:
             value: Any = entry
             for key in path:
-                value = value.get(key) if isinstance(value, dict) else None
+                if isinstance(value, list) and key.isdigit():
+                    value = value[int(key)] if int(key) < len(value) else None
+                else:
+                    value = value.get(key) if isinstance(value, dict) else None
             if isinstance(value, int | float):
                 values.append(float(value))
         return spread(values)
@@ -209,11 +252,22 @@ def _rounds(
         "simulator_callback_p99_ms": over(("simulator", "callback_latency_ms", "p99")),
         "simulator_cpu_ms_per_order": over(("simulator", "simulator_cpu_ms_per_order")),
         "loadgen_cpu_ms_per_order": over(("simulator", "loadgen_cpu_ms_per_order")),
+        "simulator_cpu_share": over(("simulator", "simulator_cpu_share")),
+        "machine_busy_share": over(("simulator", "machine_busy_share")),
+        "load_average_1min": over(("load_average", "0")),
     }
+    if base is not None:
+        out["baseline"] = baseline
+        out["baseline_orders_per_s"] = over(("baseline", "orders_per_s"))
+        out["baseline_callback_p99_ms"] = over(("baseline", "callback_latency_ms", "p99"))
+        out["baseline_cpu_ms_per_order"] = over(("baseline", "simulator_cpu_ms_per_order"))
+        out["ratio_simulator_to_baseline"] = over(("simulator_to_baseline",))
+        out["ratio_cpu_baseline_to_simulator"] = over(("cpu_baseline_to_simulator",))
     for name in peers:
         out[f"{name}_requests_per_s"] = over((name, "requests_per_s"))
         out[f"{name}_cpu_ms_per_request"] = over((name, "server_cpu_ms_per_request"))
         out[f"ratio_simulator_to_{name}"] = over((f"simulator_to_{name}",))
         out[f"ratio_simulator_answered_to_{name}"] = over((f"simulator_answered_to_{name}",))
+        out[f"ratio_cpu_{name}_to_simulator"] = over((f"cpu_{name}_to_simulator",))
     out["per_round"] = per_round
     return out
