@@ -16,6 +16,7 @@ per request, in send order, with ``time.monotonic()`` times.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -27,14 +28,29 @@ __all__ = ["build_request", "drive_raw", "parse_head"]
 _HEAD_LIMIT = 64 * 1024
 
 
-def build_request(url: str, body: bytes, headers: dict[str, str]) -> bytes:
-    """The whole HTTP/1.1 POST of ``body`` to ``url`` as bytes (keep-alive)."""
+def build_request(url: str, body: bytes, headers: dict[str, str], method: str = "POST") -> bytes:
+    """The whole HTTP/1.1 request (``method``, default POST) of ``body`` to ``url`` as bytes."""
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"POST {target or '/'} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines = [f"{method} {target or '/'} HTTP/1.1", f"Host: {parts.netloc}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _quick_ack(writer: asyncio.StreamWriter) -> None:
+    """Acknowledge the answer's segments at once (Linux ``TCP_QUICKACK``, reset by the kernel
+    after a while, so set before each request). A server without ``TCP_NODELAY`` that writes
+    its head and body separately otherwise waits for our delayed ACK, ~40 ms per request:
+    the client would measure the kernel, not the server. httpx escapes it by sending its
+    request in two writes; this client sends one."""
+    sock = writer.get_extra_info("socket")
+    quick = getattr(socket, "TCP_QUICKACK", None)
+    if sock is not None and quick is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, quick, 1)
+        except OSError:
+            pass
 
 
 def parse_head(head: bytes) -> tuple[int, int, bool]:
@@ -62,11 +78,13 @@ async def drive_raw(
     max_requests: int,
     max_seconds: float,
     timeout_s: float = 30.0,
+    raw: Callable[[int], bytes] | None = None,
 ) -> list[Sent]:
     """POST ``body(i)`` to ``url`` from ``concurrency`` connections; every request, in send order.
 
     ``body`` is called once per distinct result: a body function that returns the same
-    object every time costs one request build in all.
+    object every time costs one request build in all. ``raw(i)``, if given, is the whole
+    request instead (any method and path on ``url``'s host).
     """
     if concurrency < 1 or max_requests < 1 or max_seconds <= 0:
         raise ValueError(
@@ -99,12 +117,15 @@ async def drive_raw(
             for index in counter:
                 if time.monotonic() >= deadline:
                     return
-                raw = request(index)
+                data = raw(index) if raw is not None else request(index)
                 started = time.monotonic()
                 try:
-                    writer.write(raw)
+                    _quick_ack(writer)
+                    writer.write(data)
                     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s)
                     status, length, close = parse_head(head)
+                    if length and len(reader._buffer) < length:  # type: ignore[attr-defined]
+                        _quick_ack(writer)  # the body may wait for our ACK of the head
                     answer = await reader.readexactly(length) if length else b""
                 except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
                     error = f"{type(exc).__name__}: {exc}"

@@ -101,7 +101,9 @@ def _receiver(m: dict[str, Any]) -> list[tuple[str, str]]:
         (
             f"concurrency {lv['concurrency']}",
             f"{_fmt(lv.get('callbacks_per_s'), 'callbacks/s')}, p50 "
-            f"{_fmt(lv['latency_ms'].get('p50'), 'ms')} p95 {_fmt(lv['latency_ms'].get('p95'), 'ms')}",
+            f"{_fmt(lv['latency_ms'].get('p50'), 'ms')} p95 {_fmt(lv['latency_ms'].get('p95'), 'ms')}"
+            f"; raw client {_fmt((lv.get('raw_client') or {}).get('callbacks_per_s'), '/s')}, "
+            f"harness ÷ raw {_fmt(lv.get('ratio_harness_to_raw'), '×')}",
         )
         for lv in m.get("levels", [])
     ]

@@ -78,6 +78,9 @@ def test_receiver_figures(quick_results: dict[str, Any]) -> None:
     for level in receiver["levels"]:
         assert level["acknowledged"] == level["callbacks"] > 0, level
         assert set(level["latency_ms"]) == {"p50", "p95", "max"}
+        raw = level["raw_client"]  # the peer: every PUT of the raw client acknowledged too
+        assert raw["answered_2xx"] == raw["callbacks"] > 0, raw
+        assert level["ratio_harness_to_raw"] > 0
 
 
 def test_prism_records_why_it_did_not_run_or_a_ratio(quick_results: dict[str, Any]) -> None:
