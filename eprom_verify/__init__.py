@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from .channels import explain as explain_channel
     from .client import EpromClient
     from .config import fixtures_dir
-    from .ledger import CHECKPOINTS_JUDGED, callback_name
+    from .contract.callbacks import callback_name
+    from .ledger import CHECKPOINTS_JUDGED
     from .listener import CallbackListener, ReceivedCallback
     from .national_id import NationalIdKind
     from .national_id import generate as generate_national_id
@@ -87,7 +88,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PlacedOrder": (".placed", "PlacedOrder"),
     "PlacedLetter": (".placed", "PlacedLetter"),
     "CHECKPOINTS_JUDGED": (".ledger", "CHECKPOINTS_JUDGED"),
-    "callback_name": (".ledger", "callback_name"),
+    "callback_name": (".contract.callbacks", "callback_name"),
     "fixtures_dir": (".config", "fixtures_dir"),
     "NationalIdKind": (".national_id", "NationalIdKind"),
     "generate_national_id": (".national_id", "generate"),

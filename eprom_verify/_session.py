@@ -112,8 +112,12 @@ def make_recorder(
         national_ids_shown=show_national_ids,
         mode="check-receiver" if receiver else "run",
         simulated=settings.embedded and not receiver,
-        system_version=None if settings.embedded and not receiver else system_version(),
-        organisation=organisation(),
+        system_version=(
+            None
+            if settings.embedded and not receiver
+            else system_version(given=settings.system_version)
+        ),
+        organisation=organisation(given=settings.organisation),
         tester=settings.tester,
     )
     return Recorder(report_dir, run=run, redactor=redactor)

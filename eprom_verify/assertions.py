@@ -1,8 +1,11 @@
 """The one failure vocabulary: assertions on ePROM's answers and callbacks.
 
 Each assertion raises :class:`CheckFailure` a person can read: it names the order (or
-letter), what was expected and what was received, and shows the callback's JSON. Suites
-and the run-wide ledger use these; nothing else spells out a failure by hand.
+letter), what was expected and what was received, and shows the callback's JSON. The suites
+use these for what one test sees. The rules that judge many things at once — the run-wide
+ledger, observe's judge — return :class:`~eprom_verify.findings.Finding` values instead,
+and the receiver checks raise a :class:`CheckFailure` of their own; all three reach the
+report as findings, by one path (:meth:`~eprom_verify.report.model.CheckResult.from_finding`).
 
 The API key is never shown: keys are :class:`~eprom_verify.settings.Secret` objects down to
 the comparison, and a wrong key is reported by fingerprint.
@@ -17,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ApiError, CheckFailure
 from .contract import CallbackKind
+from .contract.callbacks import callback_name
 from .contract.refusals import DocumentedRefusal
-from .ledger import callback_name
 from .listener import ReceivedCallback, sent_key
 from .redact import fingerprint
 from .settings import Secret

@@ -1,8 +1,10 @@
 """The ``eprom-verify`` command line.
 
 Subcommands: ``run`` (the verification), ``check-receiver`` (the callback service's
-conformance), ``simulator`` (the local ePROM), ``report`` (re-render a report),
-``checklist`` (which test proves which checkpoint), ``bench`` (benchmarks).
+conformance), ``simulator`` (the local ePROM), ``report`` (re-render, print, sign, verify
+or compare report folders), ``init`` (set up a repository), ``observe`` (judge the
+ordering system itself), ``checklist`` (which test proves which checkpoint), ``bench``
+(benchmarks).
 Every command's output goes through the report's redactor (:mod:`eprom_verify.output`),
 and SIGINT/SIGTERM end every command the same way (:mod:`eprom_verify.interrupts`, exit 2).
 Every error the user can fix is one line on stderr and exit code 2: an unknown option
@@ -97,8 +99,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     p_rep = sub.add_parser(
         "report",
-        help="re-render a report (HTML, Markdown, PDF)",
-        description="Re-render report.html/report.md from report.json.",
+        help="re-render, print to PDF, sign or verify a report folder; diff compares two",
+        description="Work on a report folder: re-render report.html/report.md from "
+        "report.json and re-seal it, print report.pdf, sign the manifest, verify the folder, "
+        "or compare two folders (report diff OLD NEW).",
     )
     _lazy(p_rep, "eprom_verify.report.cli")
 

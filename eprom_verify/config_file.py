@@ -46,7 +46,9 @@ CONFIG_FILE_NAME = "eprom-verify.toml"
 _TABLE = ("tool", "eprom-verify")
 _PATH_KEYS = frozenset({"patients", "forms", "attest", "simulator_faults", "report_dir"})
 _REFUSED = {
-    "api_key": "the API key does not belong in a file in your repository: set EPROM_API_KEY"
+    "api_key": "the API key does not belong in a file in your repository: set EPROM_API_KEY",
+    "control_token": "the simulator's control token does not belong in a file in your "
+    "repository: set EPROM_SIM_CONTROL_TOKEN",
 }
 
 

@@ -100,7 +100,7 @@ def _print(coverage: Coverage, *, lang: str, out: Any) -> None:
         tests = coverage.tests.get(cp.id, [])
         table.add_row(
             cp.id,
-            cp.title(lang),
+            cp.title.in_language(lang),
             cp.simulator.value,
             cp.remote.value,
             "\n".join(tests) if tests else "[red]NO TEST[/red]",

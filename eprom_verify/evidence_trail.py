@@ -1,11 +1,13 @@
 """The evidence trail: every exchange and callback as evidence, credited to whom it serves.
 
-Mixed into :class:`~eprom_verify.harness.Harness`. Exchanges made inside
-:meth:`EvidenceTrail.serving` (per thread, so a batch of orders placed in parallel keeps
-each order's own case) carry that case and those checkpoint ids; a callback is credited to
-the placement the ledger knows it by — one that arrives before its order's response is
-held back until the order is known. Times are the true ones: a request when it was sent,
-its response when it came, a callback when it arrived.
+One :class:`EvidenceTrail` per run, owned by the :class:`~eprom_verify.harness.Harness`
+and built with what it needs: the recorder (or None: nothing recorded) and the ledger's
+lookup of placements. Exchanges made inside :meth:`EvidenceTrail.serving` (per thread, so a
+batch of orders placed in parallel keeps each order's own case) carry that case and those
+checkpoint ids; a callback is credited to the placement the ledger knows it by — one that
+arrives before its order's response is held back until the order is known, or until the
+run is judged (:meth:`EvidenceTrail.release`). Times are the true ones: a request when it
+was sent, its response when it came, a callback when it arrived.
 """
 
 from __future__ import annotations
@@ -14,20 +16,27 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .client import Exchange
 from .contract import NIL_GUID, CallbackKind
-from .ledger import Entry, Ledger, LedgerVerdict, callback_name
-from .listener import ReceivedCallback
+from .ledger import Entry, callback_name
 from .wording import Text
 
 if TYPE_CHECKING:
+    from .client import Exchange
+    from .listener import ReceivedCallback
     from .report.model import EvidenceKind
     from .report.recorder import Recorder
 
-__all__ = ["EvidenceTrail", "ServingContext", "owning_test", "utc"]
+__all__ = [
+    "EvidenceTrail",
+    "PlacementLookup",
+    "ServingContext",
+    "TestInProgress",
+    "owning_test",
+    "utc",
+]
 
 
 def utc(at: float) -> dt.datetime:
@@ -57,20 +66,44 @@ class ServingContext:
     test: str | None
 
 
-class EvidenceTrail:
-    """Evidence and timelines of one run (state set up by the harness)."""
+@dataclass
+class TestInProgress:
+    """The test that runs now: what it places and reads is credited to it."""
 
-    recorder: Recorder | None
-    ledger: Ledger
-    current_test: str | None
-    current_checkpoints: tuple[str, ...]
-    current_case: str | None
-    current_orders: list[str]
-    evidence_by_ident: dict[str, list[str]]
-    _lock: threading.Lock
-    _local: threading.local
-    _pending_callbacks: dict[str, list[ReceivedCallback]]
-    _verdict: LedgerVerdict | None
+    __test__ = False  # not a pytest test class
+
+    test: str | None = None
+    checkpoint_ids: tuple[str, ...] = ()
+    case: str | None = None
+    #: what the test compared (the report's per-checkpoint tables)
+    facts: dict[str, Any] = field(default_factory=dict)
+    #: the orders and letters the test read (their evidence is linked to its row)
+    orders: list[str] = field(default_factory=list)
+
+
+class PlacementLookup(Protocol):
+    """What the trail asks the ledger: the placement a callback belongs to, if known yet."""
+
+    def entry(self, ident: str | None) -> Entry | None: ...
+
+
+class EvidenceTrail:
+    """Evidence and timelines of one run, credited to the case and checkpoints they serve."""
+
+    def __init__(self, *, recorder: Recorder | None, placements: PlacementLookup) -> None:
+        self.recorder = recorder
+        self.placements = placements
+        self.current = TestInProgress()
+        #: per order or letter id: the evidence recorded about it
+        self.evidence_by_ident: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._pending: dict[str, list[ReceivedCallback]] = {}
+        self._holding = True
+
+    def begin_test(self, test: str, checkpoint_ids: tuple[str, ...], case: str | None) -> None:
+        """A new test starts: what it places and reads is credited to it."""
+        self.current = TestInProgress(test=test, checkpoint_ids=checkpoint_ids, case=case)
 
     @contextmanager
     def serving(
@@ -82,24 +115,26 @@ class EvidenceTrail:
             case=case,
             checkpoint_ids=checkpoint_ids
             if checkpoint_ids is not None
-            else self.current_checkpoints,
-            test=self.current_test,
+            else self.current.checkpoint_ids,
+            test=self.current.test,
         )
         try:
             yield
         finally:
             self._local.context = previous
 
-    def _context(self) -> ServingContext:
+    def context(self) -> ServingContext:
+        """Whom an exchange made now (in this thread) serves."""
         given = getattr(self._local, "context", None)
         if isinstance(given, ServingContext):
             return given
-        return ServingContext(self.current_case, self.current_checkpoints, self.current_test)
+        current = self.current
+        return ServingContext(current.case, current.checkpoint_ids, current.test)
 
     def evidence(self, kind: EvidenceKind, **kwargs: Any) -> str | None:
         if self.recorder is None:
             return None
-        context = self._context()
+        context = self.context()
         kwargs.setdefault("test", owning_test(context.test, context.case))
         kwargs.setdefault("checkpoint_ids", context.checkpoint_ids)
         kwargs.setdefault("case", context.case)
@@ -112,13 +147,14 @@ class EvidenceTrail:
 
     def touch(self, ident: str | None) -> None:
         """Note that the current test reads this order or letter (links its evidence)."""
-        if ident and ident != NIL_GUID and ident not in self.current_orders:
-            self.current_orders.append(ident)
+        orders = self.current.orders
+        if ident and ident != NIL_GUID and ident not in orders:
+            orders.append(ident)
 
     def evidence_of_current_test(self, *, limit: int = 40) -> list[str]:
         with self._lock:
             ids = [
-                e for ident in self.current_orders for e in self.evidence_by_ident.get(ident, [])
+                e for ident in self.current.orders for e in self.evidence_by_ident.get(ident, [])
             ]
         return ids[:limit]
 
@@ -179,19 +215,19 @@ class EvidenceTrail:
         ident = callback.ident
         if (
             ident
-            and self.ledger.entry(ident) is None
+            and self.placements.entry(ident) is None
             and callback.kind is not CallbackKind.PRIVACY
             and not callback.is_patient_initiated
         ):
             with self._lock:  # its order's response is not back yet: record it then
-                if self._verdict is None:
-                    self._pending_callbacks.setdefault(ident, []).append(callback)
+                if self._holding:
+                    self._pending.setdefault(ident, []).append(callback)
                     return
         self._record_callback_now(callback)
 
     def _record_callback_now(self, callback: ReceivedCallback) -> None:
         ident = callback.ident
-        entry = self.ledger.entry(ident)
+        entry = self.placements.entry(ident)
         name = callback_name(callback.kind).one
         eid = self.evidence(
             "callback",
@@ -215,17 +251,27 @@ class EvidenceTrail:
                 ident, name + f" #{callback.seq}", kind=kind, evidence_id=eid, at=utc(callback.at)
             )
 
-    def _flush_pending(self, ident: str | None = None) -> None:
+    def placed(self, entry: Entry) -> None:
+        """``entry`` is in the ledger now: describe it, then record the callbacks held back."""
+        self.describe(entry)
         with self._lock:
-            if ident is None:
-                pending = [c for group in self._pending_callbacks.values() for c in group]
-                self._pending_callbacks.clear()
-            else:
-                pending = self._pending_callbacks.pop(ident, [])
-        for callback in sorted(pending, key=lambda c: c.seq):
+            pending = self._pending.pop(entry.ident, [])
+        self._record_all(pending)
+
+    def release(self) -> None:
+        """The run is judged: record every callback held back, and hold none from now on."""
+        with self._lock:
+            self._holding = False
+            pending = [c for group in self._pending.values() for c in group]
+            self._pending.clear()
+        self._record_all(pending)
+
+    def _record_all(self, callbacks: list[ReceivedCallback]) -> None:
+        for callback in sorted(callbacks, key=lambda c: c.seq):
             self._record_callback_now(callback)
 
-    def _describe(self, entry: Entry, **facts: Any) -> None:
+    def describe(self, entry: Entry, **facts: Any) -> None:
+        """What a placement is (case, test, person, rule, channel …) and, later, what came."""
         if self.recorder is None:
             return
         self.recorder.describe_order(

@@ -4,13 +4,15 @@
 code    meaning
 ======  ===========================================================================
 0       done: every executed check passed (``run``, ``check-receiver``, ``observe``),
-        the folder verifies (``report --verify``), the simulator stopped on request
+        the folder verifies (``report --verify``), the simulator stopped by SIGTERM
+        (``docker stop``) and shut down cleanly
 1       a check failed (or ``report --verify`` found a changed file, ``checklist`` a
         checkpoint without a test)
 2       the run could not be done as asked: a bad option, file, folder, database or
         key, a refused environment, a failed pre-flight, a port in use — one line on
         stderr says what to do — or the command was interrupted (SIGINT/Ctrl-C or
-        SIGTERM): children ended, the report written, sealed and marked interrupted
+        SIGTERM; the simulator SIGINT only): children ended, the report written, sealed
+        and marked interrupted
 ======  ===========================================================================
 """
 

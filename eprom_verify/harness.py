@@ -2,11 +2,22 @@
 
 It plays the ordering system. One :class:`Harness` lives for a pytest session (or any
 plain-Python run); suites ask it to place orders and letters and to wait for their
-callbacks. Every placement goes into the run-wide :class:`~eprom_verify.ledger.Ledger`,
-which is judged after the last test; every request, response and callback goes to the
-recorder as evidence, tagged with the case and checkpoints it serves, and each order gets
-a timeline in true order (sent → answered → callbacks). Orders are cached by case so that
-the tests proving V1.1, V1.2, V1.3 and V1.4 read one order rather than placing four.
+callbacks. It is built from collaborators, each constructed with what it needs and usable
+alone:
+
+- the run-wide :class:`~eprom_verify.ledger.Ledger` (every placement, judged after the
+  last test);
+- the :class:`~eprom_verify.evidence_trail.EvidenceTrail` (``harness.trail``): every
+  request, response and callback as evidence, tagged with the case and checkpoints it
+  serves, and each order's timeline in true order (sent → answered → callbacks);
+- the :class:`~eprom_verify.verdict.RunVerdict` (``harness.run_verdict``): wait for what
+  is due, judge the ledger once;
+- the :class:`~eprom_verify.manual.ManualSteps` (``harness.manual``): instructions to a
+  person and attestations;
+- the :class:`~eprom_verify.waiting.WaitProgress` line while waiting.
+
+The harness itself places (orders are cached by case so that the tests proving V1.1, V1.2,
+V1.3 and V1.4 read one order rather than placing four) and delegates the rest.
 """
 
 from __future__ import annotations
@@ -15,12 +26,14 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._exceptions import ApiError, CheckFailure, PrerequisiteMissing
 from .channels import expected_channel_on_behalf, letter_channel
+from .checklist import placement_checkpoints
 from .client import EpromClient
 from .config import Form, Patient, PvkDefinition
 from .contract import (
@@ -31,24 +44,30 @@ from .contract import (
     MessageToCitizenRequest,
     NotificationChannel,
 )
-from .evidence_trail import ServingContext
+from .evidence_trail import EvidenceTrail, ServingContext
 from .ledger import Entry, EntryKind, Finding, Ledger, LedgerVerdict, PrivacyChange
 from .listener import CallbackListener, ReceivedCallback
 from .manual import ManualSteps
 from .placed import PlacedLetter, PlacedOrder
 from .settings import RunSettings, Secret
 from .verdict import RunVerdict
+from .waiting import WaitProgress, wait_for_all
 from .wording import Text
 
 if TYPE_CHECKING:
+    from .client import Exchange
+    from .report.model import Attestation, EvidenceKind
     from .report.recorder import Recorder
 
 __all__ = ["Harness", "PlacedLetter", "PlacedOrder", "expiry_in"]
 
 _A = TypeVar("_A")
 
-#: checkpoints the V1 batch of orders serves
-V1_CHECKPOINTS = ("V1.1", "V1.2", "V1.3", "V1.4")
+
+def _ids(kind: EntryKind) -> tuple[str, ...]:
+    """The checkpoint ids one order or letter serves (the first fails on a refusal)."""
+    assert kind != "privacy"
+    return tuple(c.id for c in placement_checkpoints(kind))
 
 
 def expiry_in(days: int) -> str:
@@ -57,7 +76,7 @@ def expiry_in(days: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class Harness(RunVerdict, ManualSteps):
+class Harness:
     """Everything a suite needs, for one environment."""
 
     def __init__(
@@ -83,64 +102,164 @@ class Harness(RunVerdict, ManualSteps):
         self.simulator = simulator
         self.recorder = recorder
         self.today = today or dt.date.today()
+        stream = progress_stream if progress_stream is not None else sys.__stderr__
         self.ledger = Ledger()
-        self.current_test: str | None = None
-        self.current_checkpoints: tuple[str, ...] = ()
-        self.current_case: str | None = None
-        self.current_facts: dict[str, Any] = {}
+        self.trail = EvidenceTrail(recorder=recorder, placements=self.ledger)
+        self.waiting = WaitProgress(stream)
+        self.manual = ManualSteps(
+            settings=settings, callbacks=listener, stream=stream, recorder=recorder
+        )
+        self.run_verdict = RunVerdict(
+            ledger=self.ledger,
+            callbacks=listener,
+            placements=self.trail,
+            progress=self.waiting,
+            callback_timeout_s=settings.callback_timeout_s,
+            # the simulator's patient answers at once; a person takes up to --fill-timeout
+            answer_timeout_s=(
+                settings.callback_timeout_s if simulator is not None else settings.fill_timeout_s
+            ),
+            duplicate_window_s=settings.duplicate_window_s,
+        )
         self._orders: dict[str, PlacedOrder] = {}
         self._letters: dict[str, PlacedLetter] = {}
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._pending_callbacks: dict[str, list[ReceivedCallback]] = {}
-        self._verdict: LedgerVerdict | None = None
-        self._stream = progress_stream if progress_stream is not None else sys.__stderr__
-        self._last_progress = 0.0
-        self._progress_open = False
-        self.attestations: dict[str, Any] = {}
-        #: the orders/letters the current test read, and the evidence of each
-        self.current_orders: list[str] = []
-        self.evidence_by_ident: dict[str, list[str]] = {}
 
-    # --- the test in progress ---------------------------------------------------------
+    # --- the test in progress (kept by the evidence trail) ----------------------------
     def begin_test(self, test: str, checkpoint_ids: tuple[str, ...], case: str | None) -> None:
         """A new test starts: what it places and reads is credited to it."""
-        self.current_orders = []
-        self.current_test = test
-        self.current_checkpoints = checkpoint_ids
-        self.current_case = case
-        self.current_facts = {}
+        self.trail.begin_test(test, checkpoint_ids, case)
 
     def fact(self, **facts: Any) -> None:
         """Note what the current test compared (the report's per-checkpoint tables)."""
-        self.current_facts.update(facts)
+        self.trail.current.facts.update(facts)
+
+    # the test in progress as attributes, as suites read (and reset) them
+    @property
+    def current_test(self) -> str | None:
+        return self.trail.current.test
+
+    @current_test.setter
+    def current_test(self, test: str | None) -> None:
+        self.trail.current.test = test
+
+    @property
+    def current_checkpoints(self) -> tuple[str, ...]:
+        return self.trail.current.checkpoint_ids
+
+    @current_checkpoints.setter
+    def current_checkpoints(self, checkpoint_ids: tuple[str, ...]) -> None:
+        self.trail.current.checkpoint_ids = checkpoint_ids
+
+    @property
+    def current_case(self) -> str | None:
+        return self.trail.current.case
+
+    @current_case.setter
+    def current_case(self, case: str | None) -> None:
+        self.trail.current.case = case
+
+    @property
+    def current_facts(self) -> dict[str, Any]:
+        return self.trail.current.facts
+
+    @current_facts.setter
+    def current_facts(self, facts: dict[str, Any]) -> None:
+        self.trail.current.facts = facts
+
+    @property
+    def current_orders(self) -> list[str]:
+        """The orders and letters the current test read (their evidence is linked to it).
+
+        A suite may reset it (``eprom.current_orders = []``) after placing for others.
+        """
+        return self.trail.current.orders
+
+    @current_orders.setter
+    def current_orders(self, orders: list[str]) -> None:
+        self.trail.current.orders = orders
 
     @property
     def api_key(self) -> Secret:
         """Our key, as a secret: compare with it, never print it."""
         return self.settings.api_key
 
+    # --- evidence (the trail) ---------------------------------------------------------
+    @contextmanager
+    def serving(
+        self, case: str | None, checkpoint_ids: tuple[str, ...] | None = None
+    ) -> Iterator[None]:
+        """Exchanges made in this block (this thread) serve ``case`` and ``checkpoint_ids``."""
+        with self.trail.serving(case, checkpoint_ids):
+            yield
+
+    def evidence(self, kind: EvidenceKind, **kwargs: Any) -> str | None:
+        """Record evidence for whom the current exchange serves; its id (None: no report)."""
+        return self.trail.evidence(kind, **kwargs)
+
+    def touch(self, ident: str | None) -> None:
+        """Note that the current test reads this order or letter (links its evidence)."""
+        self.trail.touch(ident)
+
+    def evidence_of_current_test(self, *, limit: int = 40) -> list[str]:
+        return self.trail.evidence_of_current_test(limit=limit)
+
+    def timeline(self, ident: str, what: Text | str, **kwargs: Any) -> None:
+        self.trail.timeline(ident, what, **kwargs)
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        """The client's hook: one request and its response as evidence."""
+        self.trail.record_exchange(exchange)
+
+    def record_callback(self, callback: ReceivedCallback) -> None:
+        """The listener's hook: the callback as evidence once we know whom it serves."""
+        self.trail.record_callback(callback)
+
+    @property
+    def evidence_by_ident(self) -> dict[str, list[str]]:
+        return self.trail.evidence_by_ident
+
+    # --- the run-wide verdict ---------------------------------------------------------
+    def judge_run(self) -> LedgerVerdict:
+        """Wait for what is still due, then judge every placement (once per run)."""
+        return self.run_verdict.judge_run()
+
+    # --- a person (manual steps) ------------------------------------------------------
+    @property
+    def attestations(self) -> dict[str, Attestation]:
+        """The attestations given so far, by checkpoint id (``--attest`` and the terminal)."""
+        return self.manual.attestations
+
+    def say(self, text: str) -> None:
+        self.manual.say(text)
+
+    def instruct_fill(self, case: Any, placed: PlacedOrder, *, signing: bool = False) -> float:
+        """Tell the tester what to do; returns how long to wait (0 with --fill skip)."""
+        return self.manual.instruct_fill(case, placed, signing=signing)
+
+    def instruct_fill_on_behalf(
+        self, parent: Any, child: Any, form: Any, placed: PlacedOrder
+    ) -> None:
+        self.manual.instruct_fill_on_behalf(parent, child, form, placed)
+
+    def instruct_patient_initiated(self, case: Any) -> tuple[str | None, float]:
+        """Outside the simulator: the tester starts the form from its public URL."""
+        return self.manual.instruct_patient_initiated(case)
+
+    def attested_yes(self, checkpoint_ids: tuple[str, ...]) -> Attestation | None:
+        return self.manual.attested_yes(checkpoint_ids)
+
+    def delivery_attested(self, order_id: str) -> Attestation | None:
+        return self.manual.delivery_attested(order_id)
+
+    def require_attestation(self, checkpoint_id: str, question: str | Text) -> None:
+        """Pass with a 'yes', fail with a 'no', else leave the row 'needs attestation'."""
+        self.manual.require_attestation(checkpoint_id, question)
+
     # --- waiting --------------------------------------------------------------------
     def progress(self, label: str, so_far: float, limit: float) -> None:
         """A short progress line while waiting (only once a wait takes > 2 s)."""
-        if so_far < 2.0 or self._stream is None:
-            return
-        tty = hasattr(self._stream, "isatty") and self._stream.isatty()
-        now = time.monotonic()
-        if not tty and now - self._last_progress < 15:
-            return
-        self._last_progress = now
-        line = f"waiting for {label}: {so_far:.0f} s of {limit:.0f} s"
-        self._stream.write(("\r" + line + " " * 8) if tty else line + "\n")
-        self._stream.flush()
-        self._progress_open = tty
-
-    def _end_progress(self) -> None:
-        """End an updating progress line, so what follows starts on a line of its own."""
-        if self._progress_open and self._stream is not None:
-            self._stream.write("\n")
-            self._stream.flush()
-        self._progress_open = False
+        self.waiting(label, so_far, limit)
 
     def wait(
         self, kind: CallbackKind | str, ident: str, *, timeout_s: float, what: str
@@ -156,9 +275,9 @@ class Harness(RunVerdict, ManualSteps):
         self.touch(ident)
         start = time.monotonic()
         found = self.listener.wait_for(
-            kind, ident, timeout_s=timeout_s, what=what, progress=self.progress
+            kind, ident, timeout_s=timeout_s, what=what, progress=self.waiting
         )
-        self._end_progress()
+        self.waiting.end()
         return found, time.monotonic() - start
 
     # --- orders ---------------------------------------------------------------------
@@ -191,7 +310,7 @@ class Harness(RunVerdict, ManualSteps):
         """Send one order (recorded in the ledger) and, by default, wait for its status."""
         placed = PlacedOrder(case=case, request=request)
         answer, placed.error, context, sent_at = self._send(
-            case, checkpoint_ids, lambda: self.client.order_form(request), "V1.1", _ORDER
+            case, checkpoint_ids, lambda: self.client.order_form(request), "form_order"
         )
         if placed.error is not None:
             return placed
@@ -212,21 +331,22 @@ class Harness(RunVerdict, ManualSteps):
         case: str,
         checkpoint_ids: tuple[str, ...] | None,
         call: Callable[[], _A],
-        checkpoint_id: str,
-        noun: Text,
+        kind: EntryKind,
     ) -> tuple[_A | None, ApiError | None, ServingContext, float]:
         """One placement in the case's context; a refusal goes to the ledger (V1.1 / L1)."""
-        with self.serving(_case_name(case), checkpoint_ids):
-            context = self._context()
+        with self.trail.serving(_case_name(case), checkpoint_ids):
+            context = self.trail.context()
             sent_at = time.time()
             try:
                 return call(), None, context, sent_at
             except ApiError as exc:
+                noun = _NOUNS[kind]
                 what = Text(
                     en=f"the {noun.en} of case {context.case}",
                     nb=f"{noun.nb} i tilfelle {context.case}",
                 )
-                self.ledger.refused(_refused_finding(checkpoint_id, what, exc, context))
+                refusal = _ids(kind)[0]
+                self.ledger.refused(_refused_finding(refusal, what, exc, context))
                 return None, exc, context, sent_at
 
     def missing_answer(self, placed: PlacedOrder, *, waited_s: float, expected: Text | str) -> None:
@@ -317,8 +437,7 @@ class Harness(RunVerdict, ManualSteps):
                 **facts,
             )
         )
-        self._describe(entry)
-        self._flush_pending(ident)
+        self.trail.placed(entry)
 
     def _patient(self, national_id: str | None) -> Patient | None:
         return next((p for p in self.patients if p.national_id == national_id), None)
@@ -337,14 +456,15 @@ class Harness(RunVerdict, ManualSteps):
         system's own change (``own=True``, via setpersonverninnstilling) may be or not.
         """
         now = time.time()
+        current = self.trail.current
         self.ledger.place(
             Entry(
                 ident=ident,
                 kind="privacy",
                 sent_at=now,
-                case=self.current_case,
-                test=self.current_test,
-                checkpoint_ids=self.current_checkpoints,
+                case=current.case,
+                test=current.test,
+                checkpoint_ids=current.checkpoint_ids,
                 changes=[PrivacyChange(at=now, status=status, reported=not own)],
             )
         )
@@ -380,10 +500,13 @@ class Harness(RunVerdict, ManualSteps):
         self,
         builds: dict[str, Callable[[], FormOrderRequest]],
         *,
-        checkpoint_ids: tuple[str, ...] = V1_CHECKPOINTS,
+        checkpoint_ids: tuple[str, ...] | None = None,
         workers: int = 16,
     ) -> None:
         """Place many orders at once and wait for their callbacks together.
+
+        Each order serves ``checkpoint_ids``, by default the ordering area's (V1.1–V1.4:
+        :func:`~eprom_verify.checklist.placement_checkpoints`).
 
         The waits overlap instead of adding up, so a run with a hundred orders waits about
         as long as one with one (duplicates: the run-wide window of ``judge_run``). Results land in the
@@ -393,9 +516,10 @@ class Harness(RunVerdict, ManualSteps):
             todo = {case: build for case, build in builds.items() if case not in self._orders}
         if not todo:
             return
+        serves = checkpoint_ids if checkpoint_ids is not None else _ids("form_order")
 
         def place(item: tuple[str, Callable[[], FormOrderRequest]]) -> PlacedOrder:
-            return self.place_order(item[0], item[1](), wait=False, checkpoint_ids=checkpoint_ids)
+            return self.place_order(item[0], item[1](), wait=False, checkpoint_ids=serves)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             placed = list(pool.map(place, todo.items()))
@@ -411,17 +535,18 @@ class Harness(RunVerdict, ManualSteps):
         self,
         builds: dict[str, Callable[[], MessageToCitizenRequest]],
         *,
-        checkpoint_ids: tuple[str, ...] = ("L1", "L2"),
+        checkpoint_ids: tuple[str, ...] | None = None,
         workers: int = 16,
     ) -> None:
-        """Like :meth:`prefetch_orders`, for letters."""
+        """Like :meth:`prefetch_orders`, for letters (by default serving L1–L2)."""
         with self._lock:
             todo = {case: build for case, build in builds.items() if case not in self._letters}
         if not todo:
             return
+        serves = checkpoint_ids if checkpoint_ids is not None else _ids("letter")
 
         def send(item: tuple[str, Callable[[], MessageToCitizenRequest]]) -> PlacedLetter:
-            return self.send_letter(item[0], item[1](), checkpoint_ids=checkpoint_ids)
+            return self.send_letter(item[0], item[1](), checkpoint_ids=serves)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             sent = list(pool.map(send, todo.items()))
@@ -449,7 +574,7 @@ class Harness(RunVerdict, ManualSteps):
         """Send one letter (recorded in the ledger); does not wait for its callback."""
         letter = PlacedLetter(case=case, request=request)
         letter.response, letter.error, context, sent_at = self._send(
-            case, checkpoint_ids, lambda: self.client.send_letter(request), "L1", _LETTER
+            case, checkpoint_ids, lambda: self.client.send_letter(request), "letter"
         )
         response = letter.response
         if response is not None and response.message_to_citizen_id != NIL_GUID:
@@ -475,21 +600,13 @@ class Harness(RunVerdict, ManualSteps):
     def _wait_all(
         self, kind: CallbackKind, idents: list[str]
     ) -> dict[str, tuple[list[ReceivedCallback], float]]:
-        start = time.monotonic()
-        deadline = start + self.settings.callback_timeout_s
-        waited: dict[str, float] = {}
-        for ident in idents:
-            left = max(0.0, deadline - time.monotonic())
-            found = self.listener.wait_for(
-                kind,
-                ident,
-                timeout_s=left,
-                what=f"the {kind} callback of {ident}",
-                progress=self.progress,
-            )
-            waited[ident] = time.monotonic() - start if found else self.settings.callback_timeout_s
-        self._end_progress()
-        return {ident: (self.listener.received(kind, ident), waited[ident]) for ident in idents}
+        return wait_for_all(
+            self.listener,
+            kind,
+            idents,
+            timeout_s=self.settings.callback_timeout_s,
+            progress=self.waiting,
+        )
 
     def all_orders(self) -> list[PlacedOrder]:
         with self._lock:
@@ -501,8 +618,11 @@ def _case_name(case: str) -> str:
     return case.split(":", 1)[1] if ":" in case else case
 
 
-_ORDER = Text(en="order", nb="bestillingen")
-_LETTER = Text(en="letter", nb="brevet")
+#: what a placement of each kind is called in a refusal
+_NOUNS: dict[EntryKind, Text] = {
+    "form_order": Text(en="order", nb="bestillingen"),
+    "letter": Text(en="letter", nb="brevet"),
+}
 
 
 def _refused_finding(

@@ -34,14 +34,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .checklist import judged_over_run, owner_of_callback, owner_of_missing_status
 from .contract import CallbackKind, NotificationChannel
+from .contract.callbacks import (
+    ANY_CALLBACK,
+    CALLBACK_NAMES,
+    UNREADABLE,
+    callback_name,
+    channel_and_status_differ,
+    is_acknowledgement,
+)
+from .findings import Finding, Rule, RuleBook, rule
 from .listener import ReceivedCallback, utc_clock
-from .wording import Noun, Text
+from .wording import Text
 
 __all__ = [
     "ANY_CALLBACK",
     "CALLBACK_NAMES",
     "CHECKPOINTS_JUDGED",
+    "LEDGER_RULES",
     "STATUS_KIND",
     "UNREADABLE",
     "Entry",
@@ -55,52 +66,11 @@ __all__ = [
 
 EntryKind = Literal["form_order", "letter", "privacy"]
 
-#: the checkpoints the ledger judges, in the order the report lists them
-CHECKPOINTS_JUDGED: tuple[str, ...] = (
-    "V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "V3.2", "P1", "L1", "L2", "PV3", "LC1",
-)  # fmt: skip
+#: the checkpoints the ledger judges, in the order the report lists them (the checklist's)
+CHECKPOINTS_JUDGED: tuple[str, ...] = tuple(c.id for c in judged_over_run())
 
-#: the checkpoint a callback kind's duplicates, orphans, contract and key failures belong to
-_NO_ERRORS = {
-    CallbackKind.STATUS: "V1.4",
-    CallbackKind.ANSWER: "V3.2",
-    CallbackKind.LETTER: "L1",
-    CallbackKind.PRIVACY: "PV3",
-}
-#: what each callback kind is called, in both report languages
-CALLBACK_NAMES: dict[CallbackKind, Noun] = {
-    CallbackKind.STATUS: Noun(
-        Text(en="status callback", nb="statusmelding"),
-        Text(en="status callbacks", nb="statusmeldinger"),
-        Text(en="the status callback", nb="statusmeldingen"),
-    ),
-    CallbackKind.ANSWER: Noun(
-        Text(en="answer callback", nb="svarmelding"),
-        Text(en="answer callbacks", nb="svarmeldinger"),
-        Text(en="the answer callback", nb="svarmeldingen"),
-    ),
-    CallbackKind.LETTER: Noun(
-        Text(en="letter status callback", nb="brevstatusmelding"),
-        Text(en="letter status callbacks", nb="brevstatusmeldinger"),
-        Text(en="the letter status callback", nb="brevstatusmeldingen"),
-    ),
-    CallbackKind.PRIVACY: Noun(
-        Text(en="privacy-setting callback", nb="melding om personverninnstilling"),
-        Text(en="privacy-setting callbacks", nb="meldinger om personverninnstilling"),
-        Text(en="the privacy-setting callback", nb="meldingen om personverninnstilling"),
-    ),
-}
-#: a callback the listener could not read (no kind)
-UNREADABLE = Noun(
-    Text(en="unreadable callback", nb="uleselig tilbakekall"),
-    Text(en="unreadable callbacks", nb="uleselige tilbakekall"),
-    Text(en="the unreadable callback", nb="det uleselige tilbakekallet"),
-)
-
-
-def callback_name(kind: CallbackKind | None) -> Noun:
-    return CALLBACK_NAMES[kind] if kind is not None else UNREADABLE
-
+#: the ledger's rules, by name (each decides the checkpoints it is registered with)
+LEDGER_RULES: RuleBook[Rule] = RuleBook("ledger")
 
 #: what the run did to make a placement (its verb in a label)
 _PLACED: dict[EntryKind, Text] = {
@@ -177,28 +147,6 @@ class Entry:
             )
         shown = _PLACEMENT_NAMES[self.kind] + f" {self.ident}"
         return shown + " (" + Text.join(", ", parts) + ")" if parts else shown
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong over the whole run, on one checkpoint."""
-
-    checkpoint_id: str
-    message: Text
-    expected: Any = None
-    received: Any = None
-    order_id: str | None = None
-    case: str | None = None
-    test: str | None = None
-    callbacks: tuple[Text, ...] = ()
-
-    def as_text(self) -> Text:
-        shown = self.message
-        if self.test and self.test not in shown.en:
-            shown += Text(en=f" (during {self.test})", nb=f" (under {self.test})")
-        if self.callbacks:
-            shown += " — " + Text.join(", ", self.callbacks)
-        return shown
 
 
 @dataclass
@@ -284,7 +232,7 @@ class Ledger:
     ) -> LedgerVerdict:
         """Judge everything placed against every callback received."""
         received = list(callbacks)
-        verdict = LedgerVerdict(findings=list(self._refused))
+        verdict = LedgerVerdict(findings=_refused(self._refused))
         by_ident: dict[str | None, list[ReceivedCallback]] = defaultdict(list)
         for callback in received:
             by_ident[callback.ident].append(callback)
@@ -316,6 +264,12 @@ class Ledger:
         return verdict
 
 
+@rule(LEDGER_RULES, "V1.1", "L1", name="refused")
+def _refused(recorded: Sequence[Finding]) -> list[Finding]:
+    """A placement ePROM refused or never answered (recorded by the run as it happens)."""
+    return list(recorded)
+
+
 def _judged(entries: Iterable[Entry], received: Sequence[ReceivedCallback]) -> dict[str, int]:
     placed = list(entries)
     orders = [e for e in placed if e.kind == "form_order"]
@@ -324,28 +278,31 @@ def _judged(entries: Iterable[Entry], received: Sequence[ReceivedCallback]) -> d
     def count(kind: CallbackKind) -> int:
         return sum(1 for c in received if c.kind is kind)
 
-    return {
-        "V1.1": len(orders) + len(letters),
-        "V1.2": sum(1 for e in orders if e.callback_due and not e.test_mode),
-        "V1.3": sum(1 for e in orders if e.expected_channel is not None),
-        "V1.4": count(CallbackKind.STATUS),
-        "V3.1": sum(1 for e in orders if e.answer_due_at is not None),
-        "V3.2": sum(
+    # what each count judged; a checkpoint names its count (``Checkpoint.whole_run``)
+    counts = {
+        "placements": len(orders) + len(letters),
+        "status_due": sum(1 for e in orders if e.callback_due and not e.test_mode),
+        "orders_with_channel": sum(1 for e in orders if e.expected_channel is not None),
+        "status_callbacks": count(CallbackKind.STATUS),
+        "answers_due": sum(1 for e in orders if e.answer_due_at is not None),
+        "answer_callbacks": sum(
             1 for c in received if c.kind is CallbackKind.ANSWER and not c.is_patient_initiated
         ),
-        "P1": sum(1 for c in received if c.kind is CallbackKind.ANSWER and c.is_patient_initiated),
-        "L1": len(letters) + count(CallbackKind.LETTER),
-        "L2": sum(1 for e in letters if e.expected_channel is not None),
-        "PV3": sum(len(e.changes) for e in placed if e.kind == "privacy")
+        "patient_initiated_answers": sum(
+            1 for c in received if c.kind is CallbackKind.ANSWER and c.is_patient_initiated
+        ),
+        "letters": len(letters) + count(CallbackKind.LETTER),
+        "letters_with_channel": sum(1 for e in letters if e.expected_channel is not None),
+        "privacy_changes": sum(len(e.changes) for e in placed if e.kind == "privacy")
         + count(CallbackKind.PRIVACY),
-        "LC1": sum(1 for e in orders if e.answer_due_at is not None or e.callback_due),
+        "order_lifecycles": sum(1 for e in orders if e.answer_due_at is not None or e.callback_due),
     }
+    return {c.id: counts[c.whole_run] for c in judged_over_run() if c.whole_run is not None}
 
 
 def _checkpoint_of(callback: ReceivedCallback) -> str:
-    if callback.kind is CallbackKind.ANSWER and callback.is_patient_initiated:
-        return "P1"
-    return _NO_ERRORS.get(callback.kind, "V1.4") if callback.kind else "V1.4"
+    kind = callback.kind.value if callback.kind else None
+    return owner_of_callback(kind, patient_initiated=callback.is_patient_initiated)
 
 
 def _finding(
@@ -384,7 +341,9 @@ def _where(
     return Text(en=f"id {ident}", nb=f"id {ident}")
 
 
+@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="each-callback")
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
+    """Every callback follows the contract and carries our key; no answer to a testMode order."""
     the = (callback_name(callback.kind) if callback.kind else ANY_CALLBACK).the
     where = _where(entry, callback.ident, callback)
     out = []
@@ -449,18 +408,11 @@ def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Find
     return out
 
 
-#: any callback, its kind not known (observe names one it cannot tell apart by this)
-ANY_CALLBACK = Noun(
-    Text(en="callback", nb="tilbakekall"),
-    Text(en="callbacks", nb="tilbakekall"),
-    Text(en="the callback", nb="tilbakekallet"),
-)
-
-
 def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
     return ", ".join(f"+{c.at - callbacks[0].at:.3f} s" for c in callbacks)
 
 
+@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="duplicates")
 def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[Finding]:
     """One status callback per order or letter, one answer per status (privacy: see _privacy)."""
     out: list[Finding] = []
@@ -524,6 +476,7 @@ def _same(first: ReceivedCallback, second: ReceivedCallback) -> bool:
     return bool(first.data == second.data)
 
 
+@rule(LEDGER_RULES, "PV3", name="privacy-changes")
 def _privacy(
     entry: Entry, group: Sequence[ReceivedCallback], *, callback_timeout_s: float
 ) -> list[Finding]:
@@ -678,10 +631,12 @@ def _pair(changes: Sequence[PrivacyChange], callbacks: Sequence[ReceivedCallback
 
 
 def _acknowledged(callback: ReceivedCallback) -> bool:
-    return callback.answered_status < 300 and callback.answered.get("success") is True
+    return is_acknowledgement(callback.answered_status, callback.answered)
 
 
+@rule(LEDGER_RULES, "V1.4", "V3.2", "L1", "PV3", name="orphans")
 def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """A callback for an id the run never placed (not a patient-initiated answer) is an orphan."""
     strays = [
         c
         for c in group
@@ -718,6 +673,7 @@ def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
     ]
 
 
+@rule(LEDGER_RULES, "V1.2", "L1", "V3.1", name="missing-or-late")
 def _missing_or_late(
     entry: Entry,
     group: Sequence[ReceivedCallback],
@@ -725,10 +681,11 @@ def _missing_or_late(
     callback_timeout_s: float,
     answer_timeout_s: float,
 ) -> list[Finding]:
+    """A status callback that never came or came late; a delivered answer that never came."""
     kind = STATUS_KIND[entry.kind]
     names = CALLBACK_NAMES[kind]
     noun = names.one
-    checkpoint_id = {"form_order": "V1.2", "letter": "L1", "privacy": "PV3"}[entry.kind]
+    checkpoint_id = owner_of_missing_status(entry.kind)
     out = []
     firsts = [c for c in group if c.kind is kind]
     limit = f"{callback_timeout_s:g} s"
@@ -793,18 +750,18 @@ def _missing_or_late(
     return out
 
 
+@rule(LEDGER_RULES, "V1.3", name="channel-and-status")
 def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """A status callback reports the channel and status the person's profile predicts."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
     if not statuses or entry.expected_channel is None:
         return []
-    model: Any = statuses[0].model
-    expected = {"notificationChannel": entry.expected_channel.wire_name}
-    received = {"notificationChannel": model.notification_channel.wire_name}
-    if entry.expected_status is not None:
-        expected["formOrderStatus"] = entry.expected_status
-        received["formOrderStatus"] = model.form_order_status.name
-    if expected == received:
+    differ = channel_and_status_differ(
+        statuses[0].data, channel=entry.expected_channel.wire_name, status=entry.expected_status
+    )
+    if differ is None:
         return []
+    expected, received = differ
     label = entry.label
     return [
         _finding(
@@ -823,6 +780,7 @@ def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list
     ]
 
 
+@rule(LEDGER_RULES, "V3.2", name="answer-channel")
 def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
     """The answer reports the channel the order went to (its status callback's)."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
@@ -860,7 +818,9 @@ def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     return out
 
 
+@rule(LEDGER_RULES, "L2", name="letter-channel")
 def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """A letter's status callback reports the channel the priority list gives."""
     statuses = [c for c in group if c.kind is CallbackKind.LETTER and c.model is not None]
     if not statuses or entry.expected_channel is None:
         return []
@@ -884,7 +844,9 @@ def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     ]
 
 
+@rule(LEDGER_RULES, "LC1", name="lifecycle")
 def _lifecycle(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
+    """The order of events is order → status → answer; no answer after status Error."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS]
     answers = [c for c in group if c.kind is CallbackKind.ANSWER]
     out: list[Finding] = []

@@ -35,6 +35,7 @@ from .contract import (
     PersonvernInnstillingCallback,
     parse_form_order_callback,
 )
+from .contract.callbacks import ENDPOINT_NAMES, KIND_WORDS, endpoint_of
 from .settings import Secret
 from .wording import Text
 
@@ -42,15 +43,6 @@ __all__ = ["CallbackListener", "Progress", "ReceivedCallback", "sent_key", "utc_
 
 #: (what is awaited, seconds so far, the limit) → shows a progress line
 Progress = Callable[[str, float, float], None]
-
-#: a callback kind's word in a bokmål label
-_KIND_NB = {"status": "status", "answer": "svar", "letter": "brev", "privacy": "personvern"}
-
-_PATHS = {
-    "promsformorder": "form_order",
-    "messagetocitizen": "letter",
-    "personverninnstilling": "privacy",
-}
 
 
 @dataclass
@@ -109,10 +101,10 @@ class ReceivedCallback:
     def label(self) -> Text:
         """``callback #7 (status, 21:42:43.120Z)``: how a failure names it."""
         at = utc_clock(self.at)
-        kind = self.kind.value if self.kind else "unreadable"
+        kind = KIND_WORDS[self.kind] if self.kind else Text.same("unreadable")
         return Text(
-            en=f"callback #{self.seq} ({kind}, {at})",
-            nb=f"tilbakekall #{self.seq} ({_KIND_NB.get(kind, kind)}, {at})",
+            en=f"callback #{self.seq} ({kind.en}, {at})",
+            nb=f"tilbakekall #{self.seq} ({kind.nb}, {at})",
         )
 
 
@@ -158,8 +150,7 @@ class CallbackListener:
                 "— choose another address with --callback-listen HOST:PORT"
             ) from None
         pattern = re.compile(
-            re.escape(self.path_prefix)
-            + r"/api/(PromsFormOrder|MessageToCitizen|PersonvernInnstilling)/?$",
+            re.escape(self.path_prefix) + r"/api/(" + "|".join(ENDPOINT_NAMES) + r")/?$",
             re.IGNORECASE,
         )
         server.expect_request(pattern, method="PUT").respond_with_handler(self._handle)
@@ -187,8 +178,7 @@ class CallbackListener:
 
     # --- the handler (server thread: record, never assert) -----------------------------
     def _handle(self, request: Request) -> Response:
-        name = request.path.rstrip("/").rsplit("/", 1)[-1].lower()
-        endpoint = _PATHS.get(name, "unknown")
+        endpoint = endpoint_of(request.path) or "unknown"
         text = request.get_data(as_text=True)
         record = ReceivedCallback(
             kind=None,
@@ -203,12 +193,15 @@ class CallbackListener:
         with self._cond:
             record.seq = len(self._received) + 1
             self._received.append(record)
-            self._cond.notify_all()
+        # The evidence is recorded before a waiting test is woken: otherwise the test can
+        # finish (and its evidence be closed) before its callback is credited to it.
         if self.on_callback is not None:
             try:
                 self.on_callback(record)
             except Exception:  # noqa: BLE001 - evidence must never break the answer
                 pass
+        with self._cond:
+            self._cond.notify_all()
         return Response(
             json.dumps(record.answered),
             status=record.answered_status,

@@ -1,44 +1,73 @@
 """What a person does outside the simulator: instructions, waiting, attestations.
 
-Mixed into :class:`~eprom_verify.harness.Harness`; kept apart because none of it runs in
-the simulator. Instructions name test persons by masked ID and patients-file key only.
+One :class:`ManualSteps` per run, owned by the :class:`~eprom_verify.harness.Harness` and
+built with what it needs: the few settings it reads (:class:`ManualSettings`), the callbacks
+received, the terminal, the recorder and the attestations given so far. Kept apart because
+none of it runs in the simulator. Instructions name test persons by masked ID and
+patients-file key only.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from ._exceptions import AttestationMissing, CheckFailure
+from .checklist import checkpoint, delivery_checkpoints
 from .contract import CallbackKind
-from .listener import CallbackListener
-from .settings import RunSettings
 from .wording import Text
 
 if TYPE_CHECKING:
     from .placed import PlacedOrder
+    from .report.model import Attestation
     from .report.recorder import Recorder
+    from .waiting import CallbackSource, Terminal
 
-__all__ = ["ManualSteps", "answered_no", "interactive"]
+__all__ = ["ManualSettings", "ManualSteps", "answered_no", "interactive"]
+
+
+class ManualSettings(Protocol):
+    """The settings the manual steps read (a :class:`~eprom_verify.settings.RunSettings`)."""
+
+    @property
+    def env(self) -> str: ...
+    @property
+    def fill(self) -> str: ...
+    @property
+    def fill_timeout_s(self) -> float: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def tester(self) -> str | None: ...
 
 
 class ManualSteps:
     """What a person does outside the simulator: instructions, waiting, attestations.
 
-    Mixed into :class:`Harness`; kept apart because none of it runs in the simulator.
+    ``attestations`` (by checkpoint id) are the ones given so far, from ``--attest``; an
+    answer at the terminal is added to them and to the recorder.
     """
 
-    settings: RunSettings
-    recorder: Recorder | None
-    listener: CallbackListener
-    _stream: Any
-    attestations: dict[str, Any]
+    def __init__(
+        self,
+        *,
+        settings: ManualSettings,
+        callbacks: CallbackSource,
+        stream: Terminal | None,
+        recorder: Recorder | None = None,
+        attestations: dict[str, Attestation] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.callbacks = callbacks
+        self.stream = stream
+        self.recorder = recorder
+        self.attestations: dict[str, Attestation] = dict(attestations or {})
 
     def say(self, text: str) -> None:
-        if self._stream is not None:
-            self._stream.write("\n" + text.rstrip() + "\n")
-            self._stream.flush()
+        if self.stream is not None:
+            self.stream.write("\n" + text.rstrip() + "\n")
+            self.stream.flush()
 
     def _login_hint(self) -> str:
         from .config import load_environments
@@ -85,11 +114,11 @@ class ManualSteps:
             f"ePROM's form builder), {self._login_hint()} as '{case.patient.key}', fill in and "
             f"deliver. Waiting up to {self.settings.fill_timeout_s:.0f} s."
         )
-        listener = self.listener
-        known = {r.ident for r in listener.received(CallbackKind.ANSWER)}
+        callbacks = self.callbacks
+        known = {r.ident for r in callbacks.received(CallbackKind.ANSWER)}
         deadline = time.monotonic() + self.settings.fill_timeout_s
         while time.monotonic() < deadline:
-            for r in listener.received(CallbackKind.ANSWER):
+            for r in callbacks.received(CallbackKind.ANSWER):
                 if (
                     r.ident not in known
                     and isinstance(r.data, dict)
@@ -101,13 +130,15 @@ class ManualSteps:
 
     def _read_line(self, prompt: str) -> str:
         """One answer from the person at the terminal (EOFError when input ends)."""
-        self._stream.write(prompt)
-        line = self._stream.readline() if hasattr(self._stream, "readline") else ""
+        if self.stream is None:
+            raise EOFError
+        self.stream.write(prompt)
+        line = self.stream.readline() if hasattr(self.stream, "readline") else ""
         if not line:
             raise EOFError
         return str(line).rstrip("\n")
 
-    def attested_yes(self, checkpoint_ids: tuple[str, ...]) -> Any:
+    def attested_yes(self, checkpoint_ids: tuple[str, ...]) -> Attestation | None:
         """The first 'yes' attestation among ``checkpoint_ids``, else None."""
         for checkpoint_id in checkpoint_ids:
             given = self.attestations.get(checkpoint_id)
@@ -115,33 +146,35 @@ class ManualSteps:
                 return given
         return None
 
-    def delivery_attested(self, order_id: str) -> Any:
+    def delivery_attested(self, order_id: str) -> Attestation | None:
         """Whether a person attested delivering ``order_id`` (V3.1, or a V2 'yes').
 
         Asked at the terminal when nothing was attested and a person is there; returns the
-        attestation, or None when nobody says the form was delivered.
+        attestation, or None when nobody says the form was delivered. Which checkpoints
+        say so: :func:`~eprom_verify.checklist.delivery_checkpoints`.
         """
-        given = self.attested_yes(("V3.1", "V2.1", "V2.2", "V2.3", "V2.4", "V2.5"))
+        says_delivered = delivery_checkpoints()
+        given = self.attested_yes(tuple(c.id for c in says_delivered))
         if given is not None or not interactive():
             return given
-        from .checklist import checkpoint
         from .report.attest import ask_attestation
+
+        asked_for = says_delivered[0]
 
         question = Text(
             en=f"Did you deliver the form of order {order_id}?",
             nb=f"Sendte du inn skjemaet i bestilling {order_id}?",
         )
-        stream = self._stream
         asked = ask_attestation(
-            checkpoint("V3.1"),
+            asked_for,
             question.in_language(self.settings.lang),
             tester=self.settings.tester,
             input_fn=self._read_line,
-            output=stream,
+            output=cast(TextIO, self.stream),
             lang=self.settings.lang,
         )
         if asked is not None:
-            self.attestations["V3.1"] = asked
+            self.attestations[asked_for.id] = asked
             if self.recorder is not None:
                 self.recorder.add_attestation(asked)
         return asked if asked is not None and asked.answer == "yes" else None
@@ -152,19 +185,16 @@ class ManualSteps:
         ``question`` is asked at the terminal in the run's language (``--lang``); the row
         and a 'no' say it in each report language.
         """
-        from .checklist import checkpoint
-
         given = self.attestations.get(checkpoint_id)
         if given is None and interactive():
             from .report.attest import ask_attestation
 
-            stream = self._stream
             given = ask_attestation(
                 checkpoint(checkpoint_id),
                 Text.same(question).in_language(self.settings.lang),
                 tester=self.settings.tester,
                 input_fn=self._read_line,
-                output=stream,
+                output=cast(TextIO, self.stream),
                 lang=self.settings.lang,
             )
             if given is not None:

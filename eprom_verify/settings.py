@@ -133,6 +133,12 @@ OPTIONS: tuple[Option, ...] = (
            "seconds to wait for a person to fill in a form (default 900)", 900.0, None, float),
     Option("ordering_system", "--ordering-system", "EPROM_ORDERING_SYSTEM",
            "the ordering system's name, for the report"),
+    Option("organisation", "--organisation", "EPROM_ORGANISATION",
+           "the organisation that owns the ordering system, for the report's cover"),
+    Option("system_version", "--system-version", "EPROM_SYSTEM_VERSION",
+           "the ordering system's version or commit, for the report's cover (default: "
+           "git describe in the current folder; run's self-check against the embedded "
+           "simulator names none)"),
     Option("lang", "--lang", "EPROM_LANG", "report language: nb (default) or en", "nb", ("nb", "en")),
     Option("attest", "--attest", "EPROM_ATTEST", "YAML file with the manual steps' attestations"),
     Option("tester", "--tester", "EPROM_TESTER", "name of the person attesting manual steps"),
@@ -166,6 +172,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("upstream", "--upstream", "EPROM_UPSTREAM",
            "observe: relay toward this ePROM (test, qa or a URL) instead of the embedded "
            "simulator (prod is refused)"),
+    Option("control_token", "--control-token", "EPROM_SIM_CONTROL_TOKEN",
+           "observe --upstream URL: the control token the eprom-verify simulator there was "
+           "started with (the same variable as the simulator's; never printed)"),
     Option("listen", "--listen", "EPROM_LISTEN",
            "observe: HOST:PORT where PromsApiBaseUrl listens (default a free port)",
            "127.0.0.1:0"),
@@ -175,17 +184,17 @@ OPTIONS: tuple[Option, ...] = (
 RUN_OPTIONS = (
     "env", "base_url", "api_key", "callback_listen", "callback_public_url", "patients",
     "forms", "callback_timeout", "duplicate_window", "fill", "fill_timeout",
-    "ordering_system", "lang", "attest", "tester", "max_examples", "simulator_faults",
-    "allure", "report_dir",
+    "ordering_system", "organisation", "system_version", "lang", "attest", "tester",
+    "max_examples", "simulator_faults", "allure", "report_dir",
 )  # fmt: skip
 RECEIVER_OPTIONS = (
     "receiver_url", "api_key", "lang", "max_examples", "receiver_time_limit", "ordering_system",
-    "allure", "report_dir",
+    "organisation", "system_version", "allure", "report_dir",
 )  # fmt: skip
 OBSERVE_OPTIONS = (
     "system_callback_url", "api_key", "drive", "timeout", "settle", "callback_time_limit",
     "upstream", "listen", "callback_listen", "callback_public_url", "report_dir", "attest",
-    "lang", "ordering_system",
+    "lang", "ordering_system", "organisation", "system_version", "control_token",
 )  # fmt: skip
 _BY_DEST = {opt.dest: opt for opt in OPTIONS}
 #: What :class:`RunSettings` resolves — the pytest plugin's ``--eprom-…`` options.
@@ -214,15 +223,15 @@ def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
             kwargs["choices"] = opt.choices
         else:
             kwargs["metavar"] = _metavar(opt)
-        if opt.dest == "api_key":
+        if opt.dest in ("api_key", "control_token"):
             kwargs["help"] = f"{opt.help} [${opt.env}]; prefer the variable: a flag shows in ps"
         parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
 
 
 _METAVARS = {
-    "api_key": "KEY", "drive": "CMD", "upstream": "test|qa|URL", "report_dir": "DIR",
+    "api_key": "KEY", "control_token": "TOKEN", "drive": "CMD", "upstream": "test|qa|URL", "report_dir": "DIR",
     "listen": "HOST:PORT", "callback_listen": "HOST:PORT", "ordering_system": "NAME",
-    "tester": "NAME", "max_examples": "N",
+    "tester": "NAME", "max_examples": "N", "organisation": "NAME", "system_version": "VERSION",
 }  # fmt: skip
 
 
@@ -419,6 +428,9 @@ class RunSettings:
     fill: str = "manual"
     fill_timeout_s: float = 900.0
     ordering_system: str | None = None
+    #: for the report's cover (``--organisation``, ``--system-version``)
+    organisation: str | None = None
+    system_version: str | None = None
     lang: str = "nb"
     attest: Path | None = None
     tester: str | None = None
@@ -468,6 +480,8 @@ class RunSettings:
             fill=raw["fill"],
             fill_timeout_s=raw["fill_timeout"],
             ordering_system=raw["ordering_system"],
+            organisation=(raw["organisation"] or "").strip() or None,
+            system_version=(raw["system_version"] or "").strip() or None,
             lang=raw["lang"],
             attest=Path(raw["attest"]) if raw["attest"] else None,
             tester=raw["tester"],

@@ -1,35 +1,76 @@
 """The run-wide verdict: wait for what is still due, then judge the ledger, once per run.
 
-Mixed into :class:`~eprom_verify.harness.Harness`; the rules themselves are in
+One :class:`RunVerdict` per run, owned by the :class:`~eprom_verify.harness.Harness` and
+built with what it needs: the ledger, the callbacks received
+(:class:`~eprom_verify.waiting.CallbackSource`), the three time limits, the progress line,
+and where to write what the judgement found about each placement
+(:class:`JudgedPlacements`, the evidence trail). The rules themselves are in
 :mod:`eprom_verify.ledger`.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .contract import CallbackKind
-from .evidence_trail import EvidenceTrail
-from .ledger import STATUS_KIND, LedgerVerdict
-from .listener import CallbackListener
-from .settings import RunSettings
+from .ledger import STATUS_KIND, Entry, Ledger, LedgerVerdict
 
-__all__ = ["RunVerdict"]
+if TYPE_CHECKING:
+    from .waiting import CallbackSource, WaitProgress
+
+__all__ = ["JudgedPlacements", "RunVerdict"]
 
 
-class RunVerdict(EvidenceTrail):
-    """``judge_run()`` and what it records about every placement."""
+class JudgedPlacements(Protocol):
+    """Where the verdict writes what it found (the evidence trail).
 
-    settings: RunSettings
-    listener: CallbackListener
-    simulator: Any
+    Satisfied by :class:`~eprom_verify.evidence_trail.EvidenceTrail`.
+    """
 
-    if TYPE_CHECKING:
+    def release(self) -> None:
+        """The run is judged: what was held back until its placement was known, now."""
 
-        def progress(self, label: str, so_far: float, limit: float) -> None: ...
+    def describe(self, entry: Entry, **facts: Any) -> None:
+        """What came for one placement: channel, status, callbacks, duplicates, wait."""
 
-        def _end_progress(self) -> None: ...
+
+class RunVerdict:
+    """``judge_run()``: wait for what is still due, judge every placement once, describe it.
+
+    ``callback_timeout_s`` bounds a status callback after ePROM accepted the placement,
+    ``answer_timeout_s`` an answer after the patient delivered (the simulator's patient
+    answers at once; a person gets ``--fill-timeout``), ``duplicate_window_s`` how long a
+    first callback's copies are listened for.
+    """
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        callbacks: CallbackSource,
+        placements: JudgedPlacements,
+        progress: WaitProgress,
+        callback_timeout_s: float,
+        answer_timeout_s: float,
+        duplicate_window_s: float,
+    ) -> None:
+        self.ledger = ledger
+        self.callbacks = callbacks
+        self.placements = placements
+        self.progress = progress
+        self.callback_timeout_s = callback_timeout_s
+        self.answer_timeout_s = answer_timeout_s
+        self.duplicate_window_s = duplicate_window_s
+        self._lock = threading.Lock()
+        self._verdict: LedgerVerdict | None = None
+
+    @property
+    def judged(self) -> LedgerVerdict | None:
+        """The verdict once the run is judged, else None."""
+        with self._lock:
+            return self._verdict
 
     def judge_run(self) -> LedgerVerdict:
         """Wait for what is still due, then judge every placement against every callback.
@@ -40,25 +81,18 @@ class RunVerdict(EvidenceTrail):
             if self._verdict is not None:
                 return self._verdict
         self._wait_for_outstanding()
-        self._end_progress()
+        self.progress.end()
         self._duplicate_window()
         verdict = self.ledger.judge(
-            self.listener.received(),
-            callback_timeout_s=self.settings.callback_timeout_s,
-            answer_timeout_s=self._answer_timeout_s(),
+            self.callbacks.received(),
+            callback_timeout_s=self.callback_timeout_s,
+            answer_timeout_s=self.answer_timeout_s,
         )
         with self._lock:
             self._verdict = verdict
-        self._flush_pending()
-        self._describe_all(verdict)
+        self.placements.release()
+        self._describe_all()
         return verdict
-
-    def _answer_timeout_s(self) -> float:
-        return (
-            self.settings.callback_timeout_s
-            if self.simulator is not None
-            else self.settings.fill_timeout_s
-        )
 
     def _duplicate_window(self) -> None:
         """Listen until one duplicate window has passed since the last first callback.
@@ -67,38 +101,36 @@ class RunVerdict(EvidenceTrail):
         ``duplicate_window_s`` for its copies; by the time the run is judged most of those
         windows have long passed, so this waits only for what is left of the latest one.
         """
-        window = self.settings.duplicate_window_s
         first: dict[tuple[object, object], float] = {}
-        for callback in self.listener.received():
+        for callback in self.callbacks.received():
             key = (callback.kind, callback.ident)
             first[key] = min(first.get(key, callback.at), callback.at)
         if not first:
             return
-        left = max(first.values()) + window - time.time()
+        left = max(first.values()) + self.duplicate_window_s - time.time()
         if left > 0:
             time.sleep(left)
 
     def _wait_for_outstanding(self) -> None:
         """Status callbacks until each one's deadline; answers until theirs."""
-        timeout = self.settings.callback_timeout_s
-        for entry in self.ledger.outstanding(self.listener.received()):
-            left = (entry.answered_at or entry.sent_at) + timeout - time.time()
+        callbacks = self.callbacks
+        for entry in self.ledger.outstanding(callbacks.received()):
+            left = (entry.answered_at or entry.sent_at) + self.callback_timeout_s - time.time()
             kind = STATUS_KIND[entry.kind]
             if left > 0:
-                self.listener.wait_for(
+                callbacks.wait_for(
                     kind,
                     entry.ident,
                     timeout_s=left,
                     what=f"the {kind} callback of {entry.ident}",
                     progress=self.progress,
                 )
-        answer_timeout = self._answer_timeout_s()
         for entry in self.ledger.entries():
             if entry.answer_due_at is None:
                 continue
-            left = entry.answer_due_at + answer_timeout - time.time()
-            if left > 0 and not self.listener.received(CallbackKind.ANSWER, entry.ident):
-                self.listener.wait_for(
+            left = entry.answer_due_at + self.answer_timeout_s - time.time()
+            if left > 0 and not callbacks.received(CallbackKind.ANSWER, entry.ident):
+                callbacks.wait_for(
                     CallbackKind.ANSWER,
                     entry.ident,
                     timeout_s=left,
@@ -106,12 +138,9 @@ class RunVerdict(EvidenceTrail):
                     progress=self.progress,
                 )
 
-    def _describe_all(self, verdict: LedgerVerdict) -> None:
-        received = self.listener.received()
-        problems: dict[str, int] = {}
-        for finding in verdict.findings:
-            if finding.order_id:
-                problems[finding.order_id] = problems.get(finding.order_id, 0) + 1
+    def _describe_all(self) -> None:
+        """Each placement's report facts: what came for it, once the run is judged."""
+        received = self.callbacks.received()
         for entry in self.ledger.entries():
             if entry.kind == "privacy":
                 continue
@@ -142,7 +171,7 @@ class RunVerdict(EvidenceTrail):
                 )
                 status = getattr(status, "name", status)
             duplicates = sum(max(0, n - 1) for n in counts.values())
-            self._describe(
+            self.placements.describe(
                 entry,
                 channel=channel,
                 status=status,

@@ -11,19 +11,38 @@ both languages (an id, a status code, ePROM's own words)::
     Text(en=f"no status callback for {label.en}", nb=f"ingen statusmelding for {label.nb}")
     Text.join(", ", [label, Text.same(order_id)])
 
-Inside an f-string a :class:`Text` must be told its language: ``{label.nb}`` in the
-bokmål sentence, ``{label.en}`` in the English one. ``f"{label}"`` (or ``format(label)``)
-raises :class:`TypeError` rather than slip English into a bokmål sentence; ``{label!s}``
-and ``str(label)`` are the terminal's English, on purpose.
+Wherever a sentence is formatted, a :class:`Text` must be told its language: ``{label.nb}``
+in the bokmål sentence, ``{label.en}`` in the English one. Refused with a :class:`TypeError`
+rather than slip English into a bokmål sentence:
+
+- ``f"{label}"``, ``format(label)``, ``"{}".format(label)`` (:meth:`Text.__format__`);
+- ``{{ label }}`` in a report template (the report's Jinja environment finalizes every
+  value with :func:`require_language`), and ``markupsafe.escape(label)`` / ``Markup % label``
+  (:meth:`Text.__html__`);
+- a :class:`Text` among the numbers of :func:`counted`.
+
+``str(label)``, ``{label!s}`` and ``"%s" % label`` are the terminal's English, on purpose: the
+terminal, logs, JUnit and exception messages speak English and call ``str()`` on what they
+are given. Write ``label.en`` where you mean English in code of ours.
+
+Numbers: ``{n:one|many}`` in a sentence is the number and its noun, by :func:`plural` (the
+one plural rule: singular for exactly 1), filled in by :func:`counted` or
+:meth:`Text.counted`; :meth:`Noun.count` follows the same rule.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Noun", "Text", "texts_of"]
+__all__ = ["Noun", "Text", "counted", "plural", "require_language", "texts_of"]
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """The one plural rule: the singular for exactly 1, else the plural (both languages)."""
+    return one if n == 1 else many
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +67,13 @@ class Text:
             "{text.nb}, or str(text) / {text!s} for the terminal's English"
         )
 
+    def __html__(self) -> str:
+        """Refused: markupsafe (and so an autoescaping template) must get ``text.nb``/``.en``."""
+        raise TypeError(
+            f"putting a Text ({self.en!r}) into HTML needs a language: write {{{{ text.nb }}}} "
+            "or {{ text.en }} (or text.in_language(lang))"
+        )
+
     def __add__(self, other: Text | str) -> Text:
         right = Text.same(other)
         return Text(en=self.en + right.en, nb=self.nb + right.nb)
@@ -61,6 +87,14 @@ class Text:
     def capitalized(self) -> Text:
         """The first letter upper case in both (the rest as it was)."""
         return Text(en=self.en[:1].upper() + self.en[1:], nb=self.nb[:1].upper() + self.nb[1:])
+
+    def counted(self, **numbers: Any) -> Text:
+        """The sentence with its numbers filled in, ``{n:one|many}`` with its noun (see
+        :func:`counted`)::
+
+            Text(en="{n:order|orders}", nb="{n:bestilling|bestillinger}").counted(n=2)
+        """
+        return Text(en=counted(self.en, **numbers), nb=counted(self.nb, **numbers))
 
     def in_language(self, lang: str) -> str:
         return self.nb if lang == "nb" else self.en
@@ -90,8 +124,37 @@ class Noun:
 
     def count(self, n: int) -> Text:
         """``2 status callbacks`` / ``2 statusmeldinger``."""
-        word = self.one if n == 1 else self.many
-        return Text(en=f"{n} {word.en}", nb=f"{n} {word.nb}")
+        return Text(
+            en=f"{n} {plural(n, self.one.en, self.many.en)}",
+            nb=f"{n} {plural(n, self.one.nb, self.many.nb)}",
+        )
+
+
+class _Counting(string.Formatter):
+    """``{n:brev|brev}``: the number and its noun by :func:`plural`; other fields as usual."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return f"{value} {plural(value, one, many)}"
+        return str(super().format_field(value, format_spec))
+
+
+def counted(template: str, **numbers: Any) -> str:
+    """``template`` (one language's) with its numbers filled in, each ``{n:one|many}`` with
+    its noun: ``counted("{n:brev|brev} · {errors} feil", n=1, errors=0)`` is ``1 brev · 0 feil``.
+    A :class:`Text` among the values is refused as in an f-string (it needs a language)."""
+    return _Counting().format(template, **numbers)
+
+
+def require_language(value: Any) -> Any:
+    """A Jinja ``finalize``: ``{{ text }}`` with a bare :class:`Text` is a TypeError."""
+    if isinstance(value, Text):
+        raise TypeError(
+            f"a template printed a Text ({value.en!r}) without a language: write "
+            "{{ text.nb }} or {{ text.en }} (or text.in_language(lang))"
+        )
+    return value
 
 
 def texts_of(value: Any) -> tuple[Any, dict[str, str]]:

@@ -3,9 +3,17 @@
 What is the same in both languages is removed first: test node ids, ids, fingerprints,
 options, URLs and paths, JSON, quoted text (ePROM's words, the receiver's answer, a value
 from a file), field names and ``key=value`` tokens — and anything the caller names in
-``not_ours``. What is left is our sentence; an English word in it means a sentence was not
-translated (an ``{x}`` where ``{x.nb}`` was meant, or a plain ``str``). One checker for the
-ledger, the suites, observe's judge and the receiver checks.
+``not_ours``. What is left is our sentence; an English word in it means a sentence of ours
+was not translated: a plain English ``str`` composed into a :class:`~eprom_verify.wording.Text`
+(``Text.same("no answer")``, ``nb=reason`` with an English ``reason``) or a label or title
+left in English on the bokmål page. One checker for the ledger, the suites, observe's judge,
+the receiver checks and the whole bokmål report page.
+
+The other way English got in, a :class:`Text` formatted without its language, no longer
+needs this list: ``f"{x}"``, ``format``, ``str.format``, ``counted`` and ``{{ x }}`` in a
+report template raise :class:`TypeError` (tests/test_wording.py), and ``x.en``, ``{x!s}`` or
+``str(x)`` written in the ``nb=`` half of a ``Text(...)`` is found in the source
+(tests/test_wording_source.py).
 """
 
 from __future__ import annotations

@@ -1,10 +1,19 @@
-"""A Text in an f-string must be told its language; str() stays the terminal's English."""
+"""A Text must be told its language wherever a sentence is formatted; one plural rule.
+
+Refused (TypeError): an f-string, ``format()``, ``str.format``, ``{{ text }}`` in a template
+(the report's own environment and a plain Jinja one with markupsafe), ``markupsafe.escape``
+and a Text among :func:`counted`'s numbers. ``str()``, ``{x!s}`` and ``%s`` stay the
+terminal's English, on purpose (the terminal, logs, JUnit and exceptions call ``str()``).
+"""
 
 from __future__ import annotations
 
+import jinja2
+import markupsafe
 import pytest
 
-from eprom_verify.wording import Text
+from eprom_verify.report.render import _environment
+from eprom_verify.wording import Noun, Text, counted, plural, require_language
 
 LABEL = Text(en="order 42", nb="bestilling 42")
 
@@ -26,9 +35,93 @@ def test_an_f_string_without_a_language_is_refused() -> None:
         f"ingen statusmelding for {LABEL}"  # noqa: B018
 
 
+@pytest.mark.parametrize("template", ["ingen statusmelding for {}", "for {0:>20}", "for {x}"])
+def test_str_format_without_a_language_is_refused(template: str) -> None:
+    with pytest.raises(TypeError, match="needs a language"):
+        template.format(LABEL, x=LABEL)
+
+
+def test_the_reports_templates_refuse_a_bare_text() -> None:
+    """The report's own Jinja environment: ``{{ text }}`` fails, ``{{ text.nb }}`` works."""
+    template = _environment().from_string("<td>{{ label }}</td>")
+
+    with pytest.raises(TypeError, match=r"without a language: write \{\{ text\.nb \}\}"):
+        template.render(label=LABEL)
+    chosen = _environment().from_string("<td>{{ label.nb }}</td>").render(label=LABEL)
+    assert chosen == "<td>bestilling 42</td>"
+    plain = _environment().from_string("{{ n }} {{ s }}").render(n=3, s="brev")
+    assert plain == "3 brev", "other values pass through the finalize unchanged"
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_any_jinja_environment_with_the_finalize_refuses(autoescape: bool) -> None:
+    env = jinja2.Environment(autoescape=autoescape, finalize=require_language)
+    with pytest.raises(TypeError, match="'order 42'"):
+        env.from_string("{{ label }}").render(label=LABEL)
+
+
+def test_html_escaping_without_a_language_is_refused() -> None:
+    """An autoescaping template without the finalize, ``Markup`` and ``escape`` reach
+    ``__html__``: refused there too."""
+    with pytest.raises(TypeError, match="into HTML needs a language"):
+        markupsafe.escape(LABEL)
+    with pytest.raises(TypeError, match="into HTML needs a language"):
+        markupsafe.Markup("<td>%s</td>") % LABEL
+    with pytest.raises(TypeError, match="into HTML needs a language"):
+        jinja2.Environment(autoescape=True).from_string("{{ label }}").render(label=LABEL)
+    assert markupsafe.escape(LABEL.nb) == "bestilling 42"
+
+
+def test_str_and_percent_are_the_terminals_english_on_purpose() -> None:
+    """The one way without a language: what the terminal, logs and exceptions show."""
+    assert str(LABEL) == "order 42"
+    assert f"for {LABEL!s}" == "for order 42"
+    assert "%s" % LABEL == "order 42"  # noqa: UP031
+    assert str(ValueError(LABEL)) == "order 42"
+
+
 def test_choosing_the_language_works() -> None:
     assert f"for {LABEL.nb}" == "for bestilling 42"
     assert f"for {LABEL.en:>10}" == "for   order 42"
-    assert f"for {LABEL!s}" == "for order 42", "!s is the terminal's English"
-    assert str(LABEL) == "order 42"
-    assert "%s" % LABEL == "order 42"  # noqa: UP031
+    template = "for {.nb}"  # a template kept apart from its values, as the report does
+    assert template.format(LABEL) == "for bestilling 42"
+    assert LABEL.in_language("nb") == "bestilling 42"
+    assert LABEL.in_language("en") == "order 42"
+
+
+@pytest.mark.parametrize(
+    ("n", "en", "nb"),
+    [
+        (0, "0 letters · 0 errors", "0 brev · 0 feil"),
+        (1, "1 letter · 1 error", "1 brev · 1 feil"),
+        (2, "2 letters · 2 errors", "2 brev · 2 feil"),
+    ],
+)
+def test_counted_takes_the_singular_for_exactly_one(n: int, en: str, nb: str) -> None:
+    sentence = Text(en="{n:letter|letters} · {e:error|errors}", nb="{n:brev|brev} · {e} feil")
+
+    said = sentence.counted(n=n, e=n)
+
+    assert (said.en, said.nb) == (en, nb)
+    assert counted("{n:bestilling|bestillinger} av {m}", n=n, m=4) == (
+        f"{n} {'bestilling' if n == 1 else 'bestillinger'} av 4"
+    )
+
+
+def test_counted_refuses_a_text_among_its_values() -> None:
+    with pytest.raises(TypeError, match="needs a language"):
+        counted("{what}: {n:brev|brev}", what=LABEL, n=2)
+
+
+def test_one_plural_rule_for_nouns_and_sentences() -> None:
+    noun = Noun(
+        one=Text(en="status callback", nb="statusmelding"),
+        many=Text(en="status callbacks", nb="statusmeldinger"),
+        the=Text(en="the status callback", nb="statusmeldingen"),
+    )
+    sentence = Text(
+        en="{n:status callback|status callbacks}", nb="{n:statusmelding|statusmeldinger}"
+    )
+    for n in (0, 1, 2, 11):
+        assert noun.count(n) == sentence.counted(n=n), n
+        assert plural(n, "one", "many") == ("one" if n == 1 else "many")

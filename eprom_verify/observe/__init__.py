@@ -7,11 +7,16 @@ Hemit's checkpoints from what the system sent and how it answered the callbacks.
 
 from __future__ import annotations
 
-from .command import add_arguments, run
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .front import Exchange, Front, Log
 from .judge import Finding, Judge
 from .scenario import Scenario, Step, build_scenario
-from .session import Observation, ObservationSettings
+
+if TYPE_CHECKING:
+    from .command import add_arguments, run
+    from .session import Observation, ObservationSettings
 
 __all__ = [
     "Exchange",
@@ -27,3 +32,20 @@ __all__ = [
     "build_scenario",
     "run",
 ]
+
+#: loaded on first use: the command and the session start the simulator (FastAPI), which
+#: the judge, the scenario and the recording front never need
+_LAZY = {
+    "add_arguments": ".command",
+    "run": ".command",
+    "Observation": ".session",
+    "ObservationSettings": ".session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

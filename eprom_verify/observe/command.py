@@ -91,6 +91,9 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if given_key:
         check_api_key(given_key)
         output.protect(given_key)
+    given_token: str | None = v["control_token"]
+    output.protect(given_token)  # redacted wherever it would show, used or not
+    control_token = _control_token(given_token, upstream, environment)
     attestations = load_attestations(Path(v["attest"])) if v["attest"] else []
     api_listen = _host_port(v["listen"], "--listen")
     callback_listen = _host_port(v["callback_listen"] or "127.0.0.1:0", "--callback-listen")
@@ -108,9 +111,10 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         api_listen=api_listen,
         callback_listen=callback_listen,
         callback_public_url=v["callback_public_url"],
+        control_token=control_token,
     )
     started = datetime.now(UTC)
-    redactor = Redactor(secrets=[key])
+    redactor = Redactor(secrets=[key, *([given_token] if given_token else [])])
 
     def scenario_for(base: str) -> Scenario:
         return build_scenario(proms_api_base_url=base, system_callback_url=callback_url)
@@ -134,8 +138,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                     command=redactor.text(shlex.join(["eprom-verify", *sys.argv[1:]])),
                     mode="observe",
                     simulated=upstream is None,
-                    system_version=system_version(),
-                    organisation=organisation(),
+                    system_version=system_version(given=v["system_version"]),
+                    organisation=organisation(given=v["organisation"]),
                     tester=next((a.tester for a in attestations), None),
                 ),
                 redactor=redactor,
@@ -200,7 +204,7 @@ def _not_reached(judge: Judge, findings: list[Finding]) -> list[Finding]:
     steps = {step.id: step for step in judge.scenario.steps}
     out = []
     for finding in findings:
-        step = steps.get(finding.step_id)
+        step = steps.get(finding.step_id or "")
         unseen = step is not None and (not judge.requests_of(step) or not finding.exchanges)
         if finding.outcome == "failed" and finding.step_id in pending and unseen:
             finding = dataclasses.replace(
@@ -283,6 +287,21 @@ def _upstream(value: str | None) -> tuple[str | None, str]:
         names = ", ".join(n for n, e in environments.items() if not e.embedded and n not in refused)
         raise UsageError(f"--upstream {value!r} is not known: use {names} or a URL")
     return chosen.base_url, value
+
+
+def _control_token(token: str | None, upstream: str | None, environment: str) -> str | None:
+    """The control token for a simulator upstream given as a URL, else None.
+
+    It is never sent to the embedded simulator (which needs none) nor to an environment of
+    environments.yaml (Hemit's test and QA have no control API), by name or by address.
+    """
+    if not token or upstream is None or environment != "relay":
+        return None
+    known = {httpx.URL(e.base_url).host for e in config.load_environments().values()
+             if e.base_url and not e.embedded}  # fmt: skip
+    if httpx.URL(upstream).host in known:
+        return None
+    return token
 
 
 def _host_port(value: str, option: str) -> tuple[str, int]:

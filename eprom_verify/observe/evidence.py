@@ -16,7 +16,7 @@ from typing import Any
 from eprom_verify.report.derive import ident_of
 from eprom_verify.report.model import CheckResult
 from eprom_verify.report.recorder import Recorder
-from eprom_verify.wording import Text, texts_of
+from eprom_verify.wording import Text
 
 from .front import Exchange
 from .judge import Finding, Judge, answer_error, api_path, callback_kind, callback_words
@@ -25,7 +25,6 @@ from .session import Observation
 __all__ = ["record"]
 
 #: between a failure's message and its fix hint
-_WHAT_TO_CHANGE = Text(en=". What to change: ", nb=". Dette må endres: ")
 
 
 def _body(raw: bytes) -> Any:
@@ -127,27 +126,12 @@ def record(
 
 
 def _result(finding: Finding, ids: dict[int, list[str]]) -> CheckResult:
-    """A finding as a report row: message (with the fix), expected and received, ours in both."""
-    message = finding.message
-    if message and finding.fix and finding.outcome == "failed":
-        message = message + _WHAT_TO_CHANGE + finding.fix
-    plain, messages = texts_of(message)
-    expected, expected_texts = texts_of(finding.expected)
-    received, received_texts = texts_of(finding.received)
-    return CheckResult(
+    """A finding as a report row (the one path: message with the fix, ours in both)."""
+    return CheckResult.from_finding(
+        finding,
         nodeid=f"observe::{finding.step_id}::{finding.check}",
-        name=finding.name,
-        checkpoint_ids=finding.checkpoint_ids,
-        outcome=finding.outcome,
-        message=plain,
-        messages=messages,
-        expected=expected,
-        expected_texts=expected_texts,
-        received=received,
-        received_texts=received_texts,
         evidence_ids=[e for seq in finding.exchanges for e in ids.get(seq, [])],
-        order_ids=finding.order_ids,
-        params={"step": finding.step_id},
+        params={"step": finding.step_id or ""},
     )
 
 

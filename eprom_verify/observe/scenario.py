@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from eprom_verify import channels, config
+from eprom_verify.checklist import served_by_step
 from eprom_verify.config import Form, Patient
 from eprom_verify.contract import DistributionRule, NotificationChannel
 
@@ -149,8 +150,7 @@ def build_scenario(
     make = _Maker(people, known_forms, today, expiry)
     steps = [
         make.order("order-basic", "Order RAND-12 with rule Basic", "verification-person",
-                   rule="Basic", checkpoints=["V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "V3.2"],
-                   metadata={"age": 24, "visit": "poliklinikk"}),
+                   rule="Basic", metadata={"age": 24, "visit": "poliklinikk"}),
         make.order("order-allow-unsecure", "Order with rule AllowUnsecure (SMS/e-mail only)",
                    "unsecure-only", rule="AllowUnsecure"),
         make.order("order-no-distribution", "Order with rule NoDistribution (single-use code)",
@@ -162,18 +162,17 @@ def build_scenario(
         make.order("order-unreachable", "Order to a person reachable on no channel",
                    "unreachable", rule="Basic", answer=False),
         make.order("order-signing", "Order a form that must be signed", "helsenorge-adult",
-                   rule="Basic", form_id=_SIGNED_FORM, sign=True,
-                   checkpoints=["V1.1", "V1.2", "V1.4", "V3.1", "V3.2", "S2"]),
+                   rule="Basic", form_id=_SIGNED_FORM, sign=True),
         make.order("order-on-behalf-of", "Order on behalf of a child (the parent receives)",
-                   "helsenorge-adult", rule="Basic", on_behalf_of="child-10",
-                   checkpoints=["V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "S1"]),
+                   "helsenorge-adult", rule="Basic", on_behalf_of="child-10"),
         make.letter("letter", "Send a letter (sensitive document)", "helsenorge-adult"),
         make.unsecure("sms", "Send an SMS", "unsecure-only"),
         make.unsecure("email", "Send an e-mail", "unsecure-only"),
         make.privacy("privacy-get", "Read a privacy setting", "verification-person", set_=False),
         make.privacy("privacy-set", "Set a privacy setting", "verification-person", set_=True),
         Step(id="patient-initiated", title="A patient orders and answers RAND-12 themself",
-             kind="patient_initiated", performed_by="patient", checkpoints=["P1"],
+             kind="patient_initiated", performed_by="patient",
+             checkpoints=served_by_step("patient_initiated"),
              match={"formId": _RAND12, "nationalId": people["docs-example-person"].national_id},
              expect=Expect(answer_callback=True), patient="docs-example-person"),
     ]  # fmt: skip
@@ -205,7 +204,6 @@ class _Maker:
         on_behalf_of: str | None = None,
         metadata: dict[str, Any] | None = None,
         answer: bool = True,
-        checkpoints: list[str] | None = None,
     ) -> Step:
         person = self.people[patient]
         about = self.people[on_behalf_of] if on_behalf_of else None
@@ -215,6 +213,13 @@ class _Maker:
         reached = (
             channel is not NotificationChannel.None_ or parsed is DistributionRule.NoDistribution
         )
+        # what the step is, in the checklist's words (``Checkpoint.observe``)
+        traits = [
+            t
+            for t, has in (("answered", answer and reached), ("signing", sign),
+                           ("on_behalf_of", about is not None))
+            if has
+        ]  # fmt: skip
         body: dict[str, Any] = {
             "formId": form_id,
             "nationalId": person.national_id,
@@ -236,9 +241,7 @@ class _Maker:
             id=step_id,
             title=title,
             kind="form_order",
-            checkpoints=checkpoints or ["V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "V3.2"]
-            if answer and reached
-            else checkpoints or ["V1.1", "V1.2", "V1.3", "V1.4"],
+            checkpoints=served_by_step("form_order", traits),
             request=StepRequest(method="POST", path="/api/v2/formorder", auth="header", body=body),
             match=match,
             expect=Expect(
@@ -284,7 +287,7 @@ class _Maker:
             id=step_id,
             title=title,
             kind="letter",
-            checkpoints=["L1", "L2"],
+            checkpoints=served_by_step("letter"),
             request=StepRequest(
                 method="POST", path="/api/v2/messagetocitizen", auth="header", body=body
             ),
@@ -296,18 +299,18 @@ class _Maker:
     def unsecure(self, kind: Literal["sms", "email"], title: str, patient: str) -> Step:
         person = self.people[patient]
         if kind == "sms":
-            path, checkpoint = "/api/unsecuremessagesms", "U1"
+            path = "/api/unsecuremessagesms"
             body = {"apiKey": API_KEY_PLACEHOLDER, "smsText": "Husk timen din i morgen.",
                     "nationalId": person.national_id}  # fmt: skip
         else:
-            path, checkpoint = "/api/unsecuremessageemail", "U2"
+            path = "/api/unsecuremessageemail"
             body = {"apiKey": API_KEY_PLACEHOLDER, "emailTitle": "Påminnelse",
                     "emailText": "Husk timen din i morgen.", "nationalId": person.national_id}  # fmt: skip
         return Step(
             id=kind,
             title=title,
             kind=kind,
-            checkpoints=[checkpoint],
+            checkpoints=served_by_step(kind),
             request=StepRequest(method="POST", path=path, auth="body", body=body),
             match={"nationalId": person.national_id},
             expect=Expect(success=True),
@@ -321,11 +324,12 @@ class _Maker:
         if set_:
             body["status"] = "Aktiv"
         path = "/api/v2/setpersonverninnstilling" if set_ else "/api/v2/getpersonverninnstilling"
+        kind: StepKind = "privacy_set" if set_ else "privacy_get"
         return Step(
             id=step_id,
             title=title,
-            kind="privacy_set" if set_ else "privacy_get",
-            checkpoints=["PV1"],
+            kind=kind,
+            checkpoints=served_by_step(kind),
             request=StepRequest(method="POST", path=path, auth="header", body=body),
             match={"nationalId": person.national_id, "pvkId": _PVK},
             patient=patient,

@@ -22,9 +22,10 @@ from types import TracebackType
 
 import httpx
 
+from eprom_verify._exceptions import UsageError
 from eprom_verify.contract import FormOrderStatus
+from eprom_verify.contract.callbacks import acknowledgement_problem as judge_answer
 from eprom_verify.simulator import ControlClient, OrderingSystem, SimulatorSettings, run_in_thread
-from eprom_verify.simulator.outbox import judge_answer
 
 from .front import Exchange, Front, Log, forward_exchange
 from .judge import callback_kind
@@ -46,6 +47,8 @@ class ObservationSettings:
     callback_public_url: str | None = None
     redeliver: bool = True
     patient: bool = True
+    #: the control token of an eprom-verify simulator upstream (``EPROM_SIM_CONTROL_TOKEN``)
+    control_token: str | None = field(default=None, repr=False)
 
 
 class Observation:
@@ -106,7 +109,7 @@ class Observation:
             self.control = sim.control
         else:
             self.upstream_base_url = s.upstream_url.rstrip("/")
-            self.control = _control_of(self.upstream_base_url)
+            self.control = _control_of(self.upstream_base_url, s.control_token)
             if self.control is not None:
                 self._stack.callback(self.control.close)
         upstream = self.upstream_base_url
@@ -219,14 +222,38 @@ def _is(value: object, member: FormOrderStatus) -> bool:
         return False
 
 
-def _control_of(upstream_base_url: str) -> ControlClient | None:
-    """The control API of an eprom-verify simulator upstream (loopback only), else None."""
+#: The challenge an eprom-verify simulator sends when its control API needs the token
+#: (simulator/service.py); another server's 401 does not make it a simulator.
+_SIMULATOR_REALM = 'realm="eprom-verify simulator control API"'
+
+
+def _control_of(upstream_base_url: str, token: str | None = None) -> ControlClient | None:
+    """The control API of an eprom-verify simulator upstream, else None.
+
+    Probed on loopback, and anywhere when a control token is given (the user says the
+    upstream is a simulator, e.g. a container on a CI network). A simulator that wants its
+    control token and has none (or a wrong one) is a :class:`UsageError`, not "no
+    simulator": without the patient nothing would be answered.
+    """
     host = httpx.URL(upstream_base_url).host
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
         return None
     root = upstream_base_url.rsplit("/", 1)[0]
+    headers = {"Authorization": f"Bearer {token}"} if token else None
     try:
-        answer = httpx.get(f"{root}/_simulator/forms", timeout=3, trust_env=False)
+        answer = httpx.get(f"{root}/_simulator/forms", headers=headers, timeout=3, trust_env=False)
     except httpx.HTTPError:
         return None
-    return ControlClient(root) if answer.status_code == 200 else None
+    if answer.status_code == 200:
+        return ControlClient(root, token=token)
+    if answer.status_code == 401 and _SIMULATOR_REALM in answer.headers.get("www-authenticate", ""):
+        if token:
+            raise UsageError(
+                f"the simulator at {root} refused the control token (401): give the token it "
+                "was started with in EPROM_SIM_CONTROL_TOKEN"
+            )
+        raise UsageError(
+            f"the simulator at {root} needs its control token to play the patient: set "
+            "EPROM_SIM_CONTROL_TOKEN to the token it was started with"
+        )
+    return None

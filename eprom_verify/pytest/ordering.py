@@ -12,21 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from eprom_verify.checklist import checkpoint
+from eprom_verify.checklist import kept_under_selection
 
 __all__ = ["RunLedgerLast"]
-
-
-#: the whole-run checks that judge what tests of an area place
-_BY_AREA: dict[str, frozenset[str]] = {
-    "V1": frozenset({"V1.1", "V1.2", "V1.3", "V1.4", "LC1"}),
-    "V2": frozenset({"V1.2", "V1.4", "V3.1", "V3.2", "LC1"}),
-    "V3": frozenset({"V1.2", "V1.4", "V3.1", "V3.2", "LC1"}),
-    "S": frozenset({"V1.1", "V1.2", "V1.4", "V3.1", "V3.2", "LC1"}),
-    "P": frozenset({"P1"}),
-    "L": frozenset({"L1", "L2"}),
-    "PV": frozenset({"PV3"}),
-}
 
 
 def _ids(item: pytest.Item) -> list[str]:
@@ -34,12 +22,8 @@ def _ids(item: pytest.Item) -> list[str]:
 
 
 def _relevant(items: list[pytest.Item]) -> set[str]:
-    wanted: set[str] = set()
-    for item in items:
-        for cid in _ids(item):
-            wanted.add(cid)
-            wanted |= _BY_AREA.get(checkpoint(cid).area, frozenset())
-    return wanted
+    """The selected tests' checkpoints and the whole-run ones that judge what they place."""
+    return kept_under_selection({cid for item in items for cid in _ids(item)})
 
 
 def _is_ledger(item: pytest.Item) -> bool:

@@ -121,7 +121,7 @@ def _add_allure_labels(item: pytest.Item) -> None:
     allure: Any = _allure  # allure's decorators are untyped
     first = checklist.checkpoint(ids[0])
     area = next(a for a in checklist.AREAS if a.id == first.area)
-    item.add_marker(allure.epic(f"{area.id} {area.en}"))
+    item.add_marker(allure.epic(f"{area.id} {area.title.en}"))
     for cid in ids:
         item.add_marker(allure.story(cid))
     item.add_marker(allure.severity(allure.severity_level(first.severity)))

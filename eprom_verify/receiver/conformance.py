@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from eprom_verify.contract import CallbackKind, WireForm
-from eprom_verify.ledger import callback_name
+from eprom_verify.contract.callbacks import ACKNOWLEDGEMENT, callback_name
 from eprom_verify.strategies import GeneratedCallback, callback_payloads, key_in_body
 from eprom_verify.wording import Text
 
@@ -36,11 +36,8 @@ from .target import ForgedKey, Key, KeyChoice, ReceiverTarget
 
 __all__ = ["ACKNOWLEDGED"]
 
-#: What a receiver answers when it has processed a callback.
-ACKNOWLEDGED = Text(
-    en='2xx with {"success": true} (or "Success")',
-    nb='2xx med {"success": true} (eller "Success")',
-)
+#: What a receiver answers when it has processed a callback (the contract's rule, in words).
+ACKNOWLEDGED = ACKNOWLEDGEMENT
 #: What a receiver answers when it refuses a callback.
 _REFUSED = Text(
     en='4xx, or 2xx with {"success": false}', nb='4xx, eller 2xx med {"success": false}'

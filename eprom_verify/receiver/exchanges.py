@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from eprom_verify.contract.callbacks import is_acknowledgement
+
 __all__ = [
     "CallbackExchange",
     "Exchanges",
@@ -59,7 +61,7 @@ class CallbackExchange:
     @property
     def acknowledged(self) -> bool:
         """Answered 2xx with ``{"success": true}``: the receiver says it processed the call."""
-        return self.status is not None and 200 <= self.status < 300 and self.success is True
+        return is_acknowledgement(self.status, self.response_body)
 
     def received(self) -> str:
         """The answer as a person reads it: ``400 {"success": false}`` or the transport error."""

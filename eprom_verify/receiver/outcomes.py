@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Literal
+
+from eprom_verify.findings import Finding
 
 from . import conformance as _conformance  # noqa: F401  (registers the checks)
 from .exchanges import Exchanges
@@ -20,16 +20,8 @@ from .target import ReceiverTarget
 __all__ = ["ConformanceResult", "run_checks"]
 
 
-@dataclass(frozen=True)
-class ConformanceResult:
-    """How one receiver check ended, for :func:`run_checks` callers (not the report's
-    :class:`eprom_verify.report.model.CheckResult`, which the pytest plugin builds)."""
-
-    check: Check
-    outcome: Literal["passed", "failed", "error"]
-    duration_s: float
-    failure: ReceiverCheckFailure | None = None
-    error: str | None = None
+#: the old name of a receiver check's finding (kept for one release)
+ConformanceResult = Finding
 
 
 def run_checks(
@@ -37,9 +29,9 @@ def run_checks(
     *,
     recorder: Exchanges | None = None,
     names: Iterable[str] | None = None,
-    on_result: Callable[[ConformanceResult], object] | None = None,
+    on_result: Callable[[Finding], object] | None = None,
     registry: CheckRegistry | None = None,
-) -> list[ConformanceResult]:
+) -> list[Finding]:
     """Run the registered checks (or those in ``names``) against ``target``, in order.
 
     Never raises for a failing or crashing check; ``on_result`` sees each result as it comes.
@@ -56,13 +48,16 @@ def run_checks(
     return results
 
 
-def _run_one(check: Check, target: ReceiverTarget, recorder: Exchanges) -> ConformanceResult:
+def _run_one(check: Check, target: ReceiverTarget, recorder: Exchanges) -> Finding:
     started = time.perf_counter()
+    ids = check.checkpoint_ids
     try:
         check(target, recorder)
     except ReceiverCheckFailure as failure:
-        return ConformanceResult(check, "failed", time.perf_counter() - started, failure=failure)
+        took = time.perf_counter() - started
+        return Finding.from_failure(failure, ids, rule=check.name, duration_s=took)
     except Exception as exc:  # a crashing check is reported and the run goes on
         error = target.redact(f"{type(exc).__name__}: {exc}")
-        return ConformanceResult(check, "error", time.perf_counter() - started, error=error)
-    return ConformanceResult(check, "passed", time.perf_counter() - started)
+        took = time.perf_counter() - started
+        return Finding(ids, error, outcome="error", rule=check.name, duration_s=took, error=error)
+    return Finding(ids, outcome="passed", rule=check.name, duration_s=time.perf_counter() - started)

@@ -7,10 +7,10 @@ A check is a plain function ``(target, recorder) -> None`` that raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from eprom_verify.checklist import checkpoint as lookup_checkpoint
+from eprom_verify.findings import RuleBook
 
 from .exchanges import Exchanges
 from .target import ReceiverTarget
@@ -34,23 +34,20 @@ class Check:
     description: str
     function: CheckFunction
 
+    @property
+    def checkpoint_ids(self) -> tuple[str, ...]:
+        return (self.checkpoint,)
+
     def __call__(self, target: ReceiverTarget, recorder: Exchanges) -> None:
         __tracebackhide__ = True
         self.function(target, recorder)
 
 
-class CheckRegistry:
-    """Checks by name, in registration order."""
+class CheckRegistry(RuleBook[Check]):
+    """Checks by name, in registration order (a :class:`~eprom_verify.findings.RuleBook`)."""
 
-    def __init__(self) -> None:
-        self._checks: dict[str, Check] = {}
-
-    def add(self, check: Check) -> Check:
-        lookup_checkpoint(check.checkpoint)  # a KeyError names the known ids
-        if check.name in self._checks:
-            raise ValueError(f"a check named {check.name!r} is already registered")
-        self._checks[check.name] = check
-        return check
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__(title, noun="receiver check")
 
     def register(
         self, checkpoint: str, *, name: str | None = None
@@ -64,22 +61,6 @@ class CheckRegistry:
 
         return decorate
 
-    def __iter__(self) -> Iterator[Check]:
-        return iter(list(self._checks.values()))
-
-    def __len__(self) -> int:
-        return len(self._checks)
-
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._checks)
-
-    def get(self, name: str) -> Check:
-        try:
-            return self._checks[name]
-        except KeyError:
-            known = ", ".join(self._checks)
-            raise KeyError(f"no receiver check {name!r}; known: {known}") from None
-
 
 #: The receiver checks (filled by :mod:`eprom_verify.receiver.conformance` when it is imported).
-REGISTRY = CheckRegistry()
+REGISTRY = CheckRegistry("receiver")

@@ -236,7 +236,8 @@ def ask_attestation(
 ) -> Attestation | None:
     """Ask a tester at the terminal; ``None`` when they skip or the input ends (EOF)."""
     t = strings(lang)
-    output.write(f"\n{t['ask_heading']} {checkpoint.id} — {checkpoint.title(lang)}\n{question}\n")
+    title = checkpoint.title.in_language(lang)
+    output.write(f"\n{t['ask_heading']} {checkpoint.id} — {title}\n{question}\n")
     try:
         name = tester or _ask_name(input_fn, output, t)
         answer = _ask_answer(input_fn, output, t) if name else None

@@ -57,7 +57,31 @@ DIFF_COMMAND = "diff"
 _STAMP = re.compile(r"^\d{8}T\d{6}Z")
 
 
+#: ``report --help``'s list of modes, (command, what it does) (a test holds it to the options).
+_MODES = (
+    ("[DIR]", "re-render report.html and report.md from report.json (--lang to switch)"
+              " and re-seal the folder"),
+    ("[DIR] --pdf", "also print report.pdf with headless Chromium"),
+    ("[DIR] --sign KEYFILE", f"re-render, re-seal and sign the manifest ({SIGNATURE_NAME})"),
+    ("[DIR] --verify", f"check the folder against {MANIFEST_NAME}, its seal history and"
+                       " signature; change nothing"),
+    (f"{DIFF_COMMAND} OLD NEW", "compare two report folders (--json for a machine)"),
+)  # fmt: skip
+
+
+def _modes() -> str:
+    import textwrap
+
+    lines = ["modes:"]
+    for command, what in _MODES:
+        lines.append(f"  eprom-verify report {command}")
+        lines.extend(textwrap.wrap(what, 76, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    return "\n".join(lines)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _modes()
     parser.add_argument(
         "dir",
         nargs="?",

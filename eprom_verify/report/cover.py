@@ -1,8 +1,9 @@
 """What the report's cover says a reviewer can check: the system, its version, the persons, the ids.
 
 * :func:`system_version` — the ordering system's version or commit: given
-  (``EPROM_SYSTEM_VERSION``), else ``git describe --always --dirty`` in the folder the
-  command ran in (the user's repository), else none.
+  (``--system-version``, ``EPROM_SYSTEM_VERSION`` or the config file's ``system-version``),
+  else ``git describe --always --dirty`` in the folder the command ran in (the user's
+  repository), else none.
 * :func:`test_persons` — the test persons the run used, Hemit's verification person named
   as such (contract §8: national ID 26670271527, key ``verification-person``).
 * :func:`eprom_ids` — every id ePROM gave out in the run (formOrderId, messageToCitizenId,
@@ -42,9 +43,13 @@ _VERIFICATION_IDS = ("26670271527", "266702*****")
 _NIL = "00000000-0000-0000-0000-000000000000"
 
 
-def system_version(cwd: Path | None = None, *, env: Mapping[str, str] | None = None) -> str | None:
-    """``EPROM_SYSTEM_VERSION``, else ``git describe --always --dirty`` in ``cwd``, else None."""
-    given = (env if env is not None else os.environ).get(SYSTEM_VERSION_ENV, "").strip()
+def system_version(
+    cwd: Path | None = None, *, env: Mapping[str, str] | None = None, given: str | None = None
+) -> str | None:
+    """``given`` (``--system-version``), else ``EPROM_SYSTEM_VERSION``, else
+    ``git describe --always --dirty`` in ``cwd``, else None."""
+    environ = env if env is not None else os.environ
+    given = (given or "").strip() or environ.get(SYSTEM_VERSION_ENV, "").strip()
     if given:
         return given
     try:
@@ -62,8 +67,10 @@ def system_version(cwd: Path | None = None, *, env: Mapping[str, str] | None = N
     return f"git {described}" if done.returncode == 0 and described else None
 
 
-def organisation(env: Mapping[str, str] | None = None) -> str | None:
-    return (env if env is not None else os.environ).get(ORGANISATION_ENV, "").strip() or None
+def organisation(env: Mapping[str, str] | None = None, *, given: str | None = None) -> str | None:
+    """``given`` (``--organisation``), else ``EPROM_ORGANISATION``, else None."""
+    environ = env if env is not None else os.environ
+    return (given or "").strip() or environ.get(ORGANISATION_ENV, "").strip() or None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from eprom_verify._exceptions import UsageError
 
 from .render import JSON_NAME
 
-__all__ = ["Finding", "ReportDiff", "RunChange", "StatusChange", "diff_reports", "load_json"]
+__all__ = ["DiffEntry", "ReportDiff", "RunChange", "StatusChange", "diff_reports", "load_json"]
 
 _FAILED = ("failed", "error")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -51,7 +51,10 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
-class Finding:
+class DiffEntry:
+    """A failing row of one report, matched against the other (what the report showed, not
+    a :class:`~eprom_verify.findings.Finding`)."""
+
     checkpoint: str
     #: the check's node id, with any UUID masked: the stable half of the match
     check: str
@@ -72,8 +75,8 @@ class ReportDiff:
     old: str
     new: str
     statuses: list[StatusChange] = field(default_factory=list)
-    added: list[Finding] = field(default_factory=list)
-    resolved: list[Finding] = field(default_factory=list)
+    added: list[DiffEntry] = field(default_factory=list)
+    resolved: list[DiffEntry] = field(default_factory=list)
     run: list[RunChange] = field(default_factory=list)
     summary: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -137,8 +140,8 @@ def _statuses(old: dict[str, Any], new: dict[str, Any]) -> list[StatusChange]:
     return changes
 
 
-def _findings(data: dict[str, Any]) -> dict[tuple[str, str], Finding]:
-    found: dict[tuple[str, str], Finding] = {}
+def _findings(data: dict[str, Any]) -> dict[tuple[str, str], DiffEntry]:
+    found: dict[tuple[str, str], DiffEntry] = {}
     for check in data.get("checks") or []:
         if not isinstance(check, dict) or check.get("outcome") not in _FAILED:
             continue
@@ -148,7 +151,7 @@ def _findings(data: dict[str, Any]) -> dict[tuple[str, str], Finding]:
         for cid in check.get("checkpoint_ids") or ["–"]:
             found.setdefault(
                 (cid, nodeid),
-                Finding(
+                DiffEntry(
                     checkpoint=cid,
                     check=nodeid,
                     outcome=str(check["outcome"]),
@@ -234,9 +237,9 @@ def print_diff(result: ReportDiff, out: TextIO) -> None:
         )
 
 
-def _grouped(findings: list[Finding]) -> list[tuple[str, str, str, str]]:
+def _grouped(findings: list[DiffEntry]) -> list[tuple[str, str, str, str]]:
     """Table rows: one per finding, or one per test and checkpoint with many cases."""
-    groups: dict[tuple[str, str], list[Finding]] = {}
+    groups: dict[tuple[str, str], list[DiffEntry]] = {}
     for f in findings:
         test, _, _ = f.check.partition("[")
         groups.setdefault((f.checkpoint, test), []).append(f)
@@ -254,7 +257,7 @@ def _grouped(findings: list[Finding]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _outcome(f: Finding) -> str:
+def _outcome(f: DiffEntry) -> str:
     return f.outcome if f.severity == "failure" else f"{f.outcome} ({f.severity})"
 
 

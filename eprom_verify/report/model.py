@@ -28,7 +28,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from eprom_verify.checklist import CHECKPOINTS, Checkpoint, How
-from eprom_verify.wording import Text
+from eprom_verify.findings import Finding, Outcome
+from eprom_verify.wording import Text, texts_of
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -61,7 +62,6 @@ SCHEMA_VERSION = "1.2"
 
 Lang = Literal["nb", "en"]
 EvidenceKind = Literal["request", "response", "callback", "control", "note"]
-Outcome = Literal["passed", "failed", "error", "skipped", "not_run", "needs_attestation"]
 RowStatus = Literal["passed", "failed", "needs_attestation", "not_run"]
 TimelineKind = Literal["form_order", "letter", "patient_initiated"]
 
@@ -272,6 +272,42 @@ class CheckResult(_Model):
     #: a warning (a tolerance check) does not fail its checkpoint
     severity: Literal["failure", "warning"] = "failure"
 
+    @classmethod
+    def from_finding(
+        cls,
+        finding: Finding,
+        *,
+        nodeid: str,
+        name: str | None = None,
+        evidence_ids: Iterable[str] = (),
+        params: dict[str, str] | None = None,
+        facts: dict[str, Any] | None = None,
+    ) -> CheckResult:
+        """The one path from a finding to a report row (the ledger's, observe's, a receiver
+        check's, a suite test's): ours in both languages, payloads as they were."""
+        plain, messages = texts_of(finding.said())
+        expected, expected_texts = texts_of(finding.expected)
+        received, received_texts = texts_of(finding.received)
+        if finding.payload is not None:
+            received = {"summary": received, "json": finding.payload}
+        return cls(
+            nodeid=nodeid,
+            name=name if name is not None else finding.name,
+            checkpoint_ids=list(finding.checkpoint_ids),
+            outcome=finding.outcome,
+            duration_s=finding.duration_s,
+            message=plain,
+            messages=messages,
+            expected=expected,
+            expected_texts=expected_texts,
+            received=received,
+            received_texts=received_texts,
+            evidence_ids=list(evidence_ids),
+            order_ids=list(finding.order_ids),
+            params=params or {},
+            facts=facts or {},
+        )
+
     def said(self, lang: str) -> tuple[str | None, Any, Any]:
         """Message, expected and received as the report in ``lang`` shows them.
 
@@ -465,7 +501,7 @@ def _row(
     return CheckpointRow(
         id=cp.id,
         area=cp.area,
-        title=cp.title(lang),
+        title=cp.title.in_language(lang),
         hemit=cp.hemit,
         status=_status(cp, checks, attestation, environment=environment),
         tests=_unique(c.nodeid for c in checks),

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.checklist import AREAS, CHECKPOINTS
+from eprom_verify.wording import require_language
 
 from ._io import TEMP_PREFIX, write_atomic
 from .cover import eprom_ids, test_persons
@@ -239,7 +240,7 @@ def _render(
     lang = lang or data.run.lang
     chosen = chosen or lang
     t = strings(lang)
-    titles = {cp.id: cp.title(lang) for cp in CHECKPOINTS}
+    titles = {cp.id: cp.title.in_language(lang) for cp in CHECKPOINTS}
     attached = {f.nodeid for row in data.rows for f in row.failures}
     page = _environment().get_template(template)
     sections = {row.id: section_for(row, data, t) for row in data.rows}
@@ -278,7 +279,7 @@ def _render(
         not_run_rows=[r for r in data.rows if r.status == "not_run"],
         title_of=lambda row: titles.get(row.id, row.title),
         checkpoint_title=lambda cid: titles.get(cid, cid),
-        areas={a.id: (a.nb if lang == "nb" else a.en) for a in AREAS},
+        areas={a.id: a.title.in_language(lang) for a in AREAS},
         hemit_rows=[r for r in data.rows if r.hemit],
         extra_rows=[r for r in data.rows if not r.hemit],
         failed_rows=[r for r in data.rows if r.failures],
@@ -300,6 +301,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=require_language,  # {{ text }} with a bare Text must choose its language
     )
     env.filters.update(
         when=_when,

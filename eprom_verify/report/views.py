@@ -12,13 +12,14 @@ One topic, the presentation data of the report, so it is long.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eprom_verify.checklist import CHECKPOINTS
+from eprom_verify.checklist import CHECKPOINTS, Checkpoint, ReportSection
+from eprom_verify.wording import counted
 
-from .i18n import counted, strings
+from .i18n import strings
 from .model import CheckpointRow, CheckResult, Evidence, OrderTimeline, ReportData, RunInfo
 
 __all__ = [
@@ -47,9 +48,6 @@ __all__ = [
 ]
 
 _FAILED = ("failed", "error")
-_ORDER_CHECKPOINTS = frozenset({"V1.1", "V1.2", "V1.4", "V3.1", "V3.2", "P1", "L1"})
-_RECEIVER = frozenset({"R1", "R2", "R3", "R4", "R5"})
-_SIMULATOR_PROOF = frozenset({"V2.1", "V2.2", "V2.3", "V2.4", "V2.5", "S1"})
 _ORDER_RANK = {"sent": 0, "answered": 1}
 _CP_ORDER = {cp.id: n for n, cp in enumerate(CHECKPOINTS)}
 _MAX_CELL = 400
@@ -156,24 +154,16 @@ class Section:
         return any(cell.bad for row in self.rows for cell in row)
 
 
-def section_for(row: CheckpointRow, data: ReportData, t: Mapping[str, str]) -> Section:  # noqa: C901 - one dispatch
+def section_for(row: CheckpointRow, data: ReportData, t: Mapping[str, str]) -> Section:
+    """The section the checklist names for the row's checkpoint (``Checkpoint.section``)."""
     checks = [c for c in data.checks if row.id in c.checkpoint_ids]
     timelines = {tl.order_id: tl for tl in data.timelines}
     if not checks:
         return Section("none", t["sum_not_run"])
-    if row.id == "V1.3":
-        section = _channels(checks, timelines, t)
-    elif row.id == "S2":
-        section = _signed(checks, t)
-    elif row.id == "L2":
-        section = _priority(checks, timelines, t)
-    elif row.id in _RECEIVER:
-        section = _receiver(checks, data, t)
-    elif row.id in _ORDER_CHECKPOINTS:
-        section = _orders(row.id, checks, timelines, t)
-    else:
-        section = _facts(checks, t)
-    if row.id in _SIMULATOR_PROOF and data.run.environment == "simulator":
+    cp = _CHECKPOINTS.get(row.id)  # a row of an older checklist: the generic table
+    kind = cp.section if cp is not None else ReportSection.FACTS
+    section = _RENDERERS[kind](checks, data, timelines, t)
+    if cp is not None and cp.simulator_proves and data.run.environment == "simulator":
         section.note = t["simulator_proof_note"]
         if section.kind == "facts":
             section.kind = "simulator"
@@ -257,10 +247,11 @@ def _callback_total(value: Any) -> int:
 
 
 def _orders(
-    checkpoint_id: str,
     checks: Sequence[CheckResult],
     timelines: Mapping[str, OrderTimeline],
     t: Mapping[str, str],
+    *,
+    letters: bool = False,
 ) -> Section:
     """V1.x/V3.x/P1/L1: per order its status, callbacks counted, time waited, duplicates.
 
@@ -307,7 +298,7 @@ def _orders(
     ]
     if not rows:
         return _facts(checks, t)
-    key = "sum_letters" if checkpoint_id in ("L1", "L2") else "sum_orders"
+    key = "sum_letters" if letters else "sum_orders"
     summary = counted(t[key], n=len(rows), errors=_failed(checks), dups=duplicates)
     if expected_errors:
         summary += " · " + counted(t["sum_expected_errors"], n=expected_errors)
@@ -400,7 +391,7 @@ def _priority(
             ]
         )
     if not rows:
-        return _orders("L2", checks, timelines, t)
+        return _orders(checks, timelines, t, letters=True)
     bad = sum(r[3].bad for r in rows)
     summary = counted(t["sum_priority_bad"] if bad else t["sum_priority"], n=len(rows), bad=bad)
     columns = [t["col_person"], t["col_priority"], t["col_expected_channel"], t["col_channel"]]
@@ -745,3 +736,21 @@ def _chain(records: list[Evidence]) -> list[Step]:
         else:  # run: eprom-verify's listener answered; its status is on the callback
             steps.append(Step(label, callback, ack=str(callback.status or "–")))
     return steps
+
+
+_Renderer = Callable[
+    [Sequence[CheckResult], ReportData, Mapping[str, OrderTimeline], Mapping[str, str]], Section
+]
+#: one renderer per report section kind; a checkpoint names its kind in the checklist
+_RENDERERS: dict[ReportSection, _Renderer] = {
+    ReportSection.CHANNELS: lambda checks, data, timelines, t: _channels(checks, timelines, t),
+    ReportSection.ORDERS: lambda checks, data, timelines, t: _orders(checks, timelines, t),
+    ReportSection.LETTERS: lambda checks, data, timelines, t: _orders(
+        checks, timelines, t, letters=True
+    ),
+    ReportSection.SIGNED: lambda checks, data, timelines, t: _signed(checks, t),
+    ReportSection.PRIORITY: lambda checks, data, timelines, t: _priority(checks, timelines, t),
+    ReportSection.RECEIVER: lambda checks, data, timelines, t: _receiver(checks, data, t),
+    ReportSection.FACTS: lambda checks, data, timelines, t: _facts(checks, t),
+}
+_CHECKPOINTS: dict[str, Checkpoint] = {cp.id: cp for cp in CHECKPOINTS}

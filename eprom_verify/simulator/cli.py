@@ -6,8 +6,10 @@ environment variable and a key of the ``--config`` file (precedence: flag > envi
 file > default; see :data:`.settings.SIMULATOR_OPTIONS`). Exit codes (docs/exit-codes.md): 2
 for a bad option, config file, ``--db`` file (not SQLite, a folder, unwritable) or a port in
 use, and for a host beyond loopback without a control token (one line on stderr, before the
-banner); 2 after a clean stop on SIGINT (Ctrl-C) or SIGTERM: uvicorn finishes the requests in
-flight and the database is closed.
+banner). On SIGTERM or SIGINT (Ctrl-C) uvicorn finishes the requests in flight and the
+database is closed; then SIGTERM — how ``docker stop``, Kubernetes and systemd end a
+service — is a normal end, exit 0 (as an ASP.NET host or uvicorn behind a process manager),
+and SIGINT, a person interrupting at a terminal, is exit 2 like every other command.
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     name = interrupts.stopped_by() or "SIGINT"
+    if name == "SIGTERM":  # a service manager's stop: the normal end of a service
+        sys.stderr.write("eprom-verify simulator: stopped by SIGTERM, shut down cleanly\n")
+        return ExitCode.OK
     sys.stderr.write(f"eprom-verify simulator: stopped by {name}\n")
     return ExitCode.INTERRUPTED
 

@@ -13,7 +13,8 @@ then adds what the models cannot say on their own and what the simulator enforce
   can still get it, and a client must handle it;
 * how each operation authenticates: the ``Authorization`` header (401 when wrong), the
   letter's header *or* body key (400 when wrong, so the header is optional), the body key
-  of SMS and e-mail;
+  of SMS and e-mail; the control API's bearer token (``controlToken``, needed only when the
+  simulator was started with one), so Swagger UI's "Authorize" can send both;
 * the guide's example payloads (``fixtures/payloads/``) as examples, the three callbacks
   as ``webhooks`` with their bodies and answers, and links from an order to the control
   API (so a stateful test can follow an order);
@@ -38,8 +39,10 @@ from eprom_verify.contract import EpromModel, WireForm, refusals
 from eprom_verify.contract import models as contract_models
 
 from .faults import CALLBACK_FAULTS, NARROWS, REQUEST_FAULTS, FaultTarget, FaultType
+from .service import PUBLIC_CONTROL_PATHS, TOKEN_MISSING, TOKEN_WRONG
 
 __all__ = [
+    "CONTROL_SCHEME",
     "GUID_PATTERN",
     "NATIONAL_ID_PATTERN",
     "REFUSES_WELL_FORMED",
@@ -66,6 +69,8 @@ TIMESTAMP_PATTERN = (
 )
 #: What a C# ``long`` holds: a larger number is a 400 (System.Text.Json's text).
 INT64_MAX = 2**63 - 1
+#: The security scheme of the control API (``/_simulator/…``): Swagger UI's "Authorize".
+CONTROL_SCHEME = "controlToken"
 #: Marks a 400 that ePROM documents for requests that fit the schema.
 REFUSES_WELL_FORMED = "x-eprom-refuses-well-formed-requests"
 
@@ -266,7 +271,13 @@ def refine(schema: Schema) -> Schema:
             "in": "header",
             "name": "Authorization",
             "description": "`Basic <apiKey>` — the raw API key after 'Basic ', not base64",
-        }
+        },
+        CONTROL_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "the control token the simulator was started with "
+            "(EPROM_SIM_CONTROL_TOKEN); a simulator started without one needs none",
+        },
     }
     for path, operations in out.get("paths", {}).items():
         for method, operation in operations.items():
@@ -748,7 +759,16 @@ def _refine_control_operation(method: str, path: str, operation: Schema) -> None
     responses: Schema = operation.setdefault("responses", {})
     if "400" in responses and (method, path) in _CONTROL_REFUSES_WELL_FORMED:
         responses["400"] = {**responses["400"], REFUSES_WELL_FORMED: True}
-    operation["security"] = []
+    if _CONTROL + path in PUBLIC_CONTROL_PATHS:
+        operation["security"] = []
+        return
+    # the token only when the simulator was started with one: the empty alternative says so
+    operation["security"] = [{CONTROL_SCHEME: []}, {}]
+    responses["401"] = _text(
+        "Unauthorized: the simulator was started with a control token and the request has "
+        "none or a wrong one ('WWW-Authenticate: Bearer')",
+        [TOKEN_MISSING, TOKEN_WRONG],
+    )
 
 
 def _refine_webhook(name: str, operation: Schema) -> None:

@@ -33,61 +33,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from eprom_verify.contract import CallbackKind
+from eprom_verify.contract.callbacks import CALLBACK_PATHS
+from eprom_verify.contract.callbacks import acknowledgement_problem as judge_answer
 from eprom_verify.redact import Redactor
-from eprom_verify.wording import Text
 
 from .callback_http import CallbackClient, CallbackHttpError
 from .store import Store
 
 __all__ = ["CALLBACK_PATHS", "FORGED_API_KEY", "UNKNOWN_OUTCOME", "Outbox", "judge_answer"]
 
-#: Where each kind of callback goes, below the ordering system's callback base URL.
-CALLBACK_PATHS = {
-    "status": "/api/PromsFormOrder",
-    "answer": "/api/PromsFormOrder",
-    "letter": "/api/MessageToCitizen",
-    "privacy": "/api/PersonvernInnstilling",
-}
 #: The key a ``forge_key`` fault sends instead of the ordering system's own.
 FORGED_API_KEY = "forged-key-from-eprom-verify-simulator"
 _SNIPPET = 200
-
-
-def judge_answer(status: int, text: str) -> Text | None:
-    """Why a receiver's answer is not an acknowledgement; ``None`` when it is one.
-
-    In both languages (the bokmål in the passive: *ble besvart med …*), for observe's report.
-    """
-    wanted = '(expected {"success": true})'
-    forventet = '(forventet {"success": true})'
-    if not 200 <= status < 300:
-        return Text(
-            en=f"answered HTTP {status}, not 2xx", nb=f"ble besvart med HTTP {status}, ikke 2xx"
-        )
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return Text(
-            en=f"answered a body that is not JSON {wanted}",
-            nb=f"ble besvart med innhold som ikke er JSON {forventet}",
-        )
-    if not isinstance(body, dict):
-        return Text(
-            en=f"answered JSON that is not an object {wanted}",
-            nb=f"ble besvart med JSON som ikke er et objekt {forventet}",
-        )
-    success = body.get("success", body.get("Success"))
-    if success is True:
-        return None
-    if success is None:
-        return Text(
-            en=f"answered JSON without 'success' {wanted}",
-            nb=f"ble besvart med JSON uten 'success' {forventet}",
-        )
-    shown = json.dumps(success)
-    return Text(
-        en=f"answered success: {shown}, not true", nb=f"ble besvart med success: {shown}, ikke true"
-    )
 
 
 #: The journal's error for a PUT that was in flight when the simulator stopped.
@@ -281,7 +239,7 @@ class Outbox:
                 outbox_id, row.attempts, None, None, f"ordering system {row.system!r} is gone"
             )
         key = FORGED_API_KEY if "forge_key" in row.faults else system.api_key
-        url = system.callback_base_url + CALLBACK_PATHS[row.kind]
+        url = system.callback_base_url + CallbackKind(row.kind).path
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if row.kind == "privacy":
             headers["Authorization"] = f"Basic {key}"

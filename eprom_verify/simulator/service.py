@@ -53,6 +53,15 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 CONTROL_PREFIX = "/_simulator"
 #: Control paths anyone may read: the health check (for orchestrators) and the index.
 PUBLIC_CONTROL_PATHS = frozenset({"/_simulator", "/_simulator/", "/_simulator/health"})
+#: The control API's 401 texts (also the OpenAPI document's examples).
+TOKEN_MISSING = (
+    "the control API needs the control token: send 'Authorization: Bearer <token>' with the "
+    "simulator's EPROM_SIM_CONTROL_TOKEN"
+)
+TOKEN_WRONG = (
+    "the control token is wrong: send 'Authorization: Bearer <token>' with the simulator's "
+    "EPROM_SIM_CONTROL_TOKEN"
+)
 #: Not recorded in the journal: probes and the journal itself (they would crowd it out).
 _UNRECORDED = frozenset({"/_simulator/health", "/health", "/_simulator/requests"})
 _UNRECORDED_PREFIXES = ("/swagger/static/",)
@@ -319,21 +328,11 @@ class ServiceMiddleware:
         scheme, _, credential = (given or "").strip().partition(" ")
         challenge = {"WWW-Authenticate": 'Bearer realm="eprom-verify simulator control API"'}
         if not given:
-            return (
-                401,
-                "the control API needs the control token: send 'Authorization: Bearer <token>' "
-                "with the simulator's EPROM_SIM_CONTROL_TOKEN",
-                challenge,
-            )
+            return 401, TOKEN_MISSING, challenge
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             credential.strip().encode(), self._token
         ):
-            return (
-                401,
-                "the control token is wrong: send 'Authorization: Bearer <token>' with the "
-                "simulator's EPROM_SIM_CONTROL_TOKEN",
-                challenge,
-            )
+            return 401, TOKEN_WRONG, challenge
         return None
 
 

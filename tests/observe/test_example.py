@@ -54,8 +54,11 @@ def test_a_drive_that_does_nothing_fails_every_step_it_skipped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     system = example_system()
-    outcome = observe(system, capsys, monkeypatch, settle=0.5, drive="false")
+    outcome = observe(system, capsys, monkeypatch, "--organisation", "Eksempel HF",
+                      "--system-version", "4.2.1", settle=0.5, drive="false")  # fmt: skip
     assert outcome.code == 1
+    run = outcome.report["run"]  # the cover's options (--organisation, --system-version)
+    assert (run["organisation"], run["system_version"]) == ("Eksempel HF", "4.2.1")
     assert "the --drive command exited with 1" in outcome.out
     assert any("step 'order-basic' was not performed" in m for m in outcome.failures("V1.1"))
     assert any("step 'letter' was not performed" in m for m in outcome.failures("L1"))

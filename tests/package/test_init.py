@@ -101,12 +101,11 @@ def test_the_github_workflow_observes_the_system_and_checks_its_receiver(repo: P
         assert keep["with"]["path"] == "reports/"
     assert (
         'eprom-verify observe --system-callback-url "$SYSTEM_CALLBACK_URL" '
-        '--api-key "$EPROM_API_KEY" --listen "$PROMS_API_LISTEN" --drive "$DRIVE" '
-        "--reports reports"
+        '--listen "$PROMS_API_LISTEN" --drive "$DRIVE" --report-dir reports'
     ) in _run_lines(jobs["observe"]["steps"])
     assert (
-        'eprom-verify check-receiver --base-url "$SYSTEM_CALLBACK_URL" --report-dir reports '
-        "--allure on"
+        'eprom-verify check-receiver --receiver-url "$SYSTEM_CALLBACK_URL" --report-dir '
+        "reports --allure on"
     ) in _run_lines(jobs["check-receiver"]["steps"])
     published = [s["with"].get("path") for s in jobs["check-receiver"]["steps"] if "with" in s]
     assert "reports/*/allure-results/" in published
@@ -114,7 +113,7 @@ def test_the_github_workflow_observes_the_system_and_checks_its_receiver(repo: P
     assert workflow[True]["workflow_dispatch"]["inputs"]["upstream"]["options"] == ["test", "qa"]
     assert jobs["go-live"]["if"] == "github.event_name == 'workflow_dispatch'"
     (go_live,) = [r for r in _run_lines(jobs["go-live"]["steps"]) if "observe" in r]
-    assert go_live.startswith('eprom-verify observe --upstream "$UPSTREAM" --api-key')
+    assert go_live.startswith('eprom-verify observe --upstream "$UPSTREAM" --system-callback')
     assert "--attest eprom-verify/attestation.yaml" in go_live
     assert '--drive "$DRIVE"' in go_live
     assert jobs["go-live"]["env"]["EPROM_API_KEY"] == "${{ secrets.EPROM_API_KEY }}"
@@ -260,3 +259,43 @@ def test_into_another_folder(tmp_path: Path) -> None:
 
     assert (target / "eprom-verify.toml").is_file()
     assert find_config_file(target, environ={}) == target / "eprom-verify.toml"
+
+
+def _commands(repo: Path) -> list[tuple[str, str]]:
+    """(file, command line) of every ``eprom-verify …`` line the CI files run."""
+    github = yaml.safe_load((repo / ".github/workflows/eprom-verify.yml").read_text())
+    gitlab = yaml.safe_load((repo / ".gitlab/eprom-verify.gitlab-ci.yml").read_text())
+    lines = [("github", r) for job in github["jobs"].values() for r in _run_lines(job["steps"])]
+    lines += [
+        ("gitlab", " ".join(str(s).split()))
+        for job in gitlab.values()
+        if isinstance(job, dict)
+        for s in job.get("script", [])
+    ]
+    return [(where, line) for where, line in lines if line.startswith("eprom-verify ")]
+
+
+def test_no_ci_template_puts_the_key_or_an_old_spelling_on_a_command_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The key goes in EPROM_API_KEY from the CI secret: a command line shows in ps and logs."""
+    import shlex
+
+    from eprom_verify.cli import build_parser
+
+    templates = Path(__file__).parents[2] / "eprom_verify" / "init_templates"
+    for template in sorted(templates.iterdir()):
+        assert "--api-key" not in template.read_text(), f"{template.name} passes --api-key"
+    init(*MINE)
+    capsys.readouterr()
+    commands = _commands(repo)
+    assert len(commands) == 6, commands  # observe, check-receiver, go-live in each file
+    for where, line in commands:
+        argv = shlex.split(line)[1:]
+        args, unknown = build_parser(argv[0]).parse_known_args(argv)
+        assert unknown == [], f"{where}: {line}: unknown {unknown}"
+        assert getattr(args, "api_key", None) is None, f"{where}: {line} passes the key"
+        assert capsys.readouterr().err == "", f"{where}: {line} uses a deprecated spelling"
+    github = yaml.safe_load((repo / ".github/workflows/eprom-verify.yml").read_text())
+    for job in github["jobs"].values():  # every job gets the key from its environment
+        assert job["env"]["EPROM_API_KEY"]

@@ -41,9 +41,9 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
 
 
 def _failures(results: list[Any]) -> dict[str, ReceiverCheckFailure]:
-    errors = [(r.check.name, r.error) for r in results if r.outcome == "error"]
+    errors = [(r.rule, r.error) for r in results if r.outcome == "error"]
     assert not errors, f"checks crashed: {errors}"
-    return {r.check.name: r.failure for r in results if r.outcome == "failed"}
+    return {r.rule: r.failure for r in results if r.outcome == "failed"}
 
 
 def _payload_block(message: str, heading: str, hint: str) -> list[str]:

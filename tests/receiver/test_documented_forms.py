@@ -62,6 +62,6 @@ def test_the_careful_receiver_refuses_a_date_only_answer_timestamp() -> None:
 def test_a_careful_receiver_passes_every_check(target_for: MakeTarget) -> None:
     with target_for(CarefulReceiver, max_examples=25) as target:
         results = run_checks(target)
-    failed = {r.check.name: str(r.failure or r.error) for r in results if r.outcome != "passed"}
+    failed = {r.rule: str(r.failure or r.error) for r in results if r.outcome != "passed"}
     assert failed == {}
     assert len(results) == len(REGISTRY)

@@ -129,7 +129,7 @@ def test_chromium_shows_every_checkpoint_row(sample: Sample):
     text = page_text(dump.stdout)
     assert "ePROM-verifikasjonsrapport" in text
     for cp in CHECKPOINTS:
-        assert f"{cp.id} {cp.nb}" in text, cp.id
+        assert f"{cp.id} {cp.title.nb}" in text, cp.id
     assert network_references(dump.stdout) == []
 
 
@@ -234,7 +234,7 @@ def test_pdf_has_page_numbers_no_file_links_and_the_verdict_first(full: Sample):
     first = " ".join(" ".join(pages[:3]).split())
     assert verdict(full.data).sentence(strings("nb")) in first
     for cp in CHECKPOINTS:
-        assert f"{cp.id} {cp.nb}"[:40] in first, f"{cp.id} not within the first 3 pages"
+        assert f"{cp.id} {cp.title.nb}"[:40] in first, f"{cp.id} not within the first 3 pages"
     nb = strings("nb")
     assert nb["exchange_heading"] in " ".join(pages[2:])  # the appendix comes after
     assert nb["pdf_evidence_note"][:40] in " ".join(" ".join(pages).split())

@@ -145,3 +145,36 @@ def test_a_schema_1_0_report_still_renders(sample: Sample):
     code, _, err = report(str(sample.report_dir), "--force")
     assert (code, err) == (0, "")
     assert "V1.3" in (sample.report_dir / "report.html").read_text()
+
+
+def test_help_names_every_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    """``report --help`` and ``eprom-verify --help`` say it re-renders, prints, signs,
+    verifies and compares — not only that it re-renders."""
+    import re
+
+    from eprom_verify.cli import build_parser, main
+
+    with pytest.raises(SystemExit) as done:
+        main(["report", "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "modes:" in text, f"report --help lists no modes:\n{text}"
+    modes = text[text.index("modes:") :]
+    for mode in ("[DIR]\n", "[DIR] --pdf", "[DIR] --sign KEYFILE", "[DIR] --verify",
+                 "diff OLD NEW"):  # fmt: skip
+        assert f"eprom-verify report {mode}" in modes, f"report --help lacks {mode!r}"
+    # every option a mode names is one the command takes
+    parser = build_parser("report")
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = {o for a in sub.choices["report"]._actions for o in a.option_strings}
+    named = set(re.findall(r"--[a-z][a-z-]+", modes))
+    assert named
+    assert named <= known, f"report --help names unknown options {named - known}"
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = " ".join(capsys.readouterr().out.split())
+    line = next(a.help for a in sub._choices_actions if a.dest == "report") or ""
+    assert f" report {line} " in top
+    for word in ("re-render", "PDF", "sign", "verify", "diff"):
+        assert word in line, f"eprom-verify --help's report line lacks {word!r}: {line}"

@@ -84,7 +84,7 @@ def test_a_no_decides_over_a_later_yes():
 def test_every_checkpoint_has_exactly_one_row_in_checklist_order():
     rows = build_rows([], [], [], environment="test", lang="en")
     assert [r.id for r in rows] == list(checkpoint_ids())
-    assert [r.title for r in rows] == [cp.en for cp in CHECKPOINTS]
+    assert [r.title for r in rows] == [cp.title.en for cp in CHECKPOINTS]
     assert {r.hemit for r in rows if r.area in {"V1", "V2", "V3", "S"}} == {True}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from html.parser import HTMLParser
 
 import pytest
@@ -11,7 +12,7 @@ from report_sample import ORDER, Sample
 
 from eprom_verify.checklist import CHECKPOINTS
 from eprom_verify.report import CheckResult, render_html, render_markdown
-from eprom_verify.report.i18n import EN, NB, event_label, strings
+from eprom_verify.report.i18n import EN, LABELS, NB, event_label, strings
 from eprom_verify.report.render import load_evidence
 
 STATUS_WORDS = {
@@ -54,9 +55,26 @@ def rows_in(html: str) -> dict[str, str]:
     return parser.rows
 
 
-def test_ui_strings_have_the_same_keys_in_both_languages():
-    assert set(NB) == set(EN)
-    assert all(NB[k].strip() and EN[k].strip() for k in NB)
+def test_every_label_is_said_in_both_languages():
+    """Each label is one Text; both views of it have every key, nothing empty."""
+    assert set(NB) == set(EN) == set(LABELS)
+    empty = [k for k, text in LABELS.items() if not (text.nb.strip() and text.en.strip())]
+    assert not empty, f"labels without a word in one language: {empty}"
+    assert all(NB[k] == LABELS[k].nb and EN[k] == LABELS[k].en for k in LABELS)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_languages_of_a_label_fill_in_the_same_numbers():
+    """A ``{n}`` forgotten in one language would show a wrong sentence, not fail."""
+    differ = {
+        key: (sorted(_fields(text.en)), sorted(_fields(text.nb)))
+        for key, text in LABELS.items()
+        if _fields(text.en) != _fields(text.nb)
+    }
+    assert not differ, f"label: (English fields, bokmål fields) {differ}"
 
 
 def test_unknown_language_is_refused_with_the_choices():
@@ -75,7 +93,7 @@ def test_html_has_every_row_with_status_text(sample: Sample, lang: str):
     assert rows["V2.1"].endswith(attest)
     assert rows["V2.3"].endswith(not_run)
     for cp in CHECKPOINTS:
-        assert escape(cp.title(lang)) in html
+        assert escape(cp.title.in_language(lang)) in html
     assert f'<html lang="{lang}">' in html
 
 

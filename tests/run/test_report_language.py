@@ -277,12 +277,11 @@ class _Terminal:
 
 
 def _steps(lang: str, terminal: _Terminal | None = None, attested: dict | None = None):
-    steps = ManualSteps()
-    steps.settings = SimpleNamespace(lang=lang, tester="Kari")
-    steps.recorder = None
-    steps._stream = terminal
-    steps.attestations = dict(attested or {})
-    return steps
+    settings = SimpleNamespace(
+        lang=lang, tester="Kari", env="simulator", fill="manual", fill_timeout_s=1.0
+    )
+    # the callbacks are not read when asking
+    return ManualSteps(settings=settings, callbacks=None, stream=terminal, attestations=attested)
 
 
 QUESTION = Text(
