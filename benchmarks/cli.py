@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="NAME",
         help="run only this measurement (repeatable, or comma-separated): verification, "
-        "check_receiver, persons, orders, letters, receiver, prism, memory, profile",
+        "check_receiver, persons, orders, letters, receiver, prism, peers, memory, profile",
     )
     parser.add_argument(
         "--output",

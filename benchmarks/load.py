@@ -1,4 +1,8 @@
-"""The load generator: N concurrent clients (asyncio + httpx), bounded in count and time.
+"""The load generator: N concurrent clients, bounded in count and time.
+
+:func:`drive` uses the raw-socket client (:mod:`benchmarks.rawload`, about 0.05–0.1 ms of
+CPU per request) unless ``client="httpx"`` asks for one httpx client per worker (about
+0.7–0.9 ms per request: it was the bottleneck at N=64 on two cores).
 
 Each of the ``concurrency`` workers sends one request, waits for the answer and sends the
 next, over its own keep-alive connection, until ``max_requests`` were sent or
@@ -16,7 +20,9 @@ from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["Sent", "drive"]
+__all__ = ["CLIENTS", "Sent", "drive", "drive_httpx"]
+
+CLIENTS = ("raw", "httpx")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,37 @@ class Sent:
 
 
 async def drive(
+    url: str,
+    *,
+    body: Callable[[int], bytes],
+    headers: dict[str, str],
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    timeout_s: float = 30.0,
+    client: str = "raw",
+) -> list[Sent]:
+    """POST ``body(i)`` to ``url`` from ``concurrency`` workers with ``client`` (raw | httpx)."""
+    if client not in CLIENTS:
+        raise ValueError(f"client={client!r}: choose one of {', '.join(CLIENTS)}")
+    if client == "raw":
+        from .rawload import drive_raw  # noqa: PLC0415 - rawload imports Sent from here
+
+        run = drive_raw
+    else:
+        run = drive_httpx
+    return await run(
+        url,
+        body=body,
+        headers=headers,
+        concurrency=concurrency,
+        max_requests=max_requests,
+        max_seconds=max_seconds,
+        timeout_s=timeout_s,
+    )
+
+
+async def drive_httpx(
     url: str,
     *,
     body: Callable[[int], bytes],

@@ -261,6 +261,21 @@ def measure_prism(plan: Plan, folder: Path) -> dict[str, Any]:
         )
 
 
+@_register("4p", "peers, interleaved: the simulator vs Prism and a bare FastAPI app, N=64")
+def measure_peers(plan: Plan, folder: Path) -> dict[str, Any]:
+    from .peers import measure_peers as peers  # noqa: PLC0415
+
+    return peers(
+        folder,
+        rounds=plan.peer_rounds,
+        concurrency=64,
+        max_requests=plan.orders_per_level,
+        max_seconds=plan.seconds_per_level,
+        install=plan.prism_install,
+        baseline=plan.baseline,
+    )
+
+
 @_register("5b", "cost growth: simulator memory per stored order")
 def measure_memory(plan: Plan, folder: Path) -> dict[str, Any]:
     from .memory import measure_memory as memory  # noqa: PLC0415

@@ -32,6 +32,8 @@ class Plan:
     memory_seconds: float
     profile_orders: int
     profile_seconds: float
+    #: interleaved rounds of simulator / Prism / bare FastAPI (measurement ``peers``)
+    peer_rounds: int = 3
     #: a git ref whose verification and check-receiver run as the peer, pair by pair
     baseline: str | None = None
 
@@ -41,7 +43,7 @@ _MB = 1024 * 1024
 FULL = Plan(
     name="full",
     verification_runs=3,
-    order_concurrencies=(1, 8, 64),
+    order_concurrencies=(1, 8, 64, 256),
     orders_per_level=4000,
     seconds_per_level=6.0,
     letter_sizes=(1 * _MB, 30 * _MB),
@@ -80,4 +82,5 @@ QUICK = Plan(
     memory_seconds=30.0,
     profile_orders=400,
     profile_seconds=3.0,
+    peer_rounds=1,
 )

@@ -8,11 +8,14 @@ sharing one target (httpx's client is thread-safe). The bodies are the documente
 callbacks with a fresh id each, so every one is a first delivery the receiver stores.
 
 Figures: callbacks/s, how many were acknowledged, the p50/p95 latency the harness itself
-records (``Exchanges.latency_summary``), and CPU per callback on both sides.
+records (``Exchanges.latency_summary``), and CPU per callback on both sides. Its peer, right
+after it at each level: the same callbacks (same paths, key, fresh ids) PUT by the raw-socket
+client (:mod:`benchmarks.rawload`); ``ratio_harness_to_raw`` is the harness's rate ÷ that.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import threading
@@ -26,8 +29,11 @@ from typing import Any
 
 from eprom_verify.contract import CallbackKind
 from eprom_verify.receiver import ReceiverTarget, documented_callbacks
+from eprom_verify.strategies import key_in_body
 
 from .procs import Server, cpu_seconds, python_command
+from .rawload import build_request, drive_raw
+from .sink import run_fast
 from .stats import rounded
 
 __all__ = ["measure_receiver", "reference_receiver"]
@@ -127,19 +133,64 @@ def _one_level(
     }
 
 
+def _raw_level(
+    receiver: Server, api_key: str, *, concurrency: int, max_callbacks: int, max_seconds: float
+) -> dict[str, Any]:
+    """The peer: the same callbacks PUT by the raw-socket client (no redaction, no record)."""
+    bodies = _bodies()
+
+    def request(index: int) -> bytes:
+        kind, body = bodies[index % len(bodies)]
+        sent = _fresh(kind, body, index)
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if key_in_body(kind):
+            sent["apiKey"] = api_key  # as ReceiverTarget puts it in (the examples hold one)
+        else:
+            headers["Authorization"] = f"Basic {api_key}"
+        content = json.dumps(sent, ensure_ascii=False).encode()
+        return build_request(receiver.root_url + kind.path, content, headers, method="PUT")
+
+    def drive(count: int, seconds: float) -> list[Any]:
+        return list(
+            run_fast(
+                drive_raw(
+                    receiver.root_url, body=lambda _i: b"", headers={}, concurrency=concurrency,
+                    max_requests=count, max_seconds=seconds, raw=request,
+                )
+            )
+        )  # fmt: skip
+
+    drive(20, 5)  # warm-up
+    own, theirs = cpu_seconds(os.getpid()), cpu_seconds(receiver.pid)
+    sent = drive(max_callbacks, max_seconds)
+    own, theirs = cpu_seconds(os.getpid()) - own, cpu_seconds(receiver.pid) - theirs
+    ok = [s for s in sent if s.status is not None and 200 <= s.status < 300]
+    seconds = max(s.finished for s in sent) - sent[0].started if sent else 0.0
+    return {
+        "callbacks": len(sent),
+        "answered_2xx": len(ok),
+        "callbacks_per_s": rounded(len(ok) / max(seconds, 1e-9), 1),
+        "client_cpu_ms_per_callback": rounded(own * 1000 / max(len(sent), 1), 3),
+        "receiver_cpu_ms_per_callback": rounded(theirs * 1000 / max(len(sent), 1), 3),
+    }
+
+
 def measure_receiver(
     folder: Path, *, concurrencies: tuple[int, ...], max_callbacks: int, max_seconds: float
 ) -> list[dict[str, Any]]:
     """Callbacks/s and latency at each concurrency against one reference receiver process."""
     api_key = f"bench-{secrets.token_urlsafe(24)}"
+    levels = []
     with reference_receiver(folder, api_key) as receiver:
-        return [
-            _one_level(
-                receiver,
-                api_key,
-                concurrency=n,
-                max_callbacks=max_callbacks,
-                max_seconds=max_seconds,
+        for n in concurrencies:
+            bounds = {"concurrency": n, "max_callbacks": max_callbacks, "max_seconds": max_seconds}
+            level = _one_level(receiver, api_key, **bounds)  # type: ignore[arg-type]
+            raw = _raw_level(receiver, api_key, **bounds)  # type: ignore[arg-type]
+            level["raw_client"] = raw
+            level["ratio_harness_to_raw"] = (
+                rounded(level["callbacks_per_s"] / raw["callbacks_per_s"], 3)
+                if raw["callbacks_per_s"]
+                else None
             )
-            for n in concurrencies
-        ]
+            levels.append(level)
+    return levels

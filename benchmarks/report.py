@@ -78,7 +78,8 @@ def _orders(m: dict[str, Any]) -> list[tuple[str, str]]:
             (
                 f"N={lv['concurrency']}",
                 f"{_fmt(lv.get('orders_per_s'), 'orders/s')}, callback p50 "
-                f"{_fmt(lat.get('p50'), 'ms')} p99 {_fmt(lat.get('p99'), 'ms')}",
+                f"{_fmt(lat.get('p50'), 'ms')} p99 {_fmt(lat.get('p99'), 'ms')}, backlog "
+                f"growth {_fmt(lv.get('backlog_growth_ms'), 'ms')}",
             )
         )
     return rows
@@ -100,7 +101,9 @@ def _receiver(m: dict[str, Any]) -> list[tuple[str, str]]:
         (
             f"concurrency {lv['concurrency']}",
             f"{_fmt(lv.get('callbacks_per_s'), 'callbacks/s')}, p50 "
-            f"{_fmt(lv['latency_ms'].get('p50'), 'ms')} p95 {_fmt(lv['latency_ms'].get('p95'), 'ms')}",
+            f"{_fmt(lv['latency_ms'].get('p50'), 'ms')} p95 {_fmt(lv['latency_ms'].get('p95'), 'ms')}"
+            f"; raw client {_fmt((lv.get('raw_client') or {}).get('callbacks_per_s'), '/s')}, "
+            f"harness ÷ raw {_fmt(lv.get('ratio_harness_to_raw'), '×')}",
         )
         for lv in m.get("levels", [])
     ]
@@ -112,6 +115,35 @@ def _prism(m: dict[str, Any]) -> list[tuple[str, str]]:
         ("simulator N=64", _fmt(m.get("simulator_accepted_per_s"), "orders/s")),
         ("simulator / Prism", _fmt(m.get("ratio_simulator_to_prism"), "×")),
     ]
+
+
+def _spread(f: dict[str, Any] | None, unit: str = "") -> str:
+    if not f:
+        return "—"
+    return f"{_fmt(f.get('min'))} / {_fmt(f.get('median'))} / {_fmt(f.get('max'))} {unit}".strip()
+
+
+def _peers(m: dict[str, Any]) -> list[tuple[str, str]]:
+    rounds = m.get("rounds")
+    rows = [
+        (f"simulator orders/s with callbacks (min / median / max of {rounds})",
+         _spread(m.get("simulator_orders_per_s"))),
+        ("simulator callback p99", _spread(m.get("simulator_callback_p99_ms"), "ms")),
+        ("simulator CPU per order (incl. callback)",
+         _spread(m.get("simulator_cpu_ms_per_order"), "ms")),
+    ]  # fmt: skip
+    for peer in ("prism", "bare"):
+        if f"{peer}_requests_per_s" in m:
+            rows.append((f"{peer} requests/s", _spread(m.get(f"{peer}_requests_per_s"))))
+            rows.append(
+                (
+                    f"simulator ÷ {peer}, same round",
+                    _spread(m.get(f"ratio_simulator_to_{peer}"), "×"),
+                )
+            )
+    if "prism_requests_per_s" not in m:
+        rows.append(("Prism", str((m.get("prism") or {}).get("how", "not run"))[:100]))
+    return rows  # fmt: skip
 
 
 def _memory(m: dict[str, Any]) -> list[tuple[str, str]]:
@@ -133,6 +165,7 @@ _ROWS = {
     "letters": _letters,
     "receiver": _receiver,
     "prism": _prism,
+    "peers": _peers,
     "memory": _memory,
     "profile": _profile,
 }

@@ -10,6 +10,9 @@ callback. Figures:
 * ``callback_latency_ms`` p50/p99/max — order sent → its status callback arrived
   (no configured delay);
 * ``request_latency_ms`` p50/p99 — order sent → answer;
+* ``callback_lag_ms`` p50/p99 — answer → its status callback arrived, and
+  ``backlog_growth_ms``: the median lag of the last quarter of the orders minus that of the
+  first quarter (a growing backlog shows as a large positive figure);
 * CPU seconds per order of the simulator and of the load generator, which shows who was
   the bottleneck on this machine.
 """
@@ -110,6 +113,10 @@ def _order_figures(
     latencies = [arrivals[i] - s.started for i, s in ok.items() if i in arrivals]
     last_callback = max((arrivals[i] for i in ok if i in arrivals), default=last_answer)
     request_times = [s.finished - s.started for s in sent if s.ok]
+    # the callback's lag behind the answer, in send order: growing = a backlog building up
+    lags = [arrivals[i] - s.finished for i, s in sorted(ok.items(), key=lambda kv: kv[1].started)
+            if i in arrivals]  # fmt: skip
+    quarter = max(len(lags) // 4, 1)
     errors = [s for s in sent if not s.ok]
     return {
         "concurrency": concurrency,
@@ -132,6 +139,14 @@ def _order_figures(
             "p50": ms(percentile(request_times, 0.5)),
             "p99": ms(percentile(request_times, 0.99)),
         },
+        "callback_lag_ms": {
+            "p50": ms(percentile(lags, 0.5)),
+            "p99": ms(percentile(lags, 0.99)),
+        },
+        # median lag of the last quarter of the orders minus that of the first quarter
+        "backlog_growth_ms": ms(percentile(lags[-quarter:], 0.5) - percentile(lags[:quarter], 0.5))
+        if lags
+        else None,
         "simulator_cpu_ms_per_order": rounded(sim_cpu * 1000 / max(len(ok), 1), 3),
         "loadgen_cpu_ms_per_order": rounded(own_cpu * 1000 / max(len(ok), 1), 3),
     }

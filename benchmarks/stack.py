@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -59,7 +60,18 @@ def sink_server() -> Server:
     return Server(python_command("benchmarks.sink", "--port", "0"), ready=_SINK_READY, name="sink")
 
 
-def simulator_server(folder: Path, *, callback_base_url: str, api_key: str) -> Server:
+#: How a baseline tree's simulator is started: its own CLI with the access log silenced
+#: (a baseline may not know ``--log-format off``; Prism and this tree write no line either).
+_QUIET_BASELINE = (
+    "import sys; from eprom_verify.simulator import cli; "
+    "cli._log_to_stdout = lambda form: None; sys.exit(cli.main(sys.argv[1:]))"
+)
+
+
+def simulator_server(
+    folder: Path, *, callback_base_url: str, api_key: str, source: Path | None = None
+) -> Server:
+    """This tree's simulator, or (``source``) the one of a baseline tree, from ``folder``."""
     config = folder / "simulator.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -73,9 +85,12 @@ def simulator_server(folder: Path, *, callback_base_url: str, api_key: str) -> S
         encoding="utf-8",
     )
     db = folder / "simulator.sqlite3"
-    command = python_command(
-        "eprom_verify", "simulator", "--port", "0", "--config", str(config), "--db", str(db)
-    )
+    options = ["--port", "0", "--config", str(config), "--db", str(db)]
+    if source is not None:
+        command = [sys.executable, "-c", _QUIET_BASELINE, *options]
+        return Server(command, ready=_SIM_READY, name="baseline simulator", cwd=source)
+    # no access log, as Prism runs with -v warn: neither writes a line per request
+    command = python_command("eprom_verify", "simulator", *options, "--log-format", "off")
     return Server(command, ready=_SIM_READY, name="simulator")
 
 
@@ -133,13 +148,16 @@ class Stack:
 
 
 @contextmanager
-def running_stack(folder: Path) -> Iterator[Stack]:
-    """Start the sink, then the simulator calling it; stop both at the end."""
+def running_stack(folder: Path, *, source: Path | None = None) -> Iterator[Stack]:
+    """Start the sink, then the simulator (of ``source``, a baseline tree, if given)
+    calling it; stop both at the end."""
     api_key = f"bench-{secrets.token_urlsafe(24)}"
     with ExitStack() as stack:
         sink = stack.enter_context(sink_server())
         simulator = stack.enter_context(
-            simulator_server(folder, callback_base_url=sink.root_url, api_key=api_key)
+            simulator_server(
+                folder, callback_base_url=sink.root_url, api_key=api_key, source=source
+            )
         )
         http = stack.enter_context(httpx.Client(timeout=30))
         yield Stack(simulator, sink, api_key, folder / "simulator.sqlite3", http)

@@ -78,6 +78,9 @@ def test_receiver_figures(quick_results: dict[str, Any]) -> None:
     for level in receiver["levels"]:
         assert level["acknowledged"] == level["callbacks"] > 0, level
         assert set(level["latency_ms"]) == {"p50", "p95", "max"}
+        raw = level["raw_client"]  # the peer: every PUT of the raw client acknowledged too
+        assert raw["answered_2xx"] == raw["callbacks"] > 0, raw
+        assert level["ratio_harness_to_raw"] > 0
 
 
 def test_prism_records_why_it_did_not_run_or_a_ratio(quick_results: dict[str, Any]) -> None:
@@ -128,6 +131,7 @@ def test_targets_report_missed_met_and_unmeasured() -> None:
         "orders_per_s_n64": True,
         "callback_p99_n64": False,
         "vs_prism": None,
+        "backlog_n256": None,
         "receiver_n32": None,
         "memory_per_order": False,  # the target is strictly below 2 KB
     }

@@ -48,7 +48,17 @@ from eprom_verify.simulator.errors import Refusal
 from eprom_verify.simulator.store import SystemRow
 from eprom_verify.simulator.validation import one_line
 
-__all__ = ["API_PREFIX", "API_TAG", "EpromRoute", "canonical_keys", "router", "warn"]
+__all__ = [
+    "API_PREFIX",
+    "API_TAG",
+    "EpromRoute",
+    "canonical_keys",
+    "check_json_types",
+    "router",
+    "strict_adapter",
+    "warn",
+    "warn_form_order",
+]
 
 log = logging.getLogger("eprom_verify.simulator")
 
@@ -111,7 +121,7 @@ class EpromRoute(APIRoute):
         header_auth = _uses(self.dependant, "header_system")
         body = self.dependant.body_params
         annotation = body[0].field_info.annotation if len(body) == 1 else None
-        strict = TypeAdapter(annotation) if annotation is not None else None
+        strict = strict_adapter(annotation) if annotation is not None else None  # type: ignore[arg-type]
 
         async def checked(request: Request) -> Response:
             if header_auth:
@@ -121,7 +131,7 @@ class EpromRoute(APIRoute):
             if strict is not None:
                 data = await _canonical_body(request, annotation)
                 if data is not _NOT_JSON:
-                    _check_json_types(data, strict)
+                    check_json_types(data, strict)
             return await handler(request)
 
         return checked
@@ -211,7 +221,13 @@ def _is_int(annotation: Any) -> bool:
     return any(option is int for option in _unwrapped(annotation))
 
 
-def _check_json_types(data: Any, strict: TypeAdapter[Any]) -> None:
+@cache
+def strict_adapter(annotation: Any) -> TypeAdapter[Any]:
+    """The adapter that checks a body's JSON types strictly (one per annotation)."""
+    return TypeAdapter(annotation)
+
+
+def check_json_types(data: Any, strict: TypeAdapter[Any]) -> None:
     """A 400 naming each field whose JSON type is wrong; other problems are FastAPI's."""
     if isinstance(data, dict) and not isinstance(data.get("metadata", ""), str | None):
         raise Refusal(
@@ -280,11 +296,13 @@ def _root_url(request: Request) -> str:
 async def form_order(
     body: FormOrderRequest, request: Request, engine: EngineDep, system: SystemDep
 ) -> Response:
-    _warn_form_order(request, body)
+    warn_form_order(request, body)
+    await engine.outbox.wait_for_room(system.name)  # the callbacks' fair share (outbox.py)
     return JSONResponse(engine.orders.place(system.name, body, root_url=_root_url(request)))
 
 
-def _warn_form_order(request: Request, body: FormOrderRequest) -> None:
+def warn_form_order(request: Request, body: FormOrderRequest) -> None:
+    """The form order's warnings (accepted, but ePROM may refuse it)."""
     try:
         expired = clock.epoch_of(body.expiry_date) < time.time()
     except ValueError:

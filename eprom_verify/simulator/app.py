@@ -26,7 +26,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import (
     HTMLResponse,
-    JSONResponse,
     PlainTextResponse,
     RedirectResponse,
     Response,
@@ -46,6 +45,7 @@ from eprom_verify.contract import (
 from eprom_verify.simulator import api, control_api
 from eprom_verify.simulator.engine import Engine
 from eprom_verify.simulator.errors import Refusal
+from eprom_verify.simulator.fastpath import FormOrderFastPath, refusal_response
 from eprom_verify.simulator.openapi import refine
 from eprom_verify.simulator.paths import ApiPathMiddleware, canonical_segments
 from eprom_verify.simulator.portal import add_portal
@@ -119,6 +119,8 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
     add_portal(app)  # the citizen portal at /proms/ (portal.py)
     _add_service_pages(app)
     paths = [route.path for route in api.router.routes if isinstance(route, APIRoute)]
+    # innermost: sees the canonical path; the journal and the access log still wrap it
+    app.add_middleware(FormOrderFastPath, fastapi_app=app, enabled=settings.fast_path)
     app.add_middleware(
         ApiPathMiddleware,
         canonical=canonical_segments(paths),
@@ -181,9 +183,7 @@ def _add_service_pages(app: FastAPI) -> None:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refusal)
     async def refusal(request: Request, exc: Refusal) -> Response:
-        if exc.json_body is not None:
-            return JSONResponse(exc.json_body, status_code=exc.status)
-        return PlainTextResponse(exc.text, status_code=exc.status)
+        return refusal_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -56,6 +56,7 @@ class EngineServices(Protocol):
         subject_id: str,
         system: str,
         build: Callable[[AppliedFaults], EpromModel],
+        plain: Callable[[], str] | None = None,
     ) -> int: ...
 
     def callbacks(

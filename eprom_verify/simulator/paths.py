@@ -47,11 +47,16 @@ class ApiPathMiddleware:
     def __init__(self, app: ASGIApp, *, canonical: dict[str, str]) -> None:
         self.app = app
         self.canonical = canonical
+        self._seen: dict[str, str] = {}  # path as sent → canonical (a load repeats paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            fixed = normalise_path(path, self.canonical)
+            fixed = self._seen.get(path)
+            if fixed is None:
+                if len(self._seen) >= 1024:  # ids in paths: keep it bounded
+                    self._seen.clear()
+                fixed = self._seen[path] = normalise_path(path, self.canonical)
             if fixed != path:
                 scope = {**scope, "path": fixed, "raw_path": fixed.encode()}
         await self.app(scope, receive, send)

@@ -93,7 +93,8 @@ SIMULATOR_OPTIONS: tuple[Option, ...] = (
            "token the control API (/_simulator/…) requires as 'Authorization: Bearer <token>'; "
            "required when --host is beyond loopback; prefer the environment variable"),
     Option("log_format", "--log-format", "EPROM_SIM_LOG_FORMAT",
-           "access log, one line per request: text (default) or json", "text", ("text", "json")),
+           "access log, one line per request: text (default) or json; off: none",
+           "text", ("text", "json", "off")),
     Option("journal_size", "--journal-size", "EPROM_SIM_JOURNAL_SIZE",
            f"requests kept in GET /_simulator/requests, oldest dropped first (default "
            f"{DEFAULT_JOURNAL_SIZE}, 0: no journal)", DEFAULT_JOURNAL_SIZE, None, int),
@@ -167,6 +168,9 @@ class SimulatorSettings(BaseModel):
     #: setpersonverninnstilling (the guide is silent; off: only a citizen's change is told)
     report_own_privacy_changes: bool = False
     sweep_interval_seconds: float = Field(default=0.2, gt=0)
+    #: Answer well-formed form orders without FastAPI's routing (:mod:`.fastpath`; the same
+    #: answers — off only to compare the two paths in tests).
+    fast_path: bool = True
     #: The control API requires ``Authorization: Bearer <token>`` when set (never printed).
     control_token: str | None = Field(default=None, repr=False)
     #: Requests kept in ``GET /_simulator/requests`` (0: none are kept).
@@ -234,7 +238,7 @@ class SimulatorConfigFile(_Camel):
     port: int | None = Field(default=None, ge=0, le=65535)
     db: str | None = Field(default=None, min_length=1)
     callback_url: str | None = None
-    log_format: str | None = Field(default=None, pattern="^(text|json)$")
+    log_format: str | None = Field(default=None, pattern="^(text|json|off)$")
     journal_size: int | None = Field(default=None, ge=0)
     control_token: str | None = None
     api_key: str | None = None

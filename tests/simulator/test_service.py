@@ -186,6 +186,24 @@ def test_json_access_log_by_environment_variable_never_holds_the_key() -> None:
     assert key not in log
 
 
+def test_log_format_off_writes_no_access_line_but_still_journals() -> None:
+    process, banner = _start_cli("--log-format", "off")
+    try:
+        [key] = re.findall(r"apiKey (demo-\S+)", banner)
+        root = re.findall(r"http://127\.0\.0\.1:\d+", banner)[0]
+        answer = httpx.post(
+            root + "/promswebapi/api/v2/formorder",
+            json=order_body(),
+            headers={"Authorization": f"Basic {key}"},
+        )
+        assert answer.status_code == 200, answer.text
+        journal = httpx.get(root + "/_simulator/requests").json()["requests"]
+    finally:
+        log = _stop(process)
+    assert [e["path"] for e in journal] == ["/promswebapi/api/v2/formorder"]
+    assert "POST /promswebapi" not in log, f"an access line with --log-format off: {log!r}"
+
+
 def test_the_access_log_in_process_names_the_system_not_the_key(own_sim: RunningSimulator) -> None:
     logger = logging.getLogger(ACCESS_LOGGER)
     text, as_json = io.StringIO(), io.StringIO()
