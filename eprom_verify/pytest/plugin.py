@@ -260,6 +260,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    pdf = sys.modules.get("eprom_verify.report.pdf")
+    if pdf is not None:  # the browser of the portal pictures, if one was started
+        pdf.close_shared_browser()
     recorder = recorder_of(session.config)
     if recorder is None:
         return
