@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from eprom_verify._paths import suites_dir
+from eprom_verify._paths import cache_dir, suites_dir, writable_cache_dir
 
 __all__ = ["INTERRUPTED", "RUN_PLUGINS", "USAGE_ERROR", "bytecode_cache_dir", "run_pytest"]
 
@@ -46,8 +46,7 @@ _AUTOLOAD_FLAG = pytest.version_tuple[:2] >= (8, 4)  # --disable-plugin-autoload
 
 def bytecode_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/eprom-verify/pycache`` (``~/.cache/…`` when the variable is unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "eprom-verify" / "pycache"
+    return cache_dir("pycache")
 
 
 def use_bytecode_cache() -> None:
@@ -58,12 +57,8 @@ def use_bytecode_cache() -> None:
     """
     if not sys.dont_write_bytecode or sys.pycache_prefix:
         return
-    folder = bytecode_cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    if not os.access(folder, os.W_OK):
+    folder = writable_cache_dir("pycache")
+    if folder is None:
         return
     sys.pycache_prefix = str(folder)
     sys.dont_write_bytecode = False
