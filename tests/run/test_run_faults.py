@@ -39,6 +39,7 @@ def run(tmp_path: Path, *args: str, faults: list[dict] | None = None, select: st
     if select:
         command += ["--", "-k", select]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
+    environ["EPROM_PORTAL_PICTURES"] = "0"  # no test here looks at them (~2 CPU-s a run)
     environ.update(env or {})
     done = subprocess.run(
         command, capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=180
