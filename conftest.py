@@ -27,8 +27,9 @@ settings.load_profile(
 )
 
 
-#: modules whose tests start a full ``eprom-verify run`` (or build the wheel) in a subprocess:
-#: marked ``slow``, left out by the quick loop ``python -m pytest -m "not slow"``
+#: modules whose tests start a full ``eprom-verify run`` (or build the wheel, or start and kill
+#: simulator processes, or run a code generator, fuzzer or benchmark) in a subprocess: marked
+#: ``slow``, left out by the quick loop ``python -m pytest -m "not slow"`` (docs/testing.md)
 SLOW_MODULES = frozenset(
     {
         "tests/run/test_whole_run.py",
@@ -38,6 +39,17 @@ SLOW_MODULES = frozenset(
         "tests/run/test_terminal_output.py",
         "tests/run/test_run_faults.py",
         "tests/run/test_unattended.py",
+        "tests/run/test_run_tables_agree.py",
+        "tests/run/test_allure.py",
+        "tests/run/test_privacy_replication.py",
+        "tests/cli/test_signals.py",
+        "tests/simulator/test_restart.py",
+        "tests/simulator/test_restart_journal.py",
+        "tests/simulator/test_concurrency.py",
+        "tests/simulator/test_openapi_generators.py",
+        "tests/simulator/test_openapi_schemathesis.py",
+        "tests/simulator/test_fairness_benchmark.py",
+        "tests/simulator_fuzz/test_outbound_stateful.py",
         "tests/package/test_wheel.py",
         "tests/test_benchmarks_smoke.py",
     }
