@@ -15,10 +15,16 @@ Two things make the in-process pytest start fast (issue 25):
   a cache folder of our own (``$XDG_CACHE_HOME/eprom-verify/pycache``, see
   :func:`bytecode_cache_dir`) instead of beside the sources, so nothing is written into the
   source tree, as the setting intends. An explicit ``PYTHONPYCACHEPREFIX`` is respected.
+* **The garbage collector leaves the imported modules alone.** ``gc.freeze()`` before
+  pytest starts and again after collection moves the objects that live as long as the run
+  (modules, classes, test items) to the permanent generation, so each collection walks only
+  what the tests make. Hypothesis's first ``register_random`` runs a full ``gc.collect()``,
+  which alone took 0.2–0.4 s over the unfrozen heap; ``check-receiver`` used ~0.6 CPU-s less.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -93,9 +99,18 @@ def _runs_shipped_suites(args: Sequence[str]) -> bool:
     return False
 
 
+class _FreezeAfterCollection:
+    """Moves what collection made (test items, suite modules) out of the collector's way."""
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        gc.freeze()
+
+
 def run_pytest(args: Sequence[str], *, plugins: Sequence[object] = ()) -> int:
     """``pytest.main(args)`` in this process with only the run's plugins; its exit code."""
     use_bytecode_cache()
+    gc.freeze()
+    plugins = [*plugins, _FreezeAfterCollection()]
     if _AUTOLOAD_FLAG:
         return int(pytest.main(plugin_args(args), plugins=list(plugins)))
     before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")  # pragma: no cover - pytest < 8.4
