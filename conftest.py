@@ -52,6 +52,20 @@ SLOW_MODULES = frozenset(
         "tests/simulator_fuzz/test_outbound_stateful.py",
         "tests/package/test_wheel.py",
         "tests/test_benchmarks_smoke.py",
+        # each test runs pytest in a subprocess on a user's project, a whole check-receiver,
+        # an observation of a driven system, two real runs, or a headless Chromium
+        "tests/package/test_simulator_plugin.py",
+        "tests/receiver/test_suite.py",
+        "tests/receiver/test_report_languages.py",
+        "tests/receiver/test_report_evidence.py",
+        "tests/observe/test_faults.py",
+        "tests/observe/test_tables_agree.py",
+        "tests/observe/test_without_drive.py",
+        "tests/report/test_report_diff.py",
+        "tests/report/test_report_browser.py",
+        "tests/report/test_browser_session.py",
+        "tests/simulator/test_portal_browser.py",
+        "tests/cli/test_output_redaction.py",
     }
 )
 #: modules with an expensive module- or session-scoped fixture: kept on one pytest-xdist
