@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/tables_agree.py
 from tables_agree import disagreements  # noqa: E402
-from test_whole_run import _matrix_run, passing_run  # noqa: E402
+from test_whole_run import ON_SHARED_RUNS, _matrix_run, passing_run  # noqa: E402
 
 #: the runs test_whole_run.py reads as well: made once a session (full_runs.shared_run)
 RUNS = {
@@ -23,6 +23,7 @@ RUNS = {
 }
 
 
+@ON_SHARED_RUNS
 @pytest.mark.parametrize("name", list(RUNS))
 def test_every_table_row_of_a_full_run_agrees_with_its_evidence(tmp_path_factory, name: str):
     result = RUNS[name](tmp_path_factory)

@@ -53,6 +53,9 @@ DELAY_S, TIMEOUT_S = 9, 3
 
 #: matrix cases whose run test_run_tables_agree.py reads too: made once a session
 SHARED = {("duplicate", "status"): "duplicate-status", ("drop", "answer"): "dropped-answer"}
+#: the tests that read a shared run go to one pytest-xdist worker (``--dist loadgroup``): the
+#: first makes the run, the next ones read it, and no other worker blocks on the lock
+ON_SHARED_RUNS = pytest.mark.xdist_group("shared-full-runs")
 
 
 def matrix_fault(case: tuple[str, str]) -> tuple[dict, list[str]]:
@@ -81,7 +84,11 @@ def failed_rows(report: dict) -> set[str]:
     return {r["id"] for r in report.get("rows", []) if r["status"] == "failed"}
 
 
-@pytest.mark.parametrize(("fault", "callback"), list(MATRIX), ids=[f"{f}-{c}" for f, c in MATRIX])
+@pytest.mark.parametrize(
+    ("fault", "callback"),
+    [pytest.param(f, c, id=f"{f}-{c}", marks=[ON_SHARED_RUNS] if (f, c) in SHARED else [])
+     for f, c in MATRIX],
+)  # fmt: skip
 def test_one_fault_on_any_callback_fails_its_checkpoint(
     tmp_path, tmp_path_factory, fault, callback
 ):
@@ -109,6 +116,7 @@ def _passes(result: dict) -> None:
     assert {c["outcome"] for c in ledger} == {"passed"}, ledger
 
 
+@ON_SHARED_RUNS
 def test_a_correct_run_passes(tmp_path_factory):
     _passes(passing_run(tmp_path_factory))
 
@@ -117,6 +125,7 @@ def test_the_2023_enum_style_passes(tmp_path):
     _passes(full_run(tmp_path, {"type": "enum_names", "callback": "any", "times": None}))
 
 
+@ON_SHARED_RUNS
 def test_a_full_run_shows_the_portal_pictures(tmp_path_factory):
     """V2.1–V2.5 and S1 get the simulator's portal pages, all from one browser."""
     if find_chromium() is None:
@@ -134,6 +143,7 @@ def test_a_full_run_shows_the_portal_pictures(tmp_path_factory):
         assert picture["data"].startswith("iVBORw0KGgo"), "not a PNG"  # base64 of its magic
 
 
+@ON_SHARED_RUNS
 def test_evidence_is_credited_to_the_case_it_serves(tmp_path_factory):
     result = passing_run(tmp_path_factory)
     assert result["code"] == 0, result["out"][-3000:]
