@@ -74,7 +74,10 @@ def _run(base: Path, name: str) -> dict:
     folder = base / name
     folder.mkdir(parents=True)
     (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
-    return full_run(folder, None, "--simulator-faults", str(folder / "faults.yaml"), *args)
+    # with the portal pictures: EPROM_PORTAL_PICTURES=0 leaves an English-only fact
+    # ("… no pictures of the portal") on the bokmål page
+    faults_file = str(folder / "faults.yaml")
+    return full_run(folder, None, "--simulator-faults", faults_file, *args, pictures=True)
 
 
 @pytest.fixture(scope="module")
