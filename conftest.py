@@ -27,6 +27,18 @@ settings.load_profile(
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The quick loop (``-m "not slow"``) explores with ``ci``, not ``deep``, unless told.
+
+    ``deep`` (the local default) runs ten times the examples; the quick loop is for fast
+    feedback, the full ``python -m pytest`` for exploring. ``HYPOTHESIS_PROFILE`` wins.
+    """
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        return
+    if "not slow" in (config.getoption("markexpr", default="") or ""):
+        settings.load_profile("ci")
+
+
 #: modules whose tests start a full ``eprom-verify run`` (or build the wheel, or start and kill
 #: simulator processes, or run a code generator, fuzzer or benchmark) in a subprocess: marked
 #: ``slow``, left out by the quick loop ``python -m pytest -m "not slow"`` (docs/testing.md)
