@@ -152,7 +152,9 @@ def eprom_settings(pytestconfig: pytest.Config) -> RunSettings:
 
 
 @pytest.fixture(scope="session")
-def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[Harness]:
+def eprom(
+    pytestconfig: pytest.Config, eprom_settings: RunSettings, request: pytest.FixtureRequest
+) -> Iterator[Harness]:
     """The harness: client, callback listener and (by default) the embedded simulator."""
     from eprom_verify._session import open_harness
 
@@ -160,7 +162,21 @@ def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[
     stream = TerminalStream(pytestconfig)
     with open_harness(eprom_settings, recorder=recorder, stream=stream) as harness:
         pytestconfig.stash[HARNESS_KEY] = harness
+        if harness.simulator is not None and takes_portal_pictures(request.session.items):
+            from eprom_verify.report.pdf import warm_shared_browser
+
+            warm_shared_browser()  # Chromium starts on another core while the tests go on
         yield harness
+
+
+def takes_portal_pictures(items: list[pytest.Item]) -> bool:
+    """A selected test's module uses ``picture_of_portal``, and the pictures are not off."""
+    if os.environ.get("EPROM_PORTAL_PICTURES") == "0":  # portal_capture.OFF_ENV
+        return False
+    return any(
+        getattr(getattr(item, "module", None), "picture_of_portal", None) is not None
+        for item in items
+    )
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ __all__ = [
     "print_pdf",
     "run_chromium",
     "screenshot",
+    "warm_shared_browser",
 ]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -323,11 +324,22 @@ class Browser:
                 self._close()
                 raise
 
-    def _screenshot(self, url: str, *, width: int, height: int, timeout_s: float) -> bytes:
-        cdp = self._cdp
-        cdp.deadline_in(timeout_s)
+    def warm(self, timeout_s: float = _TIMEOUT_S) -> None:
+        """Wait until Chromium answers and its tab is open: the first picture is then quick."""
+        with self._lock:
+            if self.closed:
+                raise BrowserError("the browser is closed")
+            try:
+                self._cdp.deadline_in(timeout_s)
+                self._open_tab()
+            except BaseException:
+                self._close()
+                raise
+
+    def _open_tab(self) -> str:
         if self._session is None:
             # one tab for every picture: a new tab (or context) costs a renderer process
+            cdp = self._cdp
             context = cdp._call("Target.createBrowserContext")["browserContextId"]
             target = cdp._call("Target.createTarget", url="about:blank", browserContextId=context)[
                 "targetId"
@@ -339,6 +351,12 @@ class Browser:
             cdp._call("Network.enable", self._session)
             cdp._call("Network.setCacheDisabled", self._session, cacheDisabled=True)
             cdp._call("Emulation.setScrollbarsHidden", self._session, hidden=True)
+        return self._session
+
+    def _screenshot(self, url: str, *, width: int, height: int, timeout_s: float) -> bytes:
+        cdp = self._cdp
+        cdp.deadline_in(timeout_s)
+        self._open_tab()
         session = self._session
         cdp._call(
             "Emulation.setDeviceMetricsOverride",
@@ -376,21 +394,46 @@ _shared: Browser | None = None
 _shared_lock = threading.Lock()
 
 
-def screenshot(url: str, *, width: int, height: int) -> bytes:
-    """:meth:`Browser.screenshot` in this process's shared browser.
-
-    The browser starts on the first call and stays open for the next ones (a run's portal
-    pictures), until :func:`close_shared_browser` — the pytest plugin calls it when the
-    session ends — or the interpreter exits. After a failure the next call starts a new one.
-    """
+def _shared_browser() -> Browser:
     global _shared
     with _shared_lock:
         if _shared is None or _shared.closed:
             if _shared is None:
                 atexit.register(close_shared_browser)
             _shared = Browser()
-        browser = _shared
-    return browser.screenshot(url, width=width, height=height)
+        return _shared
+
+
+def screenshot(url: str, *, width: int, height: int) -> bytes:
+    """:meth:`Browser.screenshot` in this process's shared browser.
+
+    The browser starts on the first call (or :func:`warm_shared_browser`) and stays open for
+    the next ones (a run's portal pictures), until :func:`close_shared_browser` — the pytest
+    plugin calls it when the session ends — or the interpreter exits. After a failure the
+    next call starts a new one.
+    """
+    return _shared_browser().screenshot(url, width=width, height=height)
+
+
+def warm_shared_browser() -> threading.Thread | None:
+    """Start the shared browser in a background thread, so no picture waits for it.
+
+    Chromium's start (about a second of CPU) then runs on another core while the tests go
+    on. None when there is no Chromium; a browser that fails to start is left for the first
+    :func:`screenshot`, which starts a new one and says why it could not.
+    """
+    if find_chromium() is None:
+        return None
+
+    def warm() -> None:
+        try:
+            _shared_browser().warm()
+        except (BrowserError, OSError, subprocess.SubprocessError):
+            pass  # the first screenshot tries again and reports the reason
+
+    thread = threading.Thread(target=warm, name="eprom-chromium-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def close_shared_browser() -> None:

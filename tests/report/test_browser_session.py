@@ -155,3 +155,45 @@ def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.Monk
     monkeypatch.setattr(portal_capture, "screenshot", slow)
     with pytest.raises(PortalCaptureError, match="Chromium took too long to capture"):
         portal_capture.capture_png("http://127.0.0.1:1/proms/")
+
+
+def test_the_shared_browser_can_be_started_ahead_of_the_first_picture(
+    pages: list[Path], shared: None
+) -> None:
+    require_chromium()
+    thread = pdf.warm_shared_browser()
+    assert thread is not None
+    thread.join(timeout=120)
+    warmed = pdf._shared
+    assert warmed is not None
+    assert not warmed.closed
+    assert warmed._session is not None, "the tab was not opened ahead"
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    assert pdf._shared is warmed, "the first picture started another browser"
+
+
+def test_without_chromium_nothing_is_warmed(monkeypatch: pytest.MonkeyPatch, shared: None) -> None:
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    assert pdf.warm_shared_browser() is None
+
+
+class _Item:
+    def __init__(self, module: object) -> None:
+        self.module = module
+
+
+def test_the_run_warms_the_browser_only_when_a_selected_test_takes_pictures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from eprom_verify.pytest.plugin import takes_portal_pictures
+
+    with_pictures = SimpleNamespace(picture_of_portal=portal_capture.picture_of_portal)
+    without = SimpleNamespace()
+    monkeypatch.delenv(portal_capture.OFF_ENV, raising=False)
+    assert takes_portal_pictures([_Item(without), _Item(with_pictures)])  # type: ignore[list-item]
+    assert not takes_portal_pictures([_Item(without)])  # type: ignore[list-item]
+    assert not takes_portal_pictures([])
+    monkeypatch.setenv(portal_capture.OFF_ENV, "0")
+    assert not takes_portal_pictures([_Item(with_pictures)])  # type: ignore[list-item]
