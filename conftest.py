@@ -27,8 +27,21 @@ settings.load_profile(
 )
 
 
-#: modules whose tests start a full ``eprom-verify run`` (or build the wheel) in a subprocess:
-#: marked ``slow``, left out by the quick loop ``python -m pytest -m "not slow"``
+def pytest_configure(config: pytest.Config) -> None:
+    """The quick loop (``-m "not slow"``) explores with ``ci``, not ``deep``, unless told.
+
+    ``deep`` (the local default) runs ten times the examples; the quick loop is for fast
+    feedback, the full ``python -m pytest`` for exploring. ``HYPOTHESIS_PROFILE`` wins.
+    """
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        return
+    if "not slow" in (config.getoption("markexpr", default="") or ""):
+        settings.load_profile("ci")
+
+
+#: modules whose tests start a full ``eprom-verify run`` (or build the wheel, or start and kill
+#: simulator processes, or run a code generator, fuzzer or benchmark) in a subprocess: marked
+#: ``slow``, left out by the quick loop ``python -m pytest -m "not slow"`` (docs/testing.md)
 SLOW_MODULES = frozenset(
     {
         "tests/run/test_whole_run.py",
@@ -38,8 +51,33 @@ SLOW_MODULES = frozenset(
         "tests/run/test_terminal_output.py",
         "tests/run/test_run_faults.py",
         "tests/run/test_unattended.py",
+        "tests/run/test_run_tables_agree.py",
+        "tests/run/test_allure.py",
+        "tests/run/test_privacy_replication.py",
+        "tests/cli/test_signals.py",
+        "tests/simulator/test_restart.py",
+        "tests/simulator/test_restart_journal.py",
+        "tests/simulator/test_concurrency.py",
+        "tests/simulator/test_openapi_generators.py",
+        "tests/simulator/test_openapi_schemathesis.py",
+        "tests/simulator/test_fairness_benchmark.py",
+        "tests/simulator_fuzz/test_outbound_stateful.py",
         "tests/package/test_wheel.py",
         "tests/test_benchmarks_smoke.py",
+        # each test runs pytest in a subprocess on a user's project, a whole check-receiver,
+        # an observation of a driven system, two real runs, or a headless Chromium
+        "tests/package/test_simulator_plugin.py",
+        "tests/receiver/test_suite.py",
+        "tests/receiver/test_report_languages.py",
+        "tests/receiver/test_report_evidence.py",
+        "tests/observe/test_faults.py",
+        "tests/observe/test_tables_agree.py",
+        "tests/observe/test_without_drive.py",
+        "tests/report/test_report_diff.py",
+        "tests/report/test_report_browser.py",
+        "tests/report/test_browser_session.py",
+        "tests/simulator/test_portal_browser.py",
+        "tests/cli/test_output_redaction.py",
     }
 )
 #: modules with an expensive module- or session-scoped fixture: kept on one pytest-xdist

@@ -12,7 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["FIXTURES_ENV_VAR", "SUITES_ENV_VAR", "fixtures_dir", "pytest_isolation", "suites_dir"]
+__all__ = [
+    "FIXTURES_ENV_VAR",
+    "SUITES_ENV_VAR",
+    "cache_dir",
+    "fixtures_dir",
+    "pytest_isolation",
+    "suites_dir",
+]
 
 FIXTURES_ENV_VAR = "EPROM_FIXTURES_DIR"
 SUITES_ENV_VAR = "EPROM_SUITES"
@@ -35,6 +42,26 @@ def suites_dir() -> Path:
     """The suites folder: ``$EPROM_SUITES`` if set, else the shipped suites."""
     given = os.environ.get(SUITES_ENV_VAR)
     return Path(given) if given else _shipped("_suites", "suites")
+
+
+def cache_dir(name: str) -> Path:
+    """``$XDG_CACHE_HOME/eprom-verify/<name>`` (``~/.cache/…`` when the variable is unset).
+
+    What a run may keep between runs to start faster (compiled modules, compiled report
+    templates); deleting it is always safe.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eprom-verify" / name
+
+
+def writable_cache_dir(name: str) -> Path | None:
+    """:func:`cache_dir`, made if missing; None when it cannot be made or written."""
+    try:
+        folder = cache_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 def pytest_isolation(suites: Path) -> list[str]:

@@ -15,10 +15,16 @@ Two things make the in-process pytest start fast (issue 25):
   a cache folder of our own (``$XDG_CACHE_HOME/eprom-verify/pycache``, see
   :func:`bytecode_cache_dir`) instead of beside the sources, so nothing is written into the
   source tree, as the setting intends. An explicit ``PYTHONPYCACHEPREFIX`` is respected.
+* **The garbage collector leaves the imported modules alone.** ``gc.freeze()`` before
+  pytest starts and again after collection moves the objects that live as long as the run
+  (modules, classes, test items) to the permanent generation, so each collection walks only
+  what the tests make. Hypothesis's first ``register_random`` runs a full ``gc.collect()``,
+  which alone took 0.2–0.4 s over the unfrozen heap; ``check-receiver`` used ~0.6 CPU-s less.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -26,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from eprom_verify._paths import suites_dir
+from eprom_verify._paths import cache_dir, suites_dir, writable_cache_dir
 
 __all__ = ["INTERRUPTED", "RUN_PLUGINS", "USAGE_ERROR", "bytecode_cache_dir", "run_pytest"]
 
@@ -46,8 +52,7 @@ _AUTOLOAD_FLAG = pytest.version_tuple[:2] >= (8, 4)  # --disable-plugin-autoload
 
 def bytecode_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/eprom-verify/pycache`` (``~/.cache/…`` when the variable is unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "eprom-verify" / "pycache"
+    return cache_dir("pycache")
 
 
 def use_bytecode_cache() -> None:
@@ -58,12 +63,8 @@ def use_bytecode_cache() -> None:
     """
     if not sys.dont_write_bytecode or sys.pycache_prefix:
         return
-    folder = bytecode_cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    if not os.access(folder, os.W_OK):
+    folder = writable_cache_dir("pycache")
+    if folder is None:
         return
     sys.pycache_prefix = str(folder)
     sys.dont_write_bytecode = False
@@ -98,9 +99,18 @@ def _runs_shipped_suites(args: Sequence[str]) -> bool:
     return False
 
 
+class _FreezeAfterCollection:
+    """Moves what collection made (test items, suite modules) out of the collector's way."""
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        gc.freeze()
+
+
 def run_pytest(args: Sequence[str], *, plugins: Sequence[object] = ()) -> int:
     """``pytest.main(args)`` in this process with only the run's plugins; its exit code."""
     use_bytecode_cache()
+    gc.freeze()
+    plugins = [*plugins, _FreezeAfterCollection()]
     if _AUTOLOAD_FLAG:
         return int(pytest.main(plugin_args(args), plugins=list(plugins)))
     before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")  # pragma: no cover - pytest < 8.4

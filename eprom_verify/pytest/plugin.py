@@ -157,7 +157,9 @@ def eprom_settings(pytestconfig: pytest.Config) -> RunSettings:
 
 
 @pytest.fixture(scope="session")
-def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[Harness]:
+def eprom(
+    pytestconfig: pytest.Config, eprom_settings: RunSettings, request: pytest.FixtureRequest
+) -> Iterator[Harness]:
     """The harness: client, callback listener and (by default) the embedded simulator."""
     from eprom_verify.run.session import open_harness
 
@@ -165,7 +167,21 @@ def eprom(pytestconfig: pytest.Config, eprom_settings: RunSettings) -> Iterator[
     stream = TerminalStream(pytestconfig)
     with open_harness(eprom_settings, recorder=recorder, stream=stream) as harness:
         pytestconfig.stash[HARNESS_KEY] = harness
+        if harness.simulator is not None and takes_portal_pictures(request.session.items):
+            from eprom_verify.report.pdf import warm_shared_browser
+
+            warm_shared_browser()  # Chromium starts on another core while the tests go on
         yield harness
+
+
+def takes_portal_pictures(items: list[pytest.Item]) -> bool:
+    """A selected test's module uses ``picture_of_portal``, and the pictures are not off."""
+    if os.environ.get("EPROM_PORTAL_PICTURES") == "0":  # portal_capture.OFF_ENV
+        return False
+    return any(
+        getattr(getattr(item, "module", None), "picture_of_portal", None) is not None
+        for item in items
+    )
 
 
 @pytest.fixture
@@ -265,6 +281,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    pdf = sys.modules.get("eprom_verify.report.pdf")
+    if pdf is not None:  # the browser of the portal pictures, if one was started
+        pdf.close_shared_browser()
     recorder = recorder_of(session.config)
     if recorder is None:
         return

@@ -11,14 +11,17 @@ make PDF bookmarks from the headings (``generateDocumentOutline``, Chromium 126+
 
 from __future__ import annotations
 
+import atexit
 import base64
 import html as html_lib
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -28,10 +31,14 @@ from eprom_verify._exceptions import UsageError
 __all__ = [
     "BROWSERS",
     "CHROMIUM_FLAGS",
+    "Browser",
     "ChromiumNotFound",
+    "close_shared_browser",
     "find_chromium",
     "print_pdf",
     "run_chromium",
+    "screenshot",
+    "warm_shared_browser",
 ]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -108,8 +115,11 @@ def print_pdf(html: Path, pdf: Path) -> Path:
     return pdf
 
 
-class _CdpError(Exception):
-    pass
+class BrowserError(Exception):
+    """Chromium answered a DevTools command with an error, or closed the pipe."""
+
+
+_CdpError = BrowserError
 
 
 def _meta(page: str, name: str) -> str:
@@ -134,20 +144,23 @@ def _templates(header: str, footer: str, page_word: str) -> dict[str, str]:
     }
 
 
-def _print_over_pipe(browser: str, url: str, *, header: str, footer: str, page_word: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="eprom-verify-chromium-") as profile:
-        to_browser_r, to_browser_w = os.pipe()
-        from_browser_r, from_browser_w = os.pipe()
-        # Chromium reads commands on fd 3 and writes answers on fd 4
-        command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   "--remote-debugging-pipe", "about:blank"]  # fmt: skip
+def _start_over_pipe(
+    browser: str, profile: str
+) -> tuple[subprocess.Popen[bytes], BinaryIO, BinaryIO]:
+    """Chromium with the DevTools protocol on a pipe: the process, its writer and reader."""
+    to_browser_r, to_browser_w = os.pipe()
+    from_browser_r, from_browser_w = os.pipe()
+    # Chromium reads commands on fd 3 and writes answers on fd 4
+    command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               "--remote-debugging-pipe", "about:blank"]  # fmt: skip
 
-        def child_fds() -> None:  # pragma: no cover - runs in the child
-            # via fresh copies: dup2 onto the same number would keep close-on-exec
-            commands, answers = os.dup(to_browser_r), os.dup(from_browser_w)
-            os.dup2(commands, 3)
-            os.dup2(answers, 4)
+    def child_fds() -> None:  # pragma: no cover - runs in the child
+        # via fresh copies: dup2 onto the same number would keep close-on-exec
+        commands, answers = os.dup(to_browser_r), os.dup(from_browser_w)
+        os.dup2(commands, 3)
+        os.dup2(answers, 4)
 
+    try:
         process = subprocess.Popen(  # noqa: S603 - our own argument list
             command,
             stdin=subprocess.DEVNULL,
@@ -157,22 +170,38 @@ def _print_over_pipe(browser: str, url: str, *, header: str, footer: str, page_w
             close_fds=False,
             preexec_fn=child_fds,  # noqa: PLW1509 - only dup2, no locks
         )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        writer = os.fdopen(to_browser_w, "wb", buffering=0)
-        reader = os.fdopen(from_browser_r, "rb", buffering=0)
+    except BaseException:
+        for fd in (to_browser_r, to_browser_w, from_browser_r, from_browser_w):
+            os.close(fd)
+        raise
+    os.close(to_browser_r)
+    os.close(from_browser_w)
+    return (
+        process,
+        os.fdopen(to_browser_w, "wb", buffering=0),
+        os.fdopen(from_browser_r, "rb", buffering=0),
+    )
+
+
+def _end(process: subprocess.Popen[bytes], writer: BinaryIO, reader: BinaryIO) -> None:
+    writer.close()
+    reader.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _print_over_pipe(browser: str, url: str, *, header: str, footer: str, page_word: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="eprom-verify-chromium-") as profile:
+        process, writer, reader = _start_over_pipe(browser, profile)
         try:
             return _Cdp(writer, reader).print(
                 url, header=header, footer=footer, page_word=page_word
             )
         finally:
-            writer.close()
-            reader.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _end(process, writer, reader)
 
 
 class _Cdp:
@@ -182,7 +211,12 @@ class _Cdp:
         self._writer, self._reader = writer, reader
         self._next = 0
         self._buffer = b""
-        self._deadline = time.monotonic() + _TIMEOUT_S
+        self.deadline_in(_TIMEOUT_S)
+
+    def deadline_in(self, seconds: float) -> None:
+        """Every following read must be done within ``seconds`` from now."""
+        self._limit = seconds
+        self._deadline = time.monotonic() + seconds
 
     def _send(self, method: str, session: str | None = None, **params: Any) -> int:
         self._next += 1
@@ -194,8 +228,9 @@ class _Cdp:
 
     def _read(self) -> dict[str, Any]:
         while b"\0" not in self._buffer:
-            if time.monotonic() > self._deadline:
-                raise subprocess.TimeoutExpired("chromium", _TIMEOUT_S)
+            left = self._deadline - time.monotonic()
+            if left <= 0 or not select.select([self._reader], [], [], left)[0]:
+                raise subprocess.TimeoutExpired("chromium", self._limit)
             chunk = self._reader.read(1 << 16)
             if not chunk:
                 raise _CdpError("Chromium closed the DevTools pipe")
@@ -214,9 +249,13 @@ class _Cdp:
                 result: dict[str, Any] = message.get("result", {})
                 return result
 
-    def _wait_for(self, event: str) -> None:
-        while self._read().get("method") != event:
-            pass
+    def _wait_for(self, event: str, session: str | None = None) -> None:
+        while True:
+            message = self._read()
+            if message.get("method") == event and (
+                session is None or message.get("sessionId") == session
+            ):
+                return
 
     def print(self, url: str, *, header: str, footer: str, page_word: str) -> bytes:
         target = self._call("Target.createTarget", url="about:blank")["targetId"]
@@ -239,3 +278,167 @@ class _Cdp:
         except _CdpError:
             pass
         return base64.b64decode(result["data"])
+
+
+class Browser:
+    """One headless Chromium kept open over the DevTools pipe, for many screenshots.
+
+    Starting Chromium costs about a second of CPU; the five portal pictures of a run taken
+    in one browser pay that once instead of five times (issue 25). Each screenshot gets a
+    browser context of its own, so no cookie or storage passes from one page to the next,
+    as with a fresh profile. One page at a time (a lock): callers may be threads.
+    """
+
+    def __init__(self, path: str | None = None) -> None:
+        browser = path or find_chromium()
+        if browser is None:
+            raise ChromiumNotFound
+        self._profile = tempfile.TemporaryDirectory(prefix="eprom-verify-chromium-")
+        try:
+            self._process, self._writer, self._reader = _start_over_pipe(
+                browser, self._profile.name
+            )
+        except BaseException:
+            self._profile.cleanup()
+            raise
+        self._cdp = _Cdp(self._writer, self._reader)
+        self._lock = threading.Lock()
+        self._session: str | None = None
+        self.closed = False
+
+    def screenshot(
+        self, url: str, *, width: int, height: int, timeout_s: float = _TIMEOUT_S
+    ) -> bytes:
+        """The page at ``url`` in a ``width`` × ``height`` window, scrollbars hidden, as PNG.
+
+        The same picture as ``chromium --headless --hide-scrollbars --window-size=W,H
+        --screenshot URL``. A :class:`BrowserError` or :class:`subprocess.TimeoutExpired`
+        says why not; the browser is closed then (a later call needs a new one).
+        """
+        with self._lock:
+            if self.closed:
+                raise BrowserError("the browser is closed")
+            try:
+                return self._screenshot(url, width=width, height=height, timeout_s=timeout_s)
+            except BaseException:
+                self._close()
+                raise
+
+    def warm(self, timeout_s: float = _TIMEOUT_S) -> None:
+        """Wait until Chromium answers and its tab is open: the first picture is then quick."""
+        with self._lock:
+            if self.closed:
+                raise BrowserError("the browser is closed")
+            try:
+                self._cdp.deadline_in(timeout_s)
+                self._open_tab()
+            except BaseException:
+                self._close()
+                raise
+
+    def _open_tab(self) -> str:
+        if self._session is None:
+            # one tab for every picture: a new tab (or context) costs a renderer process
+            cdp = self._cdp
+            context = cdp._call("Target.createBrowserContext")["browserContextId"]
+            target = cdp._call("Target.createTarget", url="about:blank", browserContextId=context)[
+                "targetId"
+            ]
+            self._session = cdp._call("Target.attachToTarget", targetId=target, flatten=True)[
+                "sessionId"
+            ]
+            cdp._call("Page.enable", self._session)
+            cdp._call("Network.enable", self._session)
+            cdp._call("Network.setCacheDisabled", self._session, cacheDisabled=True)
+            cdp._call("Emulation.setScrollbarsHidden", self._session, hidden=True)
+        return self._session
+
+    def _screenshot(self, url: str, *, width: int, height: int, timeout_s: float) -> bytes:
+        cdp = self._cdp
+        cdp.deadline_in(timeout_s)
+        self._open_tab()
+        session = self._session
+        cdp._call(
+            "Emulation.setDeviceMetricsOverride",
+            session,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        navigated = cdp._call("Page.navigate", session, url=url)
+        if navigated.get("errorText"):
+            raise BrowserError(f"{url}: {navigated['errorText']}")
+        cdp._wait_for("Page.loadEventFired", session)
+        shot = cdp._call("Page.captureScreenshot", session, format="png")
+        return base64.b64decode(shot["data"])
+
+    def close(self) -> None:
+        """End Chromium and remove its profile (again: nothing)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._cdp._send("Browser.close")
+        except OSError:
+            pass
+        _end(self._process, self._writer, self._reader)
+        self._profile.cleanup()
+
+
+_shared: Browser | None = None
+_shared_lock = threading.Lock()
+
+
+def _shared_browser() -> Browser:
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.closed:
+            if _shared is None:
+                atexit.register(close_shared_browser)
+            _shared = Browser()
+        return _shared
+
+
+def screenshot(url: str, *, width: int, height: int) -> bytes:
+    """:meth:`Browser.screenshot` in this process's shared browser.
+
+    The browser starts on the first call (or :func:`warm_shared_browser`) and stays open for
+    the next ones (a run's portal pictures), until :func:`close_shared_browser` — the pytest
+    plugin calls it when the session ends — or the interpreter exits. After a failure the
+    next call starts a new one.
+    """
+    return _shared_browser().screenshot(url, width=width, height=height)
+
+
+def warm_shared_browser() -> threading.Thread | None:
+    """Start the shared browser in a background thread, so no picture waits for it.
+
+    Chromium's start (about a second of CPU) then runs on another core while the tests go
+    on. None when there is no Chromium; a browser that fails to start is left for the first
+    :func:`screenshot`, which starts a new one and says why it could not.
+    """
+    if find_chromium() is None:
+        return None
+
+    def warm() -> None:
+        try:
+            _shared_browser().warm()
+        except (BrowserError, OSError, subprocess.SubprocessError):
+            pass  # the first screenshot tries again and reports the reason
+
+    thread = threading.Thread(target=warm, name="eprom-chromium-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def close_shared_browser() -> None:
+    """End the shared browser of :func:`screenshot`, if one is open."""
+    with _shared_lock:
+        browser = _shared
+    if browser is not None:
+        browser.close()

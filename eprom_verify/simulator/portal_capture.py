@@ -1,11 +1,11 @@
 """Pictures of the simulator's citizen portal for the report (V2.1–V2.5, S1).
 
 A run against the simulator shows the person who attests exactly what the patient would
-see: the portal page is captured with headless Chromium (found and started as the PDF
-report does, :func:`eprom_verify.report.pdf.run_chromium`) and recorded as a
-:class:`~eprom_verify.report.model.Picture` beside the checkpoints. Without Chromium
-nothing is captured and the reason is noted; ``EPROM_REQUIRE_BROWSER=1`` makes a missing
-Chromium an error.
+see: the portal page is captured with headless Chromium (found as the PDF report does;
+one browser for all of a run's pictures, :func:`eprom_verify.report.pdf.screenshot`) and
+recorded as a :class:`~eprom_verify.report.model.Picture` beside the checkpoints. Without
+Chromium nothing is captured and the reason is noted; ``EPROM_REQUIRE_BROWSER=1`` makes a
+missing Chromium an error.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import tempfile
 import threading
-from pathlib import Path
 from typing import Any
 
 from eprom_verify.report.model import Picture
-from eprom_verify.report.pdf import find_chromium, run_chromium
+from eprom_verify.report.pdf import BrowserError, find_chromium, screenshot
 from eprom_verify.wording import Text
 
 __all__ = ["OFF_ENV", "REQUIRE_ENV", "PortalCaptureError", "capture_png", "picture_of_portal"]
@@ -44,19 +42,14 @@ def capture_png(url: str, *, width: int = 1000, height: int = 1400) -> bytes | N
                 f"{REQUIRE_ENV}=1 requires it for the portal pictures"
             )
         return None
-    with tempfile.TemporaryDirectory(prefix="eprom-verify-portal-") as folder:
-        png = Path(folder) / "page.png"
-        try:
-            done = run_chromium(
-                "--hide-scrollbars", f"--window-size={width},{height}", f"--screenshot={png}", url
-            )
-        except subprocess.TimeoutExpired:
-            raise PortalCaptureError(f"Chromium took too long to capture {url}") from None
-        content = png.read_bytes() if png.exists() else b""
-    if done.returncode != 0 or not content.startswith(_PNG):
-        raise PortalCaptureError(
-            f"Chromium could not capture {url} (exit {done.returncode}): {done.stderr[-300:]}"
-        )
+    try:
+        content = screenshot(url, width=width, height=height)
+    except subprocess.TimeoutExpired:
+        raise PortalCaptureError(f"Chromium took too long to capture {url}") from None
+    except (BrowserError, OSError) as exc:
+        raise PortalCaptureError(f"Chromium could not capture {url}: {exc}") from None
+    if not content.startswith(_PNG):
+        raise PortalCaptureError(f"Chromium could not capture {url}: the answer is not a PNG")
     return content
 
 

@@ -64,4 +64,5 @@ def test_the_public_surface() -> None:
     assert not {"run", "add_arguments"} & set(observe.__all__)
     from eprom_verify.cli import observe as command
 
-    assert callable(command.run) and callable(command.add_arguments)
+    assert callable(command.run)
+    assert callable(command.add_arguments)

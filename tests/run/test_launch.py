@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,15 @@ def test_the_run_names_its_plugins_and_turns_autoloading_off(tmp_path):
     assert "addopts=" not in launch.plugin_args([str(tmp_path), "-q"])
 
 
-def test_an_installed_plugin_the_run_does_not_name_is_not_loaded(tmp_path):
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """run_pytest freezes the collector's view of this process: thawed after the test."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_an_installed_plugin_the_run_does_not_name_is_not_loaded(tmp_path, unfrozen):
     (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n", "utf-8")
     (tmp_path / "none.ini").write_text("[pytest]\n", "utf-8")
     loaded: list[str] = []
@@ -66,3 +76,35 @@ def test_an_explicit_prefix_or_an_unusable_folder_leaves_python_as_it_was(monkey
     launch.use_bytecode_cache()
     assert sys.pycache_prefix is None
     assert sys.dont_write_bytecode is True
+
+
+def test_what_lives_as_long_as_the_run_is_kept_out_of_the_collectors_way(tmp_path, unfrozen):
+    """gc.freeze() before pytest starts and again once the tests are collected."""
+    (tmp_path / "test_frozen.py").write_text(  # a name of its own: one process, one module
+        "import gc\n\ndef test_frozen():\n    assert gc.get_freeze_count() > 0\n", "utf-8"
+    )
+    (tmp_path / "none.ini").write_text("[pytest]\n", "utf-8")
+    frozen: dict[str, int] = {}
+
+    class Spy:
+        def pytest_sessionstart(self) -> None:
+            frozen["at start"] = gc.get_freeze_count()
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_collection_finish(self) -> None:
+            frozen["collected"] = gc.get_freeze_count()
+
+        def pytest_runtestloop(self) -> None:
+            frozen["before the tests"] = gc.get_freeze_count()
+
+    assert gc.get_freeze_count() == 0
+    code = launch.run_pytest(
+        [str(tmp_path), "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+         "-c", str(tmp_path / "none.ini")],
+        plugins=[Spy()],
+    )  # fmt: skip
+    assert code == 0, "test_frozen saw nothing frozen"
+    assert frozen["at start"] > 0, frozen
+    assert frozen["before the tests"] > frozen["collected"], (
+        f"not frozen after collection: {frozen}"
+    )

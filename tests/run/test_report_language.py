@@ -22,8 +22,8 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 import yaml
+from full_runs import full_run
 from markupsafe import escape
-from test_whole_run import _full_run
 
 from eprom_verify import ApiError, CheckFailure
 from eprom_verify._exceptions import AttestationMissing
@@ -74,7 +74,10 @@ def _run(base: Path, name: str) -> dict:
     folder = base / name
     folder.mkdir(parents=True)
     (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
-    return _full_run(folder, None, "--simulator-faults", str(folder / "faults.yaml"), *args)
+    # with the portal pictures: EPROM_PORTAL_PICTURES=0 leaves an English-only fact
+    # ("… no pictures of the portal") on the bokmål page
+    faults_file = str(folder / "faults.yaml")
+    return full_run(folder, None, "--simulator-faults", faults_file, *args, pictures=True)
 
 
 @pytest.fixture(scope="module")

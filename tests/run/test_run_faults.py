@@ -39,6 +39,7 @@ def run(tmp_path: Path, *args: str, faults: list[dict] | None = None, select: st
     if select:
         command += ["--", "-k", select]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
+    environ["EPROM_PORTAL_PICTURES"] = "0"  # no test here looks at them (~2 CPU-s a run)
     environ.update(env or {})
     done = subprocess.run(
         command, capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=180
@@ -64,10 +65,13 @@ def test_baseline_passes(tmp_path):
     assert rows(report, "failed") == set()
 
 
+#: a dropped callback is lost after any timeout: 3 s instead of the default 10 (issue 25)
+WAIT_3_S = ["--callback-timeout", "3"]
+
 FAULTS = [
     pytest.param([{"type": "duplicate", "callback": "status", "times": 1}], V1, [], {"V1.4"},
                  ["2 status callbacks", "duplicates"], id="duplicate-status"),
-    pytest.param([{"type": "drop", "callback": "status"}], V1, [], {"V1.2"},
+    pytest.param([{"type": "drop", "callback": "status"}], V1, WAIT_3_S, {"V1.2"},
                  ["no status callback", "expected"], id="dropped-status"),
     pytest.param([{"type": "delay", "callback": "status", "seconds": 4}], V1,
                  ["--callback-timeout", "1"], {"V1.2"}, ["within 1 s"], id="delayed-past-timeout"),
@@ -81,24 +85,41 @@ FAULTS = [
                  ["504", "Timeout while waiting for response from Helsenorge"], id="helsenorge-504"),
     pytest.param([{"type": "duplicate", "callback": "answer", "times": 1}], FILL, [], {"V3.2"},
                  ["2 answer callbacks"], id="duplicate-answer"),
-    pytest.param([{"type": "drop", "callback": "answer"}], FILL, [], {"V3.1"},
+    pytest.param([{"type": "drop", "callback": "answer"}], FILL, WAIT_3_S, {"V3.1"},
                  ["no answer callback"], id="dropped-answer"),
+    # the run-wide duplicate window (issue 25): a letter's duplicate status is always caught by
+    # the whole-run L1 check; the letter test (L1 and L2) only when the copy came before it looked
     pytest.param([{"type": "duplicate", "callback": "letter", "times": 1}],
-                 "test_letter_sent and verification-person-Helsenorge+DigitalMailbox", [], {"L1", "L2"},
-                 ["2 letter status callbacks"], id="duplicate-letter",
-                 marks=pytest.mark.xfail(strict=False, reason="the run-wide duplicate window (issue 25) reports a late letter duplicate on the whole-run L1 row only; the expectation is to be rewritten")),
-    pytest.param([{"type": "drop", "callback": "answer"}], "test_patient_initiated", [], {"P1"},
+                 "test_letter_sent and verification-person-Helsenorge+DigitalMailbox", [], {"L1"},
+                 ["test_whole_run[L1]", "over the whole run, 1 problem(s) on L1: 2 letter status callbacks for letter ",
+                  "(case verification-person-Helsenorge+DigitalMailbox", ") (duplicates; arrival +0.000 s, +"],
+                 id="duplicate-letter"),
+    pytest.param([{"type": "drop", "callback": "answer"}], "test_patient_initiated", WAIT_3_S, {"P1"},
                  ["no answer callback", "patient-initiated"], id="dropped-patient-initiated"),
     pytest.param([{"type": "duplicate", "callback": "answer", "times": 1}], "test_patient_initiated", [],
                  {"P1"}, ["2 answer callbacks", "patient-initiated"], id="duplicate-patient-initiated"),
 ]  # fmt: skip
 
 
+#: case → rows that fail as well when the per-test check saw the duplicate before it looked
+MAY_ALSO_FAIL = {"duplicate-letter": {"L2"}}
+
+
 @pytest.mark.parametrize(("faults", "select", "args", "failing", "phrases"), FAULTS)
-def test_fault_fails_exactly_its_checkpoint(tmp_path, faults, select, args, failing, phrases):
+def test_fault_fails_exactly_its_checkpoint(
+    request, tmp_path, faults, select, args, failing, phrases
+):
     code, report, out = run(tmp_path, *args, faults=faults, select=select)
     assert code == 1, out
-    assert rows(report, "failed") == failing, out
+    # a row that may fail as well (timing decides whether the per-test check saw it first)
+    also = MAY_ALSO_FAIL.get(request.node.callspec.id, set())
+    failed = rows(report, "failed")
+    assert failing <= failed <= failing | also, (
+        f"failed rows {sorted(failed)}; expected {sorted(failing)}"
+        + (f" (and perhaps {sorted(also)})" if also else "")
+        + "\n"
+        + out[-3000:]
+    )
     for checkpoint in failing:
         text = failure_text(report, checkpoint)
         for phrase in phrases:

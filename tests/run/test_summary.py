@@ -211,8 +211,10 @@ def test_many_failures_of_one_checkpoint_are_counted(pytester):
     assert result.stdout.str().count("no status callback for order") == 3
 
 
-def test_a_signal_while_the_session_finishes_does_not_cut_it(pytester):
+def test_a_signal_while_the_session_finishes_does_not_cut_it(pytester, monkeypatch):
     """The report is written in pytest_sessionfinish: a SIGTERM then is noted, not obeyed."""
+    # only the plugin under test in the child pytest: every installed one cost seconds to load
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makeconftest(
         """
         import os, signal

@@ -30,6 +30,7 @@ def _run(tmp_path: Path, *args: str, faults: list[dict] | None = None, env=None,
         (tmp_path / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
         command += ["--simulator-faults", str(tmp_path / "faults.yaml")]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
+    environ["EPROM_PORTAL_PICTURES"] = "0"  # no test here looks at them (~2 CPU-s a run)
     environ.update({"CI": "true", **(env or {})})
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, cwd=tmp_path, env=environ,

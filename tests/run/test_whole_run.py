@@ -5,19 +5,19 @@ one fault applied once (``times: 1``) to whichever callback of that kind comes f
 one that no test of its checkpoint looks at (the S1 order's status, the patient-initiated
 answer). The run must exit 1 with the checkpoint that fault concerns failed, and say which
 order, which case and which callback. One test per case, each with its own full run, so a
-parallel runner (pytest-xdist, ``-n``) spreads them over the cores.
+parallel runner (pytest-xdist, ``-n``) spreads them over the cores; the runs that
+tests/run/test_run_tables_agree.py reads as well are made once (``full_runs.shared_run``).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from full_runs import full_run, shared_run
+
+from eprom_verify.report.pdf import find_chromium
 
 #: (fault, callback kind) → the checkpoint rows that must fail. The first callback of a kind
 #: in a full run: status → the S1 order (special cases run before V1), answer → the
@@ -51,49 +51,48 @@ MATRIX: dict[tuple[str, str], set[str]] = {
 DELAY_S, TIMEOUT_S = 9, 3
 
 
-def _full_run(folder: Path, fault: dict | None, *args: str, key: str | None = None) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(folder / "r")]
-    if fault is not None:
-        (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": [fault]}), "utf-8")
-        command += ["--simulator-faults", str(folder / "faults.yaml")]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ["CI"] = "true"
-    if key is not None:
-        environ["EPROM_API_KEY"] = key
-    done = subprocess.run(
-        [*command, *args], capture_output=True, text=True, cwd=folder, env=environ, timeout=600
-    )
-    reports = sorted((folder / "r").glob("*/report.json"))
-    report = json.loads(reports[-1].read_text("utf-8")) if reports else {}
-    return {
-        "code": done.returncode,
-        "out": done.stdout + done.stderr,
-        "report": report,
-        "folder": reports[-1].parent if reports else None,
-    }
+#: matrix cases whose run test_run_tables_agree.py reads too: made once a session
+SHARED = {("duplicate", "status"): "duplicate-status", ("drop", "answer"): "dropped-answer"}
+#: the tests that read a shared run go to one pytest-xdist worker (``--dist loadgroup``): the
+#: first makes the run, the next ones read it, and no other worker blocks on the lock
+ON_SHARED_RUNS = pytest.mark.xdist_group("shared-full-runs")
 
 
-def _matrix_run(folder: Path, case: tuple[str, str]) -> dict:
-    """The full run of one matrix case: its one fault, applied once."""
+def matrix_fault(case: tuple[str, str]) -> tuple[dict, list[str]]:
+    """The fault of one matrix case, applied once, and the run's extra arguments."""
     kind, callback = case
     fault: dict = {"type": kind, "callback": callback, "times": 1}
     args: list[str] = []
     if kind == "delay":
         fault["seconds"] = DELAY_S
+    if kind in ("delay", "drop"):  # a lost callback is waited for until the timeout
         args = ["--callback-timeout", str(TIMEOUT_S)]
     if case == ("wrong_channel", "answer"):
         args = ["--", "-k", "not test_patient_initiated"]
-    return _full_run(folder / f"{kind}-{callback}", fault, *args)
+    return fault, args
+
+
+def _matrix_run(factory: pytest.TempPathFactory, folder: Path, case: tuple[str, str]) -> dict:
+    """The full run of one matrix case: its one fault, applied once."""
+    fault, args = matrix_fault(case)
+    if case in SHARED:
+        return shared_run(factory, SHARED[case], fault, *args)
+    return full_run(folder / f"{case[0]}-{case[1]}", fault, *args)
 
 
 def failed_rows(report: dict) -> set[str]:
     return {r["id"] for r in report.get("rows", []) if r["status"] == "failed"}
 
 
-@pytest.mark.parametrize(("fault", "callback"), list(MATRIX), ids=[f"{f}-{c}" for f, c in MATRIX])
-def test_one_fault_on_any_callback_fails_its_checkpoint(tmp_path, fault, callback):
-    result = _matrix_run(tmp_path, (fault, callback))
+@pytest.mark.parametrize(
+    ("fault", "callback"),
+    [pytest.param(f, c, id=f"{f}-{c}", marks=[ON_SHARED_RUNS] if (f, c) in SHARED else [])
+     for f, c in MATRIX],
+)  # fmt: skip
+def test_one_fault_on_any_callback_fails_its_checkpoint(
+    tmp_path, tmp_path_factory, fault, callback
+):
+    result = _matrix_run(tmp_path_factory, tmp_path, (fault, callback))
     assert result["code"] == 1, result["out"][-3000:]
     assert failed_rows(result["report"]) == MATRIX[(fault, callback)], result["out"][-3000:]
     for row in result["report"]["rows"]:
@@ -104,18 +103,49 @@ def test_one_fault_on_any_callback_fails_its_checkpoint(tmp_path, fault, callbac
     assert result["report"]["run"]["faults_injected"][0]["type"] == fault
 
 
-def test_a_correct_run_and_the_2023_enum_style_pass(tmp_path):
-    for fault in (None, {"type": "enum_names", "callback": "any", "times": None}):
-        name = "baseline" if fault is None else "enum-names"
-        result = _full_run(tmp_path / name, fault)
-        assert result["code"] == 0, result["out"][-3000:]
-        assert failed_rows(result["report"]) == set()
-        ledger = [c for c in result["report"]["checks"] if "test_whole_run" in c["nodeid"]]
-        assert {c["outcome"] for c in ledger} == {"passed"}, ledger
+def passing_run(factory: pytest.TempPathFactory) -> dict:
+    """The fault-free full run, with the portal pictures: made once a session."""
+    return shared_run(factory, "passing", None, pictures=True)
 
 
-def test_evidence_is_credited_to_the_case_it_serves(tmp_path):
-    result = _full_run(tmp_path / "attribution", None)
+def _passes(result: dict) -> None:
+    assert result["code"] == 0, result["out"][-3000:]
+    assert failed_rows(result["report"]) == set()
+    ledger = [c for c in result["report"]["checks"] if "test_whole_run" in c["nodeid"]]
+    assert ledger, "no whole-run check in the report"
+    assert {c["outcome"] for c in ledger} == {"passed"}, ledger
+
+
+@ON_SHARED_RUNS
+def test_a_correct_run_passes(tmp_path_factory):
+    _passes(passing_run(tmp_path_factory))
+
+
+def test_the_2023_enum_style_passes(tmp_path):
+    _passes(full_run(tmp_path, {"type": "enum_names", "callback": "any", "times": None}))
+
+
+@ON_SHARED_RUNS
+def test_a_full_run_shows_the_portal_pictures(tmp_path_factory):
+    """V2.1–V2.5 and S1 get the simulator's portal pages, all from one browser."""
+    if find_chromium() is None:
+        message = "Chromium not found on PATH — install it (Debian: apt-get install chromium)"
+        if os.environ.get("EPROM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{message}; EPROM_REQUIRE_BROWSER=1 requires it", pytrace=False)
+        pytest.skip(f"{message}; set EPROM_REQUIRE_BROWSER=1 to make this a failure")
+    report = passing_run(tmp_path_factory)["report"]
+    shown = sorted(" ".join(p["checkpoint_ids"]) for p in report["pictures"])
+    assert shown == ["S1", "S1", "V2.1 V2.2 V2.3", "V2.4", "V2.5"], shown
+    for picture in report["pictures"]:
+        assert picture["media_type"] == "image/png"
+        assert picture["captions"]["nb"]
+        assert picture["captions"]["en"]
+        assert picture["data"].startswith("iVBORw0KGgo"), "not a PNG"  # base64 of its magic
+
+
+@ON_SHARED_RUNS
+def test_evidence_is_credited_to_the_case_it_serves(tmp_path_factory):
+    result = passing_run(tmp_path_factory)
     assert result["code"] == 0, result["out"][-3000:]
     report, folder = result["report"], result["folder"]
     evidence = report["evidence"]

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ ORDERS = 20
 
 @contextmanager
 def simulator_process(port: int, db: Path, config: Path) -> Iterator[subprocess.Popen[bytes]]:
+    # its log goes to a file: a pipe nobody reads fills up and stops the simulator
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -34,26 +37,29 @@ def simulator_process(port: int, db: Path, config: Path) -> Iterator[subprocess.
             str(config),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a bound for a loaded machine, not a timing
         while True:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/_simulator/ordering-systems", timeout=1)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    process.wait(10)
+                    log.seek(0)
                     raise RuntimeError(
-                        f"simulator did not start: {process.stderr.read()!r}"
-                    ) from None  # type: ignore[union-attr]
+                        f"simulator did not start within 60 s: {log.read()[-2000:]!r}"
+                    ) from None
                 time.sleep(0.05)
         yield process
     finally:
         if process.poll() is None:
             process.kill()
         process.wait(10)
-        process.stderr.close()  # type: ignore[union-attr]
+        log.close()
 
 
 def test_pending_callbacks_survive_sigkill_and_are_delivered_once(tmp_path: Path) -> None:

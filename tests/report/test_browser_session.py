@@ -1,0 +1,199 @@
+"""One Chromium for many screenshots (issue 25): the same pictures as a Chromium per picture.
+
+A run's portal pictures used to start a Chromium each (about a second of CPU apiece); they
+now share one browser over the DevTools pipe. These tests hold it to the old output, byte
+for byte, and to a clear error when a page cannot be captured.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import require_chromium
+
+from eprom_verify.report import pdf
+from eprom_verify.simulator import portal_capture
+from eprom_verify.simulator.portal_capture import PortalCaptureError
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
+body { font: 16px sans-serif; margin: 20px; background: #f4f6fa; }
+.box { height: 1500px; border: 4px solid #1f5fbf; }
+</style></head><body><h1>Innboks · Inbox</h1><div class="box">{text}</div></body></html>"""
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> list[Path]:
+    made = []
+    for index, text in enumerate(("første side", "second page")):
+        page = tmp_path / f"page{index}.html"
+        page.write_text(PAGE.replace("{text}", text), encoding="utf-8")
+        made.append(page)
+    return made
+
+
+@pytest.fixture
+def shared() -> Iterator[None]:
+    """The process's shared browser, closed after the test whatever happened."""
+    pdf.close_shared_browser()
+    yield
+    pdf.close_shared_browser()
+
+
+def one_chromium_per_picture(url: str, tmp_path: Path, *, width: int, height: int) -> bytes:
+    """What the portal pictures did before: ``chromium --screenshot``, one process each."""
+    png = tmp_path / "old.png"
+    done = pdf.run_chromium(
+        "--hide-scrollbars", f"--window-size={width},{height}", f"--screenshot={png}", url
+    )
+    assert done.returncode == 0, done.stderr[-300:]
+    return png.read_bytes()
+
+
+def test_one_browser_takes_the_same_pictures_as_one_chromium_each(
+    pages: list[Path], tmp_path: Path, shared: None
+) -> None:
+    require_chromium()
+    sizes = [(pages[0], 1400), (pages[1], 800), (pages[0], 900)]
+    taken = [pdf.screenshot(p.as_uri(), width=1000, height=h) for p, h in sizes]
+    for (page, height), new in zip(sizes, taken, strict=True):
+        old = one_chromium_per_picture(page.as_uri(), tmp_path, width=1000, height=height)
+        assert new.startswith(b"\x89PNG\r\n\x1a\n")
+        assert new == old, (
+            f"{page.name} at 1000×{height}: the shared browser's PNG ({len(new)} bytes) differs "
+            f"from chromium --screenshot's ({len(old)} bytes)"
+        )
+    assert taken[0] != taken[1], "two different pages gave the same picture"
+
+
+def test_the_browser_is_shared_until_closed(pages: list[Path], shared: None) -> None:
+    require_chromium()
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    first = pdf._shared
+    pdf.screenshot(pages[1].as_uri(), width=400, height=300)
+    assert pdf._shared is first, "the second picture started a second Chromium"
+    assert first is not None
+    process = first._process
+    pdf.close_shared_browser()
+    assert first.closed
+    assert process.poll() is not None, "Chromium still runs after close_shared_browser()"
+    assert not Path(first._profile.name).exists(), "the throw-away profile was left behind"
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    assert pdf._shared is not first, "a closed browser was used again"
+
+
+def test_a_page_that_cannot_load_is_a_clear_error_and_the_next_one_works(
+    pages: list[Path], shared: None
+) -> None:
+    require_chromium()
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/proms/"
+    with pytest.raises(pdf.BrowserError, match=rf"{url}: net::ERR_CONNECTION_REFUSED"):
+        pdf.screenshot(url, width=400, height=300)
+    assert pdf.screenshot(pages[0].as_uri(), width=400, height=300).startswith(b"\x89PNG")
+
+
+def test_a_page_that_never_answers_times_out(shared: None) -> None:
+    require_chromium()
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/proms/"
+        browser = pdf.Browser()
+        try:
+            with pytest.raises(subprocess.TimeoutExpired):
+                browser.screenshot(url, width=400, height=300, timeout_s=1.5)
+            assert browser.closed, "a browser that timed out is not used again"
+        finally:
+            browser.close()
+
+
+def test_threads_take_their_pictures_one_at_a_time(pages: list[Path], shared: None) -> None:
+    require_chromium()
+    results: dict[int, bytes] = {}
+
+    def take(index: int) -> None:
+        results[index] = pdf.screenshot(pages[index % 2].as_uri(), width=400, height=300)
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(results) == [0, 1, 2, 3]
+    assert results[0] == results[2]
+    assert results[1] == results[3]
+    assert results[0] != results[1]
+
+
+def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(url: str, *, width: int, height: int) -> bytes:
+        raise pdf.BrowserError("Chromium closed the DevTools pipe")
+
+    monkeypatch.setattr(portal_capture, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(portal_capture, "screenshot", broken)
+    with pytest.raises(PortalCaptureError) as caught:
+        portal_capture.capture_png("http://127.0.0.1:1/proms/tasks/7")
+    assert str(caught.value) == (
+        "Chromium could not capture http://127.0.0.1:1/proms/tasks/7: "
+        "Chromium closed the DevTools pipe"
+    )
+
+    monkeypatch.setattr(portal_capture, "screenshot", lambda url, **_: b"<html>")
+    with pytest.raises(PortalCaptureError, match="the answer is not a PNG"):
+        portal_capture.capture_png("http://127.0.0.1:1/proms/")
+
+    def slow(url: str, *, width: int, height: int) -> bytes:
+        raise subprocess.TimeoutExpired("chromium", 120)
+
+    monkeypatch.setattr(portal_capture, "screenshot", slow)
+    with pytest.raises(PortalCaptureError, match="Chromium took too long to capture"):
+        portal_capture.capture_png("http://127.0.0.1:1/proms/")
+
+
+def test_the_shared_browser_can_be_started_ahead_of_the_first_picture(
+    pages: list[Path], shared: None
+) -> None:
+    require_chromium()
+    thread = pdf.warm_shared_browser()
+    assert thread is not None
+    thread.join(timeout=120)
+    warmed = pdf._shared
+    assert warmed is not None
+    assert not warmed.closed
+    assert warmed._session is not None, "the tab was not opened ahead"
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    assert pdf._shared is warmed, "the first picture started another browser"
+
+
+def test_without_chromium_nothing_is_warmed(monkeypatch: pytest.MonkeyPatch, shared: None) -> None:
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    assert pdf.warm_shared_browser() is None
+
+
+class _Item:
+    def __init__(self, module: object) -> None:
+        self.module = module
+
+
+def test_the_run_warms_the_browser_only_when_a_selected_test_takes_pictures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from eprom_verify.pytest.plugin import takes_portal_pictures
+
+    with_pictures = SimpleNamespace(picture_of_portal=portal_capture.picture_of_portal)
+    without = SimpleNamespace()
+    monkeypatch.delenv(portal_capture.OFF_ENV, raising=False)
+    assert takes_portal_pictures([_Item(without), _Item(with_pictures)])  # type: ignore[list-item]
+    assert not takes_portal_pictures([_Item(without)])  # type: ignore[list-item]
+    assert not takes_portal_pictures([])
+    monkeypatch.setenv(portal_capture.OFF_ENV, "0")
+    assert not takes_portal_pictures([_Item(with_pictures)])  # type: ignore[list-item]
