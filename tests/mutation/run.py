@@ -300,6 +300,9 @@ class _Loop:
 
     @pytest_hook
     def pytest_runtestloop(self, session: Any) -> bool:
+        if not session.items:  # nothing would judge a mutant: every one would "survive"
+            self.baseline = "no tests collected"
+            return True
         self.baseline = self._fork(session, None, 600)
         if self.baseline == "survived":
             for m in self.found:
@@ -382,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         found = [m for m in found if m.key not in equivalent]
         start = time.monotonic()
         loop = _Loop(module, found, limit_s=args.timeout)
-        pytest.main([*tests, "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-W", "ignore",
+        # -n 0: the forked children run the items of this process (addopts has -n auto)
+        pytest.main([*tests, "-q", "-n", "0", "-p", "no:randomly", "-p", "no:cacheprovider", "-W", "ignore",
                      "--no-header", "-o", "console_output_style=classic"], plugins=[loop])  # fmt: skip
         if loop.baseline != "survived":
             print(f"{module}: the tests fail without a mutant — fix them first", file=sys.stderr)
