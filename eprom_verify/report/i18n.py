@@ -19,6 +19,10 @@ __all__ = ["EN", "LABELS", "LANGS", "NB", "event_label", "strings"]
 
 LABELS: Final[Mapping[str, Text]] = MappingProxyType(
     {
+        # the language's own code: a fact said in both languages ({"nb": …, "en": …}) is
+        # shown in this one (views.value_text)
+        "language": Text(en="en", nb="nb"),
+        "fact_portal_pictures": Text(en="Pictures of the portal", nb="Bilder av portalen"),
         "report_kind": Text(en="Kind of evidence", nb="Type bevis"),
         "ordering_system_unnamed": Text(
             en="the ordering system (name not given)",

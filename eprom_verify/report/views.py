@@ -447,12 +447,19 @@ def _ms(value: Any) -> str:
     return f"{value:.1f} ms" if isinstance(value, int | float) else "–"
 
 
+def _in_language(value: Any, t: Mapping[str, str]) -> Any:
+    """A fact said in both languages (``Text.by_language()``) in the report's language."""
+    if isinstance(value, dict) and set(value) == {"nb", "en"}:
+        return value[t["language"]]
+    return value
+
+
 def _facts(checks: Sequence[CheckResult], t: Mapping[str, str]) -> Section:
     """Any other checkpoint: each check with the facts it recorded, one column per key."""
     keys = list(dict.fromkeys(k for c in checks for k in c.facts))
     rows = [
         [Cell(c.name)]
-        + [Cell(value_text(c.facts.get(k))) for k in keys]
+        + [Cell(value_text(_in_language(c.facts.get(k), t))) for k in keys]
         + [Cell(t["outcome_" + c.outcome], bad=c.outcome in _FAILED)]
         for c in checks
         if c.facts or c.outcome in _FAILED

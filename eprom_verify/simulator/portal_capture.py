@@ -72,7 +72,12 @@ def picture_of_portal(
     if simulator is None:
         return None
     if os.environ.get(OFF_ENV) == "0":
-        eprom.fact(portal_pictures=f"{OFF_ENV}=0: no pictures of the portal")
+        eprom.fact(
+            portal_pictures=Text(
+                en=f"{OFF_ENV}=0: no pictures of the portal",
+                nb=f"{OFF_ENV}=0: ingen bilder av portalen",
+            ).by_language()
+        )
         return None
     key = key or " ".join(checkpoint_ids)
     with _lock:
@@ -82,7 +87,12 @@ def picture_of_portal(
         taken.add(key)
     content = capture_png(f"{simulator.root_url}/proms/{path}", height=height)
     if content is None:
-        eprom.fact(portal_pictures="Chromium not installed: no pictures of the portal")
+        eprom.fact(
+            portal_pictures=Text(
+                en="Chromium not installed: no pictures of the portal",
+                nb="Chromium er ikke installert: ingen bilder av portalen",
+            ).by_language()
+        )
         return None
     picture = Picture(
         checkpoint_ids=list(checkpoint_ids),
