@@ -142,7 +142,7 @@ class CheckFailure(AssertionError):
         text: str | None = None,
     ) -> None:
         """``text``, when given, is the whole ``str()`` (a subclass that renders its own)."""
-        self.message: str = str(message)
+        self.message: str = message.en if isinstance(message, Text) else message
         self.messages = message.by_language() if isinstance(message, Text) else {}
         self.expected, self.expected_texts = texts_of(expected)
         self.received, self.received_texts = texts_of(received)

@@ -304,7 +304,7 @@ def test_fixture_persons_pins_agree_with_the_rules(patient: Patient) -> None:
 
 
 def _said(patient: Patient, rule: R) -> str:
-    return str(channels.explain(patient, rule, today=TODAY)).split(": ", 1)[1]
+    return channels.explain(patient, rule, today=TODAY).en.split(": ", 1)[1]
 
 
 def test_explain_lists_every_refusal_most_specific_first() -> None:

@@ -231,7 +231,7 @@ def test_two_status_callbacks_with_different_statuses_fail_v1_4_naming_both() ->
     assert "2 status callbacks" in finding.message.en
     assert "one is due, these say Ordered then Error" in finding.message.en
     assert "duplicates" not in finding.message.en
-    assert (str(finding.expected), str(finding.received)) == (
+    assert (finding.expected.en, finding.received.en) == (
         "1 status callback",
         "2 status callbacks",
     )

@@ -27,7 +27,7 @@ class Outcome(pytest.skip.Exception):  # type: ignore[misc, name-defined]
 
     def __init__(self, reason: str | Text) -> None:
         said = self.prefix + Text.same(reason)
-        super().__init__(str(said))
+        super().__init__(said.en)
         self.texts: dict[str, str] = said.by_language() if isinstance(reason, Text) else {}
 
 

@@ -79,7 +79,7 @@ class Recorder:
         return eid
 
     def add_timeline_event(self, ident: str, what: Any, **_: Any) -> None:
-        self.timeline.append((ident, str(what)))
+        self.timeline.append((ident, getattr(what, "en", what)))
 
     def describe_order(self, ident: str, **facts: Any) -> None:
         self.described.setdefault(ident, {}).update(facts)

@@ -72,7 +72,7 @@ def test_once_released_an_orphan_callback_is_recorded_at_once():
     trail.release()  # the run is judged: nothing is held back any more
     trail.record_callback(status_callback(ORDER, seq=2))
 
-    assert [str(e["title"]).split("#")[1] for e in recorder.evidence] == ["1)", "2)"]
+    assert [e["title"].en.split("#")[1] for e in recorder.evidence] == ["1)", "2)"]
     assert all(e["case"] is None for e in recorder.evidence)
 
 

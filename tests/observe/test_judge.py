@@ -59,7 +59,7 @@ def _findings(*exchanges: Exchange, step: str) -> list[Finding]:
 
 
 def _failed(findings: list[Finding], checkpoint: str) -> list[str]:
-    return [str(f.message) for f in findings
+    return [f.message.en for f in findings
             if f.outcome == "failed" and checkpoint in f.checkpoint_ids]  # fmt: skip
 
 
