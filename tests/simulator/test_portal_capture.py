@@ -75,7 +75,9 @@ def test_without_chromium_nothing_is_captured_and_the_reason_is_noted(
     monkeypatch.delenv(portal_capture.REQUIRE_ENV, raising=False)
     harness = FakeHarness(sim, recorder(tmp_path))
     assert picture_of_portal(harness, "", checkpoint_ids=("V2.1",), caption=CAPTION) is None
-    assert "Chromium not installed" in harness.facts["portal_pictures"]
+    reason = harness.facts["portal_pictures"]  # said in both languages (the report picks one)
+    assert "Chromium not installed" in reason["en"]
+    assert "Chromium er ikke installert" in reason["nb"]
     monkeypatch.setenv(portal_capture.REQUIRE_ENV, "1")
     with pytest.raises(PortalCaptureError, match="EPROM_REQUIRE_BROWSER=1 requires it"):
         picture_of_portal(harness, "", checkpoint_ids=("V2.2",), caption=CAPTION)
@@ -95,5 +97,8 @@ def test_pictures_can_be_turned_off(
     harness = FakeHarness(sim, recorder(tmp_path))
     assert picture_of_portal(harness, "", checkpoint_ids=("V2.1",), caption=CAPTION) is None
     assert harness.facts == {
-        "portal_pictures": "EPROM_PORTAL_PICTURES=0: no pictures of the portal"
+        "portal_pictures": {
+            "en": "EPROM_PORTAL_PICTURES=0: no pictures of the portal",
+            "nb": "EPROM_PORTAL_PICTURES=0: ingen bilder av portalen",
+        }
     }
