@@ -260,7 +260,9 @@ def _install(module: str, code: types.CodeType) -> None:
         if new is None:
             continue
         if inspect.isfunction(value):
-            _swap(value, new, filename)
+            # a decorated rule (findings.rule wraps with functools.wraps): the body that
+            # judges is the wrapped function, whose code lives in this module
+            _swap(inspect.unwrap(value), inspect.unwrap(new), filename)
         elif inspect.isclass(value) and value.__module__ == target.__name__:
             for attr, member in vars(value).items():
                 other = vars(new).get(attr)
