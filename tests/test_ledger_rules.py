@@ -639,6 +639,26 @@ def test_the_counts_of_what_was_judged() -> None:
     assert b not in [f.order_id for f in verdict(ledger, wire).findings]
 
 
+def test_each_count_leaves_out_what_it_does_not_judge() -> None:
+    """Counts where the excluded kind is not as many as the included (a filter that flips
+    would give another number): test-mode orders, letters without a prediction, answers of
+    the patient's own orders."""
+    ledger, wire = Ledger(), Wire()
+    a, c = order(ledger), order(ledger)
+    order(ledger, test_mode=True)
+    letter(ledger, expected_channel=H)
+    letter(ledger, expected_channel=H)
+    letter(ledger)
+    wire.answer(a)
+    wire.answer(c)
+    wire.answer(str(uuid.uuid4()), patient=True)
+    judged = verdict(ledger, wire).judged
+    assert judged["V1.2"] == 2  # the two due orders, not the test-mode one
+    assert judged["L2"] == 2  # the two letters with a predicted channel
+    assert judged["V3.2"] == 2  # the ordered answers, not the patient's own
+    assert judged["P1"] == 1
+
+
 def test_a_refused_placement_is_kept_among_the_findings() -> None:
     ledger = Ledger()
     refused = Finding("L1", Text(en="the letter was refused", nb="brevet ble avvist"))
