@@ -8,11 +8,11 @@ prints the rooms, their levels and edges.
 
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from test_imports import import_graph
 
 PACKAGE = Path(__file__).resolve().parents[2] / "eprom_verify"
 
@@ -38,33 +38,19 @@ def _room(dotted: str) -> str:
 
 
 def room_edges(package: Path = PACKAGE) -> dict[str, dict[str, set[str]]]:
-    """room → imported room → the files that import it."""
+    """room → imported room → the files that import it (read by test_imports.import_graph)."""
     edges: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for path in sorted(package.rglob("*.py")):
-        parts = list(path.relative_to(package.parent).with_suffix("").parts)
-        if parts[-1] == "__main__":
-            continue
-        here = parts[:-1] if parts[-1] == "__init__" else parts
-        inside = parts[:-1]
-        room = _room(".".join(here))
-        if not room:
+    for module, imported in import_graph(package).items():
+        room = _room(module)
+        if not room or module.endswith(".__main__"):
             continue
         edges[room]  # noqa: B018 - a room with no edge is still a room
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            targets: list[str] = []
-            if isinstance(node, ast.ImportFrom):
-                base = inside[: len(inside) - node.level + 1] if node.level else []
-                module = ".".join([*base, node.module] if node.module else base)
-                targets.append(module)
-                if module == "eprom_verify":
-                    targets += [f"eprom_verify.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                targets += [alias.name for alias in node.names]
-            for target in targets:
-                other = _room(target) if target.startswith("eprom_verify.") else ""
-                exists = (package / other).is_dir() or (package / f"{other}.py").is_file()
-                if other and other != room and exists:
-                    edges[room][other].add(str(path.relative_to(package.parent)))
+        path = package.joinpath(*module.split(".")[1:])
+        source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        for target in imported:
+            other = _room(target)
+            if other and other != room:
+                edges[room][other].add(str(source.relative_to(package.parent)))
     return edges
 
 
