@@ -112,7 +112,7 @@ class AttestationMissing(EpromVerifyError):
     def __init__(self, checkpoint_id: str, question: str | Text) -> None:
         self.checkpoint_id = checkpoint_id
         self.question = question
-        super().__init__(str(question))
+        super().__init__(Text.same(question).en)
 
 
 class PrerequisiteMissing(EpromVerifyError):
@@ -120,7 +120,7 @@ class PrerequisiteMissing(EpromVerifyError):
 
     def __init__(self, reason: str | Text) -> None:
         self.reason = reason
-        super().__init__(str(reason))
+        super().__init__(Text.same(reason).en)
 
 
 class CheckFailure(AssertionError):

@@ -2,8 +2,7 @@
 
 A failure message, a *not run* reason, a timeline event or an evidence title is ours, so the
 report shows it in its language; what ePROM or the ordering system sent (an error text, a
-payload, an id) is shown as it was, in both. ``str(text)`` is the English sentence: the
-terminal, logs and JUnit speak English.
+payload, an id) is shown as it was, in both.
 
 Compose with ``+`` and :meth:`Text.join`; a plain ``str`` in a composition is the same in
 both languages (an id, a status code, ePROM's own words)::
@@ -11,19 +10,21 @@ both languages (an id, a status code, ePROM's own words)::
     Text(en=f"no status callback for {label.en}", nb=f"ingen statusmelding for {label.nb}")
     Text.join(", ", [label, Text.same(order_id)])
 
-Wherever a sentence is formatted, a :class:`Text` must be told its language: ``{label.nb}``
-in the bokmål sentence, ``{label.en}`` in the English one. Refused with a :class:`TypeError`
-rather than slip English into a bokmål sentence:
+Wherever a :class:`Text` becomes a string it must be told its language: ``label.nb`` for
+the bokmål, ``label.en`` for the terminal, logs, JUnit and exception messages (English by
+rule), ``label.in_language(lang)`` for the report's. Every other way is a :class:`TypeError`
+that says what to write, rather than slip English into a bokmål sentence:
 
+- ``str(label)``, ``{label!s}``, ``"%s" % label`` and so an exception or a log line given a
+  bare Text (:meth:`Text.__str__`);
 - ``f"{label}"``, ``format(label)``, ``"{}".format(label)`` (:meth:`Text.__format__`);
 - ``{{ label }}`` in a report template (the report's Jinja environment finalizes every
   value with :func:`require_language`), and ``markupsafe.escape(label)`` / ``Markup % label``
   (:meth:`Text.__html__`);
 - a :class:`Text` among the numbers of :func:`counted`.
 
-``str(label)``, ``{label!s}`` and ``"%s" % label`` are the terminal's English, on purpose: the
-terminal, logs, JUnit and exception messages speak English and call ``str()`` on what they
-are given. Write ``label.en`` where you mean English in code of ours.
+``repr(label)`` works (debuggers, pytest's assertion output). Where a value may be ours or
+plain (``str | Text``), ``Text.same(value).en`` is its English.
 
 Numbers: ``{n:one|many}`` in a sentence is the number and its noun, by :func:`plural` (the
 one plural rule: singular for exactly 1), filled in by :func:`counted` or
@@ -58,13 +59,17 @@ class Text:
         return value if isinstance(value, Text) else cls(en=str(value), nb=str(value))
 
     def __str__(self) -> str:
-        return self.en
+        """Refused: ``str(text)``, ``{text!s}`` and ``"%s" % text`` must choose the language."""
+        raise TypeError(
+            f"str() of a Text ({self.en!r}) needs a language: write text.en (the terminal's "
+            "English) or text.nb, or text.in_language(lang)"
+        )
 
     def __format__(self, spec: str) -> str:
-        """Refused: an f-string must choose the language (``{x.nb}``, ``{x.en}``, ``{x!s}``)."""
+        """Refused: an f-string must choose the language (``{x.nb}``, ``{x.en}``)."""
         raise TypeError(
             f"formatting a Text ({self.en!r}) needs a language: write {{text.en}} or "
-            "{text.nb}, or str(text) / {text!s} for the terminal's English"
+            "{text.nb} (or text.in_language(lang))"
         )
 
     def __html__(self) -> str:

@@ -1,12 +1,14 @@
-"""A Text must be told its language wherever a sentence is formatted; one plural rule.
+"""A Text must be told its language wherever it becomes a string; one plural rule.
 
-Refused (TypeError): an f-string, ``format()``, ``str.format``, ``{{ text }}`` in a template
-(the report's own environment and a plain Jinja one with markupsafe), ``markupsafe.escape``
-and a Text among :func:`counted`'s numbers. ``str()``, ``{x!s}`` and ``%s`` stay the
-terminal's English, on purpose (the terminal, logs, JUnit and exceptions call ``str()``).
+Refused (TypeError): ``str()``, ``{x!s}``, ``"%s" %``, an f-string, ``format()``,
+``str.format``, ``{{ text }}`` in a template (the report's own environment and a plain Jinja
+one with markupsafe), ``markupsafe.escape``, an exception's message and a Text among
+:func:`counted`'s numbers. ``repr()`` still works (debuggers, pytest's assertion output).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import jinja2
 import markupsafe
@@ -27,7 +29,7 @@ def test_formatting_without_a_language_is_refused(spec: str) -> None:
     assert "'order 42'" in message, "the message names the Text"
     assert "{text.en}" in message
     assert "{text.nb}" in message
-    assert "str(text)" in message
+    assert "text.in_language(lang)" in message
 
 
 def test_an_f_string_without_a_language_is_refused() -> None:
@@ -72,12 +74,53 @@ def test_html_escaping_without_a_language_is_refused() -> None:
     assert markupsafe.escape(LABEL.nb) == "bestilling 42"
 
 
-def test_str_and_percent_are_the_terminals_english_on_purpose() -> None:
-    """The one way without a language: what the terminal, logs and exceptions show."""
-    assert str(LABEL) == "order 42"
-    assert f"for {LABEL!s}" == "for order 42"
-    assert "%s" % LABEL == "order 42"  # noqa: UP031
-    assert str(ValueError(LABEL)) == "order 42"
+@pytest.mark.parametrize(
+    "way",
+    [
+        pytest.param(lambda t: str(t), id="str"),
+        pytest.param(lambda t: f"for {t!s}", id="f-string-!s"),
+        pytest.param(lambda t: "for %s" % t, id="percent"),  # noqa: UP031
+        pytest.param(lambda t: "for %s" % (t,), id="percent-tuple"),  # noqa: UP031
+        pytest.param(lambda t: "for {!s}".format(t), id="format-!s"),  # noqa: UP032
+        pytest.param(lambda t: "for {}".format(t), id="format"),  # noqa: UP032
+        pytest.param(lambda t: format(t), id="format-builtin"),
+        pytest.param(lambda t: f"for {t}", id="f-string"),
+        pytest.param(lambda t: f"for {t:>20}", id="f-string-spec"),
+    ],
+)
+def test_every_way_to_a_string_without_a_language_is_refused(way: Callable[[Text], str]) -> None:
+    """No way of turning a Text into a string gives the English silently: each one says
+    what to write instead."""
+    with pytest.raises(TypeError, match="needs a language") as raised:
+        way(LABEL)
+
+    message = str(raised.value)
+    assert "'order 42'" in message, "the message names the Text"
+    assert "text.en" in message
+    assert "text.nb" in message
+
+
+def test_str_says_what_to_write_instead() -> None:
+    with pytest.raises(TypeError) as raised:
+        str(LABEL)
+
+    assert str(raised.value) == (
+        "str() of a Text ('order 42') needs a language: write text.en (the terminal's "
+        "English) or text.nb, or text.in_language(lang)"
+    )
+
+
+def test_an_exception_with_a_text_message_cannot_be_shown_without_a_language() -> None:
+    """Say ``ValueError(label.en)``: a bare Text in an exception cannot be shown."""
+    with pytest.raises(TypeError, match="needs a language"):
+        str(ValueError(LABEL))
+    assert str(ValueError(LABEL.en)) == "order 42"
+
+
+def test_repr_still_works_for_debuggers() -> None:
+    assert repr(LABEL) == "Text(en='order 42', nb='bestilling 42')"
+    assert f"{LABEL!r}" == "Text(en='order 42', nb='bestilling 42')"
+    assert "%r" % (LABEL,) == "Text(en='order 42', nb='bestilling 42')"  # noqa: UP031
 
 
 def test_choosing_the_language_works() -> None:

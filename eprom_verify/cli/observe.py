@@ -175,8 +175,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                 recorder.add_attestation(attestation)
             data = recorder.finish(interrupted=interrupted)
     failed = [f for f in findings if f.outcome == "failed"]
-    for finding in failed:  # the terminal speaks English: str() of our Text
-        message = str(finding.message)
+    for finding in failed:  # the terminal speaks English
+        message = Text.same(finding.message).en
         _say(out, redactor.text(f"FAILED {'/'.join(finding.checkpoint_ids)} {message}"))
     s = data.summary
     _say(out, f"checkpoints: {s.passed} passed, {s.failed} failed, "

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from eprom_verify._exceptions import CheckFailure
+from eprom_verify.wording import Text
 
 __all__ = ["FailureBlock", "failure_block", "first_failure_line", "print_summary"]
 
@@ -227,8 +228,9 @@ def _totals(
     return lines
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+def _one_line(text: str | Text) -> str:
+    """One line of the terminal's English (a :class:`Text` of ours is said in English)."""
+    return " ".join(Text.same(text).en.split())
 
 
 def _short(value: Any, limit: int = 50) -> str:

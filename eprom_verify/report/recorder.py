@@ -117,7 +117,7 @@ class Recorder:
         fields = {
             "kind": kind,
             "at": at or self._clock(),
-            "title": r.text(str(title)),
+            "title": r.text(Text.same(title).en),
             "titles": {k: r.text(v) for k, v in texts_of(title)[1].items()},
             "method": method,
             "url": r.text(url) if url is not None else None,

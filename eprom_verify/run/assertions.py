@@ -226,7 +226,7 @@ def letter_label(letter_id: str) -> Text:
 
 def _order_id(ident: Text | str) -> str | None:
     """The id in ``order <id>`` / ``letter <id>`` (what the report links), if it names one."""
-    last = str(ident).rsplit(" ", 1)[-1]
+    last = Text.same(ident).en.rsplit(" ", 1)[-1]
     return last if _ID.fullmatch(last) else None
 
 

@@ -259,7 +259,7 @@ class Outbox:
         text = redactor.text(answer.text)
         refusal = judge_answer(answer.status, answer.text)
         if refusal is not None:
-            problem = redactor.text(str(refusal))  # success: "<the key>" is shown in it
+            problem = redactor.text(refusal.en)  # success: "<the key>" is shown in it
             return await self._failed(
                 outbox_id, row.attempts, answer.status, text, problem, delivery
             )

@@ -104,7 +104,6 @@ def test_every_failure_is_bokmal_in_nb_and_english_in_en(case: str) -> None:
             assert_bokmal(text.nb, text.en)
             assert not english_left(text.nb), (case, finding.check, text.nb)
             assert text.nb != text.en or not english_left(text.en), text
-        assert str(finding.message) == finding.message.en
         assert finding.message.nb.startswith(f"steg {step!r}"), finding.message.nb
         for ident in finding.order_ids:
             assert ident in finding.message.nb
