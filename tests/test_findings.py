@@ -121,20 +121,3 @@ def test_every_producer_registers_its_rules() -> None:
         assert books["ledger"].for_checkpoint(checkpoint_id), f"no ledger rule for {checkpoint_id}"
     assert [r.name for r in books["observe"].for_checkpoint("V1.3")] == ["channel"]
     assert {"V2.1", "S1"} <= set(books["observe"].get("attest").checkpoint_ids)
-
-
-def test_the_ledgers_findings_name_their_rule() -> None:
-    from eprom_verify.contract import CallbackKind
-    from eprom_verify.run.ledger import LEDGER_RULES, Entry
-    from eprom_verify.run.listener import ReceivedCallback
-
-    def callback(kind: CallbackKind, seq: int) -> ReceivedCallback:
-        return ReceivedCallback(kind=kind, path="/api/PromsFormOrder", at=float(seq),
-                                headers={}, body_text="{}", seq=seq)  # fmt: skip
-
-    entry = Entry(ident="o1", kind="form_order", sent_at=0.0)
-    said = LEDGER_RULES.get("lifecycle")(
-        entry, [callback(CallbackKind.ANSWER, 1), callback(CallbackKind.STATUS, 2)]
-    )
-    assert [(f.rule, f.checkpoint_id, f.order_id) for f in said] == [("lifecycle", "LC1", "o1")]
-    assert "came before its status callback" in said[0].message.en

@@ -23,16 +23,20 @@ from eprom_verify.contract import (
     PersonvernInnstillingCallback,
     parse_form_order_callback,
 )
+from eprom_verify.findings import Rule, RuleBook, rule
+from eprom_verify.report.model import CheckResult
 from eprom_verify.run.ledger import (
     ANY_CALLBACK,
     CALLBACK_NAMES,
     CHECKPOINTS_JUDGED,
+    LEDGER_RULES,
     UNREADABLE,
     Entry,
     Finding,
     Ledger,
     LedgerVerdict,
     PrivacyChange,
+    RunRecord,
     callback_name,
 )
 from eprom_verify.run.listener import ReceivedCallback
@@ -705,3 +709,79 @@ def test_an_unknown_ident_has_no_entry_and_a_placement_is_kept_once() -> None:
     assert kept is not None
     assert [c.status for c in kept.changes] == ["RES", "IRES"]
     assert kept.callback_due is True
+
+
+# --- the ledger runs the rules of its book -------------------------------------------------
+
+
+def test_the_ledgers_findings_name_their_rule() -> None:
+    ledger, wire = Ledger(), Wire()
+    ident = order(ledger, callback_due=False)
+    wire.answer(ident)
+    wire.status(ident)
+
+    lifecycle = [f for f in verdict(ledger, wire).findings if f.checkpoint_id == "LC1"]
+
+    assert [(f.rule, f.order_id) for f in lifecycle] == [("lifecycle", ident)]
+    assert "came before its status callback" in Text.same(lifecycle[0].message).en
+
+
+def test_the_ledger_runs_the_rules_of_its_book_in_order_each_given_the_whole_run() -> None:
+    """Registering a rule is what makes it run: a throwaway book's rule is run and its
+    finding reaches the report row; a function that is not registered is not run."""
+    book: RuleBook[Rule] = RuleBook()
+    given: list[tuple[str, RunRecord]] = []
+
+    @rule(book, "V1.3", name="first")
+    def _first(run: RunRecord) -> list[Finding]:
+        """Always says the channel is wrong."""
+        given.append(("first", run))
+        said = Text(en="always wrong", nb="alltid feil")
+        return [Finding("V1.3", said, order_id=e.ident) for e in run.entries]
+
+    def _unregistered(run: RunRecord) -> list[Finding]:
+        given.append(("unregistered", run))
+        return [Finding("V1.3", Text(en="never said", nb="aldri sagt"))]
+
+    @rule(book, "LC1", name="second")
+    def _second(run: RunRecord) -> list[Finding]:
+        """Sees what the first one saw."""
+        given.append(("second", run))
+        return []
+
+    ledger, wire = Ledger(rules=book), Wire()
+    ident = order(ledger)
+    wire.status(ident)
+    judged = verdict(ledger, wire)
+
+    assert [name for name, _ in given] == ["first", "second"], "the book's rules, in its order"
+    assert given[0][1] is given[1][1], "every rule is given the same RunRecord"
+    run = given[0][1]
+    assert [e.ident for e in run.entries] == [ident]
+    assert [c.seq for c in run.received] == [1]
+    assert [c.seq for c in run.callbacks_of(run.entries[0])] == [1]
+    assert [(f.rule, f.checkpoint_id) for f in judged.findings] == [("first", "V1.3")]
+    row = CheckResult.from_finding(judged.for_checkpoint("V1.3")[0], nodeid="whole-run[V1.3]")
+    assert (row.outcome, row.name, row.order_ids) == ("failed", "first", [ident])
+    assert row.messages == {"en": "always wrong", "nb": "alltid feil"}
+    assert "first" not in LEDGER_RULES.names(), "the throwaway book is not the ledger's"
+
+
+def test_the_ledger_judges_with_its_own_book_by_default_and_an_empty_book_says_nothing() -> None:
+    ledger, wire = Ledger(), Wire()
+    assert ledger.rules is LEDGER_RULES
+    ident = order(ledger, callback_due=False)
+    wire.answer(ident)
+    wire.status(ident)
+    wire.status(ident)
+    wire.status(str(uuid.uuid4()))
+
+    said = verdict(ledger, wire)
+
+    assert {f.rule for f in said.findings} <= set(LEDGER_RULES.names())
+    assert {"lifecycle", "duplicates", "orphans"} <= {f.rule for f in said.findings}
+    silent = Ledger(rules=RuleBook())
+    order(silent)
+    empty = silent.judge(wire.got, callback_timeout_s=1, answer_timeout_s=1)
+    assert empty.findings == [], "no rule in the book: nothing is judged wrong"
+    assert sum(empty.judged.values()) > 0, "what was looked at is still counted"

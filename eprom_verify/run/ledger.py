@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -61,6 +61,7 @@ __all__ = [
     "Ledger",
     "LedgerVerdict",
     "PrivacyChange",
+    "RunRecord",
     "callback_name",
 ]
 
@@ -161,6 +162,35 @@ class LedgerVerdict:
         return [f for f in self.findings if f.checkpoint_id == checkpoint_id]
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """What every ledger rule is given: the whole run as it is judged."""
+
+    #: placements ePROM refused or never answered, recorded by the run as it happened
+    refused: Sequence[Finding]
+    #: everything placed, by its id, in placement order
+    placed: Mapping[str, Entry]
+    #: every callback received, in arrival order
+    received: Sequence[ReceivedCallback]
+    #: the callbacks by the id they are about, in order of first arrival
+    by_ident: Mapping[str | None, Sequence[ReceivedCallback]]
+    callback_timeout_s: float
+    answer_timeout_s: float
+
+    @property
+    def entries(self) -> Sequence[Entry]:
+        """Everything placed, in placement order."""
+        return tuple(self.placed.values())
+
+    def entry(self, ident: str | None) -> Entry | None:
+        """What the run placed under ``ident`` (None: nothing)."""
+        return self.placed.get(ident) if ident else None
+
+    def callbacks_of(self, entry: Entry) -> Sequence[ReceivedCallback]:
+        """The callbacks about ``entry``, in arrival order."""
+        return self.by_ident.get(entry.ident, ())
+
+
 class Ledger:
     """Thread-safe record of the run's placements; :meth:`judge` reads the listener's record.
 
@@ -168,10 +198,12 @@ class Ledger:
     it compares in constant time and never shows the key).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rules: RuleBook[Rule] | None = None) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
         self._refused: list[Finding] = []
+        #: the rules :meth:`judge` runs, in their book's order (a test may bring its own)
+        self.rules: RuleBook[Rule] = LEDGER_RULES if rules is None else rules
 
     # --- recording (any thread) --------------------------------------------------------
     def place(self, entry: Entry) -> Entry:
@@ -230,41 +262,28 @@ class Ledger:
         callback_timeout_s: float,
         answer_timeout_s: float,
     ) -> LedgerVerdict:
-        """Judge everything placed against every callback received."""
+        """Judge everything placed against every callback received: every rule of the book,
+        in its order, is given the same :class:`RunRecord`."""
         received = list(callbacks)
-        verdict = LedgerVerdict(findings=_refused(self._refused))
         by_ident: dict[str | None, list[ReceivedCallback]] = defaultdict(list)
         for callback in received:
             by_ident[callback.ident].append(callback)
-        entries = {e.ident: e for e in self.entries()}
-        verdict.judged = _judged(entries.values(), received)
-        for callback in received:
-            verdict.findings += _each_callback(callback, entries.get(callback.ident or ""))
-        for ident, group in by_ident.items():
-            entry = entries.get(ident or "")
-            verdict.findings += _duplicates(group, entry)
-            if entry is None:
-                verdict.findings += _orphans(group)
-        for entry in entries.values():
-            group = by_ident.get(entry.ident, [])
-            verdict.findings += _missing_or_late(
-                entry,
-                group,
-                callback_timeout_s=callback_timeout_s,
-                answer_timeout_s=answer_timeout_s,
-            )
-            if entry.kind == "privacy":
-                verdict.findings += _privacy(entry, group, callback_timeout_s=callback_timeout_s)
-            elif entry.kind == "form_order":
-                verdict.findings += _channel_and_status(entry, group)
-                verdict.findings += _answer_channel(entry, group)
-                verdict.findings += _lifecycle(entry, group)
-            elif entry.kind == "letter":
-                verdict.findings += _letter_channel(entry, group)
+        with self._lock:
+            refused = list(self._refused)
+        run = RunRecord(
+            refused=refused,
+            placed={e.ident: e for e in self.entries()},
+            received=received,
+            by_ident=by_ident,
+            callback_timeout_s=callback_timeout_s,
+            answer_timeout_s=answer_timeout_s,
+        )
+        verdict = LedgerVerdict(judged=_judged(run.entries, received))
+        for each in self.rules:
+            verdict.findings += each(run)
         return verdict
 
 
-@rule(LEDGER_RULES, "V1.1", "L1", name="refused")
 def _refused(recorded: Sequence[Finding]) -> list[Finding]:
     """A placement ePROM refused or never answered (recorded by the run as it happens)."""
     return list(recorded)
@@ -341,7 +360,6 @@ def _where(
     return Text(en=f"id {ident}", nb=f"id {ident}")
 
 
-@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="each-callback")
 def _each_callback(callback: ReceivedCallback, entry: Entry | None) -> list[Finding]:
     """Every callback follows the contract and carries our key; no answer to a testMode order."""
     the = (callback_name(callback.kind) if callback.kind else ANY_CALLBACK).the
@@ -412,7 +430,6 @@ def _gaps(callbacks: Sequence[ReceivedCallback]) -> str:
     return ", ".join(f"+{c.at - callbacks[0].at:.3f} s" for c in callbacks)
 
 
-@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="duplicates")
 def _duplicates(group: Sequence[ReceivedCallback], entry: Entry | None) -> list[Finding]:
     """One status callback per order or letter, one answer per status (privacy: see _privacy)."""
     out: list[Finding] = []
@@ -476,7 +493,6 @@ def _same(first: ReceivedCallback, second: ReceivedCallback) -> bool:
     return bool(first.data == second.data)
 
 
-@rule(LEDGER_RULES, "PV3", name="privacy-changes")
 def _privacy(
     entry: Entry, group: Sequence[ReceivedCallback], *, callback_timeout_s: float
 ) -> list[Finding]:
@@ -634,7 +650,6 @@ def _acknowledged(callback: ReceivedCallback) -> bool:
     return is_acknowledgement(callback.answered_status, callback.answered)
 
 
-@rule(LEDGER_RULES, "V1.4", "V3.2", "L1", "PV3", name="orphans")
 def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
     """A callback for an id the run never placed (not a patient-initiated answer) is an orphan."""
     strays = [
@@ -673,7 +688,6 @@ def _orphans(group: Sequence[ReceivedCallback]) -> list[Finding]:
     ]
 
 
-@rule(LEDGER_RULES, "V1.2", "L1", "V3.1", name="missing-or-late")
 def _missing_or_late(
     entry: Entry,
     group: Sequence[ReceivedCallback],
@@ -750,7 +764,6 @@ def _missing_or_late(
     return out
 
 
-@rule(LEDGER_RULES, "V1.3", name="channel-and-status")
 def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
     """A status callback reports the channel and status the person's profile predicts."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
@@ -780,7 +793,6 @@ def _channel_and_status(entry: Entry, group: Sequence[ReceivedCallback]) -> list
     ]
 
 
-@rule(LEDGER_RULES, "V3.2", name="answer-channel")
 def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
     """The answer reports the channel the order went to (its status callback's)."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS and c.model is not None]
@@ -818,7 +830,6 @@ def _answer_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     return out
 
 
-@rule(LEDGER_RULES, "L2", name="letter-channel")
 def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
     """A letter's status callback reports the channel the priority list gives."""
     statuses = [c for c in group if c.kind is CallbackKind.LETTER and c.model is not None]
@@ -844,7 +855,6 @@ def _letter_channel(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Fin
     ]
 
 
-@rule(LEDGER_RULES, "LC1", name="lifecycle")
 def _lifecycle(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]:
     """The order of events is order → status → answer; no answer after status Error."""
     statuses = [c for c in group if c.kind is CallbackKind.STATUS]
@@ -897,3 +907,95 @@ def _lifecycle(entry: Entry, group: Sequence[ReceivedCallback]) -> list[Finding]
             )
         )
     return out
+
+
+# --- the rules: registered in LEDGER_RULES, run by Ledger.judge in this order ---------------
+# Each is given the same RunRecord; registering one is what makes it run.
+
+
+@rule(LEDGER_RULES, "V1.1", "L1", name="refused")
+def _rule_refused(run: RunRecord) -> list[Finding]:
+    """A placement ePROM refused or never answered (recorded by the run as it happens)."""
+    return _refused(run.refused)
+
+
+@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="each-callback")
+def _rule_each_callback(run: RunRecord) -> list[Finding]:
+    """Every callback follows the contract and carries our key; no answer to a testMode order."""
+    return [f for c in run.received for f in _each_callback(c, run.entry(c.ident))]
+
+
+@rule(LEDGER_RULES, "V1.4", "V3.2", "P1", "L1", "PV3", name="duplicates")
+def _rule_duplicates(run: RunRecord) -> list[Finding]:
+    """One status callback per order or letter, one answer per status (privacy: see _privacy)."""
+    return [
+        f for ident, group in run.by_ident.items() for f in _duplicates(group, run.entry(ident))
+    ]
+
+
+@rule(LEDGER_RULES, "V1.4", "V3.2", "L1", "PV3", name="orphans")
+def _rule_orphans(run: RunRecord) -> list[Finding]:
+    """A callback for an id the run never placed (not a patient-initiated answer) is an orphan."""
+    return [
+        f for ident, group in run.by_ident.items() if run.entry(ident) is None
+        for f in _orphans(group)
+    ]  # fmt: skip
+
+
+@rule(LEDGER_RULES, "V1.2", "L1", "V3.1", name="missing-or-late")
+def _rule_missing_or_late(run: RunRecord) -> list[Finding]:
+    """A status callback that never came or came late; a delivered answer that never came."""
+    return [
+        f
+        for entry in run.entries
+        for f in _missing_or_late(
+            entry,
+            run.callbacks_of(entry),
+            callback_timeout_s=run.callback_timeout_s,
+            answer_timeout_s=run.answer_timeout_s,
+        )
+    ]
+
+
+@rule(LEDGER_RULES, "PV3", name="privacy-changes")
+def _rule_privacy(run: RunRecord) -> list[Finding]:
+    """One callback per change the run made: repeats, unexplained ones, missing and late ones."""
+    return [
+        f
+        for entry in run.entries
+        if entry.kind == "privacy"
+        for f in _privacy(entry, run.callbacks_of(entry), callback_timeout_s=run.callback_timeout_s)
+    ]
+
+
+@rule(LEDGER_RULES, "V1.3", name="channel-and-status")
+def _rule_channel_and_status(run: RunRecord) -> list[Finding]:
+    """A status callback reports the channel and status the person's profile predicts."""
+    return _per_entry(run, "form_order", _channel_and_status)
+
+
+@rule(LEDGER_RULES, "V3.2", name="answer-channel")
+def _rule_answer_channel(run: RunRecord) -> list[Finding]:
+    """The answer reports the channel the order went to (its status callback's)."""
+    return _per_entry(run, "form_order", _answer_channel)
+
+
+@rule(LEDGER_RULES, "LC1", name="lifecycle")
+def _rule_lifecycle(run: RunRecord) -> list[Finding]:
+    """The order of events is order → status → answer; no answer after status Error."""
+    return _per_entry(run, "form_order", _lifecycle)
+
+
+@rule(LEDGER_RULES, "L2", name="letter-channel")
+def _rule_letter_channel(run: RunRecord) -> list[Finding]:
+    """A letter's status callback reports the channel the priority list gives."""
+    return _per_entry(run, "letter", _letter_channel)
+
+
+def _per_entry(
+    run: RunRecord,
+    kind: EntryKind,
+    judge: Callable[[Entry, Sequence[ReceivedCallback]], list[Finding]],
+) -> list[Finding]:
+    """``judge`` over every placement of ``kind`` with its callbacks, in placement order."""
+    return [f for e in run.entries if e.kind == kind for f in judge(e, run.callbacks_of(e))]
