@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from eprom_verify import config, national_id
+from eprom_verify.findings import Rule, RuleBook, rule
 from eprom_verify.observe.front import Exchange, Leg
-from eprom_verify.observe.judge import Finding, Judge
-from eprom_verify.observe.scenario import Scenario, build_scenario
+from eprom_verify.observe.judge import OBSERVE_RULES, Finding, Judge
+from eprom_verify.observe.scenario import Scenario, Step, build_scenario
+from eprom_verify.report.model import CheckResult
+from eprom_verify.wording import Text
 
 KEY = "judge-test-key-8e1f2a"
 ORDER = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -202,3 +205,48 @@ def test_the_same_privacy_setting_change_again_is_a_duplicate() -> None:
     assert message.startswith(
         f"step 'privacy-set' was performed 2 times (requests #{other.seq}, #{again.seq}"
     )
+
+
+def test_the_judge_runs_the_rules_of_its_book_for_each_step_then_the_whole_observation() -> None:
+    """Registering a rule is what makes it run: a throwaway book's rule is given every step
+    (and None, the observation as a whole) and its finding reaches the report row; a
+    function that is not registered is not run."""
+    book: RuleBook[Rule] = RuleBook()
+    given: list[tuple[str, str | None]] = []
+
+    @rule(book, "V1.3", name="always")
+    def _always(judge: Judge, step: Step | None) -> list[Finding]:
+        """Fails the first step, always."""
+        given.append(("always", step.id if step else None))
+        if step is None or step is not judge.scenario.steps[0]:
+            return []
+        said = Text(en=f"step {step.id!r} is wrong", nb=f"steg {step.id!r} er feil")
+        return [Finding(["V1.3"], said, step_id=step.id)]
+
+    def _unregistered(judge: Judge, step: Step | None) -> list[Finding]:
+        given.append(("unregistered", None))
+        return [Finding(["V1.3"], Text(en="never said", nb="aldri sagt"))]
+
+    judge = Judge(_scenario(), [_order("order-basic")], api_key=KEY, time_limit_s=5, rules=book)
+    findings = judge.findings()
+
+    steps = [s.id for s in judge.scenario.steps]
+    assert given == [("always", s) for s in [*steps, None]], "every step, then the whole"
+    assert [(f.rule, f.step_id, f.outcome) for f in findings] == [("always", steps[0], "failed")]
+    row = CheckResult.from_finding(findings[0], nodeid=f"observe::{steps[0]}")
+    assert row.messages == {"en": f"step {steps[0]!r} is wrong", "nb": f"steg {steps[0]!r} er feil"}
+    assert (row.outcome, row.checkpoint_ids, row.name) == (
+        "failed",
+        ["V1.3"],
+        f"{steps[0]}: always",
+    )
+    assert "always" not in OBSERVE_RULES.names()
+
+
+def test_the_judge_uses_observes_book_by_default_and_an_empty_book_judges_nothing() -> None:
+    judge = Judge(_scenario(), [_order("order-basic")], api_key=KEY, time_limit_s=5)
+    assert judge.rules is OBSERVE_RULES
+    assert {f.rule for f in judge.findings()} >= {"performed", "request", "attest"}
+    empty = Judge(_scenario(), [_order("order-basic")], api_key=KEY, time_limit_s=5,
+                  rules=RuleBook())  # fmt: skip
+    assert empty.findings() == []

@@ -38,6 +38,8 @@ from eprom_verify.wording import Text
 
 #: observe's rules, by name: what each decides (the checks a step gets, see docs/observe.md)
 OBSERVE_RULES: RuleBook[Rule] = RuleBook("observe")
+#: the steps that place a form order (whose callbacks the order's rules judge)
+_FORM_ORDER_STEPS = ("form_order",)
 
 
 def _step(
@@ -63,8 +65,12 @@ class Judge:
         *,
         api_key: str,
         time_limit_s: float,
+        rules: RuleBook[Rule] | None = None,
     ) -> None:
         self.scenario = scenario
+        #: the rules :meth:`findings` runs, in their book's order (a test may bring its own)
+        self.rules: RuleBook[Rule] = OBSERVE_RULES if rules is None else rules
+        self._requests: dict[str, list[Exchange]] = {}
         self.exchanges = [e for e in exchanges if e.done.is_set()]
         self._key = api_key
         self.limit = time_limit_s
@@ -112,10 +118,12 @@ class Judge:
     # --- the verdict ---------------------------------------------------------------
 
     def findings(self) -> list[Finding]:
+        """Every rule of the book, in its order, for each step in the scenario's order, then
+        for the observation as a whole (``step`` None): the same inputs to every rule."""
         out: list[Finding] = []
-        for step in self.scenario.steps:
-            out += self.judge_step(step)
-        out += self._attestations()
+        for step in [*self.scenario.steps, None]:
+            for each in self.rules:
+                out += each(self, step)
         return out
 
     def pending(self) -> list[str]:
@@ -147,30 +155,122 @@ class Judge:
         return any(is_acknowledgement(e.status, e.response_body) for e in exchanges)
 
     def judge_step(self, step: Step) -> list[Finding]:
-        if step.kind == "patient_initiated":
-            return [self._patient_initiated(step)]
-        requests = self.requests_of(step)
-        primary = judged_in_observe(step.kind, "request")[0]
-        if not requests:
-            return [self._not_performed(step, primary)]
-        out = [self._request(step, requests, primary)]
-        if step.kind != "privacy_get":
-            out.append(self._no_duplicate(step, requests))
-        ok = [e for e in requests if e.status is not None and 200 <= e.status < 300]
-        if not ok or step.kind in ("sms", "email", "privacy_get", "privacy_set"):
-            return out
+        """The findings of one step: every rule of the book, in its order."""
+        return [f for each in self.rules for f in each(self, step)]
+
+    def _performed_by(self, step: Step) -> list[Exchange]:
+        """The requests that perform ``step`` (memoized: every rule asks)."""
+        if step.id not in self._requests:
+            self._requests[step.id] = self.requests_of(step)
+        return self._requests[step.id]
+
+    def _created_by(self, step: Step, *, kinds: tuple[str, ...]) -> str | None:
+        """The id ePROM gave the step's first accepted request, when ``step`` is of one of
+        ``kinds`` (an order or a letter) and one was accepted; else None."""
+        if step.kind not in kinds:
+            return None
+        ok = [e for e in self._performed_by(step) if e.status is not None and 200 <= e.status < 300]
+        if not ok:
+            return None
         subject = self._created_id(ok[0])
-        if not subject or subject == NIL_GUID:
-            return out
-        if step.kind == "letter":
-            out += self._letter(step, subject)
-            return out
-        out += self._form_order(step, subject, requests)
+        return subject if subject and subject != NIL_GUID else None
+
+    def _order_of(self, step: Step | None) -> str | None:
+        """The form order ``step`` created (None: not a form order step, or none created)."""
+        if step is None:
+            return None
+        return self._created_by(step, kinds=_FORM_ORDER_STEPS)
+
+    # --- the rules: registered in OBSERVE_RULES, each given (judge, step) -----------------
+    # ``step`` None is the observation as a whole, after the steps. Registering a rule is
+    # what makes it run; each says [] where it does not apply.
+
+    @rule(OBSERVE_RULES, "V1.1", "L1", "U1", "U2", "PV1", name="performed")
+    def _rule_performed(self, step: Step | None) -> list[Finding]:
+        """The step was performed: a request with the step's fields was seen."""
+        if step is None or step.kind == "patient_initiated" or self._performed_by(step):
+            return []
+        return [self._not_performed(step, judged_in_observe(step.kind, "request")[0])]
+
+    @rule(OBSERVE_RULES, "V1.1", "L1", "U1", "U2", "PV1", "S1", "S2", name="request")
+    def _rule_request(self, step: Step | None) -> list[Finding]:
+        """Path, method, key, body and ePROM's answer of the step's requests."""
+        if step is None or step.kind == "patient_initiated" or not self._performed_by(step):
+            return []
+        primary = judged_in_observe(step.kind, "request")[0]
+        return [self._request(step, self._performed_by(step), primary)]
+
+    @rule(OBSERVE_RULES, "V1.4", "L1", "U1", "U2", "PV1", name="no-duplicate")
+    def _rule_no_duplicate(self, step: Step | None) -> list[Finding]:
+        """The step was performed once (a privacy change: no repeat of the same content)."""
+        if step is None or step.kind in ("patient_initiated", "privacy_get"):
+            return []
+        requests = self._performed_by(step)
+        return [self._no_duplicate(step, requests)] if requests else []
+
+    @rule(OBSERVE_RULES, "L1", "L2", name="letter")
+    def _rule_letter(self, step: Step | None) -> list[Finding]:
+        """A letter's status callback is acknowledged and reports the expected channel."""
+        letter_id = self._created_by(step, kinds=("letter",)) if step is not None else None
+        return self._letter(step, letter_id) if step is not None and letter_id else []
+
+    @rule(OBSERVE_RULES, "V1.2", "V3.1", "V3.2", "L1", "P1", name="callback-acknowledged")
+    def _rule_acknowledged(self, step: Step | None) -> list[Finding]:
+        """Every delivery of the callback is answered 2xx with success: true in time."""
+        order_id = self._order_of(step)
+        if step is None or order_id is None:
+            return []
+        out = []
+        if step.expect.status_callback:
+            statuses = self.callbacks_for(order_id, "status")
+            out.append(self._acknowledged(step, order_id, "status", statuses, ["V1.2"]))
+        if step.expect.answer_callback:
+            answers = self.callbacks_for(order_id, "answer")
+            out.append(self._acknowledged(step, order_id, "answer", answers, ["V3.1", "V3.2"]))
         return out
+
+    @rule(OBSERVE_RULES, "V1.3", name="channel")
+    def _rule_channel(self, step: Step | None) -> list[Finding]:
+        """The status callback reports the channel and status the scenario expects."""
+        order_id = self._order_of(step)
+        if step is None or order_id is None or not step.expect.status_callback:
+            return []
+        return [self._channel(step, order_id, self.callbacks_for(order_id, "status"))]
+
+    @rule(OBSERVE_RULES, "V1.4", "V3.2", "L1", name="redelivered")
+    def _rule_redelivered(self, step: Step | None) -> list[Finding]:
+        """A redelivered callback is acknowledged again, nothing changed."""
+        order_id = self._order_of(step)
+        if step is None or order_id is None:
+            return []
+        statuses = self.callbacks_for(order_id, "status")
+        answers = self.callbacks_for(order_id, "answer")
+        return self._redeliveries(step, order_id, statuses, ["V1.4"]) + self._redeliveries(
+            step, order_id, answers, ["V3.2"]
+        )
+
+    @rule(OBSERVE_RULES, "S2", name="signed-document")
+    def _rule_signed_document(self, step: Step | None) -> list[Finding]:
+        """After a signed answer the system downloads the signed document."""
+        order_id = self._order_of(step)
+        if step is None or order_id is None or not step.expect.signed_document_download:
+            return []
+        return [self._signed_document(step, order_id, self.callbacks_for(order_id, "answer"))]
+
+    @rule(OBSERVE_RULES, "P1", name="patient-initiated")
+    def _rule_patient_initiated(self, step: Step | None) -> list[Finding]:
+        """A patient-initiated answer for the step's person is acknowledged."""
+        if step is None or step.kind != "patient_initiated":
+            return []
+        return [self._patient_initiated(step)]
+
+    @rule(OBSERVE_RULES, *ATTESTED, name="attest")
+    def _rule_attest(self, step: Step | None) -> list[Finding]:
+        """What the API cannot show stays "needs attestation"."""
+        return self._attestations() if step is None else []
 
     # --- request -------------------------------------------------------------------
 
-    @rule(OBSERVE_RULES, "V1.1", "L1", "U1", "U2", "PV1", name="performed")
     def _not_performed(self, step: Step, primary: str) -> Finding:
         """The step was performed: a request with the step's fields was seen."""
         assert step.request is not None
@@ -213,7 +313,6 @@ class Judge:
             exchanges=near + [e.seq for e in elsewhere],
         )
 
-    @rule(OBSERVE_RULES, "V1.1", "L1", "U1", "U2", "PV1", "S1", "S2", name="request")
     def _request(self, step: Step, requests: list[Exchange], primary: str) -> Finding:
         """Path, method, key, body and ePROM's answer of the step's requests."""
         ids = [e.seq for e in requests]
@@ -235,7 +334,6 @@ class Judge:
 
     # --- duplicates ----------------------------------------------------------------
 
-    @rule(OBSERVE_RULES, "V1.4", "L1", "U1", "U2", "PV1", name="no-duplicate")
     def _no_duplicate(self, step: Step, requests: list[Exchange]) -> Finding:
         """The step was performed once (a privacy change: no repeat of the same content)."""
         accepted = [e for e in requests if e.status is not None and 200 <= e.status < 300]
@@ -281,23 +379,6 @@ class Judge:
 
     # --- callbacks -----------------------------------------------------------------
 
-    def _form_order(self, step: Step, order_id: str, requests: list[Exchange]) -> list[Finding]:
-        out: list[Finding] = []
-        expect = step.expect
-        statuses = self.callbacks_for(order_id, "status")
-        answers = self.callbacks_for(order_id, "answer")
-        if expect.status_callback:
-            out.append(self._acknowledged(step, order_id, "status", statuses, ["V1.2"]))
-            out.append(self._channel(step, order_id, statuses))
-        if expect.answer_callback:
-            out.append(self._acknowledged(step, order_id, "answer", answers, ["V3.1", "V3.2"]))
-        out += self._redeliveries(step, order_id, statuses, ["V1.4"])
-        out += self._redeliveries(step, order_id, answers, ["V3.2"])
-        if expect.signed_document_download:
-            out.append(self._signed_document(step, order_id, answers))
-        return out
-
-    @rule(OBSERVE_RULES, "L1", "L2", name="letter")
     def _letter(self, step: Step, letter_id: str) -> list[Finding]:
         """A letter's status callback is acknowledged and reports the expected channel."""
         callbacks = self.callbacks_for(letter_id, "letter")
@@ -320,7 +401,6 @@ class Judge:
         out += self._redeliveries(step, letter_id, callbacks, ["L1"])
         return out
 
-    @rule(OBSERVE_RULES, "V1.2", "V3.1", "V3.2", "L1", "P1", name="callback-acknowledged")
     def _acknowledged(
         self, step: Step, subject: Text | str, kind: str, exchanges: list[Exchange],
         checkpoints: list[str],
@@ -360,7 +440,6 @@ class Judge:
         return _step(step.id, f"{kind}-callback", checkpoints, "passed",
                        exchanges=[e.seq for e in first], order_ids=ident)  # fmt: skip
 
-    @rule(OBSERVE_RULES, "V1.3", name="channel")
     def _channel(self, step: Step, order_id: str, statuses: list[Exchange]) -> Finding:
         """The status callback reports the channel and status the scenario expects."""
         if not statuses:
@@ -393,7 +472,6 @@ class Judge:
             exchanges=[statuses[0].seq], order_ids=[order_id],
         )  # fmt: skip
 
-    @rule(OBSERVE_RULES, "V1.4", "V3.2", "L1", name="redelivered")
     def _redeliveries(
         self, step: Step, subject: str, exchanges: list[Exchange], checkpoints: list[str]
     ) -> list[Finding]:
@@ -436,7 +514,6 @@ class Judge:
     def _downloads(self, signed_id: str) -> list[Exchange]:
         return [e for e in self.api if api_path(e) == f"/api/externaldocument/{signed_id}"]
 
-    @rule(OBSERVE_RULES, "S2", name="signed-document")
     def _signed_document(self, step: Step, order_id: str, answers: list[Exchange]) -> Finding:
         """After a signed answer the system downloads the signed document."""
         signed = self._signed_id(answers)
@@ -494,7 +571,6 @@ class Judge:
                 out.append(exchange)
         return out
 
-    @rule(OBSERVE_RULES, "P1", name="patient-initiated")
     def _patient_initiated(self, step: Step) -> Finding:
         """A patient-initiated answer for the step's person is acknowledged."""
         answers = self._patient_initiated_answers(step)
@@ -503,7 +579,6 @@ class Judge:
             return self._acknowledged(step, unknown, "answer", answers, ["P1"])
         return self._acknowledged(step, self._subject(answers[0]) or "?", "answer", answers, ["P1"])
 
-    @rule(OBSERVE_RULES, *ATTESTED, name="attest")
     def _attestations(self) -> list[Finding]:
         """What the API cannot show stays "needs attestation"."""
         return [
