@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from eprom_verify.config import Form, Patient, PvkDefinition
     from eprom_verify.contract import CallbackKind, EpromModel
-    from eprom_verify.simulator.faults import AppliedFaults, FaultBook, FaultType
+    from eprom_verify.simulator.faults import FaultBook, FaultType
     from eprom_verify.simulator.settings import SimulatorSettings
     from eprom_verify.simulator.store import Store, SystemRow
     from eprom_verify.simulator.views import CallbackView
@@ -55,7 +55,7 @@ class EngineServices(Protocol):
         *,
         subject_id: str,
         system: str,
-        build: Callable[[AppliedFaults], EpromModel],
+        build: Callable[[], EpromModel],
         plain: Callable[[], str] | None = None,
     ) -> int: ...
 

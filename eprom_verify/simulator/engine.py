@@ -20,11 +20,11 @@ import traceback
 from collections.abc import Callable
 
 from eprom_verify.config import Form, Patient, PvkDefinition
-from eprom_verify.contract import CallbackKind, EpromModel, WireForm, refusals
+from eprom_verify.contract import CallbackKind, EpromModel, refusals
 from eprom_verify.simulator import clock
 from eprom_verify.simulator.checks import HELSENORGE_FAULTS
 from eprom_verify.simulator.errors import Refusal
-from eprom_verify.simulator.faults import AppliedFaults, FaultBook, FaultType
+from eprom_verify.simulator.faults import FaultBook, FaultType
 from eprom_verify.simulator.messages import MessageDesk
 from eprom_verify.simulator.orders import OrderDesk
 from eprom_verify.simulator.outbox import Outbox
@@ -180,20 +180,22 @@ class Engine:
         *,
         subject_id: str,
         system: str,
-        build: Callable[[AppliedFaults], EpromModel],
+        build: Callable[[], EpromModel],
         plain: Callable[[], str] | None = None,
     ) -> int:
         """Put one callback in the outbox (in the caller's transaction), faults applied.
 
+        The one place a callback fault takes effect (each fault's effect is in
+        ``faults.CALLBACK_EFFECTS``): ``build`` makes the callback as ePROM would send it,
+        the faults that fire change the model, the body's enum style and the outbox entry.
         ``plain``, if given, writes the body when no fault applies — the same text as
-        ``wire_json(build(no faults))``, without building the model (the hot path)."""
+        ``wire_json(build())``, without building the model (the hot path)."""
         applied = self.faults.take_callback(kind, subject_id)
         if plain is not None and not applied.types:
             body = plain()
         else:
-            enum_form = WireForm.NAME if FaultType.ENUM_NAMES in applied else None
-            body = wire_json(build(applied), enum_form=enum_form)
-        dropped = FaultType.DROP in applied
+            body = wire_json(applied.changed(build()), enum_form=applied.enum_form)
+        dropped = applied.dropped
         due = time.time() + self.settings.callback_delay_seconds + applied.delay_seconds
         outbox_id = self.store.add_outbox(
             kind=kind.value,
@@ -202,7 +204,7 @@ class Engine:
             body=body,
             state="dropped" if dropped else "pending",
             due_at=due,
-            copies=2 if FaultType.DUPLICATE in applied else 1,
+            copies=applied.copies,
             faults=sorted(applied.types),
         )
         if not dropped:

@@ -17,21 +17,43 @@ out. Two families:
   letters), ``pvk_502`` the next privacy-setting call.
 
 ``times`` is how often a fault fires (``null``: until cleared). Nothing here does I/O.
+
+Each callback fault has its effect here, in :data:`CALLBACK_EFFECTS` (a
+:class:`CallbackEffect`: the kinds it can change, how it changes the built callback model,
+the body's enum style, the outbox entry), applied in one place: the engine's ``enqueue``
+(via :class:`AppliedFaults`). Adding a callback fault is its :class:`FaultType` member, its
+entry in :data:`CALLBACK_EFFECTS`, its fault test and its line in docs/simulator.md; the
+control API's schema (``openapi.py``) and :data:`CALLBACK_FAULTS` are derived from the table.
+The one effect applied elsewhere is ``forge_key``'s: the key is added when the callback is
+delivered (the outbox sends a forged key for an entry whose faults name it).
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from eprom_verify.contract import CallbackKind
+from eprom_verify.contract import (
+    CallbackKind,
+    EpromModel,
+    FormOrderStatus,
+    FormOrderStatusCallback,
+    FormOrderStatusErrorCode,
+    MessageToCitizenCallback,
+    NotificationChannel,
+    SentStatus,
+    WireForm,
+)
 
 __all__ = [
+    "CALLBACK_EFFECTS",
     "CALLBACK_FAULTS",
+    "CallbackEffect",
     "NARROWS",
     "REQUEST_FAULTS",
     "ActiveFault",
@@ -41,6 +63,7 @@ __all__ = [
     "FaultTarget",
     "FaultType",
     "RequestKind",
+    "other_channel",
 ]
 
 
@@ -85,16 +108,84 @@ class RequestKind(enum.StrEnum):
 _ALL = frozenset(CallbackKind)
 _WITH_CHANNEL = frozenset({CallbackKind.STATUS, CallbackKind.ANSWER, CallbackKind.LETTER})
 
-#: Callback fault → the callback kinds it can change.
+
+def other_channel(channel: NotificationChannel) -> NotificationChannel:
+    """A channel other than ``channel`` (what a ``wrong_channel`` fault reports)."""
+    cycle = [
+        NotificationChannel.Helsenorge,
+        NotificationChannel.DigitalMailbox,
+        NotificationChannel.Unsecure,
+        NotificationChannel.PhysicalMailbox,
+    ]
+    if channel not in cycle:
+        return NotificationChannel.Helsenorge
+    return cycle[(cycle.index(channel) + 1) % len(cycle)]
+
+
+def _wrong_channel(model: EpromModel) -> EpromModel:
+    channel = getattr(model, "notification_channel", None)
+    if channel is None:
+        return model
+    return model.model_copy(update={"notification_channel": other_channel(channel)})
+
+
+def _sdp_error(model: EpromModel) -> EpromModel:
+    """The digital mailbox (SDP) refused it: ``Error`` / ``SikkerDigitalPostError``, no
+    timestamps (as ePROM's other error status)."""
+    if not isinstance(model, FormOrderStatusCallback):
+        return model
+    return FormOrderStatusCallback(
+        form_order_id=model.form_order_id,
+        notification_channel=model.notification_channel,
+        form_order_status=FormOrderStatus.Error,
+        form_order_status_error_code=FormOrderStatusErrorCode.SikkerDigitalPostError,
+    )
+
+
+def _sent_status_error(model: EpromModel) -> EpromModel:
+    if not isinstance(model, MessageToCitizenCallback):
+        return model
+    return model.model_copy(update={"sent_status": SentStatus.Error})
+
+
+@dataclass(frozen=True)
+class CallbackEffect:
+    """What one callback fault does to a callback it hits (applied by the engine's
+    ``enqueue``, in :class:`FaultType` order when several fire on one callback)."""
+
+    #: the callback kinds it can change
+    kinds: frozenset[CallbackKind]
+    #: how it changes the callback model the desk built (None: it does not)
+    change: Callable[[EpromModel], EpromModel] | None = None
+    #: the body's enum style (None: ePROM's numbers)
+    enum_form: WireForm | None = None
+    #: the outbox entry is never delivered
+    drop: bool = False
+    #: how many copies of the entry are delivered
+    copies: int = 1
+    #: held ``seconds`` (the fault's) before it is due
+    delays: bool = False
+    #: delivered with a forged API key (applied at delivery, by the outbox)
+    forges_key: bool = False
+
+
+#: Callback fault → its effect: the one home of what a callback fault does.
+CALLBACK_EFFECTS: dict[FaultType, CallbackEffect] = {
+    FaultType.DUPLICATE: CallbackEffect(_ALL, copies=2),
+    FaultType.DROP: CallbackEffect(_ALL, drop=True),
+    FaultType.DELAY: CallbackEffect(_ALL, delays=True),
+    FaultType.FORGE_KEY: CallbackEffect(_ALL, forges_key=True),
+    FaultType.WRONG_CHANNEL: CallbackEffect(_WITH_CHANNEL, change=_wrong_channel),
+    FaultType.ENUM_NAMES: CallbackEffect(_WITH_CHANNEL, enum_form=WireForm.NAME),
+    FaultType.SDP_ERROR: CallbackEffect(frozenset({CallbackKind.STATUS}), change=_sdp_error),
+    FaultType.SENT_STATUS_ERROR: CallbackEffect(
+        frozenset({CallbackKind.LETTER}), change=_sent_status_error
+    ),
+}
+
+#: Callback fault → the callback kinds it can change (from :data:`CALLBACK_EFFECTS`).
 CALLBACK_FAULTS: dict[FaultType, frozenset[CallbackKind]] = {
-    FaultType.DUPLICATE: _ALL,
-    FaultType.DROP: _ALL,
-    FaultType.DELAY: _ALL,
-    FaultType.FORGE_KEY: _ALL,
-    FaultType.WRONG_CHANNEL: _WITH_CHANNEL,
-    FaultType.ENUM_NAMES: _WITH_CHANNEL,
-    FaultType.SDP_ERROR: frozenset({CallbackKind.STATUS}),
-    FaultType.SENT_STATUS_ERROR: frozenset({CallbackKind.LETTER}),
+    fault: effect.kinds for fault, effect in CALLBACK_EFFECTS.items()
 }
 
 #: Request fault → the requests it can fail.
@@ -154,13 +245,36 @@ class Fault(BaseModel):
 
 @dataclass(frozen=True)
 class AppliedFaults:
-    """What the faults do to one callback."""
+    """What the faults do to one callback: their effects, together."""
 
     types: frozenset[FaultType] = frozenset()
     delay_seconds: float = 0.0
 
     def __contains__(self, fault_type: object) -> bool:
         return fault_type in self.types
+
+    def _effects(self) -> list[CallbackEffect]:
+        return [CALLBACK_EFFECTS[t] for t in FaultType if t in self.types]
+
+    def changed(self, model: EpromModel) -> EpromModel:
+        """The callback ``model`` with every fault's change, in :class:`FaultType` order."""
+        for effect in self._effects():
+            if effect.change is not None:
+                model = effect.change(model)
+        return model
+
+    @property
+    def enum_form(self) -> WireForm | None:
+        """The body's enum style (None: ePROM's numbers)."""
+        return next((e.enum_form for e in self._effects() if e.enum_form is not None), None)
+
+    @property
+    def dropped(self) -> bool:
+        return any(e.drop for e in self._effects())
+
+    @property
+    def copies(self) -> int:
+        return max((e.copies for e in self._effects()), default=1)
 
 
 @dataclass
@@ -214,7 +328,7 @@ class FaultBook:
             if fault.type in fired or not _hits(fault, kind, subject_id):
                 continue
             fired.add(fault.type)
-            if fault.type is FaultType.DELAY:
+            if CALLBACK_EFFECTS[fault.type].delays:
                 delay = fault.seconds or 0.0
             self._use(entry)
         return AppliedFaults(types=frozenset(fired), delay_seconds=delay)

@@ -22,8 +22,7 @@ from eprom_verify.contract import (
 )
 from eprom_verify.simulator.checks import check_national_id
 from eprom_verify.simulator.errors import Refusal
-from eprom_verify.simulator.faults import AppliedFaults, FaultType, RequestKind
-from eprom_verify.simulator.orders import other_channel
+from eprom_verify.simulator.faults import RequestKind
 from eprom_verify.simulator.store import LetterRow, SystemRow
 from eprom_verify.simulator.views import InboxLetter, InboxMessage
 from eprom_verify.simulator.wire import wire_dict
@@ -119,14 +118,11 @@ class MessageDesk:
         return [main, *attachments]
 
     def _letter_callback(self, system: str, letter_id: str, channel: NotificationChannel) -> None:
-        def build(applied: AppliedFaults) -> MessageToCitizenCallback:
-            shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
+        def build() -> MessageToCitizenCallback:
             return MessageToCitizenCallback(
                 message_to_citizen_id=letter_id,
-                notification_channel=shown,
-                sent_status=(
-                    SentStatus.Error if FaultType.SENT_STATUS_ERROR in applied else SentStatus.Sent
-                ),
+                notification_channel=channel,
+                sent_status=SentStatus.Sent,
             )
 
         self._engine.enqueue(CallbackKind.LETTER, subject_id=letter_id, system=system, build=build)

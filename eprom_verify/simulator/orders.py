@@ -31,7 +31,7 @@ from eprom_verify.contract import (
 from eprom_verify.simulator import actors, clock
 from eprom_verify.simulator.checks import check_national_id
 from eprom_verify.simulator.errors import Refusal
-from eprom_verify.simulator.faults import AppliedFaults, FaultType, RequestKind
+from eprom_verify.simulator.faults import RequestKind
 from eprom_verify.simulator.store import OrderRow
 from eprom_verify.simulator.views import (
     CompleteRequest,
@@ -45,7 +45,7 @@ from eprom_verify.simulator.views import (
 if TYPE_CHECKING:
     from eprom_verify.simulator.desk import EngineServices
 
-__all__ = ["PAPER_RULES", "OrderDesk", "other_channel", "status_body"]
+__all__ = ["PAPER_RULES", "OrderDesk", "status_body"]
 
 #: Rules that may send the form on paper: the form must be paper enabled.
 PAPER_RULES = frozenset(
@@ -64,19 +64,6 @@ _ECHOED: dict[str, Any] = {
 }
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _PATIENT_INITIATED_RULE = -1
-
-
-def other_channel(channel: NotificationChannel) -> NotificationChannel:
-    """A channel other than ``channel`` (what a ``wrong_channel`` fault reports)."""
-    cycle = [
-        NotificationChannel.Helsenorge,
-        NotificationChannel.DigitalMailbox,
-        NotificationChannel.Unsecure,
-        NotificationChannel.PhysicalMailbox,
-    ]
-    if channel not in cycle:
-        return NotificationChannel.Helsenorge
-    return cycle[(cycle.index(channel) + 1) % len(cycle)]
 
 
 def _new_id() -> str:
@@ -203,16 +190,8 @@ class OrderDesk:
         *,
         reached: bool,
     ) -> None:
-        def build(applied: AppliedFaults) -> FormOrderStatusCallback:
-            shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
-            if FaultType.SDP_ERROR in applied:  # the digital mailbox (SDP) refused it
-                return FormOrderStatusCallback(
-                    form_order_id=order_id,
-                    notification_channel=shown,
-                    form_order_status=FormOrderStatus.Error,
-                    form_order_status_error_code=FormOrderStatusErrorCode.SikkerDigitalPostError,
-                )
-            return _status_model(order_id, shown, now, reached=reached)
+        def build() -> FormOrderStatusCallback:
+            return _status_model(order_id, channel, now, reached=reached)
 
         def plain() -> str:
             return status_body(order_id, channel, now, reached=reached)
@@ -302,8 +281,7 @@ class OrderDesk:
             else actors.event_log(list(answers), signed=sign, opened=opened, delivered=now)
         )
 
-        def build(applied: AppliedFaults) -> FormAnswerCallback:
-            shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
+        def build() -> FormAnswerCallback:
             fields: dict[str, Any] = {
                 "form_order_id": order.id,
                 "form_data": json.dumps(answers, ensure_ascii=False, separators=(",", ":")),
@@ -312,7 +290,7 @@ class OrderDesk:
                 "timestamp": clock.offset(now),
                 "scanned_paper_id": scanned_id or NIL_GUID,
                 "form_data_warnings": warnings,
-                "notification_channel": shown,
+                "notification_channel": channel,
                 "is_patient_initiated": initiated is not None,
                 "form_order_event_log": events,
             }
@@ -379,8 +357,7 @@ class OrderDesk:
             if order.test_mode:
                 return
 
-            def build(applied: AppliedFaults) -> FormAnswerCallback:
-                shown = other_channel(channel) if FaultType.WRONG_CHANNEL in applied else channel
+            def build() -> FormAnswerCallback:
                 return FormAnswerCallback(
                     form_order_id=order.id,
                     form_data=None,
@@ -389,7 +366,7 @@ class OrderDesk:
                     timestamp=clock.offset(now),
                     scanned_paper_id=NIL_GUID,
                     form_data_warnings=[],
-                    notification_channel=shown,
+                    notification_channel=channel,
                     is_patient_initiated=False,
                     form_order_event_log=[],
                 )

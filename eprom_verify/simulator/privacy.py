@@ -23,7 +23,7 @@ from eprom_verify.contract import (
 )
 from eprom_verify.simulator import clock
 from eprom_verify.simulator.errors import Refusal
-from eprom_verify.simulator.faults import AppliedFaults, RequestKind
+from eprom_verify.simulator.faults import RequestKind
 from eprom_verify.simulator.store import PersonvernRow, SystemRow
 from eprom_verify.simulator.views import PersonvernChangeRequest
 from eprom_verify.simulator.wire import wire_dict
@@ -157,7 +157,7 @@ class PrivacyDesk:
         ids = []
         for system in systems:
 
-            def build(applied: AppliedFaults) -> PersonvernInnstillingCallback:
+            def build() -> PersonvernInnstillingCallback:
                 return PersonvernInnstillingCallback(
                     national_id=national_id, id=definition.id, name=definition.name, status=status
                 )
