@@ -968,34 +968,21 @@ def _rule_privacy(run: RunRecord) -> list[Finding]:
     ]
 
 
-@rule(LEDGER_RULES, "V1.3", name="channel-and-status")
-def _rule_channel_and_status(run: RunRecord) -> list[Finding]:
-    """A status callback reports the channel and status the person's profile predicts."""
-    return _per_entry(run, "form_order", _channel_and_status)
-
-
-@rule(LEDGER_RULES, "V3.2", name="answer-channel")
-def _rule_answer_channel(run: RunRecord) -> list[Finding]:
-    """The answer reports the channel the order went to (its status callback's)."""
-    return _per_entry(run, "form_order", _answer_channel)
-
-
-@rule(LEDGER_RULES, "LC1", name="lifecycle")
-def _rule_lifecycle(run: RunRecord) -> list[Finding]:
-    """The order of events is order → status → answer; no answer after status Error."""
-    return _per_entry(run, "form_order", _lifecycle)
-
-
-@rule(LEDGER_RULES, "L2", name="letter-channel")
-def _rule_letter_channel(run: RunRecord) -> list[Finding]:
-    """A letter's status callback reports the channel the priority list gives."""
-    return _per_entry(run, "letter", _letter_channel)
-
-
 def _per_entry(
-    run: RunRecord,
     kind: EntryKind,
     judge: Callable[[Entry, Sequence[ReceivedCallback]], list[Finding]],
-) -> list[Finding]:
-    """``judge`` over every placement of ``kind`` with its callbacks, in placement order."""
-    return [f for e in run.entries if e.kind == kind for f in judge(e, run.callbacks_of(e))]
+) -> Callable[[RunRecord], list[Finding]]:
+    """A rule that runs ``judge`` over every placement of ``kind`` with its callbacks, in
+    placement order (its description is ``judge``'s docstring)."""
+
+    def over_the_run(run: RunRecord) -> list[Finding]:
+        return [f for e in run.entries if e.kind == kind for f in judge(e, run.callbacks_of(e))]
+
+    over_the_run.__doc__ = judge.__doc__
+    return over_the_run
+
+
+rule(LEDGER_RULES, "V1.3", name="channel-and-status")(_per_entry("form_order", _channel_and_status))
+rule(LEDGER_RULES, "V3.2", name="answer-channel")(_per_entry("form_order", _answer_channel))
+rule(LEDGER_RULES, "LC1", name="lifecycle")(_per_entry("form_order", _lifecycle))
+rule(LEDGER_RULES, "L2", name="letter-channel")(_per_entry("letter", _letter_channel))
