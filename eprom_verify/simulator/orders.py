@@ -66,6 +66,16 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _PATIENT_INITIATED_RULE = -1
 
 
+def _went_out_on(
+    order_id: str, order: OrderRow, channel: NotificationChannel, otherwise: str
+) -> None:
+    """A 409 (``order <order_id> went out on <its channel>, <otherwise>``) unless ``order``
+    went out on ``channel``."""
+    if order.channel != channel:
+        shown = NotificationChannel(order.channel).wire_name
+        raise Refusal(409, f"order {order_id} went out on {shown}, {otherwise}")
+
+
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -325,13 +335,12 @@ class OrderDesk:
     def paper_returned(self, order_id: str) -> OrderView:
         """The paper form comes back undelivered (PhysicalMailReturned)."""
         order = self._ordered(order_id, "returned")
-        if order.channel != NotificationChannel.PhysicalMailbox:
-            channel = NotificationChannel(order.channel).wire_name
-            raise Refusal(
-                409,
-                f"order {order_id} went out on {channel}, not on paper (PhysicalMailbox): "
-                "only a paper form can come back",
-            )
+        _went_out_on(
+            order_id,
+            order,
+            NotificationChannel.PhysicalMailbox,
+            "not on paper (PhysicalMailbox): only a paper form can come back",
+        )
         self._end(order, FormOrderStatus.PhysicalMailReturned)
         return self.view(order_id)
 
@@ -339,13 +348,13 @@ class OrderDesk:
         """The form went to the patient's digital mailbox (Digipost) and was delivered there:
         the answer callback says ``DigipostDelivered``, without form data."""
         order = self._ordered(order_id, "delivered to Digipost")
-        if order.channel != NotificationChannel.DigitalMailbox:
-            channel = NotificationChannel(order.channel).wire_name
-            raise Refusal(
-                409,
-                f"order {order_id} went out on {channel}, not to a digital mailbox "
-                "(DigitalMailbox): only such an order can be DigipostDelivered",
-            )
+        _went_out_on(
+            order_id,
+            order,
+            NotificationChannel.DigitalMailbox,
+            "not to a digital mailbox (DigitalMailbox): only such an order can be "
+            "DigipostDelivered",
+        )
         self._end(order, FormOrderStatus.DigipostDelivered)
         return self.view(order_id)
 
