@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Noun", "Text", "counted", "plural", "require_language", "texts_of"]
+__all__ = ["Noun", "Text", "counted", "json_default", "plural", "require_language", "texts_of"]
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -160,6 +160,15 @@ def require_language(value: Any) -> Any:
             "{{ text.nb }} or {{ text.en }} (or text.in_language(lang))"
         )
     return value
+
+
+def json_default(value: Any) -> Any:
+    """``json.dumps(..., default=json_default)``: a :class:`Text` in data is stored with both
+    its languages (``{"en": …, "nb": …}``, as pydantic stores it), anything else as its
+    ``str()`` — so a Text nested in a payload neither loses its bokmål nor stops the run."""
+    if isinstance(value, Text):
+        return {"en": value.en, "nb": value.nb}
+    return str(value)
 
 
 def texts_of(value: Any) -> tuple[Any, dict[str, str]]:

@@ -8,14 +8,16 @@ one with markupsafe), ``markupsafe.escape``, an exception's message and a Text a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import date
 
 import jinja2
 import markupsafe
 import pytest
 
 from eprom_verify.report.render import _environment
-from eprom_verify.wording import Noun, Text, counted, plural, require_language
+from eprom_verify.wording import Noun, Text, counted, json_default, plural, require_language
 
 LABEL = Text(en="order 42", nb="bestilling 42")
 
@@ -168,3 +170,19 @@ def test_one_plural_rule_for_nouns_and_sentences() -> None:
     for n in (0, 1, 2, 11):
         assert noun.count(n) == sentence.counted(n=n), n
         assert plural(n, "one", "many") == ("one" if n == 1 else "many")
+
+
+def test_a_text_nested_in_data_is_stored_with_both_languages() -> None:
+    """``json.dumps(default=json_default)``, as the recorder stores evidence: a Text inside
+    a payload keeps both languages (as pydantic stores a Text), other values their str()."""
+    body = {"what": LABEL, "when": date(2026, 12, 3), "n": 2}
+
+    stored = json.loads(json.dumps(body, default=json_default))
+
+    assert stored == {
+        "what": {"en": "order 42", "nb": "bestilling 42"},
+        "when": "2026-12-03",
+        "n": 2,
+    }
+    with pytest.raises(TypeError, match="needs a language"):
+        json.dumps(body, default=str)

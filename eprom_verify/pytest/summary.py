@@ -228,6 +228,11 @@ def _totals(
     return lines
 
 
+def _terminal_json(value: Any) -> Any:
+    """The terminal's English for a :class:`Text` nested in a value, else ``str()``."""
+    return value.en if isinstance(value, Text) else str(value)
+
+
 def _one_line(text: str | Text) -> str:
     """One line of the terminal's English (a :class:`Text` of ours is said in English)."""
     return " ".join(Text.same(text).en.split())
@@ -239,7 +244,7 @@ def _short(value: Any, limit: int = 50) -> str:
     elif isinstance(value, str):
         text = value
     else:
-        text = json.dumps(value, ensure_ascii=False, default=str)
+        text = json.dumps(value, ensure_ascii=False, default=_terminal_json)
     text = _one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

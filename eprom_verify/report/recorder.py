@@ -39,7 +39,7 @@ from eprom_verify.report.model import (
     summarize,
 )
 from eprom_verify.report.render import JSON_NAME, write_renderings
-from eprom_verify.wording import Text, texts_of
+from eprom_verify.wording import Text, json_default, texts_of
 
 __all__ = ["MAX_EVIDENCE_STRING", "Recorder", "new_report_dir", "redact_tree"]
 
@@ -334,7 +334,7 @@ def _jsonable(body: Any) -> Any:
             return json.loads(text)
         except ValueError:
             return text
-    return json.loads(json.dumps(body, default=str))
+    return json.loads(json.dumps(body, default=json_default))
 
 
 def _cut(value: Any) -> Any:

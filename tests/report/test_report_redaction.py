@@ -153,3 +153,23 @@ def test_results_holding_models_are_stored_as_wire_json(tmp_path: Path):
     assert data.checks[0].expected["nationalId"] == NID_MASKED
     assert data.checks[0].received == ["«redacted»"]
     assert leaks(tmp_path) == []
+
+
+def test_a_text_in_evidence_is_stored_in_both_languages_and_redacted(tmp_path: Path):
+    """A Text of ours as an evidence title or inside its body: both languages kept (the body
+    as ``{"en", "nb"}``), the key redacted in each — never refused, never English only."""
+    from eprom_verify.wording import Text
+
+    recorder = Recorder(tmp_path, run=run_info(), redactor=Redactor(secrets=[KEY]))
+    title = Text(en=f"key {KEY} sent", nb=f"nøkkel {KEY} sendt")
+
+    evidence_id = recorder.add_evidence("note", title=title, body={"said": title, "n": 1})
+
+    stored = json.loads((tmp_path / "evidence" / f"{evidence_id}.json").read_text())
+    assert KEY not in json.dumps(stored)
+    assert stored["title"].startswith("key ")
+    assert stored["title"].endswith(" sent")
+    assert stored["titles"]["nb"].startswith("nøkkel ")
+    assert set(stored["body"]["said"]) == {"en", "nb"}
+    assert stored["body"]["said"]["nb"].startswith("nøkkel ")
+    assert stored["body"]["n"] == 1
