@@ -1,18 +1,13 @@
-"""Checks and texts shared by the desks: national IDs and Helsenorge failures (contract §3)."""
+"""Checks shared by the desks: national IDs (contract §3). A request fault's answer (the
+Helsenorge failures) is in ``faults.REQUEST_EFFECTS``."""
 
 from __future__ import annotations
 
 from eprom_verify import national_id
 from eprom_verify.contract import refusals
 from eprom_verify.simulator.errors import Refusal
-from eprom_verify.simulator.faults import FaultType
 
-__all__ = ["HELSENORGE_FAULTS", "check_national_id"]
-
-HELSENORGE_FAULTS = {
-    FaultType.HELSENORGE_502: (502, refusals.HELSENORGE_UNREACHABLE),
-    FaultType.HELSENORGE_504: (504, refusals.HELSENORGE_TIMEOUT),
-}
+__all__ = ["check_national_id"]
 
 
 def check_national_id(value: str, *, field: str = "nationalId") -> national_id.NationalId:

@@ -22,9 +22,8 @@ from collections.abc import Callable
 from eprom_verify.config import Form, Patient, PvkDefinition
 from eprom_verify.contract import CallbackKind, EpromModel, refusals
 from eprom_verify.simulator import clock
-from eprom_verify.simulator.checks import HELSENORGE_FAULTS
 from eprom_verify.simulator.errors import Refusal
-from eprom_verify.simulator.faults import FaultBook, FaultType
+from eprom_verify.simulator.faults import REQUEST_EFFECTS, FaultBook, FaultType
 from eprom_verify.simulator.messages import MessageDesk
 from eprom_verify.simulator.orders import OrderDesk
 from eprom_verify.simulator.outbox import Outbox
@@ -167,10 +166,11 @@ class Engine:
         return self.forms.get(form_id.lower())
 
     def request_fault(self, fault: FaultType | None) -> None:
-        """Raise the answer of a Helsenorge request fault, if one fired."""
-        if fault in HELSENORGE_FAULTS:
-            status, text = HELSENORGE_FAULTS[fault]
-            raise Refusal(status, text)
+        """Raise ePROM's answer of a request fault that fired (its ``REQUEST_EFFECTS`` entry),
+        when it is a text of ePROM's own (a Helsenorge failure)."""
+        effect = REQUEST_EFFECTS.get(fault) if fault is not None else None
+        if effect is not None and effect.text is not None:
+            raise Refusal(effect.status, effect.text)
 
     # --- the outbox ------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ from eprom_verify.contract import (
     NotificationChannel,
     SentStatus,
     WireForm,
+    refusals,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "CALLBACK_FAULTS",
     "CallbackEffect",
     "NARROWS",
+    "REQUEST_EFFECTS",
     "REQUEST_FAULTS",
     "ActiveFault",
     "AppliedFaults",
@@ -62,6 +64,7 @@ __all__ = [
     "FaultBook",
     "FaultTarget",
     "FaultType",
+    "RequestEffect",
     "RequestKind",
     "other_channel",
 ]
@@ -188,11 +191,31 @@ CALLBACK_FAULTS: dict[FaultType, frozenset[CallbackKind]] = {
     fault: effect.kinds for fault, effect in CALLBACK_EFFECTS.items()
 }
 
-#: Request fault → the requests it can fail.
+
+@dataclass(frozen=True)
+class RequestEffect:
+    """What one request fault does: the requests it fails and ePROM's answer."""
+
+    #: the requests it can fail
+    requests: frozenset[RequestKind]
+    status: int
+    #: ePROM's documented text; None: the desk answers with its component's error body (the
+    #: privacy component's JSON, ``privacy.PVK_UNAVAILABLE``)
+    text: str | None = None
+
+
+_ORDER_OR_LETTER = frozenset({RequestKind.FORM_ORDER, RequestKind.LETTER})
+
+#: Request fault → its effect: the one home of what a request fault does.
+REQUEST_EFFECTS: dict[FaultType, RequestEffect] = {
+    FaultType.HELSENORGE_502: RequestEffect(_ORDER_OR_LETTER, 502, refusals.HELSENORGE_UNREACHABLE),
+    FaultType.HELSENORGE_504: RequestEffect(_ORDER_OR_LETTER, 504, refusals.HELSENORGE_TIMEOUT),
+    FaultType.PVK_502: RequestEffect(frozenset({RequestKind.PRIVACY}), 502),
+}
+
+#: Request fault → the requests it can fail (from :data:`REQUEST_EFFECTS`).
 REQUEST_FAULTS: dict[FaultType, frozenset[RequestKind]] = {
-    FaultType.HELSENORGE_502: frozenset({RequestKind.FORM_ORDER, RequestKind.LETTER}),
-    FaultType.HELSENORGE_504: frozenset({RequestKind.FORM_ORDER, RequestKind.LETTER}),
-    FaultType.PVK_502: frozenset({RequestKind.PRIVACY}),
+    fault: effect.requests for fault, effect in REQUEST_EFFECTS.items()
 }
 
 #: The requests a request fault narrowed to a callback target fails.

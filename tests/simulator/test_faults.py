@@ -23,6 +23,7 @@ from eprom_verify.contract import (
 from eprom_verify.simulator.faults import (
     CALLBACK_EFFECTS,
     CALLBACK_FAULTS,
+    REQUEST_EFFECTS,
     REQUEST_FAULTS,
     AppliedFaults,
     Fault,
@@ -150,9 +151,10 @@ def _applied(*types: FaultType, delay: float = 0.0) -> AppliedFaults:
 def test_every_callback_fault_has_its_effect_and_the_schema_follows_the_table() -> None:
     """A callback fault is its FaultType member and its CALLBACK_EFFECTS entry; the kinds
     it may change (and the control API's schema) are read from that entry."""
-    callback_faults = set(FaultType) - set(REQUEST_FAULTS)
-    assert set(CALLBACK_EFFECTS) == callback_faults
+    callback_faults = set(FaultType) - set(REQUEST_EFFECTS)
+    assert set(CALLBACK_EFFECTS) == callback_faults, "every fault is in one of the two tables"
     assert CALLBACK_FAULTS == {t: e.kinds for t, e in CALLBACK_EFFECTS.items()}
+    assert REQUEST_FAULTS == {t: e.requests for t, e in REQUEST_EFFECTS.items()}
     for fault_type, effect in CALLBACK_EFFECTS.items():
         does = (effect.change, effect.enum_form, effect.drop, effect.copies != 1,
                 effect.delays, effect.forges_key)  # fmt: skip
