@@ -172,6 +172,14 @@ def eprom(
 
             warm_shared_browser()  # Chromium starts on another core while the tests go on
         yield harness
+        capture = sys.modules.get("eprom_verify.simulator.portal_capture")
+        if capture is not None:  # the pictures still being taken, before the report
+            if capture.finish_pictures(harness):
+                pytestconfig.stash[_PICTURES_LOST] = True
+
+
+#: a portal picture was asked for and not taken (portal_capture.finish_pictures)
+_PICTURES_LOST = pytest.StashKey[bool]()
 
 
 def takes_portal_pictures(items: list[pytest.Item]) -> bool:
@@ -287,6 +295,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = recorder_of(session.config)
     if recorder is None:
         return
+    if session.config.stash.get(_PICTURES_LOST, False) and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an error row in the report says why
     interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     session.config.stash[RECORDER_KEY] = None
     recorder.finish(interrupted=interrupted)

@@ -487,7 +487,14 @@ def _shared_browser() -> Browser:
         return _shared
 
 
-def screenshot(url: str, *, width: int, height: int, snapshot: Snapshot | None = None) -> bytes:
+def screenshot(
+    url: str,
+    *,
+    width: int,
+    height: int,
+    snapshot: Snapshot | None = None,
+    timeout_s: float = _TIMEOUT_S,
+) -> bytes:
     """:meth:`Browser.screenshot` in this process's shared browser.
 
     The browser starts on the first call (or :func:`warm_shared_browser`) and stays open for
@@ -495,7 +502,9 @@ def screenshot(url: str, *, width: int, height: int, snapshot: Snapshot | None =
     plugin calls it when the session ends — or the interpreter exits. After a failure the
     next call starts a new one.
     """
-    return _shared_browser().screenshot(url, width=width, height=height, snapshot=snapshot)
+    return _shared_browser().screenshot(
+        url, width=width, height=height, snapshot=snapshot, timeout_s=timeout_s
+    )
 
 
 def warm_shared_browser() -> threading.Thread | None:

@@ -11,8 +11,8 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser import require_chromium
@@ -134,7 +134,7 @@ def test_threads_take_their_pictures_one_at_a_time(pages: list[Path], shared: No
 
 
 def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(url: str, *, width: int, height: int) -> bytes:
+    def broken(url: str, *, width: int, height: int, **_: Any) -> bytes:
         raise pdf.BrowserError("Chromium closed the DevTools pipe")
 
     monkeypatch.setattr(portal_capture, "find_chromium", lambda: "/usr/bin/chromium")
@@ -150,7 +150,7 @@ def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.Monk
     with pytest.raises(PortalCaptureError, match="the answer is not a PNG"):
         portal_capture.capture_png("http://127.0.0.1:1/proms/")
 
-    def slow(url: str, *, width: int, height: int) -> bytes:
+    def slow(url: str, *, width: int, height: int, **_: Any) -> bytes:
         raise subprocess.TimeoutExpired("chromium", 120)
 
     monkeypatch.setattr(portal_capture, "screenshot", slow)
