@@ -290,16 +290,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     pdf = sys.modules.get("eprom_verify.report.pdf")
-    if pdf is not None:  # the browser of the portal pictures, if one was started
-        pdf.close_shared_browser()
-    recorder = recorder_of(session.config)
-    if recorder is None:
-        return
-    if session.config.stash.get(_PICTURES_LOST, False) and exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an error row in the report says why
-    interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-    session.config.stash[RECORDER_KEY] = None
-    recorder.finish(interrupted=interrupted)
+    closing = None
+    if pdf is not None:  # the pictures' browser ends (Chromium exits) while the report is written
+        import threading
+
+        closing = threading.Thread(target=pdf.close_shared_browser, name="eprom-chromium-close")
+        closing.start()
+    try:
+        recorder = recorder_of(session.config)
+        if recorder is None:
+            return
+        if session.config.stash.get(_PICTURES_LOST, False) and exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an error row says why
+        interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+        session.config.stash[RECORDER_KEY] = None
+        recorder.finish(interrupted=interrupted)
+    finally:
+        if closing is not None:
+            closing.join()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
