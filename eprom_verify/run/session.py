@@ -18,15 +18,13 @@ from urllib.parse import urlsplit
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
-from eprom_verify.client import EpromClient
 from eprom_verify.config import load_environments, load_forms, load_patients
 from eprom_verify.config.settings import RunSettings, Secret, new_simulator_key
 from eprom_verify.redact import Redactor, fingerprint
-from eprom_verify.run.harness import Harness
-from eprom_verify.run.listener import CallbackListener
 
 if TYPE_CHECKING:
     from eprom_verify.report.recorder import Recorder
+    from eprom_verify.run.harness import Harness
 
 __all__ = [
     "JOURNAL_NAME",
@@ -137,6 +135,12 @@ def open_harness(
     settings: RunSettings, *, recorder: Recorder | None = None, stream: Any = None
 ) -> Iterator[Harness]:
     """Start what the run needs and yield the harness; stop everything on exit."""
+    # here, not at the top: check-receiver makes its recorder from this module and needs
+    # no harness, listener (werkzeug) or client
+    from eprom_verify.client import EpromClient
+    from eprom_verify.run.harness import Harness
+    from eprom_verify.run.listener import CallbackListener
+
     patients_file = load_patients(settings.patients)
     forms_file = load_forms(settings.forms)
     env_patients = [
