@@ -92,6 +92,10 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     known = set(checklist.checkpoint_ids())
+    # the labels need allure-pytest's hooks; a run loads it only with --allure on
+    allure = any(
+        config.pluginmanager.has_plugin(n) for n in ("allure_pytest", "allure_pytest.plugin")
+    )
     for item in items:
         for mark in item.iter_markers("checkpoint"):
             unknown = [i for i in mark.args if i not in known]
@@ -100,7 +104,8 @@ def pytest_collection_modifyitems(
                     f"{item.nodeid}: unknown checkpoint id(s) {', '.join(unknown)}; "
                     f"known: {', '.join(sorted(known))}"
                 )
-        _add_allure_labels(item)
+        if allure:
+            _add_allure_labels(item)
     if any(_is_suite_item(i) for i in items):
         settings = _settings(config)
         reaching = [i for i in items if _is_suite_item(i) and not i.get_closest_marker("receiver")]
