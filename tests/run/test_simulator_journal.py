@@ -53,6 +53,12 @@ def test_the_simulator_s_requests_and_callbacks_are_saved_in_the_report_folder(
     assert status[0]["attempts"], "the callback's attempts (with their times) are missing"
     for form_of_key in (KEY, base64.b64encode(KEY.encode()).decode(), KEY.replace("-", "\\u002d")):
         assert form_of_key not in text, "the API key is in the saved journal"
+    assert person.national_id in text  # the simulator knows test persons only: not masked…
+    recorder.finish()
+    sealed = saved.read_text(encoding="utf-8")
+    assert person.national_id not in sealed, "…but the report folder masks national IDs"
+    assert person.national_id[:6] + "*****" in sealed
+    assert JOURNAL_NAME in (tmp_path / "r" / "MANIFEST.sha256").read_text(encoding="utf-8")
 
 
 def test_a_simulator_that_cannot_say_leaves_nothing(tmp_path: Path) -> None:
