@@ -340,3 +340,27 @@ def test_documented_timestamp_arguments_are_checked() -> None:
         S.timestamps_like("2023-03-29")
     with pytest.raises(InvalidArgument, match="no documented timestamp for 'expiryDate'.*known: "):
         S.documented_timestamps(CallbackKind.ANSWER, "expiryDate")
+
+
+def test_each_kind_s_callback_strategy_is_made_once() -> None:
+    """The receiver checks draw these inside other strategies for every example; hypothesis
+    validates every new strategy object again (issue 25: a third of check-receiver's
+    generation). One object per kind, and per flatmap value, gives the same examples."""
+    from eprom_verify.contract import CallbackKind
+    from eprom_verify.receiver.malformed import malformed_callbacks
+    from eprom_verify.strategies import _callbacks, callback_payloads
+
+    for kind in CallbackKind:
+        assert callback_payloads(kind) is callback_payloads(kind.value), (
+            f"callback_payloads({kind.value!r}) made a second strategy object"
+        )
+    assert _callbacks._initiated_fields(True) is _callbacks._initiated_fields(True)
+    malformed = malformed_callbacks()
+    expand = (
+        malformed.wrapped_strategy.expand
+        if hasattr(malformed, "wrapped_strategy")
+        else (malformed.expand)
+    )
+    assert expand(CallbackKind.STATUS) is expand(CallbackKind.STATUS), (
+        "malformed_callbacks makes a new strategy for every example it draws"
+    )

@@ -92,6 +92,10 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     known = set(checklist.checkpoint_ids())
+    # the labels need allure-pytest's hooks; a run loads it only with --allure on
+    allure = any(
+        config.pluginmanager.has_plugin(n) for n in ("allure_pytest", "allure_pytest.plugin")
+    )
     for item in items:
         for mark in item.iter_markers("checkpoint"):
             unknown = [i for i in mark.args if i not in known]
@@ -100,7 +104,8 @@ def pytest_collection_modifyitems(
                     f"{item.nodeid}: unknown checkpoint id(s) {', '.join(unknown)}; "
                     f"known: {', '.join(sorted(known))}"
                 )
-        _add_allure_labels(item)
+        if allure:
+            _add_allure_labels(item)
     if any(_is_suite_item(i) for i in items):
         settings = _settings(config)
         reaching = [i for i in items if _is_suite_item(i) and not i.get_closest_marker("receiver")]
@@ -172,6 +177,14 @@ def eprom(
 
             warm_shared_browser()  # Chromium starts on another core while the tests go on
         yield harness
+        capture = sys.modules.get("eprom_verify.simulator.portal_capture")
+        if capture is not None:  # the pictures still being taken, before the report
+            if capture.finish_pictures(harness):
+                pytestconfig.stash[_PICTURES_LOST] = True
+
+
+#: a portal picture was asked for and not taken (portal_capture.finish_pictures)
+_PICTURES_LOST = pytest.StashKey[bool]()
 
 
 def takes_portal_pictures(items: list[pytest.Item]) -> bool:
@@ -282,14 +295,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     pdf = sys.modules.get("eprom_verify.report.pdf")
-    if pdf is not None:  # the browser of the portal pictures, if one was started
-        pdf.close_shared_browser()
-    recorder = recorder_of(session.config)
-    if recorder is None:
-        return
-    interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-    session.config.stash[RECORDER_KEY] = None
-    recorder.finish(interrupted=interrupted)
+    closing = None
+    if pdf is not None:  # the pictures' browser ends (Chromium exits) while the report is written
+        import threading
+
+        closing = threading.Thread(target=pdf.close_shared_browser, name="eprom-chromium-close")
+        closing.start()
+    try:
+        recorder = recorder_of(session.config)
+        if recorder is None:
+            return
+        if session.config.stash.get(_PICTURES_LOST, False) and exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # an error row says why
+        interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+        session.config.stash[RECORDER_KEY] = None
+        recorder.finish(interrupted=interrupted)
+    finally:
+        if closing is not None:
+            closing.join()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

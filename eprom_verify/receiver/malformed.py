@@ -8,6 +8,7 @@ lenient receiver may ignore a field it does not use.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -141,6 +142,7 @@ def malformed_callbacks(
 ) -> st.SearchStrategy[MalformedCallback]:
     """Malformed bodies for the endpoints of ``kinds``: not JSON, not an object, wrong types."""
 
+    @functools.cache  # a flatmap's function: one strategy per kind, not one per example
     def for_kind(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
         parts = [_not_json(kind), _not_objects(kind), _wrong_types(kind)]
         if key_in_body(kind):

@@ -23,6 +23,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,6 +35,7 @@ __all__ = [
     "CHROMIUM_FLAGS",
     "Browser",
     "ChromiumNotFound",
+    "Snapshot",
     "close_shared_browser",
     "find_chromium",
     "print_pdf",
@@ -211,6 +214,8 @@ class _Cdp:
         self._writer, self._reader = writer, reader
         self._next = 0
         self._buffer = b""
+        #: called with every event (a message without an id) as it is read
+        self.on_event: Callable[[dict[str, Any]], None] | None = None
         self.deadline_in(_TIMEOUT_S)
 
     def deadline_in(self, seconds: float) -> None:
@@ -237,6 +242,8 @@ class _Cdp:
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         message: dict[str, Any] = json.loads(raw)
+        if self.on_event is not None and "method" in message:
+            self.on_event(message)
         return message
 
     def _call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
@@ -280,6 +287,41 @@ class _Cdp:
         return base64.b64decode(result["data"])
 
 
+#: Response headers not handed on with a snapshot: Chromium gets the body as it was decoded.
+_NOT_REPLAYED = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A page's answer as it was read: what :meth:`Browser.screenshot` shows for its URL.
+
+    The browser then loads nothing itself: the page's own request is answered with this
+    (status, headers, body) through the DevTools ``Fetch`` domain, at the page's own URL, so
+    the picture is the one the live page would give at the moment it was read — even after
+    the server has moved on or stopped. Any other request the page makes is refused (a
+    self-contained page makes none).
+    """
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def fulfil(self, request_id: str) -> dict[str, Any]:
+        """The ``Fetch.fulfillRequest`` parameters that answer ``request_id`` with this."""
+        return {
+            "requestId": request_id,
+            "responseCode": self.status,
+            "responseHeaders": [
+                {"name": name, "value": value}
+                for name, value in self.headers
+                if name.lower() not in _NOT_REPLAYED
+            ],
+            "body": base64.b64encode(self.body).decode("ascii"),
+        }
+
+
 class Browser:
     """One headless Chromium kept open over the DevTools pipe, for many screenshots.
 
@@ -307,18 +349,28 @@ class Browser:
         self.closed = False
 
     def screenshot(
-        self, url: str, *, width: int, height: int, timeout_s: float = _TIMEOUT_S
+        self,
+        url: str,
+        *,
+        width: int,
+        height: int,
+        timeout_s: float = _TIMEOUT_S,
+        snapshot: Snapshot | None = None,
     ) -> bytes:
         """The page at ``url`` in a ``width`` × ``height`` window, scrollbars hidden, as PNG.
 
         The same picture as ``chromium --headless --hide-scrollbars --window-size=W,H
-        --screenshot URL``. A :class:`BrowserError` or :class:`subprocess.TimeoutExpired`
-        says why not; the browser is closed then (a later call needs a new one).
+        --screenshot URL``; with ``snapshot``, of that answer at ``url`` (nothing is fetched).
+        A :class:`BrowserError` or :class:`subprocess.TimeoutExpired` says why not; the
+        browser is closed then (a later call needs a new one).
         """
         with self._lock:
             if self.closed:
                 raise BrowserError("the browser is closed")
             try:
+                if snapshot is not None:
+                    return self._replayed(url, snapshot, width=width, height=height,
+                                          timeout_s=timeout_s)  # fmt: skip
                 return self._screenshot(url, width=width, height=height, timeout_s=timeout_s)
             except BaseException:
                 self._close()
@@ -373,6 +425,37 @@ class Browser:
         shot = cdp._call("Page.captureScreenshot", session, format="png")
         return base64.b64decode(shot["data"])
 
+    def _replayed(
+        self, url: str, snapshot: Snapshot, *, width: int, height: int, timeout_s: float
+    ) -> bytes:
+        cdp = self._cdp
+        cdp.deadline_in(timeout_s)
+        session = self._open_tab()
+        answered = False
+
+        def paused(event: dict[str, Any]) -> None:
+            nonlocal answered
+            if event.get("method") != "Fetch.requestPaused" or event.get("sessionId") != session:
+                return
+            params = event["params"]
+            if not answered and params.get("resourceType") == "Document":
+                answered = True
+                cdp._send("Fetch.fulfillRequest", session, **snapshot.fulfil(params["requestId"]))
+            else:  # a snapshot's page gets nothing else (a self-contained page asks for none)
+                cdp._send(
+                    "Fetch.failRequest", session,
+                    requestId=params["requestId"], errorReason="BlockedByClient",
+                )  # fmt: skip
+
+        cdp.on_event = paused
+        try:
+            cdp._call("Fetch.enable", session, patterns=[{"urlPattern": "*"}])
+            return self._screenshot(url, width=width, height=height, timeout_s=timeout_s)
+        finally:
+            cdp.on_event = None
+            if not self.closed:
+                cdp._call("Fetch.disable", session)
+
     def close(self) -> None:
         """End Chromium and remove its profile (again: nothing)."""
         with self._lock:
@@ -404,7 +487,14 @@ def _shared_browser() -> Browser:
         return _shared
 
 
-def screenshot(url: str, *, width: int, height: int) -> bytes:
+def screenshot(
+    url: str,
+    *,
+    width: int,
+    height: int,
+    snapshot: Snapshot | None = None,
+    timeout_s: float = _TIMEOUT_S,
+) -> bytes:
     """:meth:`Browser.screenshot` in this process's shared browser.
 
     The browser starts on the first call (or :func:`warm_shared_browser`) and stays open for
@@ -412,7 +502,9 @@ def screenshot(url: str, *, width: int, height: int) -> bytes:
     plugin calls it when the session ends — or the interpreter exits. After a failure the
     next call starts a new one.
     """
-    return _shared_browser().screenshot(url, width=width, height=height)
+    return _shared_browser().screenshot(
+        url, width=width, height=height, snapshot=snapshot, timeout_s=timeout_s
+    )
 
 
 def warm_shared_browser() -> threading.Thread | None:

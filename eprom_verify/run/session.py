@@ -18,17 +18,24 @@ from urllib.parse import urlsplit
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify._version import __version__
-from eprom_verify.client import EpromClient
 from eprom_verify.config import load_environments, load_forms, load_patients
 from eprom_verify.config.settings import RunSettings, Secret, new_simulator_key
 from eprom_verify.redact import Redactor, fingerprint
-from eprom_verify.run.harness import Harness
-from eprom_verify.run.listener import CallbackListener
 
 if TYPE_CHECKING:
     from eprom_verify.report.recorder import Recorder
+    from eprom_verify.run.harness import Harness
 
-__all__ = ["make_recorder", "open_harness", "resolve_base_url"]
+__all__ = [
+    "JOURNAL_NAME",
+    "make_recorder",
+    "open_harness",
+    "resolve_base_url",
+    "save_simulator_journal",
+]
+
+#: The embedded simulator's side of the run, saved in the report folder as evidence.
+JOURNAL_NAME = "simulator-journal.json"
 
 
 def resolve_base_url(settings: RunSettings) -> str | None:
@@ -128,6 +135,12 @@ def open_harness(
     settings: RunSettings, *, recorder: Recorder | None = None, stream: Any = None
 ) -> Iterator[Harness]:
     """Start what the run needs and yield the harness; stop everything on exit."""
+    # here, not at the top: check-receiver makes its recorder from this module and needs
+    # no harness, listener (werkzeug) or client
+    from eprom_verify.client import EpromClient
+    from eprom_verify.run.harness import Harness
+    from eprom_verify.run.listener import CallbackListener
+
     patients_file = load_patients(settings.patients)
     forms_file = load_forms(settings.forms)
     env_patients = [
@@ -172,6 +185,9 @@ def open_harness(
             )
             simulator = stack.enter_context(run_in_thread(sim_settings))
             base_url = simulator.base_url
+            if recorder is not None and hasattr(recorder, "report_dir"):
+                # runs before the simulator stops (an ExitStack ends in reverse order)
+                stack.callback(save_simulator_journal, simulator, recorder.report_dir)
         assert base_url is not None
         if recorder is not None and hasattr(recorder, "update_run"):
             recorder.update_run(base_url=base_url, callback_url=callback_url)
@@ -197,3 +213,38 @@ def open_harness(
         harness_ref.append(harness)
         stack.callback(harness.client.close)
         yield harness
+
+
+def save_simulator_journal(simulator: Any, report_dir: Path) -> Path | None:
+    """Save what the embedded simulator received and answered, and every callback it sent
+    (each attempt, with times), as ``simulator-journal.json`` in the report folder.
+
+    The other side of the run's evidence: when an answer never came (a ``ReadTimeout``),
+    this says whether the simulator got the request, when it answered and what it did
+    about the order. Keys are redacted by the simulator's journal and again with the whole
+    folder when the report is written. None when the simulator could not say (it is not
+    the run's failure); nothing half-written.
+    """
+    import json
+
+    from eprom_verify.report._io import write_atomic
+
+    control = simulator.control
+    capacity = simulator.settings.journal_size
+    try:
+        requests = control.requests(limit=max(capacity, 1))
+        outbox = control.outbox(limit=100_000)
+    except Exception:  # noqa: BLE001 - a simulator that cannot answer has nothing to save
+        return None
+    journal = {
+        "about": (
+            "The embedded simulator's request journal (oldest first; 'at' is when the answer "
+            "was sent, 'ms' how long it took) and its outbox (every callback, each attempt)."
+        ),
+        "capacity": capacity,
+        "requests": list(reversed(requests)),
+        "outbox": [c.model_dump(mode="json", by_alias=True) for c in outbox],
+    }
+    path = report_dir / JOURNAL_NAME
+    write_atomic(path, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
+    return path

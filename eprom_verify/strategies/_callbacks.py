@@ -132,6 +132,9 @@ def _callbacks(
 
 @functools.cache
 def _status_bodies() -> st.SearchStrategy[dict[str, Any]]:
+    # flatmap calls this for every example: built once per value, not once per draw (each
+    # new strategy object is validated again by hypothesis; same choices, same examples)
+    @functools.cache
     def outcome(error: bool) -> st.SearchStrategy[dict[str, Any]]:  # noqa: FBT001
         if error:
             return st.fixed_dictionaries(
@@ -218,6 +221,7 @@ def answer_callbacks(
     return _callbacks(CallbackKind.ANSWER, bodies, forms=_ENUM_FORMS)
 
 
+@functools.cache  # a flatmap's function: one strategy per value, not one per example
 def _initiated_fields(initiated: bool) -> st.SearchStrategy[dict[str, Any]]:  # noqa: FBT001
     if initiated:
         return st.fixed_dictionaries(
@@ -329,7 +333,11 @@ def personvern_callbacks() -> st.SearchStrategy[GeneratedCallback]:
 
 
 def callback_payloads(kind: CallbackKind | str) -> st.SearchStrategy[GeneratedCallback]:
-    """The strategy for one kind of callback: ``status``, ``answer``, ``letter`` or ``privacy``."""
+    """The strategy for one kind of callback: ``status``, ``answer``, ``letter`` or ``privacy``.
+
+    One strategy object per kind, made on the first call: the receiver checks draw it inside
+    other strategies for every example, and hypothesis validates each new object again.
+    """
     try:
         chosen = CallbackKind(kind)
     except ValueError:
@@ -337,6 +345,11 @@ def callback_payloads(kind: CallbackKind | str) -> st.SearchStrategy[GeneratedCa
         raise InvalidArgument(
             f"kind={kind!r} is not a callback kind; use one of {allowed}"
         ) from None
+    return _payloads_of(chosen)
+
+
+@functools.cache
+def _payloads_of(chosen: CallbackKind) -> st.SearchStrategy[GeneratedCallback]:
     return {
         CallbackKind.STATUS: status_callbacks,
         CallbackKind.ANSWER: answer_callbacks,

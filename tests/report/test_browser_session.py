@@ -12,6 +12,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser import require_chromium
@@ -133,7 +134,7 @@ def test_threads_take_their_pictures_one_at_a_time(pages: list[Path], shared: No
 
 
 def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(url: str, *, width: int, height: int) -> bytes:
+    def broken(url: str, *, width: int, height: int, **_: Any) -> bytes:
         raise pdf.BrowserError("Chromium closed the DevTools pipe")
 
     monkeypatch.setattr(portal_capture, "find_chromium", lambda: "/usr/bin/chromium")
@@ -149,7 +150,7 @@ def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.Monk
     with pytest.raises(PortalCaptureError, match="the answer is not a PNG"):
         portal_capture.capture_png("http://127.0.0.1:1/proms/")
 
-    def slow(url: str, *, width: int, height: int) -> bytes:
+    def slow(url: str, *, width: int, height: int, **_: Any) -> bytes:
         raise subprocess.TimeoutExpired("chromium", 120)
 
     monkeypatch.setattr(portal_capture, "screenshot", slow)
@@ -197,3 +198,76 @@ def test_the_run_warms_the_browser_only_when_a_selected_test_takes_pictures(
     assert not takes_portal_pictures([])
     monkeypatch.setenv(portal_capture.OFF_ENV, "0")
     assert not takes_portal_pictures([_Item(with_pictures)])  # type: ignore[list-item]
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, Any]]:
+    """PAGE over HTTP on a free loopback port: (its URL, the server, to stop it)."""
+    import http.server
+
+    body = PAGE.replace("{text}", "served page").encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/proms/persons/p", server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_snapshot_of_a_page_gives_the_live_page_s_picture_after_its_server_stopped(
+    served: tuple[str, Any], shared: None
+) -> None:
+    """The portal pictures are taken later, in the background, from the page as read."""
+    import httpx
+
+    require_chromium()
+    url, server = served
+    answer = httpx.get(url)
+    snapshot = pdf.Snapshot(answer.status_code, tuple(answer.headers.items()), answer.content)
+    live = pdf.screenshot(url, width=1000, height=800)
+    server.shutdown()
+    server.server_close()  # nothing listens any more: only the snapshot can give the page
+    replayed = pdf.screenshot(url, width=1000, height=800, snapshot=snapshot)
+    assert replayed.startswith(b"\x89PNG\r\n\x1a\n")
+    assert replayed == live, (
+        f"the snapshot's PNG ({len(replayed)} bytes) differs from the live page's "
+        f"({len(live)} bytes)"
+    )
+    other = pdf.Snapshot(200, (("Content-Type", "text/html"),), b"<h1>another page</h1>")
+    assert pdf.screenshot(url, width=1000, height=800, snapshot=other) != live
+    # the browser goes back to fetching for itself: the stopped server is refused
+    with pytest.raises(pdf.BrowserError, match="ERR_CONNECTION_REFUSED"):
+        pdf.screenshot(url, width=400, height=300)
+
+
+def test_a_snapshot_s_page_fetches_nothing_else(shared: None) -> None:
+    require_chromium()
+    with socket.socket() as silent:  # would hang the page's load if it were asked
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        elsewhere = f"http://127.0.0.1:{silent.getsockname()[1]}/x.png"
+        page = f'<!doctype html><body><img src="{elsewhere}"><p>text</p></body>'.encode()
+        snapshot = pdf.Snapshot(200, (("Content-Type", "text/html; charset=utf-8"),), page)
+        browser = pdf.Browser()
+        try:
+            png = browser.screenshot(
+                "http://127.0.0.1:1/proms/", width=400, height=300, timeout_s=30,
+                snapshot=snapshot,
+            )  # fmt: skip
+        finally:
+            browser.close()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")

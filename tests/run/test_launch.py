@@ -19,6 +19,11 @@ def test_the_run_names_its_plugins_and_turns_autoloading_off(tmp_path):
     named = {args[i + 1] for i, a in enumerate(args) if a == "-p"}
     assert named == {*launch.RUN_PLUGINS, "no:unraisableexception"}
     assert args[-2:] == [str(suites_dir()), "-q"]
+    assert launch.ALLURE_PLUGIN not in named  # ~0.06 s of imports a run need not pay
+    with_allure = launch.plugin_args([str(suites_dir()), "--alluredir=/tmp/a"])
+    assert launch.ALLURE_PLUGIN in {
+        with_allure[i + 1] for i, a in enumerate(with_allure) if a == "-p"
+    }
     # the checkout's addopts (-n auto, for the harness's tests) stay out of the shipped suites
     assert "addopts=" in args
     assert "addopts=" not in launch.plugin_args([str(tmp_path), "-q"])
