@@ -29,19 +29,22 @@ __all__ = ["full_run", "shared_run"]
 
 def full_run(
     folder: Path,
-    fault: dict | None,
+    fault: dict | list[dict] | None,
     *args: str,
     key: str | None = None,
     pictures: bool = False,
 ) -> dict[str, Any]:
     """``eprom-verify run`` with ``fault`` (applied by the embedded simulator) and ``args``.
 
+    ``fault`` is one fault or a list of them (one fault file with several entries).
+
     Returns the exit code, stdout + stderr, the parsed ``report.json`` and its folder.
     """
     folder.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(folder / "r")]
     if fault is not None:
-        (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": [fault]}), "utf-8")
+        faults = fault if isinstance(fault, list) else [fault]
+        (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
         command += ["--simulator-faults", str(folder / "faults.yaml")]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
     environ["CI"] = "true"
@@ -71,7 +74,7 @@ def _session_root(factory: pytest.TempPathFactory) -> Path:
 def shared_run(
     factory: pytest.TempPathFactory,
     name: str,
-    fault: dict | None,
+    fault: dict | list[dict] | None,
     *args: str,
     pictures: bool = False,
 ) -> dict[str, Any]:
