@@ -7,12 +7,13 @@ what the failure says. This is the proof that each check can fail.
 Fewer full runs (issue 25): cases whose faults touch different callbacks — a status fault on
 the V1 order beside an answer fault on the patient-initiated order (which has no status
 callback), an answer fault on the V2/V3 order beside a letter fault — share one run
-(:data:`SHARED_BY`), made once a session (``full_runs.shared_run``). Each case is still its
+(:data:`SHARED_BY`), made once a session (``full_runs.shared_run``); ``duplicate-status``
+reads the V1 run test_terminal_output.py reads. Each case is still its
 own test: its rows failed with its phrases, AND the run failed no row outside the union of
-its group's rows. Four cases keep a run of their own: ``delayed-past-timeout``, where
+its group's rows. Three cases keep a run of their own: ``delayed-past-timeout``, where
 isolation is the claim (its one-second callback timeout would hold every callback of the run
-to it), and ``forged-key``, ``helsenorge-502`` and ``helsenorge-504``, status faults with no
-case on another callback kind left to pair with. The fault-free baseline and the 2023 enum
+to it), and ``helsenorge-502`` and ``helsenorge-504``, status faults with no case on another
+callback kind left to pair with. The fault-free baseline and the 2023 enum
 style read the full runs test_whole_run.py makes.
 """
 
@@ -22,11 +23,10 @@ import json
 from pathlib import Path
 
 import pytest
-from full_runs import full_run, shared_run
-from test_whole_run import enum_names_run, on_run, passing_run
+from full_runs import DUPLICATE_STATUS, V1, full_run, on_run, shared_run, v1_duplicate_status
+from test_whole_run import enum_names_run, passing_run
 
 ROOT = Path(__file__).resolve().parents[2]
-V1 = "test_v1_order and verification-person-Basic"
 FILL = "test_v2_v3 and RAND-12-copy"
 LETTER = "test_letter_sent and verification-person-Helsenorge+DigitalMailbox"
 P1 = "test_patient_initiated"
@@ -54,7 +54,7 @@ def test_baseline_passes(tmp_path_factory):
 WAIT_3_S = ["--callback-timeout", "3"]
 
 FAULTS = [
-    pytest.param([{"type": "duplicate", "callback": "status", "times": 1}], V1, [], {"V1.4"},
+    pytest.param([DUPLICATE_STATUS], V1, [], {"V1.4"},
                  ["2 status callbacks", "duplicates"], id="duplicate-status"),
     pytest.param([{"type": "drop", "callback": "status"}], V1, WAIT_3_S, {"V1.2"},
                  ["no status callback", "expected"], id="dropped-status"),
@@ -88,8 +88,9 @@ FAULTS = [
 
 #: case → the shared run it is read from; a case not named has a run of its own
 SHARED_BY: dict[str, str] = {
-    "duplicate-status": "faults-duplicate-status-and-pi",
-    "duplicate-patient-initiated": "faults-duplicate-status-and-pi",
+    "duplicate-status": "v1-duplicate-status",  # test_terminal_output.py reads it too
+    "forged-key": "faults-forged-key-and-pi-duplicate",
+    "duplicate-patient-initiated": "faults-forged-key-and-pi-duplicate",
     "dropped-status": "faults-dropped-status-and-pi",
     "dropped-patient-initiated": "faults-dropped-status-and-pi",
     "duplicate-answer": "faults-duplicate-answer-and-letter",
@@ -113,6 +114,10 @@ def _case_run(factory: pytest.TempPathFactory, folder: Path, case: str) -> dict:
     for member in members:
         args += [a for a in CASES[member][2] if a not in args]
     select = " or ".join(f"({CASES[member][1]})" for member in members)
+    if name == "v1-duplicate-status":
+        assert faults == [DUPLICATE_STATUS], faults
+        assert select == f"({V1})", select
+        return v1_duplicate_status(factory)
     if name is None:
         return full_run(folder, faults, *args, "--", "-k", select)
     return shared_run(factory, name, faults, *args, "--", "-k", select)
@@ -127,7 +132,6 @@ def test_the_shared_runs_share_no_callback_kind_and_no_row():
     rows they fail (or may fail) are disjoint."""
     for name in set(SHARED_BY.values()):
         members = _members(name)
-        assert len(members) >= 2, (name, members)
         kinds = [fault["callback"] for member in members for fault in CASES[member][0]]
         assert len(kinds) == len(set(kinds)), (name, kinds)
         failing = [row for m in members for row in CASES[m][3] | MAY_ALSO_FAIL.get(m, set())]

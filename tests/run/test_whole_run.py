@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from full_runs import shared_run
+from full_runs import on_run, shared_run
 
 from eprom_verify.report.pdf import find_chromium
 
@@ -109,12 +109,6 @@ RUNS: dict[str, list[tuple[str, str]]] = {
     **GROUPS,
 }
 RUN_OF: dict[tuple[str, str], str] = {case: name for name, cases in RUNS.items() for case in cases}
-
-
-def on_run(name: str) -> pytest.MarkDecorator:
-    """The tests that read one shared run go to one pytest-xdist worker (``--dist
-    loadgroup``): the first makes the run, the next read it, no other worker waits on it."""
-    return pytest.mark.xdist_group(f"full-run-{name}")
 
 
 #: the passing run's readers (kept under its historical name for the other modules)
