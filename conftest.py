@@ -135,4 +135,4 @@ class _XdistGroupsOnPytest9:
             )  # fmt: skip
             suffix = "@" + "_".join(names)
             if names and not item.nodeid.endswith(suffix):
-                item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
+                item._id = NodeId.parse(item.nodeid + suffix)
