@@ -33,7 +33,6 @@ def pytest_configure(config: pytest.Config) -> None:
     ``deep`` (the local default) runs ten times the examples; the quick loop is for fast
     feedback, the full ``python -m pytest`` for exploring. ``HYPOTHESIS_PROFILE`` wins.
     """
-    config.pluginmanager.register(_XdistGroupsOnPytest9(), "xdist-groups-on-pytest-9")
     if os.environ.get("HYPOTHESIS_PROFILE"):
         return
     if "not slow" in (config.getoption("markexpr", default="") or ""):
@@ -105,34 +104,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if module in ONE_WORKER_MODULES:
             item.add_marker(pytest.mark.xdist_group(module))
+    _xdist_groups_on_pytest_9(config, items)
 
 
-class _XdistGroupsOnPytest9:
+def _xdist_groups_on_pytest_9(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``xdist_group`` working again on pytest ≥ 9 (issue 25).
 
     pytest-xdist (3.8) puts a test in its group by appending ``@group`` to ``item._nodeid``;
     pytest 9 derives ``nodeid`` from ``item._id``, so the assignment is lost and every group
     was silently spread over the workers (a module fixture of ``ONE_WORKER_MODULES`` made
     once per worker, a shared full run waited for on another worker). This does what xdist
-    meant, after its own hook, in a worker under ``--dist loadgroup``; where xdist's suffix
-    took (older pytest) it changes nothing.
+    means, in a worker under ``--dist loadgroup``, with the same group name (the test's
+    group names sorted, joined by ``_``); xdist's own assignment after it changes nothing.
+    Before pytest 9 (no ``_pytest.nodeid``) xdist's own suffix works and this does nothing.
     """
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
-        if not getattr(config.option, "loadgroup", False):
-            return
-        try:
-            from _pytest.nodeid import NodeId
-        except ImportError:  # pytest < 9: xdist's own suffix works
-            return
-        for item in items:
-            names = sorted(
-                {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                 for m in item.iter_markers("xdist_group")}
-            )  # fmt: skip
-            suffix = "@" + "_".join(names)
-            if names and not item.nodeid.endswith(suffix):
-                item._id = NodeId.parse(item.nodeid + suffix)
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:
+        return
+    for item in items:
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+             for m in item.iter_markers("xdist_group")}
+        )  # fmt: skip
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
