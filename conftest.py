@@ -54,6 +54,7 @@ SLOW_MODULES = frozenset(
         "tests/run/test_run_tables_agree.py",
         "tests/run/test_allure.py",
         "tests/run/test_privacy_replication.py",
+        "tests/run/test_xdist_groups.py",
         "tests/cli/test_signals.py",
         "tests/simulator/test_restart.py",
         "tests/simulator/test_restart_journal.py",
@@ -103,3 +104,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if module in ONE_WORKER_MODULES:
             item.add_marker(pytest.mark.xdist_group(module))
+    _xdist_groups_on_pytest_9(config, items)
+
+
+def _xdist_groups_on_pytest_9(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``xdist_group`` working again on pytest ≥ 9 (issue 25).
+
+    pytest-xdist (3.8) puts a test in its group by appending ``@group`` to ``item._nodeid``;
+    pytest 9 derives ``nodeid`` from ``item._id``, so the assignment is lost and every group
+    was silently spread over the workers (a module fixture of ``ONE_WORKER_MODULES`` made
+    once per worker, a shared full run waited for on another worker). This does what xdist
+    means, in a worker under ``--dist loadgroup``, with the same group name (the test's
+    group names sorted, joined by ``_``); xdist's own assignment after it changes nothing.
+    Before pytest 9 (no ``_pytest.nodeid``) xdist's own suffix works and this does nothing.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:
+        return
+    for item in items:
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+             for m in item.iter_markers("xdist_group")}
+        )  # fmt: skip
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)

@@ -14,16 +14,24 @@ from eprom_verify.checklist import CHECKPOINTS, How
 from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
 from .conftest import ExampleSystem, free_ports, observe
+from .test_faults import SHARED, observed, on_observation
+
+OBSERVATIONS = [(), ("ack-false",), ("double-order",)]
 
 
-@pytest.mark.parametrize("faults", [(), ("ack-false",), ("double-order",)], ids=str)
+#: the faulty observations are the ones test_faults.py reads too (made once per worker)
+@pytest.mark.parametrize(
+    "faults",
+    [pytest.param(f, id=str(f), marks=[on_observation(*f)] if f in SHARED else [])
+     for f in OBSERVATIONS],
+)  # fmt: skip
 def test_every_table_row_of_an_observation_agrees_with_its_evidence(
     example_system: Callable[..., ExampleSystem],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     faults: tuple[str, ...],
 ) -> None:
-    outcome = observe(example_system(*faults), capsys, monkeypatch)
+    outcome = observed(example_system, capsys, monkeypatch, faults)
     assert outcome.code == (0 if not faults else 1), outcome.out
     assert outcome.report["kind"] == "pre_check"
     assert disagreements(outcome.report_dir) == []

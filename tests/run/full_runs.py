@@ -24,24 +24,32 @@ from typing import Any
 import pytest
 import yaml
 
-__all__ = ["full_run", "shared_run"]
+__all__ = ["V1", "full_run", "on_run", "shared_run", "v1_duplicate_status", "v1_passing"]
+
+#: the V1 tests of one test person: the smallest selection that places orders
+V1 = "test_v1_order and verification-person-Basic"
+#: one status callback delivered twice
+DUPLICATE_STATUS = {"type": "duplicate", "callback": "status", "times": 1}
 
 
 def full_run(
     folder: Path,
-    fault: dict | None,
+    fault: dict | list[dict] | None,
     *args: str,
     key: str | None = None,
     pictures: bool = False,
 ) -> dict[str, Any]:
     """``eprom-verify run`` with ``fault`` (applied by the embedded simulator) and ``args``.
 
+    ``fault`` is one fault or a list of them (one fault file with several entries).
+
     Returns the exit code, stdout + stderr, the parsed ``report.json`` and its folder.
     """
     folder.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(folder / "r")]
     if fault is not None:
-        (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": [fault]}), "utf-8")
+        faults = fault if isinstance(fault, list) else [fault]
+        (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
         command += ["--simulator-faults", str(folder / "faults.yaml")]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
     environ["CI"] = "true"
@@ -50,8 +58,9 @@ def full_run(
     if key is not None:
         environ["EPROM_API_KEY"] = key
     done = subprocess.run(
-        [*command, *args], capture_output=True, text=True, cwd=folder, env=environ, timeout=600
-    )
+        [*command, *args], capture_output=True, text=True, cwd=folder, env=environ, timeout=600,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
     reports = sorted((folder / "r").glob("*/report.json"))
     report = json.loads(reports[-1].read_text("utf-8")) if reports else {}
     return {
@@ -71,7 +80,7 @@ def _session_root(factory: pytest.TempPathFactory) -> Path:
 def shared_run(
     factory: pytest.TempPathFactory,
     name: str,
-    fault: dict | None,
+    fault: dict | list[dict] | None,
     *args: str,
     pictures: bool = False,
 ) -> dict[str, Any]:
@@ -102,3 +111,21 @@ def shared_run(
             "utf-8",
         )
         return {**result, "spec": spec}
+
+
+def on_run(name: str) -> pytest.MarkDecorator:
+    """The tests that read the shared run ``name`` go to one pytest-xdist worker (``--dist
+    loadgroup``): the first makes the run, the next read it, no other worker waits on it."""
+    return pytest.mark.xdist_group(f"full-run-{name}")
+
+
+def v1_passing(factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``run -- -k V1`` with no fault (CI=true): what test_terminal_output.py and
+    test_allure.py read."""
+    return shared_run(factory, "v1-passing", None, "--", "-k", V1)
+
+
+def v1_duplicate_status(factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``run -- -k V1`` with one status callback delivered twice: test_terminal_output.py
+    reads what it printed, test_run_faults.py its report."""
+    return shared_run(factory, "v1-duplicate-status", [DUPLICATE_STATUS], "--", "-k", V1)

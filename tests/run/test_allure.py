@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from full_runs import V1, on_run, v1_passing
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config.settings import RunSettings
 
-ONE_CHECK = "test_v1_order and verification-person-Basic"
+ONE_CHECK = V1
 
 
 def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
@@ -30,13 +31,15 @@ def _folder(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_default_run_writes_no_allure_results(tmp_path: Path):
-    done = _run(tmp_path)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    folder = _folder(tmp_path)
+@on_run("v1-passing")
+def test_a_default_run_writes_no_allure_results(tmp_path_factory):
+    """Reads the shared V1 run (``full_runs.v1_passing``): a default run, as CI makes it."""
+    result = v1_passing(tmp_path_factory)
+    assert result["code"] == 0, result["out"][-4000:]
+    folder = result["folder"]
     assert (folder / "report.json").is_file()
     assert not (folder / "allure-results").exists()
-    assert not list(tmp_path.rglob("allure-results"))
+    assert not list(folder.parent.parent.rglob("allure-results"))  # the run's working folder
 
 
 def test_allure_on_writes_them_into_the_sealed_report_folder(tmp_path: Path):

@@ -3,50 +3,33 @@
 Each case runs the real suites (a selection, with -k) against the embedded simulator in a
 subprocess, with a fault file, and reads which checkpoint rows of report.json failed and
 what the failure says. This is the proof that each check can fail.
+
+Fewer full runs (issue 25): cases whose faults touch different callbacks — a status fault on
+the V1 order beside an answer fault on the patient-initiated order (which has no status
+callback), an answer fault on the V2/V3 order beside a letter fault — share one run
+(:data:`SHARED_BY`), made once a session (``full_runs.shared_run``); ``duplicate-status``
+reads the V1 run test_terminal_output.py reads. Each case is still its
+own test: its rows failed with its phrases, AND the run failed no row outside the union of
+its group's rows. Three cases keep a run of their own: ``delayed-past-timeout``, where
+isolation is the claim (its one-second callback timeout would hold every callback of the run
+to it), and ``helsenorge-502`` and ``helsenorge-504``, status faults with no case on another
+callback kind left to pair with. The fault-free baseline and the 2023 enum
+style read the full runs test_whole_run.py makes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from full_runs import DUPLICATE_STATUS, V1, full_run, on_run, shared_run, v1_duplicate_status
+from test_whole_run import enum_names_run, passing_run
 
 ROOT = Path(__file__).resolve().parents[2]
-V1 = "test_v1_order and verification-person-Basic"
 FILL = "test_v2_v3 and RAND-12-copy"
-
-
-def run(tmp_path: Path, *args: str, faults: list[dict] | None = None, select: str | None = None,
-        env: dict[str, str] | None = None) -> tuple[int, dict, str]:  # fmt: skip
-    command = [
-        sys.executable,
-        "-m",
-        "eprom_verify",
-        "run",
-        "--report-dir",
-        str(tmp_path / "reports"),
-    ]
-    if faults is not None:
-        path = tmp_path / "faults.yaml"
-        path.write_text(yaml.safe_dump({"faults": faults}), encoding="utf-8")
-        command += ["--simulator-faults", str(path)]
-    command += list(args)
-    if select:
-        command += ["--", "-k", select]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ["EPROM_PORTAL_PICTURES"] = "0"  # no test here looks at them (~2 CPU-s a run)
-    environ.update(env or {})
-    done = subprocess.run(
-        command, capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=180
-    )
-    folders = sorted((tmp_path / "reports").glob("*/report.json"))
-    report = json.loads(folders[-1].read_text(encoding="utf-8")) if folders else {}
-    return done.returncode, report, done.stdout + done.stderr
+LETTER = "test_letter_sent and verification-person-Helsenorge+DigitalMailbox"
+P1 = "test_patient_initiated"
 
 
 def rows(report: dict, status: str) -> set[str]:
@@ -58,9 +41,11 @@ def failure_text(report: dict, checkpoint: str) -> str:
     return json.dumps(row["failures"], ensure_ascii=False)
 
 
-def test_baseline_passes(tmp_path):
-    code, report, out = run(tmp_path, select=V1)
-    assert code == 0, out
+@on_run("passing")
+def test_baseline_passes(tmp_path_factory):
+    result = passing_run(tmp_path_factory)
+    report = result["report"]
+    assert result["code"] == 0, result["out"][-3000:]
     assert rows(report, "passed") >= {"V1.1", "V1.2", "V1.3", "V1.4"}
     assert rows(report, "failed") == set()
 
@@ -69,7 +54,7 @@ def test_baseline_passes(tmp_path):
 WAIT_3_S = ["--callback-timeout", "3"]
 
 FAULTS = [
-    pytest.param([{"type": "duplicate", "callback": "status", "times": 1}], V1, [], {"V1.4"},
+    pytest.param([DUPLICATE_STATUS], V1, [], {"V1.4"},
                  ["2 status callbacks", "duplicates"], id="duplicate-status"),
     pytest.param([{"type": "drop", "callback": "status"}], V1, WAIT_3_S, {"V1.2"},
                  ["no status callback", "expected"], id="dropped-status"),
@@ -90,32 +75,94 @@ FAULTS = [
     # the run-wide duplicate window (issue 25): a letter's duplicate status is always caught by
     # the whole-run L1 check; the letter test (L1 and L2) only when the copy came before it looked
     pytest.param([{"type": "duplicate", "callback": "letter", "times": 1}],
-                 "test_letter_sent and verification-person-Helsenorge+DigitalMailbox", [], {"L1"},
+                 LETTER, [], {"L1"},
                  ["test_whole_run[L1]", "over the whole run, 1 problem(s) on L1: 2 letter status callbacks for letter ",
                   "(case verification-person-Helsenorge+DigitalMailbox", ") (duplicates; arrival +0.000 s, +"],
                  id="duplicate-letter"),
-    pytest.param([{"type": "drop", "callback": "answer"}], "test_patient_initiated", WAIT_3_S, {"P1"},
+    pytest.param([{"type": "drop", "callback": "answer"}], P1, WAIT_3_S, {"P1"},
                  ["no answer callback", "patient-initiated"], id="dropped-patient-initiated"),
-    pytest.param([{"type": "duplicate", "callback": "answer", "times": 1}], "test_patient_initiated", [],
+    pytest.param([{"type": "duplicate", "callback": "answer", "times": 1}], P1, [],
                  {"P1"}, ["2 answer callbacks", "patient-initiated"], id="duplicate-patient-initiated"),
 ]  # fmt: skip
+
+
+#: case → the shared run it is read from; a case not named has a run of its own
+SHARED_BY: dict[str, str] = {
+    "duplicate-status": "v1-duplicate-status",  # test_terminal_output.py reads it too
+    "forged-key": "faults-forged-key-and-pi-duplicate",
+    "duplicate-patient-initiated": "faults-forged-key-and-pi-duplicate",
+    "dropped-status": "faults-dropped-status-and-pi",
+    "dropped-patient-initiated": "faults-dropped-status-and-pi",
+    "duplicate-answer": "faults-duplicate-answer-and-letter",
+    "duplicate-letter": "faults-duplicate-answer-and-letter",
+    "wrong-channel": "faults-wrong-channel-and-dropped-answer",
+    "dropped-answer": "faults-wrong-channel-and-dropped-answer",
+}
+CASES = {param.id: param.values for param in FAULTS}
+
+
+def _members(name: str) -> list[str]:
+    return [case for case, run in SHARED_BY.items() if run == name]
+
+
+def _case_run(factory: pytest.TempPathFactory, folder: Path, case: str) -> dict:
+    """The run case ``case`` is read from: its group's shared run, or a run of its own."""
+    name = SHARED_BY.get(case)
+    members = _members(name) if name else [case]
+    faults = [fault for member in members for fault in CASES[member][0]]
+    args: list[str] = []
+    for member in members:
+        args += [a for a in CASES[member][2] if a not in args]
+    select = " or ".join(f"({CASES[member][1]})" for member in members)
+    if name == "v1-duplicate-status":
+        assert faults == [DUPLICATE_STATUS], faults
+        assert select == f"({V1})", select
+        return v1_duplicate_status(factory)
+    if name is None:
+        return full_run(folder, faults, *args, "--", "-k", select)
+    return shared_run(factory, name, faults, *args, "--", "-k", select)
 
 
 #: case → rows that fail as well when the per-test check saw the duplicate before it looked
 MAY_ALSO_FAIL = {"duplicate-letter": {"L2"}}
 
 
-@pytest.mark.parametrize(("faults", "select", "args", "failing", "phrases"), FAULTS)
+def test_the_shared_runs_share_no_callback_kind_and_no_row():
+    """What lets cases share a run: their faults change different callback kinds, and the
+    rows they fail (or may fail) are disjoint."""
+    for name in set(SHARED_BY.values()):
+        members = _members(name)
+        kinds = [fault["callback"] for member in members for fault in CASES[member][0]]
+        assert len(kinds) == len(set(kinds)), (name, kinds)
+        failing = [row for m in members for row in CASES[m][3] | MAY_ALSO_FAIL.get(m, set())]
+        assert len(failing) == len(set(failing)), (name, failing)
+
+
+def _marks(case: str) -> list[pytest.MarkDecorator]:
+    return [on_run(SHARED_BY[case])] if case in SHARED_BY else []
+
+
+@pytest.mark.parametrize(
+    ("faults", "select", "args", "failing", "phrases"),
+    [pytest.param(*param.values, id=param.id, marks=_marks(param.id)) for param in FAULTS],
+)
 def test_fault_fails_exactly_its_checkpoint(
-    request, tmp_path, faults, select, args, failing, phrases
+    request, tmp_path, tmp_path_factory, faults, select, args, failing, phrases
 ):
-    code, report, out = run(tmp_path, *args, faults=faults, select=select)
+    case = request.node.callspec.id
+    result = _case_run(tmp_path_factory, tmp_path, case)
+    code, report, out = result["code"], result["report"], result["out"]
     assert code == 1, out
-    # a row that may fail as well (timing decides whether the per-test check saw it first)
-    also = MAY_ALSO_FAIL.get(request.node.callspec.id, set())
+    members = _members(SHARED_BY[case]) if case in SHARED_BY else [case]
+    # the rows of the whole group, and the ones that may fail as well (timing decides
+    # whether the per-test check saw a duplicate before it looked)
+    union = set().union(*(CASES[member][3] for member in members))
+    also = set().union(*(MAY_ALSO_FAIL.get(member, set()) for member in members))
     failed = rows(report, "failed")
-    assert failing <= failed <= failing | also, (
-        f"failed rows {sorted(failed)}; expected {sorted(failing)}"
+    assert failing <= failed, f"{case}: failed rows {sorted(failed)}; expected {sorted(failing)}"
+    assert union <= failed <= union | also, (
+        f"{case} shares its run with {[m for m in members if m != case]}: failed rows "
+        f"{sorted(failed)}; expected {sorted(union)}"
         + (f" (and perhaps {sorted(also)})" if also else "")
         + "\n"
         + out[-3000:]
@@ -128,17 +175,16 @@ def test_fault_fails_exactly_its_checkpoint(
         assert '"received"' in text
 
 
-def test_2023_enum_style_passes(tmp_path):
-    """ePROM's 2023 pages wrote enums as names; a correct ordering system accepts both."""
-    select = (
-        f"({V1}) or test_letter_sent and verification-person-Helsenorge+DigitalMailbox or ({FILL})"
-    )
-    code, report, out = run(
-        tmp_path, faults=[{"type": "enum_names", "callback": "any"}], select=select
-    )
-    assert code == 0, out
+@on_run("enum-names")
+def test_2023_enum_style_passes(tmp_path_factory):
+    """ePROM's 2023 pages wrote enums as names; a correct ordering system accepts both.
+
+    Reads the full run with every callback in the name form (test_whole_run.py)."""
+    result = enum_names_run(tmp_path_factory)
+    report = result["report"]
+    assert result["code"] == 0, result["out"][-3000:]
     assert rows(report, "failed") == set()
-    evidence = list((next((tmp_path / "reports").iterdir()) / "evidence").glob("*.json"))
+    evidence = list((result["folder"] / "evidence").glob("*.json"))
     bodies = [json.loads(p.read_text(encoding="utf-8")).get("body") for p in evidence]
     assert any(isinstance(b, dict) and b.get("sentStatus") == "Sent" for b in bodies), (
         "no name-form callback seen"

@@ -13,18 +13,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/tables_agree.py
 from tables_agree import disagreements  # noqa: E402
-from test_whole_run import ON_SHARED_RUNS, _matrix_run, passing_run  # noqa: E402
+from test_whole_run import _matrix_run, on_run, passing_run  # noqa: E402
 
 #: the runs test_whole_run.py reads as well: made once a session (full_runs.shared_run)
 RUNS = {
     "passing": lambda factory: passing_run(factory),
-    "duplicate-status": lambda factory: _matrix_run(factory, Path(), ("duplicate", "status")),
-    "dropped-answer": lambda factory: _matrix_run(factory, Path(), ("drop", "answer")),
+    "duplicate-status": lambda factory: _matrix_run(factory, "duplicate-status"),
+    "dropped-answer": lambda factory: _matrix_run(factory, "dropped-answer"),
 }
 
 
-@ON_SHARED_RUNS
-@pytest.mark.parametrize("name", list(RUNS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[on_run(n)]) for n in RUNS])
 def test_every_table_row_of_a_full_run_agrees_with_its_evidence(tmp_path_factory, name: str):
     result = RUNS[name](tmp_path_factory)
     assert result["code"] == (0 if name == "passing" else 1), result["out"][-3000:]

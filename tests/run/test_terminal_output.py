@@ -1,4 +1,8 @@
-"""What `eprom-verify run` prints, end to end: a passing run and a run with one fault."""
+"""What `eprom-verify run` prints, end to end: a passing run and a run with one fault.
+
+The two CI-mode runs are shared (``full_runs.v1_passing`` / ``v1_duplicate_status``, made
+once a session): test_allure.py reads the passing one, test_run_faults.py the faulty one.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,13 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
+from full_runs import V1, on_run, v1_duplicate_status, v1_passing
 
-V1 = "test_v1_order and verification-person-Basic"
 
-
-def _run(tmp_path: Path, *args: str, faults: list[dict] | None = None) -> tuple[int, str]:
-    command = [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(tmp_path / "r")]
-    if faults is not None:
-        path = tmp_path / "faults.yaml"
-        path.write_text(yaml.safe_dump({"faults": faults}), encoding="utf-8")
-        command += ["--simulator-faults", str(path)]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ["CI"] = "true"
-    done = subprocess.run(
-        [*command, *args, "--", "-k", V1],
-        capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=180,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    return done.returncode, done.stdout + done.stderr
+def _printed(result: dict) -> tuple[int, str]:
+    return result["code"], result["out"]
 
 
 def _row(printed: str, checkpoint: str) -> str:
@@ -41,8 +31,9 @@ def _row(printed: str, checkpoint: str) -> str:
     return " ".join(" ".join(part.split()) for part in row)
 
 
-def test_a_passing_run_says_how_many_checkpoints_passed(tmp_path):
-    code, printed = _run(tmp_path)
+@on_run("v1-passing")
+def test_a_passing_run_says_how_many_checkpoints_passed(tmp_path_factory):
+    code, printed = _printed(v1_passing(tmp_path_factory))
     assert code == 0, printed
     assert "\x1b[" not in printed, "no colour in a CI log"
     for checkpoint in ("V1.1", "V1.2", "V1.3", "V1.4"):
@@ -63,14 +54,15 @@ def _whole_run_block(lines: list[str], checkpoint: str) -> int:
     return found[0]
 
 
-def test_a_run_with_one_fault_is_short(tmp_path):
+@on_run("v1-duplicate-status")
+def test_a_run_with_one_fault_is_short(tmp_path_factory):
     """A duplicate status callback: caught on the whole-run V1.4 row, said in a few lines.
 
     The run-wide duplicate window (issue 25) judges duplicates after the last test, so the
     whole-run check always reports it. The V1.4 test of the order that got the duplicate
     reports it too when the copy arrived before that test looked (timing: not asserted).
     """
-    code, printed = _run(tmp_path, faults=[{"type": "duplicate", "callback": "status"}])
+    code, printed = _printed(v1_duplicate_status(tmp_path_factory))
     assert code == 1, printed
     lines = printed.splitlines()
     assert len(lines) < 50, printed

@@ -1,21 +1,28 @@
 """The verdict over the whole run: every fault, on any single callback of a full run, fails.
 
-Each case is a full ``eprom-verify run`` against the embedded simulator in a subprocess with
-one fault applied once (``times: 1``) to whichever callback of that kind comes first — often
-one that no test of its checkpoint looks at (the S1 order's status, the patient-initiated
-answer). The run must exit 1 with the checkpoint that fault concerns failed, and say which
-order, which case and which callback. One test per case, each with its own full run, so a
-parallel runner (pytest-xdist, ``-n``) spreads them over the cores; the runs that
-tests/run/test_run_tables_agree.py reads as well are made once (``full_runs.shared_run``).
+Each case is one fault applied once (``times: 1``) to whichever callback of that kind comes
+first in a full ``eprom-verify run`` against the embedded simulator — often one that no test
+of its checkpoint looks at (the S1 order's status, the patient-initiated answer). The run
+must exit 1 with the checkpoint that fault concerns failed, and say which order, which case
+and which callback.
+
+Fewer full runs (issue 25): faults on different callback kinds (status, answer, letter,
+privacy) never touch the same callback and fail disjoint checkpoint rows, so up to four cases
+share one run (:data:`GROUPS`). Each case is still its own test, which asserts that its rows
+failed with a readable message AND that the run failed no row outside the union of its
+group's rows — a fault that spilled onto another checkpoint still fails the test. Two cases
+keep a run of their own, where isolation itself is the claim (:data:`ALONE`): one fault and
+nothing else, exactly its checkpoint failed (tests/run/test_run_tables_agree.py reads those
+runs too). Every run is made once a session (``full_runs.shared_run``); the tests reading
+one run share one pytest-xdist group, so different runs spread over the workers.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from full_runs import full_run, shared_run
+from full_runs import on_run, shared_run
 
 from eprom_verify.report.pdf import find_chromium
 
@@ -47,60 +54,147 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("helsenorge_504", "letter"): {"L1", "L2"},
     ("pvk_502", "privacy"): {"PV1"},
 }
+#: what a failure the fault causes says (any one of these), so a row that failed for another
+#: reason than its case's fault is not taken for it
+SAYS: dict[str, tuple[str, ...]] = {
+    "duplicate": ("(duplicates; arrival",),
+    "drop": ("no status callback", "no answer callback", "no letter status callback",
+             "no privacy-setting callback"),
+    "delay": ("no status callback", "no answer callback", "no letter status callback",
+              "no privacy-setting callback", "; the limit is "),
+    "forge_key": ("carried a wrong API key",),
+    "wrong_channel": ("went to the wrong channel", "reports notificationChannel",
+                      "does not match the letter", "another channel"),
+    "helsenorge_502": ("502 Unable to communicate with Helsenorge. No message sent.",),
+    "helsenorge_504": ("504 Timeout while waiting for response from Helsenorge",),
+    "pvk_502": ("502 Personvernkomponenten (PVK) svarte ikke.",),
+}  # fmt: skip
+#: a row that may fail by a consequence of the fault, said in other words besides its own:
+#: the letter callback with the forged key is refused by the run's receiver and sent again,
+#: so L2 (one status per letter) sees the wrong key or, when it looked later, two callbacks
+SAYS_ON_ROW: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("forge_key", "letter", "L2"): ("(duplicates; arrival",),
+}
+#: the callback a callback fault changed, as the failures name it
+NAMED: dict[str, str] = {
+    "status": "status callback",
+    "answer": "answer",
+    "letter": "letter",
+    "privacy": "privacy-setting callback",
+}
 #: a delayed callback is held past the (shortened) callback timeout
 DELAY_S, TIMEOUT_S = 9, 3
 
+#: the cases whose run has one fault and nothing else: a single fault fails exactly its
+#: checkpoint (and test_run_tables_agree.py re-derives these runs' tables)
+ALONE: dict[str, tuple[str, str]] = {
+    "duplicate-status": ("duplicate", "status"),
+    "dropped-answer": ("drop", "answer"),
+}
+#: the other cases, several to a run: at most one per callback kind, rows disjoint
+GROUPS: dict[str, list[tuple[str, str]]] = {
+    "matrix-1": [("drop", "status"), ("delay", "answer"), ("forge_key", "letter"),
+                 ("duplicate", "privacy")],
+    "matrix-2": [("delay", "status"), ("forge_key", "answer"), ("duplicate", "letter"),
+                 ("drop", "privacy")],
+    "matrix-3": [("forge_key", "status"), ("duplicate", "answer"), ("drop", "letter"),
+                 ("delay", "privacy")],
+    "matrix-4": [("wrong_channel", "status"), ("wrong_channel", "answer"), ("delay", "letter"),
+                 ("forge_key", "privacy")],
+    "matrix-5": [("helsenorge_502", "status"), ("wrong_channel", "letter"),
+                 ("pvk_502", "privacy")],
+    "matrix-6": [("helsenorge_504", "letter")],
+}  # fmt: skip
+RUNS: dict[str, list[tuple[str, str]]] = {
+    **{name: [case] for name, case in ALONE.items()},
+    **GROUPS,
+}
+RUN_OF: dict[tuple[str, str], str] = {case: name for name, cases in RUNS.items() for case in cases}
 
-#: matrix cases whose run test_run_tables_agree.py reads too: made once a session
-SHARED = {("duplicate", "status"): "duplicate-status", ("drop", "answer"): "dropped-answer"}
-#: the tests that read a shared run go to one pytest-xdist worker (``--dist loadgroup``): the
-#: first makes the run, the next ones read it, and no other worker blocks on the lock
-ON_SHARED_RUNS = pytest.mark.xdist_group("shared-full-runs")
+
+#: the passing run's readers (kept under its historical name for the other modules)
+ON_SHARED_RUNS = on_run("passing")
 
 
-def matrix_fault(case: tuple[str, str]) -> tuple[dict, list[str]]:
-    """The fault of one matrix case, applied once, and the run's extra arguments."""
+def matrix_fault(case: tuple[str, str]) -> dict:
+    """The fault of one matrix case, applied once."""
     kind, callback = case
     fault: dict = {"type": kind, "callback": callback, "times": 1}
-    args: list[str] = []
     if kind == "delay":
         fault["seconds"] = DELAY_S
-    if kind in ("delay", "drop"):  # a lost callback is waited for until the timeout
-        args = ["--callback-timeout", str(TIMEOUT_S)]
-    if case == ("wrong_channel", "answer"):
-        args = ["--", "-k", "not test_patient_initiated"]
-    return fault, args
+    return fault
 
 
-def _matrix_run(factory: pytest.TempPathFactory, folder: Path, case: tuple[str, str]) -> dict:
-    """The full run of one matrix case: its one fault, applied once."""
-    fault, args = matrix_fault(case)
-    if case in SHARED:
-        return shared_run(factory, SHARED[case], fault, *args)
-    return full_run(folder / f"{case[0]}-{case[1]}", fault, *args)
+def run_args(cases: list[tuple[str, str]]) -> list[str]:
+    """The run's extra arguments for these cases together."""
+    args: list[str] = []
+    if any(kind in ("delay", "drop") for kind, _ in cases):
+        args += ["--callback-timeout", str(TIMEOUT_S)]  # a lost callback: waited for so long
+    if ("wrong_channel", "answer") in cases:
+        args += ["--", "-k", "not test_patient_initiated"]
+    return args
+
+
+def _matrix_run(factory: pytest.TempPathFactory, name: str) -> dict:
+    """The full run ``name`` of :data:`RUNS`: its cases' faults, each applied once."""
+    cases = RUNS[name]
+    return shared_run(factory, name, [matrix_fault(c) for c in cases], *run_args(cases))
 
 
 def failed_rows(report: dict) -> set[str]:
     return {r["id"] for r in report.get("rows", []) if r["status"] == "failed"}
 
 
+def test_the_groups_share_no_callback_kind_and_no_row():
+    """What lets cases share a run: no two of a run touch the same callback kind or row, and
+    every case of the matrix is in exactly one run."""
+    assert sorted(RUN_OF) == sorted(MATRIX)
+    assert sum(len(cases) for cases in RUNS.values()) == len(MATRIX)
+    for name, cases in RUNS.items():
+        kinds = [callback for _, callback in cases]
+        assert len(kinds) == len(set(kinds)), (name, kinds)
+        rows = [row for case in cases for row in MATRIX[case]]
+        assert len(rows) == len(set(rows)), (name, rows)
+
+
 @pytest.mark.parametrize(
     ("fault", "callback"),
-    [pytest.param(f, c, id=f"{f}-{c}", marks=[ON_SHARED_RUNS] if (f, c) in SHARED else [])
-     for f, c in MATRIX],
-)  # fmt: skip
-def test_one_fault_on_any_callback_fails_its_checkpoint(
-    tmp_path, tmp_path_factory, fault, callback
-):
-    result = _matrix_run(tmp_path_factory, tmp_path, (fault, callback))
-    assert result["code"] == 1, result["out"][-3000:]
-    assert failed_rows(result["report"]) == MATRIX[(fault, callback)], result["out"][-3000:]
-    for row in result["report"]["rows"]:
+    [pytest.param(f, c, id=f"{f}-{c}", marks=[on_run(RUN_OF[(f, c)])]) for f, c in MATRIX],
+)
+def test_one_fault_on_any_callback_fails_its_checkpoint(tmp_path_factory, fault, callback):
+    name = RUN_OF[(fault, callback)]
+    result = _matrix_run(tmp_path_factory, name)
+    report, tail = result["report"], result["out"][-3000:]
+    assert result["code"] == 1, tail
+    mine = MATRIX[(fault, callback)]
+    union = set().union(*(MATRIX[case] for case in RUNS[name]))
+    failed = failed_rows(report)
+    assert mine <= failed, (
+        f"run {name!r}: {fault} on the first {callback} callback should fail {sorted(mine)}; "
+        f"failed rows: {sorted(failed)}\n{tail}"
+    )
+    assert failed == union, (
+        f"run {name!r} (faults {RUNS[name]}): failed rows {sorted(failed)}, expected exactly "
+        f"{sorted(union)} — a row outside the group's failed because of a fault\n{tail}"
+    )
+    for row in report["rows"]:
+        if row["id"] not in mine:
+            continue
+        assert row["failures"], f"{row['id']} failed with no failure recorded"
         for failure in row["failures"]:
             assert failure["message"], row["id"]
             assert failure["expected"] is not None, failure
             assert failure["received"] is not None, failure
-    assert result["report"]["run"]["faults_injected"][0]["type"] == fault
+        messages = [str(failure["message"]) for failure in row["failures"]]
+        says = SAYS[fault] + SAYS_ON_ROW.get((fault, callback, row["id"]), ())
+        said = [m for m in messages if any(phrase in m for phrase in says)]
+        assert said, f"{row['id']}: no failure says {says}; it says {messages}"
+        if fault not in ("wrong_channel", "helsenorge_502", "helsenorge_504", "pvk_502"):
+            assert any(NAMED[callback] in m for m in said), (
+                f"{row['id']}: no failure about the {callback} callback: {said}"
+            )
+    injected = [(f["type"], f["callback"]) for f in report["run"]["faults_injected"]]
+    assert injected == RUNS[name], injected
 
 
 def passing_run(factory: pytest.TempPathFactory) -> dict:
@@ -121,8 +215,20 @@ def test_a_correct_run_passes(tmp_path_factory):
     _passes(passing_run(tmp_path_factory))
 
 
-def test_the_2023_enum_style_passes(tmp_path):
-    _passes(full_run(tmp_path, {"type": "enum_names", "callback": "any", "times": None}))
+def enum_names_run(factory: pytest.TempPathFactory) -> dict:
+    """A full run with every callback's enums written as names (ePROM's 2023 pages):
+    made once a session (tests/run/test_run_faults.py reads it too)."""
+    return shared_run(
+        factory, "enum-names", {"type": "enum_names", "callback": "any", "times": None}
+    )
+
+
+ON_ENUM_NAMES_RUN = on_run("enum-names")
+
+
+@ON_ENUM_NAMES_RUN
+def test_the_2023_enum_style_passes(tmp_path_factory):
+    _passes(enum_names_run(tmp_path_factory))
 
 
 @ON_SHARED_RUNS
