@@ -106,6 +106,14 @@ SLOW_MODULES = frozenset(
         "tests/report/test_browser_session.py",
         "tests/simulator/test_portal_browser.py",
         "tests/cli/test_output_redaction.py",
+        # Schemathesis drives the simulator with ~500 generated requests (7.7 CPU-s, the
+        # quick loop's costliest test); an observation of the example system driven by 13
+        # subprocesses, as in tests/observe/test_faults.py (2.5-2.8 CPU-s, 7-15 s each); the
+        # quick loop keeps one whole observation: test_control_token.py
+        "tests/simulator/test_property.py",
+        "tests/observe/test_example.py",
+        "tests/observe/test_relay.py",
+        "tests/observe/test_report_language.py",
     }
 )
 #: modules with an expensive module- or session-scoped fixture: kept on one pytest-xdist
@@ -115,6 +123,8 @@ ONE_WORKER_MODULES = frozenset(
         "tests/run/test_report_language.py",
         "tests/package/test_wheel.py",
         "tests/test_benchmarks_smoke.py",
+        # one module fixture: a fresh interpreter that imports every old path (~5 s)
+        "tests/package/test_old_paths.py",
     }
 )
 
