@@ -2,7 +2,8 @@
 
 Hypothesis profiles: ``ci`` (derandomized, fixed seed, modest example counts) is loaded
 when the ``CI`` environment variable is set; ``deep`` (many examples) otherwise, unless
-``HYPOTHESIS_PROFILE`` names one. See eprom_verify.strategies.register_profiles.
+``HYPOTHESIS_PROFILE`` names one; ``quick`` (``ci``'s settings) in the quick loop. See
+eprom_verify.strategies.register_profiles and tests/hypothesis_budget.py.
 """
 
 from __future__ import annotations
@@ -24,23 +25,28 @@ except ImportError:  # the strategies module is optional while the tree is being
 else:
     register_profiles()
 
+# the quick loop's: ``ci``'s settings under a name of its own, so a test's own example count
+# can be capped there and only there (tests/hypothesis_budget.py)
+settings.register_profile("quick", parent=settings.get_profile("ci"))
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "deep")
 )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The quick loop (``-m "not slow"``) explores with ``ci``, not ``deep``, unless told.
+    """The quick loop (``-m "not slow"``) explores with ``quick``, not ``deep``, unless told.
 
-    ``deep`` (the local default) runs ten times the examples; the quick loop is for fast
-    feedback, the full ``python -m pytest`` for exploring. ``HYPOTHESIS_PROFILE`` wins.
+    ``deep`` (the local default) runs twenty times the examples; the quick loop is for fast
+    feedback, the full ``python -m pytest`` for exploring. ``quick`` is ``ci`` under its own
+    name: tests with their own example count are capped at its count there
+    (tests/hypothesis_budget.py), not in CI. ``HYPOTHESIS_PROFILE`` wins.
     """
     if config.pluginmanager.hasplugin("xdist"):  # the harness's own tests, not a run
         share_the_bytecode_cache(os.environ)
     if os.environ.get("HYPOTHESIS_PROFILE"):
         return
     if "not slow" in (config.getoption("markexpr", default="") or ""):
-        settings.load_profile("ci")
+        settings.load_profile("quick")
 
 
 def share_the_bytecode_cache(environ: MutableMapping[str, str]) -> str | None:
@@ -141,3 +147,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if module in ONE_WORKER_MODULES:
             item.add_marker(pytest.mark.xdist_group(module))
+

@@ -50,10 +50,29 @@ def root_conftest(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     settings.load_profile(before or "default")
 
 
-def test_the_quick_loop_explores_with_the_ci_profile(root_conftest: ModuleType) -> None:
+def test_the_quick_loop_explores_with_the_quick_profile(root_conftest: ModuleType) -> None:
     assert settings._current_profile == "deep"
     root_conftest.pytest_configure(FakeConfig("not slow"))
-    assert settings._current_profile == "ci", "the quick loop kept the deep profile"
+    assert settings._current_profile == "quick", "the quick loop kept the deep profile"
+    ci, quick = settings.get_profile("ci"), settings.get_profile("quick")
+    differ = [n for n in ("max_examples", "derandomize", "database", "deadline",
+                          "suppress_health_check") if getattr(ci, n) != getattr(quick, n)]  # fmt: skip
+    assert not differ, f"the quick profile is not ci's settings: {differ}"
+
+
+@pytest.mark.parametrize(("profile", "capped"), [("quick", True), ("ci", False), ("deep", False)])
+def test_a_tests_own_example_count_is_capped_only_in_the_quick_loop(
+    root_conftest: ModuleType, profile: str, capped: bool
+) -> None:
+    from hypothesis_budget import examples
+
+    settings.load_profile(profile)
+    limit = settings.get_profile(profile).max_examples
+    assert examples(1) == 1
+    got = examples(limit + 100)
+    assert got == (limit if capped else limit + 100), (
+        f"under {profile!r}: {got} examples for a test asking {limit + 100} (profile: {limit})"
+    )
 
 
 @pytest.mark.parametrize("markexpr", ["", "slow", "receiver"])
