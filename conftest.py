@@ -8,6 +8,7 @@ eprom_verify.strategies.register_profiles and tests/hypothesis_budget.py.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import MutableMapping
@@ -148,3 +149,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if module in ONE_WORKER_MODULES:
             item.add_marker(pytest.mark.xdist_group(module))
 
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what collection made (modules, test items) out of the garbage collector's way.
+
+    Hypothesis runs a full ``gc.collect()`` before each property test, and every full pass
+    walked each imported module and each of the ~1,700 collected items again. Frozen after
+    collection (as ``eprom_verify.pytest.launch`` does for a run), the passes walk only what
+    the tests make: the property-heavy modules used ~20 % less CPU, the simulator and report
+    tests ~5 % (A/B pairs, same tree).
+    """
+    gc.freeze()

@@ -180,3 +180,20 @@ def test_only_the_harness_tests_share_the_cache(
     else:
         assert os.environ.get("PYTHONPYCACHEPREFIX") is None, "a run's environment changed"
         assert os.environ.get("PYTHONDONTWRITEBYTECODE") == "1"
+
+
+def test_collection_moves_what_it_made_out_of_the_collectors_way(
+    root_conftest: ModuleType,
+) -> None:
+    """``gc.freeze()`` after collection: a full collection no longer walks the test items."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        root_conftest.pytest_collection_finish(None)  # the session is not read
+        assert gc.get_freeze_count() > 0, "nothing was frozen after collection"
+    finally:
+        if frozen:
+            gc.freeze()
