@@ -2,12 +2,16 @@
 
 Hypothesis profiles: ``ci`` (derandomized, fixed seed, modest example counts) is loaded
 when the ``CI`` environment variable is set; ``deep`` (many examples) otherwise, unless
-``HYPOTHESIS_PROFILE`` names one. See eprom_verify.strategies.register_profiles.
+``HYPOTHESIS_PROFILE`` names one; ``quick`` (``ci``'s settings) in the quick loop. See
+eprom_verify.strategies.register_profiles and tests/hypothesis_budget.py.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+from collections.abc import MutableMapping
 
 import pytest
 from hypothesis import settings
@@ -22,21 +26,52 @@ except ImportError:  # the strategies module is optional while the tree is being
 else:
     register_profiles()
 
+# the quick loop's: ``ci``'s settings under a name of its own, so a test's own example count
+# can be capped there and only there (tests/hypothesis_budget.py)
+settings.register_profile("quick", parent=settings.get_profile("ci"))
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "deep")
 )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The quick loop (``-m "not slow"``) explores with ``ci``, not ``deep``, unless told.
+    """The quick loop (``-m "not slow"``) explores with ``quick``, not ``deep``, unless told.
 
-    ``deep`` (the local default) runs ten times the examples; the quick loop is for fast
-    feedback, the full ``python -m pytest`` for exploring. ``HYPOTHESIS_PROFILE`` wins.
+    ``deep`` (the local default) runs twenty times the examples; the quick loop is for fast
+    feedback, the full ``python -m pytest`` for exploring. ``quick`` is ``ci`` under its own
+    name: tests with their own example count are capped at its count there
+    (tests/hypothesis_budget.py), not in CI. ``HYPOTHESIS_PROFILE`` wins.
     """
+    if config.pluginmanager.hasplugin("xdist"):  # the harness's own tests, not a run
+        share_the_bytecode_cache(os.environ)
     if os.environ.get("HYPOTHESIS_PROFILE"):
         return
     if "not slow" in (config.getoption("markexpr", default="") or ""):
-        settings.load_profile("ci")
+        settings.load_profile("quick")
+
+
+def share_the_bytecode_cache(environ: MutableMapping[str, str]) -> str | None:
+    """Compile each module once, not once per process, where ``PYTHONDONTWRITEBYTECODE`` is set.
+
+    With writing disabled every pytest-xdist worker and every ``python -m eprom_verify`` the
+    tests start recompiled pytest, Hypothesis and our package and re-ran the assertion
+    rewriting of every test module: collecting the quick loop took 12.4 CPU-s a process
+    instead of 4.9. The compiled files go to the run's own cache folder
+    (``$XDG_CACHE_HOME/eprom-verify/pycache``, ``eprom_verify.pytest.launch``), never beside
+    the sources, as the setting intends; the workers (started after ``pytest_configure``)
+    and the tests' subprocesses inherit it through ``environ``. An explicit
+    ``PYTHONPYCACHEPREFIX`` is left alone. Returns the folder, or None when nothing changed.
+    """
+    from eprom_verify.pytest.launch import use_bytecode_cache
+
+    use_bytecode_cache()  # this process: only if writing is disabled and no prefix given
+    if sys.dont_write_bytecode or not sys.pycache_prefix or environ.get("PYTHONPYCACHEPREFIX"):
+        return None
+    if not environ.get("PYTHONDONTWRITEBYTECODE"):
+        return None  # writing was never disabled: __pycache__ beside the sources, as usual
+    environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
+    del environ["PYTHONDONTWRITEBYTECODE"]
+    return sys.pycache_prefix
 
 
 #: modules whose tests start a full ``eprom-verify run`` (or build the wheel, or start and kill
@@ -79,6 +114,14 @@ SLOW_MODULES = frozenset(
         "tests/report/test_browser_session.py",
         "tests/simulator/test_portal_browser.py",
         "tests/cli/test_output_redaction.py",
+        # Schemathesis drives the simulator with ~500 generated requests (7.7 CPU-s, the
+        # quick loop's costliest test); an observation of the example system driven by 13
+        # subprocesses, as in tests/observe/test_faults.py (2.5-2.8 CPU-s, 7-15 s each); the
+        # quick loop keeps one whole observation: test_control_token.py
+        "tests/simulator/test_property.py",
+        "tests/observe/test_example.py",
+        "tests/observe/test_relay.py",
+        "tests/observe/test_report_language.py",
     }
 )
 #: modules with an expensive module- or session-scoped fixture: kept on one pytest-xdist
@@ -88,6 +131,8 @@ ONE_WORKER_MODULES = frozenset(
         "tests/run/test_report_language.py",
         "tests/package/test_wheel.py",
         "tests/test_benchmarks_smoke.py",
+        # one module fixture: a fresh interpreter that imports every old path (~5 s)
+        "tests/package/test_old_paths.py",
     }
 )
 
@@ -132,3 +177,15 @@ def _xdist_groups_on_pytest_9(config: pytest.Config, items: list[pytest.Item]) -
         suffix = "@" + "_".join(names)
         if names and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what collection made (modules, test items) out of the garbage collector's way.
+
+    Hypothesis runs a full ``gc.collect()`` before each property test, and every full pass
+    walked each imported module and each of the ~1,700 collected items again. Frozen after
+    collection (as ``eprom_verify.pytest.launch`` does for a run), the passes walk only what
+    the tests make: the property-heavy modules used ~20 % less CPU, the simulator and report
+    tests ~5 % (A/B pairs, same tree).
+    """
+    gc.freeze()

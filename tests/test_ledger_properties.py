@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 from test_ledger_rules import SETTING, T0, Wire, change, findings, order
 
 from eprom_verify.run.ledger import Ledger
 
-PROPERTY = settings(max_examples=150, derandomize=True, deadline=None)
+PROPERTY = settings(max_examples=examples(150), derandomize=True, deadline=None)
 _FLIP = {"RES": "IRES", "IRES": "RES"}
 
 

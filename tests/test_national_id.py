@@ -5,6 +5,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 from stdnum.no import fodselsnummer as stdnum_fnr
 
 from eprom_verify._exceptions import EpromVerifyError
@@ -25,7 +26,7 @@ D = NationalIdKind.D_NUMBER
 H = NationalIdKind.H_NUMBER
 FH = NationalIdKind.FH_NUMBER
 TODAY = datetime.date(2025, 6, 15)
-PROPERTY = settings(max_examples=200, derandomize=True)
+PROPERTY = settings(max_examples=examples(200), derandomize=True)
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,14 @@ from urllib.parse import quote, quote_plus
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 from eprom_verify.national_id import NationalIdKind, generate
 from eprom_verify.redact import REDACTED, Redactor, fingerprint
 
 KEY = "sk_test_9fA7c2QpX1"
 PASSWORD = "p@ss w/rd+æ&1"  # URL-, JSON- and UTF-8-sensitive characters
-PROPERTY = settings(max_examples=200, derandomize=True)
+PROPERTY = settings(max_examples=examples(200), derandomize=True)
 
 
 @pytest.fixture

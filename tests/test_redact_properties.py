@@ -13,10 +13,11 @@ from urllib.parse import quote, quote_plus
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 from eprom_verify.redact import REDACTED, Redactor
 
-PROPERTY = settings(max_examples=150, derandomize=True, deadline=None)
+PROPERTY = settings(max_examples=examples(150), derandomize=True, deadline=None)
 KEY = "sk_live_5e1f7A9b"
 
 #: keys as a person or a generator makes them: letters, digits, punctuation, some non-ASCII

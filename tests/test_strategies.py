@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+from hypothesis_budget import examples
 
 from eprom_verify import strategies as S
 from eprom_verify.config import load_forms, load_patients
@@ -35,7 +36,7 @@ from eprom_verify.national_id import NationalIdKind, classify, parse
 from eprom_verify.strategies import GeneratedCallback, key_in_body
 
 PROPERTY = settings(
-    max_examples=60,
+    max_examples=examples(60),
     derandomize=True,
     database=None,
     deadline=None,

@@ -4,7 +4,6 @@ with one fault each (the check meant for the fault fails, with the offending JSO
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -110,7 +109,6 @@ def test_the_registry_names_every_check_with_its_checkpoint() -> None:
 
 
 def test_the_reference_receiver_passes_every_check_quickly(target_for: MakeTarget) -> None:
-    started = time.perf_counter()
     with target_for(CallbackReceiver, max_examples=25) as target:
         results = run_checks(target)
         summary = target.exchanges.latency_summary()
@@ -118,7 +116,6 @@ def test_the_reference_receiver_passes_every_check_quickly(target_for: MakeTarge
     assert [r.outcome for r in results] == ["passed"] * len(REGISTRY)
     assert summary.count == len(target.exchanges) > 200
     assert 0 < summary.p50_s <= summary.p95_s <= summary.max_s
-    assert time.perf_counter() - started < 60
 
 
 @pytest.mark.parametrize("fault", sorted(EXPECTED_FAILURES))
@@ -308,9 +305,7 @@ def test_an_unreachable_receiver_fails_at_once_without_retrying_every_example() 
     with ReceiverTarget(
         "http://127.0.0.1:9", KEY, max_examples=50, timeout_s=2, derandomize=True
     ) as target:
-        started = time.perf_counter()
         results = run_checks(target, names=["accepts_documented_examples", "no_5xx_on_valid"])
-        elapsed = time.perf_counter() - started
     assert [r.outcome for r in results] == ["failed", "failed"]
     for result in results:
         assert result.failure is not None
@@ -320,8 +315,7 @@ def test_an_unreachable_receiver_fails_at_once_without_retrying_every_example() 
         _assert_said_in_both(result.failure)
         assert result.failure.messages["nb"].startswith("Mottakstjenesten svarte ikke\n")
         assert result.failure.received_texts["nb"].startswith("ikke noe svar (")
-    assert elapsed < 10
-    assert len(target.exchanges) <= 3
+    assert len(target.exchanges) <= 3, "an unreachable receiver was tried again per example"
 
 
 def test_a_crashing_check_is_reported_as_an_error_and_the_run_goes_on(
