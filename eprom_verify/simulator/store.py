@@ -722,6 +722,40 @@ class Store:
         rows = self._db.execute("SELECT id, due_at, system FROM outbox WHERE state = 'pending'")
         return [(row[0], row[1], row[2]) for row in rows]
 
+    # --- faults shared by worker processes (:mod:`.shared_faults`) --------------------
+
+    def shared_faults(self) -> list[tuple[int, str, int | None, int]]:
+        """(id, fault as JSON, uses remaining, times fired) of every active fault, oldest first."""
+        rows = self._db.execute("SELECT id, fault, remaining, fired FROM shared_faults ORDER BY id")
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    def add_shared_fault(self, fault: str, remaining: int | None) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO shared_faults (fault, remaining) VALUES (?, ?)", (fault, remaining)
+        )
+        self.bump("faults")
+        return int(cursor.lastrowid or 0)
+
+    def use_shared_fault(self, fault_id: int, remaining: int | None, fired: int) -> None:
+        """A fault fired: its new counts, or gone when no use remains."""
+        if remaining is not None and remaining <= 0:
+            self._db.execute("DELETE FROM shared_faults WHERE id = ?", (fault_id,))
+        else:
+            self._db.execute(
+                "UPDATE shared_faults SET remaining = ?, fired = ? WHERE id = ?",
+                (remaining, fired, fault_id),
+            )
+        self.bump("faults")
+
+    def remove_shared_faults(self, fault_id: int | None = None) -> int:
+        """Remove one fault (or, with None, every fault); how many were removed."""
+        if fault_id is None:
+            cursor = self._db.execute("DELETE FROM shared_faults")
+        else:
+            cursor = self._db.execute("DELETE FROM shared_faults WHERE id = ?", (fault_id,))
+        self.bump("faults")
+        return cursor.rowcount
+
     # --- claims: which worker sends which pending row (several workers, one file) ----
 
     def hold_claim(self, outbox_id: int) -> bool:
