@@ -324,6 +324,7 @@ class Store:
         #: the open group's waiters (None: no group open); see :meth:`grouped`
         self._group: list[asyncio.Future[None]] | None = None
         self._units = 0  # grouped units running now (0 or 1: they do not await inside)
+        self._kept: list[tuple[str, tuple[Any, ...]]] = []  # see keep()
         #: commits made and units they served (for the benchmarks' figures and tests)
         self.group_commits = 0
         self.grouped_units = 0
@@ -353,8 +354,21 @@ class Store:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
+            kept, self._kept = self._kept, []
+            if kept:  # what must outlive the failure (see keep())
+                with self.transaction():
+                    for sql, args in kept:
+                        self._db.execute(sql, args)
             raise
+        self._kept.clear()
         self._db.execute("COMMIT")
+
+    def keep(self, sql: str, args: tuple[Any, ...] = ()) -> None:
+        """Execute a write that stays when the enclosing unit fails and rolls back: a
+        request fault's use, which makes the very request that used it fail."""
+        self._db.execute(sql, args)
+        if self._db.in_transaction:
+            self._kept.append((sql, args))
 
     @contextmanager
     def grouped(self) -> Iterator[asyncio.Future[None]]:
@@ -375,11 +389,15 @@ class Store:
             yield committed
         except BaseException:
             self._db.execute("ROLLBACK TO unit")
+            kept, self._kept = self._kept, []
+            for sql, args in kept:  # see keep(): committed with the group
+                self._db.execute(sql, args)
             self._db.execute("RELEASE unit")
             committed.cancel()
             raise
         finally:
             self._units -= 1
+        self._kept.clear()
         self._db.execute("RELEASE unit")
         self._group.append(committed)
 
@@ -737,15 +755,18 @@ class Store:
         return int(cursor.lastrowid or 0)
 
     def use_shared_fault(self, fault_id: int, remaining: int | None, fired: int) -> None:
-        """A fault fired: its new counts, or gone when no use remains."""
+        """A fault fired: its new counts, or gone when no use remains. Kept when the unit
+        fails (:meth:`keep`): a request fault fails the request that used it."""
         if remaining is not None and remaining <= 0:
-            self._db.execute("DELETE FROM shared_faults WHERE id = ?", (fault_id,))
+            self.keep("DELETE FROM shared_faults WHERE id = ?", (fault_id,))
         else:
-            self._db.execute(
+            self.keep(
                 "UPDATE shared_faults SET remaining = ?, fired = ? WHERE id = ?",
                 (remaining, fired, fault_id),
             )
-        self.bump("faults")
+        self.keep(
+            "INSERT INTO versions VALUES ('faults', 1) ON CONFLICT(name) DO UPDATE SET n = n + 1"
+        )
 
     def remove_shared_faults(self, fault_id: int | None = None) -> int:
         """Remove one fault (or, with None, every fault); how many were removed."""

@@ -46,9 +46,10 @@ __all__ = ["prepare_database", "serve_workers"]
 #: How long stopping workers may take before they are killed (s): uvicorn's graceful
 #: shutdown (2 s) plus closing the engine.
 _STOP_SECONDS = 10.0
-#: A worker that dies within this many seconds of its start is not replaced again and
-#: again (a bug at start-up): the supervisor stops, exit 2.
+#: Workers that die within this many seconds of their start, this many times in a row, are
+#: not replaced again and again (a bug at start-up): the supervisor stops, exit 2.
 _CRASH_LOOP_SECONDS = 2.0
+_CRASH_LOOP_TIMES = 3
 
 
 def prepare_database(settings: SimulatorSettings) -> None:
@@ -82,6 +83,7 @@ def serve_workers(settings: SimulatorSettings, sock: socket.socket, count: int) 
 def _supervise(settings: SimulatorSettings, sock: socket.socket, count: int) -> int:
     children: dict[int, tuple[int, float]] = {}  # pid → (slot, started at)
     generation = 0
+    quick_deaths = 0
 
     def spawn(slot: int) -> None:
         nonlocal generation
@@ -101,9 +103,12 @@ def _supervise(settings: SimulatorSettings, sock: socket.socket, count: int) -> 
                 continue
             slot, started = children.pop(pid)
             how = _how_it_ended(status)
-            if time.monotonic() - started < _CRASH_LOOP_SECONDS:
+            quick = time.monotonic() - started < _CRASH_LOOP_SECONDS
+            quick_deaths = quick_deaths + 1 if quick else 0
+            if quick_deaths >= _CRASH_LOOP_TIMES:
                 sys.stderr.write(
-                    f"eprom-verify simulator: worker {slot} {how} at its start; stopping\n"
+                    f"eprom-verify simulator: worker {slot} {how}; {quick_deaths} workers in a "
+                    f"row ended within {_CRASH_LOOP_SECONDS:g} s of their start: stopping\n"
                 )
                 return 2
             sys.stderr.write(f"eprom-verify simulator: worker {slot} {how}; starting another\n")
