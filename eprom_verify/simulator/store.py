@@ -11,7 +11,8 @@ process crash (WAL), a power cut may lose the last ones (``synchronous=NORMAL``)
 **Shared by worker processes** (``Store(path, worker="w1")``, ``eprom-verify simulator
 --workers N``): every worker opens the same file. Transactions then begin ``IMMEDIATE``
 (the write lock is taken at ``BEGIN`` and waited for, up to :data:`BUSY_TIMEOUT_MS`, instead
-of failing on a stale snapshot), the ordering systems' cache is checked against a version
+of failing on a stale snapshot), a grouped unit commits at once (holding the one write lock
+for a whole loop turn would stop every other worker), the ordering systems' cache is checked against a version
 the writer bumps, and each pending callback is *claimed* by one worker (``claimed_by``,
 ``claimed_until``): the worker that wrote it holds the claim and renews it while it lives
 (:meth:`Store.renew_claims`); a claim that ran out is taken over by another worker
@@ -301,7 +302,6 @@ class Store:
         self.worker = worker or "main"
         self.shared = worker is not None
         self.lease_seconds = lease_seconds
-        self._begin = "BEGIN IMMEDIATE" if self.shared else "BEGIN"
         target = str(path) if path is not None else ""
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
@@ -349,7 +349,7 @@ class Store:
         if self._db.in_transaction:
             yield
             return
-        self._db.execute(self._begin)
+        self._begin_write()
         try:
             yield
         except BaseException:
@@ -362,6 +362,31 @@ class Store:
             raise
         self._kept.clear()
         self._db.execute("COMMIT")
+
+    def _begin_write(self) -> None:
+        """``BEGIN``; shared by workers, ``BEGIN IMMEDIATE`` retried after short sleeps.
+
+        SQLite's own busy handler sleeps 1, 2, 5, 10 … ms between tries, and the event loop
+        stands still meanwhile; another worker holds the lock for one unit (well under a
+        millisecond), so this waits 20 µs, doubling up to 1 ms, for at most
+        :data:`BUSY_TIMEOUT_MS`."""
+        if not self.shared:
+            self._db.execute("BEGIN")
+            return
+        pause, deadline = 20e-6, time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        self._db.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                time.sleep(pause)
+                pause = min(pause * 2, 1e-3)
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def keep(self, sql: str, args: tuple[Any, ...] = ()) -> None:
         """Execute a write that stays when the enclosing unit fails and rolls back: a
@@ -379,7 +404,7 @@ class Store:
         if self._group is None:
             if self._db.in_transaction:  # pragma: no cover - transaction() never leaves one open
                 raise RuntimeError("a grouped unit inside an open plain transaction")
-            self._db.execute(self._begin)
+            self._begin_write()
             self._group = []
             loop.call_soon(self.flush_group)
         committed: asyncio.Future[None] = loop.create_future()
@@ -400,6 +425,8 @@ class Store:
         self._kept.clear()
         self._db.execute("RELEASE unit")
         self._group.append(committed)
+        if self.shared:  # another worker waits for the write lock: hold it one unit only
+            self.flush_group()
 
     def flush_group(self) -> None:
         """Commit the open group now and wake its waiters (a no-op when none is open)."""
