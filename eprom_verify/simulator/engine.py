@@ -76,7 +76,8 @@ class Engine:
 
     async def start(self) -> None:
         await self.outbox.start()
-        self._sweeper = asyncio.create_task(self._sweep_forever(), name="simulator-sweeper")
+        if self.settings.sweeper:  # of several workers, the first only
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="simulator-sweeper")
 
     async def stop(self) -> None:
         if self._sweeper is not None:

@@ -190,6 +190,9 @@ class SimulatorSettings(BaseModel):
     #: How long a worker's claim on a pending callback lasts unrenewed: after a worker died,
     #: another sends its callbacks this much later at most (renewed every third of it).
     worker_lease_seconds: float = Field(default=15.0, gt=0)
+    #: Expire and auto-complete due orders (every ``sweep_interval_seconds``); of several
+    #: workers only the first sweeps (two sweepers would race for the same orders).
+    sweeper: bool = True
 
     @model_validator(mode="before")
     @classmethod

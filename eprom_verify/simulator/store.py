@@ -558,11 +558,24 @@ class Store:
         return _order(row) if row else None
 
     def finish_order(self, order_id: str, status: str, **fields: Any) -> None:
+        """End an ``Ordered`` order (in the caller's transaction). When it is no longer
+        Ordered — another worker completed or expired it since the caller read it — a 409
+        :class:`Refusal` rolls the caller's transaction back: no second status callback."""
+        from eprom_verify.simulator.errors import Refusal  # noqa: PLC0415 - no cycle at import
+
         sets = "".join(f", {name} = ?" for name in fields)
-        self._db.execute(
-            f"UPDATE orders SET status = ?, finished_at = ?{sets} WHERE id = ?",  # noqa: S608
+        cursor = self._db.execute(
+            f"UPDATE orders SET status = ?, finished_at = ?{sets} "  # noqa: S608 - our own keys
+            "WHERE id = ? AND status = 'Ordered'",
             (status, time.time(), *fields.values(), order_id),
         )
+        if cursor.rowcount != 1:
+            now = self.order(order_id)
+            raise Refusal(
+                409,
+                f"order {order_id} is {now.status if now else 'gone'}: another request ended "
+                "it first, only an Ordered order can be ended",
+            )
 
     def due_orders(self, now: float) -> tuple[list[str], list[str]]:
         """(ids of Ordered orders past their expiry, ids due for auto-completion)."""

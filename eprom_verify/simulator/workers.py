@@ -91,7 +91,9 @@ def _supervise(settings: SimulatorSettings, sock: socket.socket, count: int) -> 
         name = f"w{slot}.{generation}"
         pid = os.fork()
         if pid == 0:  # the worker
-            _run_worker(settings.model_copy(update={"worker": name}), sock)
+            # one sweeper (expiry, auto-complete): two would race for the same orders
+            mine = {"worker": name, "sweeper": slot == 1}
+            _run_worker(settings.model_copy(update=mine), sock)
         children[pid] = (slot, time.monotonic())
 
     try:

@@ -29,6 +29,9 @@ import httpx
 import pytest
 
 from eprom_verify._exceptions import UsageError
+from eprom_verify.contract import CallbackKind
+from eprom_verify.contract.callbacks import kind_of
+from eprom_verify.simulator.errors import Refusal
 from eprom_verify.simulator.outbox import UNKNOWN_OUTCOME
 from eprom_verify.simulator.settings import resolve_service
 from eprom_verify.simulator.store import Store
@@ -105,6 +108,34 @@ def test_a_renewed_claim_is_not_taken_over(tmp_path: Path) -> None:
     b.close()
 
 
+def test_an_order_another_worker_ended_is_not_ended_twice(tmp_path: Path) -> None:
+    db = tmp_path / "sim.db"
+    a, b = Store(db, worker="a"), Store(db, worker="b")
+    with a.transaction():
+        a.add_order(
+            id="o1", system="s", national_id="1", form_id="f", rule=0, channel=1,
+            status="Ordered", must_be_signed=0, test_mode=0, dont_store=0, created_at=0.0,
+        )  # fmt: skip
+    with b.transaction():
+        b.finish_order("o1", "Completed")  # b's patient answered first
+    rows: list[int] = []
+
+    def a_ends_it_too() -> None:  # a's sweeper, which read the order while it was Ordered
+        with a.transaction():
+            rows.append(_row(a, "o1"))  # its status callback …
+            a.finish_order("o1", "Expired")  # … and the order's end
+
+    with pytest.raises(Refusal) as refused:
+        a_ends_it_too()
+    [row] = rows
+    assert refused.value.status == 409
+    assert "Completed" in refused.value.text, refused.value.text
+    assert a.order("o1").status == "Completed"  # type: ignore[union-attr]
+    assert a.outbox_row(row) is None, "a's second status callback was kept"
+    a.close()
+    b.close()
+
+
 def test_the_workers_option_is_checked() -> None:
     for value in ("0", "33", "many"):
         with pytest.raises(UsageError, match="workers|WORKERS") as caught:
@@ -156,13 +187,13 @@ def workers_process(
         log.close()
 
 
-def _config(folder: Path, receiver: Receiver, *, lease: float = 15) -> Path:
+def _config(folder: Path, receiver: Receiver, *, lease: float = 15, extra: str = "") -> Path:
     config = folder / "simulator.yaml"
     config.write_text(
         "orderingSystems:\n"
         f"  - {{name: w, apiKey: {KEY}, callbackBaseUrl: '{receiver.base_url}'}}\n"
         "retry: {baseSeconds: 0.05, maxSeconds: 0.2}\n"
-        f"workerLeaseSeconds: {lease}\n",
+        f"workerLeaseSeconds: {lease}\n" + extra,
         encoding="utf-8",
     )
     return config
@@ -326,3 +357,32 @@ def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
         assert a.post("/_simulator/reset").status_code == 200
         gone = b.get(f"/_simulator/orders/{order}")
         assert gone.status_code == 404, f"worker b still has the order after a's reset: {gone.text}"
+
+
+def test_one_answer_per_auto_completed_order_with_two_workers(tmp_path: Path) -> None:
+    port, db = free_port(), tmp_path / "sim.db"
+    auto = "autoComplete: {afterSeconds: 0}\n"
+    with (
+        Receiver() as receiver,
+        workers_process(port, db, _config(tmp_path, receiver, extra=auto), workers=2),
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Basic {KEY}"}
+        ) as client,
+    ):
+        ids = [client.post(ORDER, json=order_body()).json()["id"] for _ in range(20)]
+        receiver.wait_for(40, timeout=60)  # a status and an answer callback each
+        got = receiver.settle(0.5)
+    answers = Counter(
+        r.body["formOrderId"] for r in got if kind_of(r.path, r.body) is CallbackKind.ANSWER
+    )
+    twice = {order: n for order, n in answers.items() if n > 1}
+    assert not twice, f"orders answered more than once (two sweepers?): {twice}"
+    assert set(answers) == set(ids), f"{len(set(ids) - set(answers))} orders never answered"
+
+
+def test_the_container_lets_a_team_set_the_worker_count() -> None:
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "Containerfile").read_text(encoding="utf-8")
+    assert "EPROM_SIM_WORKERS=1" in text
+    _, service = resolve_service({}, {"EPROM_SIM_WORKERS": "2"})
+    assert service.workers == 2
