@@ -319,10 +319,10 @@ def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     with (
         Receiver() as receiver,
-        workers_process(port, db, _config(tmp_path, receiver), workers=2),
+        workers_process(port, db, _config(tmp_path, receiver), workers=2) as supervisor,
         ExitStack() as stack,
     ):
-        (_, (a, _)), (_, (b, _)) = sorted(
+        (_, (a, pid_a)), (_, (b, pid_b)) = sorted(
             pinned_clients(f"http://127.0.0.1:{port}", 2, stack).items()
         )
         order = a.post(ORDER, json=order_body()).json()["id"]
@@ -357,6 +357,11 @@ def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
         assert a.post("/_simulator/reset").status_code == 200
         gone = b.get(f"/_simulator/orders/{order}")
         assert gone.status_code == 404, f"worker b still has the order after a's reset: {gone.text}"
+    # SIGTERM to the supervisor (as docker stop): every worker ends, exit 0
+    assert supervisor.returncode == 0, f"exit {supervisor.returncode} after SIGTERM"
+    for pid in (pid_a, pid_b):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_one_answer_per_auto_completed_order_with_two_workers(tmp_path: Path) -> None:
