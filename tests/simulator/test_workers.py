@@ -391,3 +391,44 @@ def test_the_container_lets_a_team_set_the_worker_count() -> None:
     assert "EPROM_SIM_WORKERS=1" in text
     _, service = resolve_service({}, {"EPROM_SIM_WORKERS": "2"})
     assert service.workers == 2
+
+
+class _Switch(Receiver):
+    """Refuses (503) while ``refusing`` is set; counts the PUTs it accepted per order."""
+
+    refusing = True
+
+    def answer_for(self, item: Received) -> tuple[int, str]:
+        if self.refusing:
+            return 503, '{"success": false}'
+        with self.lock:
+            self.accepted.append(item.body["formOrderId"])
+        return super().answer_for(item)
+
+
+def test_three_workers_restarted_on_a_database_deliver_what_was_pending_once(
+    tmp_path: Path,
+) -> None:
+    port, db = free_port(), tmp_path / "sim.db"
+    with _Switch() as receiver:
+        receiver.accepted = []  # type: ignore[attr-defined]
+        config = _config(tmp_path, receiver)
+        with workers_process(port, db, config, workers=1) as one:
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Basic {KEY}"}
+            ) as client:
+                ids = [client.post(ORDER, json=order_body()).json()["id"] for _ in range(30)]
+            receiver.wait_for(30, timeout=60)  # each refused once at least: all pending
+            os.kill(one.pid, signal.SIGKILL)
+            one.wait(10)
+        receiver.refusing = False
+        with workers_process(port, db, config, workers=3):
+            deadline = time.monotonic() + 60  # a bound for a loaded machine, not a timing
+            while len(set(receiver.accepted)) < 30:  # type: ignore[attr-defined]
+                assert time.monotonic() < deadline, "the pending callbacks were not delivered"
+                time.sleep(0.05)
+            receiver.settle(0.5)  # a second copy would arrive now
+    accepted = Counter(receiver.accepted)  # type: ignore[attr-defined]
+    assert set(accepted) == set(ids)
+    twice = {order: n for order, n in accepted.items() if n > 1}
+    assert not twice, f"three workers each sent what one had left pending: {twice}"
