@@ -37,7 +37,8 @@ ENV PATH=/opt/eprom-verify/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     EPROM_SIM_HOST=0.0.0.0 \
     EPROM_SIM_PORT=8765 \
-    EPROM_SIM_DB=/var/lib/eprom-verify/simulator.sqlite3
+    EPROM_SIM_DB=/var/lib/eprom-verify/simulator.sqlite3 \
+    EPROM_SIM_WORKERS=1
 USER 10001:10001
 WORKDIR /var/lib/eprom-verify
 EXPOSE 8765

@@ -68,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "this tree is paired with one of REF, interleaved, and the figures are ratios",
     )
     parser.add_argument(
+        "--workers",
+        default=None,
+        metavar="N[,N…]",
+        help="worker counts of this tree's simulator (eprom-verify simulator --workers) in "
+        "the orders and peers measurements, e.g. 1,2 (default 1)",
+    )
+    parser.add_argument(
         "--deep-receiver",
         action="store_true",
         help="also time check-receiver with the deep hypothesis profile (several minutes)",
@@ -124,6 +131,15 @@ def run(args: argparse.Namespace) -> int:
     plan = QUICK if args.quick else FULL
     if getattr(args, "baseline", None):
         plan = dataclasses.replace(plan, baseline=args.baseline)
+    if getattr(args, "workers", None):
+        try:
+            counts = tuple(int(n) for n in str(args.workers).split(","))
+        except ValueError:
+            counts = ()
+        if not counts or min(counts) < 1:
+            sys.stderr.write(f"--workers {args.workers}: expected counts like 1,2\n")
+            return 2
+        plan = dataclasses.replace(plan, workers=counts)
     names = _selected(args.only)
     output = _output(args)
     console = report.console()

@@ -190,13 +190,21 @@ def measure_persons(plan: Plan, folder: Path) -> dict[str, Any]:
 def measure_orders(plan: Plan, folder: Path) -> dict[str, Any]:
     from .simulator_load import measure_orders as orders  # noqa: PLC0415
 
-    levels = orders(
-        folder,
-        concurrencies=plan.order_concurrencies,
-        max_orders=plan.orders_per_level,
-        max_seconds=plan.seconds_per_level,
-    )
-    return {"callback_delay_seconds": 0, "levels": levels}
+    def levels(workers: int) -> list[dict[str, Any]]:
+        (folder / f"w{workers}").mkdir()
+        return orders(
+            folder / f"w{workers}",
+            concurrencies=plan.order_concurrencies,
+            max_orders=plan.orders_per_level,
+            max_seconds=plan.seconds_per_level,
+            workers=workers,
+        )
+
+    first, *more = plan.workers
+    out: dict[str, Any] = {"callback_delay_seconds": 0, "workers": first, "levels": levels(first)}
+    for workers in more:  # --workers 1,2: the same levels with 2 worker processes
+        out[f"levels_w{workers}"] = levels(workers)
+    return out
 
 
 @_register("2b", "simulator letters with a 1 MB and a 30 MB PDF")
@@ -273,6 +281,7 @@ def measure_peers(plan: Plan, folder: Path) -> dict[str, Any]:
         max_seconds=plan.seconds_per_level,
         install=plan.prism_install,
         baseline=plan.baseline,
+        workers=plan.workers,
     )
 
 

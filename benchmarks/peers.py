@@ -107,12 +107,19 @@ def measure_peers(
     max_seconds: float,
     install: bool,
     baseline: str | None = None,
+    workers: tuple[int, ...] = (1,),
 ) -> dict[str, Any]:
     """``rounds`` interleaved rounds of simulator, Prism and bare FastAPI (and the simulator
-    of git ref ``baseline``, with its own sink); ratios per round."""
+    of git ref ``baseline``, with its own sink; and this tree's simulator with each further
+    count of ``workers``, each with its own sink); ratios per round."""
     binary, how = ensure_prism(install=install)
     with ExitStack() as servers:
-        stack = servers.enter_context(running_stack(folder))
+        first, *more = workers
+        stack = servers.enter_context(running_stack(folder, workers=first))
+        extra: dict[int, Stack] = {}
+        for count in more:
+            (folder / f"w{count}").mkdir()
+            extra[count] = servers.enter_context(running_stack(folder / f"w{count}", workers=count))
         bare = servers.enter_context(
             Server(python_command("benchmarks.bare", "--port", "0"), ready=_BARE_READY, name="bare")
         )
@@ -131,6 +138,8 @@ def measure_peers(
                 prism,
                 base=base,
                 baseline=baseline,
+                extra=extra,
+                workers=first,
                 rounds=rounds,
                 concurrency=concurrency,
                 max_requests=max_requests,
@@ -167,7 +176,10 @@ def _rounds(
     prism_info: dict[str, Any],
     base: Stack | None = None,
     baseline: str | None = None,
+    extra: dict[int, Stack] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
+    extra = extra or {}
     peers: dict[str, tuple[str, int]] = {
         "bare": (bare.root_url + "/promswebapi" + _FORMORDER, bare.pid)
     }
@@ -177,6 +189,8 @@ def _rounds(
     run_orders(stack, concurrency=8, max_orders=300, max_seconds=10)
     if base is not None:
         run_orders(base, concurrency=8, max_orders=300, max_seconds=10)
+    for other in extra.values():
+        run_orders(other, concurrency=8, max_orders=300, max_seconds=10)
     for url, pid in peers.values():
         _answer_rate(url, stack.auth_headers, pid, concurrency=8, max_requests=300, max_seconds=10)
     per_round: list[dict[str, Any]] = []
@@ -186,6 +200,10 @@ def _rounds(
             stack, concurrency=concurrency, max_orders=max_requests, max_seconds=max_seconds
         )
         entry: dict[str, Any] = {"round": number + 1, "load_average": load, "simulator": simulator}
+        for count, other in extra.items():  # --workers 1,2: the same load on 2 processes
+            entry[f"simulator_w{count}"] = run_orders(
+                other, concurrency=concurrency, max_orders=max_requests, max_seconds=max_seconds
+            )
         if base is not None:
             before = run_orders(
                 base, concurrency=concurrency, max_orders=max_requests, max_seconds=max_seconds
@@ -212,6 +230,19 @@ def _rounds(
             )
         for name in peers:
             rate = entry[name]["requests_per_s"]
+            for count in extra:
+                mine = entry[f"simulator_w{count}"]
+                entry[f"simulator_w{count}_to_{name}"] = rounded(
+                    _ratio(mine["orders_per_s"], rate) or 0, 3
+                )
+                entry[f"cpu_{name}_to_simulator_w{count}"] = rounded(
+                    _ratio(
+                        entry[name]["server_cpu_ms_per_request"],
+                        mine["simulator_cpu_ms_per_order"],
+                    )
+                    or 0,
+                    3,
+                )
             entry[f"simulator_to_{name}"] = rounded(_ratio(simulator["orders_per_s"], rate) or 0, 3)
             entry[f"simulator_answered_to_{name}"] = rounded(
                 _ratio(simulator["accepted_per_s"], rate) or 0, 3
@@ -250,6 +281,8 @@ def _rounds(
         "simulator_orders_per_s": over(("simulator", "orders_per_s")),
         "simulator_answered_per_s": over(("simulator", "accepted_per_s")),
         "simulator_callback_p99_ms": over(("simulator", "callback_latency_ms", "p99")),
+        "simulator_callback_lag_p50_ms": over(("simulator", "callback_lag_ms", "p50")),
+        "simulator_callback_lag_p99_ms": over(("simulator", "callback_lag_ms", "p99")),
         "simulator_cpu_ms_per_order": over(("simulator", "simulator_cpu_ms_per_order")),
         "loadgen_cpu_ms_per_order": over(("simulator", "loadgen_cpu_ms_per_order")),
         "simulator_cpu_share": over(("simulator", "simulator_cpu_share")),
@@ -263,6 +296,17 @@ def _rounds(
         out["baseline_cpu_ms_per_order"] = over(("baseline", "simulator_cpu_ms_per_order"))
         out["ratio_simulator_to_baseline"] = over(("simulator_to_baseline",))
         out["ratio_cpu_baseline_to_simulator"] = over(("cpu_baseline_to_simulator",))
+    out["workers"] = workers
+    for count in extra:
+        key = f"simulator_w{count}"
+        out[f"{key}_orders_per_s"] = over((key, "orders_per_s"))
+        out[f"{key}_callback_p99_ms"] = over((key, "callback_latency_ms", "p99"))
+        out[f"{key}_callback_lag_p50_ms"] = over((key, "callback_lag_ms", "p50"))
+        out[f"{key}_callback_lag_p99_ms"] = over((key, "callback_lag_ms", "p99"))
+        out[f"{key}_cpu_ms_per_order"] = over((key, "simulator_cpu_ms_per_order"))
+        for name in peers:
+            out[f"ratio_{key}_to_{name}"] = over((f"{key}_to_{name}",))
+            out[f"ratio_cpu_{name}_to_{key}"] = over((f"cpu_{name}_to_{key}",))
     for name in peers:
         out[f"{name}_requests_per_s"] = over((name, "requests_per_s"))
         out[f"{name}_cpu_ms_per_request"] = over((name, "server_cpu_ms_per_request"))

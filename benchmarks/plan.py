@@ -36,6 +36,9 @@ class Plan:
     peer_rounds: int = 3
     #: a git ref whose verification and check-receiver run as the peer, pair by pair
     baseline: str | None = None
+    #: ``--workers``: the worker counts this tree's simulator runs with (the first is
+    #: "simulator"; each further one "simulator_wN") in ``orders`` and ``peers``
+    workers: tuple[int, ...] = (1,)
 
 
 _MB = 1024 * 1024

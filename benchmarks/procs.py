@@ -27,6 +27,7 @@ __all__ = [
     "ProcStats",
     "Server",
     "cpu_seconds",
+    "tree_cpu_seconds",
     "free_port",
     "proc_stats",
     "reset_peak_rss",
@@ -78,6 +79,23 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its children: the living ones (read from /proc) and the
+    ended ones it reaped (``cutime``, ``cstime``) — a simulator with ``--workers N``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(child[1]) == pid:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / _CLOCK_TICKS
 
 
 def python_command(module: str, *args: str) -> list[str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .load import Sent, drive
-from .procs import BenchError, cpu_seconds
+from .procs import BenchError, cpu_seconds, tree_cpu_seconds
 from .sink import run_fast
 from .stack import Stack, order_body, running_stack
 from .stats import ms, percentile, rounded
@@ -50,7 +50,7 @@ def run_orders(
     """One load run against a running stack; the figures as a dict for results.json."""
     stack.clear()
     body = order_body()
-    sim_cpu = cpu_seconds(stack.simulator.pid)
+    sim_cpu = tree_cpu_seconds(stack.simulator.pid)  # with its workers, if any
     own_cpu = cpu_seconds(os.getpid())
     sink_cpu = cpu_seconds(stack.sink.pid)
     busy = _machine_busy_jiffies()
@@ -68,7 +68,7 @@ def run_orders(
     ok = {_order_id(s): s for s in sent if s.ok}
     have = stack.wait_for_callbacks("status", len(ok), timeout_s=drain_timeout_s)
     wall = time.monotonic() - started
-    sim_cpu = cpu_seconds(stack.simulator.pid) - sim_cpu
+    sim_cpu = tree_cpu_seconds(stack.simulator.pid) - sim_cpu
     own_cpu = cpu_seconds(os.getpid()) - own_cpu
     sink_cpu = cpu_seconds(stack.sink.pid) - sink_cpu
     arrivals: dict[str, float] = stack.received()["status"]
@@ -159,10 +159,16 @@ def _describe(sent: Sent) -> str:
 
 
 def measure_orders(
-    folder: Path, *, concurrencies: tuple[int, ...], max_orders: int, max_seconds: float
+    folder: Path,
+    *,
+    concurrencies: tuple[int, ...],
+    max_orders: int,
+    max_seconds: float,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
-    """Throughput at each concurrency against one simulator process (warmed up first)."""
-    with running_stack(folder) as stack:
+    """Throughput at each concurrency against one simulator (``workers`` processes; warmed
+    up first)."""
+    with running_stack(folder, workers=workers) as stack:
         run_orders(stack, concurrency=8, max_orders=_WARMUP_ORDERS, max_seconds=10)
         return [
             run_orders(stack, concurrency=n, max_orders=max_orders, max_seconds=max_seconds)

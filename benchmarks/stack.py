@@ -69,9 +69,15 @@ _QUIET_BASELINE = (
 
 
 def simulator_server(
-    folder: Path, *, callback_base_url: str, api_key: str, source: Path | None = None
+    folder: Path,
+    *,
+    callback_base_url: str,
+    api_key: str,
+    source: Path | None = None,
+    workers: int = 1,
 ) -> Server:
-    """This tree's simulator, or (``source``) the one of a baseline tree, from ``folder``."""
+    """This tree's simulator, or (``source``) the one of a baseline tree, from ``folder``;
+    ``workers`` > 1: this tree's with ``--workers`` (a baseline may not know it)."""
     config = folder / "simulator.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -90,6 +96,8 @@ def simulator_server(
         command = [sys.executable, "-c", _QUIET_BASELINE, *options]
         return Server(command, ready=_SIM_READY, name="baseline simulator", cwd=source)
     # no access log, as Prism runs with -v warn: neither writes a line per request
+    if workers > 1:
+        options += ["--workers", str(workers)]
     command = python_command("eprom_verify", "simulator", *options, "--log-format", "off")
     return Server(command, ready=_SIM_READY, name="simulator")
 
@@ -148,15 +156,19 @@ class Stack:
 
 
 @contextmanager
-def running_stack(folder: Path, *, source: Path | None = None) -> Iterator[Stack]:
-    """Start the sink, then the simulator (of ``source``, a baseline tree, if given)
-    calling it; stop both at the end."""
+def running_stack(folder: Path, *, source: Path | None = None, workers: int = 1) -> Iterator[Stack]:
+    """Start the sink, then the simulator (of ``source``, a baseline tree, if given; with
+    ``workers`` processes) calling it; stop both at the end."""
     api_key = f"bench-{secrets.token_urlsafe(24)}"
     with ExitStack() as stack:
         sink = stack.enter_context(sink_server())
         simulator = stack.enter_context(
             simulator_server(
-                folder, callback_base_url=sink.root_url, api_key=api_key, source=source
+                folder,
+                callback_base_url=sink.root_url,
+                api_key=api_key,
+                source=source,
+                workers=workers,
             )
         )
         http = stack.enter_context(httpx.Client(timeout=30))

@@ -38,6 +38,7 @@ from eprom_verify.simulator.settings import (
     SimulatorSettings,
     resolve_service,
 )
+from eprom_verify.simulator.workers import serve_workers
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -48,6 +49,7 @@ _METAVARS = {
     "port": "PORT",
     "auto_complete": "SECONDS",
     "journal_size": "N",
+    "workers": "N",
 }
 
 
@@ -93,9 +95,14 @@ def run(args: argparse.Namespace) -> int:
     sock.listen(2048)
     _log_to_stdout(service.log_format)
     _print_banner(settings, service, port)
-    server = uvicorn.Server(uvicorn_config(create_app(settings)))
     try:
-        server.run(sockets=[sock])  # uvicorn stops cleanly, then re-raises the signal
+        if service.workers > 1:  # N processes on this socket and one database
+            code = serve_workers(settings, sock, service.workers)
+            if code:
+                return code
+        else:
+            server = uvicorn.Server(uvicorn_config(create_app(settings)))
+            server.run(sockets=[sock])  # uvicorn stops cleanly, then re-raises the signal
     except KeyboardInterrupt:
         pass
     finally:
@@ -164,6 +171,8 @@ def _print_banner(settings: SimulatorSettings, service: ServiceOptions, port: in
         f"  health {root}/_simulator/health · request journal {root}/_simulator/requests",
         f"  database: {service.db or 'temporary (use --db FILE to keep it)'}",
     ]
+    if service.workers > 1:
+        lines.append(f"  workers: {service.workers} processes sharing the port and the database")
     for system in settings.ordering_systems:
         lines.append(
             f"  ordering system {system.name!r}: callbacks to {system.callback_base_url}/api/…"

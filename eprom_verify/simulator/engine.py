@@ -29,6 +29,7 @@ from eprom_verify.simulator.orders import OrderDesk
 from eprom_verify.simulator.outbox import Outbox
 from eprom_verify.simulator.privacy import PrivacyDesk
 from eprom_verify.simulator.settings import SimulatorSettings
+from eprom_verify.simulator.shared_faults import SharedFaultBook
 from eprom_verify.simulator.store import Store, SystemRow
 from eprom_verify.simulator.views import AttemptView, CallbackView, InboxView
 from eprom_verify.simulator.wire import wire_json
@@ -47,8 +48,13 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.errors: list[BaseException] = []
-        self.store = Store(settings.db_path)
-        self.faults = FaultBook(settings.faults)
+        self.store = Store(
+            settings.db_path, worker=settings.worker, lease_seconds=settings.worker_lease_seconds
+        )
+        # one of several workers (--workers N): the faults are the shared store's
+        self.faults = (
+            FaultBook(settings.faults) if settings.worker is None else SharedFaultBook(self.store)
+        )
         self.patients: dict[str, Patient] = {p.national_id: p for p in settings.patients}
         self.forms: dict[str, Form] = {f.id.lower(): f for f in settings.forms}
         self.pvk: dict[str, PvkDefinition] = {d.id.lower(): d for d in settings.pvk}
@@ -69,7 +75,8 @@ class Engine:
 
     async def start(self) -> None:
         await self.outbox.start()
-        self._sweeper = asyncio.create_task(self._sweep_forever(), name="simulator-sweeper")
+        if self.settings.sweeper:  # of several workers, the first only
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="simulator-sweeper")
 
     async def stop(self) -> None:
         if self._sweeper is not None:

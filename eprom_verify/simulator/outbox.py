@@ -19,6 +19,14 @@ Every PUT is journaled (the store's ``deliveries`` table) *before* it is sent an
 outcome after; a PUT that a crash cut off is marked ``unknown`` at the next start, and its
 callback is sent again. So the journal holds every PUT a receiver can have received.
 
+**Several worker processes** (``eprom-verify simulator --workers N``) share the store's file.
+A row is sent only by the worker that claims it (:meth:`Store.hold_claim`, checked in the
+transaction that journals the PUT): the worker that wrote it, while it renews its claims
+(every third of the lease); when a worker dies its claims run out and another worker takes
+the rows over (:meth:`Store.take_over`), marking its PUTs in flight ``unknown`` and sending
+them again — the same at-least-once a restart after SIGKILL gives, never two workers
+sending one row while both live.
+
 The ordering system's key goes in when the row is sent (``apiKey`` in the body, or the
 ``Authorization`` header for privacy callbacks), so the outbox and its listing hold no key;
 a receiver answer that echoes the key (in any encoding) is stored with the key redacted.
@@ -92,20 +100,27 @@ class Outbox:
         self._lanes: dict[str, _Lane] = {}
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._leases: asyncio.Task[None] | None = None
         self._client: CallbackClient | None = None
         self._redactors: dict[str, Redactor] = {}
 
     async def start(self) -> None:
         self._client = CallbackClient(timeout_seconds=self._timeout)
-        self._store.mark_unfinished_deliveries(UNKNOWN_OUTCOME)
-        for outbox_id, due_at, system in self._store.pending_outbox_lanes():
+        # the only worker owns every pending row; one of several takes the unclaimed ones
+        taken = self._store.take_over(UNKNOWN_OUTCOME, everything=not self._store.shared)
+        for outbox_id, due_at, system in taken:
             self.schedule(outbox_id, due_at, system)
         self._dispatcher = asyncio.create_task(self._dispatch(), name="outbox-dispatch")
+        if self._store.shared:
+            self._leases = asyncio.create_task(self._keep_leases(), name="outbox-leases")
 
     async def stop(self) -> None:
         tasks = [task for lane in self._lanes.values() for task in lane.workers]
         if self._dispatcher is not None:
             tasks.append(self._dispatcher)
+        if self._leases is not None:
+            tasks.append(self._leases)
+            self._leases = None
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -146,7 +161,8 @@ class Outbox:
     def tasks(self) -> list[asyncio.Task[None]]:
         """The dispatcher, then every lane's workers."""
         lanes = [task for lane in self._lanes.values() for task in lane.workers]
-        return ([self._dispatcher] if self._dispatcher is not None else []) + lanes
+        leases = [self._leases] if self._leases is not None else []
+        return ([self._dispatcher] if self._dispatcher is not None else []) + leases + lanes
 
     @property
     def running(self) -> bool:
@@ -205,6 +221,18 @@ class Outbox:
             except TimeoutError:
                 pass
 
+    async def _keep_leases(self) -> None:
+        """Several workers: renew this worker's claims and take over the rows of a worker
+        that stopped renewing (died), every third of the lease."""
+        while True:
+            await asyncio.sleep(self._store.lease_seconds / 3)
+            try:
+                self._store.renew_claims()
+                for outbox_id, due_at, system in self._store.take_over(UNKNOWN_OUTCOME):
+                    self.schedule(outbox_id, due_at, system)
+            except Exception as exc:  # a bug (or the store gone): report, keep the lease
+                self._on_error(exc)
+
     async def _work(self, lane: _Lane) -> None:
         while True:
             outbox_id = await lane.queue.get()
@@ -249,8 +277,11 @@ class Outbox:
             raise RuntimeError("Outbox.start() was not called before a delivery")
         # journaled and committed before the PUT leaves (one COMMIT for this loop turn's)
         with self._store.grouped() as committed:
-            delivery = self._store.begin_delivery(outbox_id, row.system)
+            mine = self._store.hold_claim(outbox_id)  # another worker took it over: not ours
+            delivery = self._store.begin_delivery(outbox_id, row.system) if mine else 0
         await committed
+        if not mine:
+            return None
         try:
             answer = await self._client.put(url, content.encode(), headers)
         except CallbackHttpError as exc:

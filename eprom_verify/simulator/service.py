@@ -23,6 +23,7 @@ import datetime
 import hmac
 import json
 import logging
+import os
 import re
 import time
 from collections import deque
@@ -458,12 +459,16 @@ def health_of(engine: Any, *, serving: bool) -> dict[str, Any]:
         return {"status": "unavailable", "store": "not open", "outbox": "not running"}
     store_ok = bool(engine.store.ping())
     outbox_ok = _outbox_running(engine.outbox)
-    return {
+    report = {
         "status": "ready" if store_ok and outbox_ok else "unavailable",
         "store": "ok" if store_ok else "not answering",
         "outbox": "running" if outbox_ok else "not running",
         "orderingSystems": len(engine.store.systems()) if store_ok else None,
     }
+    if getattr(engine.store, "shared", False):  # one of several workers: which one answered
+        report["worker"] = engine.store.worker
+        report["pid"] = os.getpid()
+    return report
 
 
 def _outbox_running(outbox: Any) -> bool:

@@ -17,6 +17,7 @@ The YAML file (``eprom-verify simulator --config FILE``)::
     callbackUrl: http://127.0.0.1:8766/callbacks
     logFormat: json
     journalSize: 1000
+    workers: 2                         # worker processes (docs/simulator.md, Workers)
 
 A mistake in it is one line naming the file, the line and the field (:class:`ConfigError`).
 
@@ -52,6 +53,7 @@ from eprom_verify.simulator.store import stored_key
 __all__ = [
     "DEFAULT_CALLBACK_URL",
     "DEFAULT_JOURNAL_SIZE",
+    "MAX_WORKERS",
     "MIN_CONTROL_TOKEN_LENGTH",
     "SIMULATOR_OPTIONS",
     "ConfigError",
@@ -69,6 +71,9 @@ DEFAULT_JOURNAL_SIZE = 1000
 #: A shorter token is refused: it could be guessed, and the redactor needs 4+ characters.
 MIN_CONTROL_TOKEN_LENGTH = 12
 DEMO_SYSTEM = "demo"
+#: The most worker processes ``--workers`` starts (each holds its own connections and
+#: delivery lanes; beyond the cores they only contend for SQLite's write lock).
+MAX_WORKERS = 32
 
 #: The simulator service's options: flag, ``EPROM_SIM_*`` variable, config-file key, default.
 SIMULATOR_OPTIONS: tuple[Option, ...] = (
@@ -101,6 +106,9 @@ SIMULATOR_OPTIONS: tuple[Option, ...] = (
     Option("auto_complete", "--auto-complete", "EPROM_SIM_AUTO_COMPLETE",
            "seconds after which the simulated patient answers an order by itself "
            "(default: never; the control API answers)", None, None, float),
+    Option("workers", "--workers", "EPROM_SIM_WORKERS",
+           f"worker processes serving one port and one database (default 1; up to "
+           f"{MAX_WORKERS}: more use more cores, see docs/simulator.md, Workers)", 1, None, int),
 )  # fmt: skip
 #: The config-file key (camelCase) of each option that the file may set.
 _FILE_KEYS = {
@@ -111,6 +119,7 @@ _FILE_KEYS = {
     "log_format": "logFormat",
     "journal_size": "journalSize",
     "auto_complete": "autoComplete",
+    "workers": "workers",
 }
 
 
@@ -175,6 +184,15 @@ class SimulatorSettings(BaseModel):
     control_token: str | None = Field(default=None, repr=False)
     #: Requests kept in ``GET /_simulator/requests`` (0: none are kept).
     journal_size: int = Field(default=DEFAULT_JOURNAL_SIZE, ge=0)
+    #: This process's name when it is one of several workers sharing ``db_path``
+    #: (``--workers N``; set by :mod:`.workers`); None: the only one.
+    worker: str | None = None
+    #: How long a worker's claim on a pending callback lasts unrenewed: after a worker died,
+    #: another sends its callbacks this much later at most (renewed every third of it).
+    worker_lease_seconds: float = Field(default=15.0, gt=0)
+    #: Expire and auto-complete due orders (every ``sweep_interval_seconds``); of several
+    #: workers only the first sweeps (two sweepers would race for the same orders).
+    sweeper: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -234,12 +252,15 @@ class SimulatorConfigFile(_Camel):
     callback_delay_seconds: float = Field(default=0.0, ge=0)
     retry: _Retry = Field(default_factory=_Retry)
     report_own_privacy_changes: bool = False
+    #: ``--workers N``: how long a dead worker's callbacks wait before another sends them
+    worker_lease_seconds: float = Field(default=15.0, gt=0)
     host: str | None = Field(default=None, min_length=1)
     port: int | None = Field(default=None, ge=0, le=65535)
     db: str | None = Field(default=None, min_length=1)
     callback_url: str | None = None
     log_format: str | None = Field(default=None, pattern="^(text|json|off)$")
     journal_size: int | None = Field(default=None, ge=0)
+    workers: int | None = Field(default=None, ge=1, le=MAX_WORKERS)
     control_token: str | None = None
     api_key: str | None = None
 
@@ -288,6 +309,7 @@ class ServiceOptions:
     port: int
     db: Path | None
     log_format: str
+    workers: int = 1
 
     @property
     def loopback(self) -> bool:
@@ -335,6 +357,8 @@ def resolve_service(
     port = check_port(raw["port"], "--port")
     token = raw["control_token"] or None
     check_control_token(token, raw["host"])
+    if not 1 <= raw["workers"] <= MAX_WORKERS:
+        raise UsageError(f"--workers {raw['workers']}: expected 1 to {MAX_WORKERS}")
     if raw["journal_size"] < 0:
         raise UsageError(f"--journal-size {raw['journal_size']}: expected 0 or more")
     if raw["auto_complete"] is not None and raw["auto_complete"] < 0:
@@ -371,7 +395,7 @@ def resolve_service(
     if raw["auto_complete"] is not None:
         extra["auto_complete_after_seconds"] = raw["auto_complete"]
     settings = settings.model_copy(update=extra)
-    return settings, ServiceOptions(raw["host"], port, db, raw["log_format"])
+    return settings, ServiceOptions(raw["host"], port, db, raw["log_format"], raw["workers"])
 
 
 def load_settings(
@@ -429,6 +453,7 @@ def _settings(
         else None,
         db_path=db_path,
         report_own_privacy_changes=file.report_own_privacy_changes,
+        worker_lease_seconds=file.worker_lease_seconds,
     )
 
 
