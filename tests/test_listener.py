@@ -90,6 +90,29 @@ def test_settle_collects_late_duplicates(listener):
     assert len(settled) == 2
 
 
+def test_a_lookup_by_kind_and_id_agrees_with_the_whole_record(listener):
+    """The (kind, id) index gives what a scan of every callback gives, in arrival order."""
+    first = payload("form_order_status_callback_ordered", apiKey=KEY)
+    other = payload("form_order_status_callback_ordered", apiKey=KEY, formOrderId="other-id")
+    for body in (first, other, first):
+        httpx.put(listener.url + "/api/PromsFormOrder", json=body)
+    httpx.put(listener.url + "/api/PromsFormOrder", content=b"{not json")
+    everything = listener.received()
+    for kind in (CallbackKind.STATUS, CallbackKind.ANSWER, None):
+        for ident in (first["formOrderId"], "other-id", None):
+            scanned = [
+                r
+                for r in everything
+                if (kind is None or r.kind == kind) and (ident is None or r.ident == ident)
+            ]
+            assert [r.seq for r in listener.received(kind, ident)] == [r.seq for r in scanned], (
+                f"expected the callbacks {[r.seq for r in scanned]} for {kind}, {ident}"
+            )
+    assert [r.seq for r in listener.received(CallbackKind.STATUS, first["formOrderId"])] == [1, 3]
+    listener.clear()
+    assert listener.received(CallbackKind.STATUS, first["formOrderId"]) == []
+
+
 def test_a_taken_port_is_one_clear_error(listener):
     with pytest.raises(PortInUse, match="in use — choose another with --callback-listen"):
         CallbackListener(api_key=Secret(KEY), port=listener.port).start()

@@ -128,6 +128,9 @@ class CallbackListener:
         self._server: HTTPServer | None = None
         self._cond = threading.Condition()
         self._received: list[ReceivedCallback] = []
+        #: the same records by (kind, ident), in arrival order: a wait looks up its own
+        #: callbacks instead of scanning every one that arrived (issue 25)
+        self._by_key: dict[tuple[CallbackKind | None, str | None], list[ReceivedCallback]] = {}
 
     def __repr__(self) -> str:
         return f"CallbackListener(url={self.url if self._server else None!r})"
@@ -193,6 +196,7 @@ class CallbackListener:
         with self._cond:
             record.seq = len(self._received) + 1
             self._received.append(record)
+            self._by_key.setdefault((record.kind, record.ident), []).append(record)
         # The evidence is recorded before a waiting test is woken: otherwise the test can
         # finish (and its evidence be closed) before its callback is credited to it.
         if self.on_callback is not None:
@@ -261,6 +265,8 @@ class CallbackListener:
         self, kind: CallbackKind | None = None, ident: str | None = None
     ) -> list[ReceivedCallback]:
         with self._cond:
+            if kind is not None and ident is not None:
+                return list(self._by_key.get((kind, ident), ()))
             return [
                 r
                 for r in self._received
@@ -287,7 +293,7 @@ class CallbackListener:
         deadline = start + timeout_s
         with self._cond:
             while True:
-                found = [r for r in self._received if r.kind == kind and r.ident == ident]
+                found = list(self._by_key.get((kind, ident), ()))
                 now = time.monotonic()
                 if len(found) >= count or now >= deadline:
                     return found
@@ -301,11 +307,12 @@ class CallbackListener:
         with self._cond:
             while (left := deadline - time.monotonic()) > 0:
                 self._cond.wait(timeout=left)
-            return [r for r in self._received if r.kind == kind and r.ident == ident]
+            return list(self._by_key.get((kind, ident), ()))
 
     def clear(self) -> None:
         with self._cond:
             self._received.clear()
+            self._by_key.clear()
 
     def key_matches(self, value: str | None) -> bool:
         """Whether ``value`` is our API key (compared in constant time, never shown)."""
