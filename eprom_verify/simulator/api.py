@@ -150,6 +150,9 @@ async def _canonical_body(request: Request, model: Any) -> Any:
     fixed = canonical_keys(data, model, "$")
     if fixed != data:  # a property was renamed
         request._body = json.dumps(fixed, ensure_ascii=False).encode()
+    # FastAPI reads the body with ``request.json()``, which keeps what it parsed in
+    # ``_json``: handing it ours spares parsing every body twice (a 40 MB letter: 0.1 s)
+    request._json = fixed
     return fixed
 
 

@@ -211,3 +211,23 @@ def test_a_warning_is_in_the_request_journal(api: httpx.Client, sim: RunningSimu
     ).json()["requests"]
     assert clean["id"] in again[0]["response"]["body"]
     assert again[0]["warnings"] == []
+
+
+def test_a_letter_body_is_parsed_once(api: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case check's parse is the one FastAPI binds (a 40 MB letter is not read twice)."""
+    import json
+
+    parsed: list[bytes] = []
+    real = json.loads
+
+    def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(text, bytes) and b"documentcollection" in text.lower():
+            parsed.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    for body in (_letter(b"%PDF-1.4\n%%EOF\n"), pascal(_letter(b"%PDF-1.4\n%%EOF\n"))):
+        parsed.clear()
+        answer = api.post("/api/v2/messagetocitizen", json=body)
+        assert answer.status_code == 200, answer.text
+        assert len(parsed) == 1, f"expected the letter's body parsed once, it was {len(parsed)}×"
