@@ -250,3 +250,68 @@ def test_email_by_national_id_and_errors(anon: httpx.Client, sim: RunningSimulat
         400,
         "Either nationalId or emailAddress must be specified",
     )
+
+
+def _refusal_by_decoding(raw: Any, limit: int) -> str | None:
+    """What the letter desk refused before the length shortcut (decode everything first)."""
+    from eprom_verify.contract import DocumentShape
+
+    try:
+        main, attachments = DocumentShape().decode(raw)
+    except ValueError as exc:
+        return f"documentCollection: {exc}"
+    if main is None:
+        return "main document missing"
+    for each in (main, *attachments):
+        if len(each.content) > limit:
+            return f"too big: {each.file_name} {len(each.content)}"
+    return None
+
+
+@pytest.mark.parametrize(
+    "collection",
+    [
+        {"mainDocument": document(b"x" * 11, "a.pdf"), "attachments": []},
+        {"mainDocument": document(b"x" * 9, "a.pdf"), "attachments": [document(b"y" * 12, "b")]},
+        {"mainDocument": document(b"x" * 12, "a.pdf"), "attachments": [document(b"y" * 13, "b")]},
+        {"mainDocument": document(b"x" * 13, "a"), "attachments": [{"content": "not base64!!"}]},
+        {"mainDocument": document(b"x" * 13, "a"), "attachments": [{"content": "eHh4"}, 7]},
+        {"mainDocument": document(b"x" * 13, "a"), "attachments": "not a list"},
+        {"mainDocument": {"content": "eHh4eHh4eHh4eHh4eA="}, "attachments": []},  # bad padding
+        {"mainDocument": {"content": "eHh4eHh4eHh4eHh4eA=="}, "attachments": []},
+        {"mainDocument": {"content": "eHh4eHh4eHh4eHh4eB=="}, "attachments": []},  # odd bits
+        {"mainDocument": {"content": "eHh4eHh4=Hh4eHh4eA=="}, "attachments": []},
+        {"mainDocument": {"content": "eHh4eHh4eHh4eHh4eHh4\n"}, "attachments": []},
+        {"mainDocument": {"content": "eHh4eHh4eHh4eHh4eHh4ø"}, "attachments": []},
+        {"mainDocument": None, "attachments": [document(b"y" * 13, "b")]},
+        {"attachments": [document(b"y" * 13, "b")]},
+    ],
+)
+def test_the_length_shortcut_refuses_as_decoding_does(collection: dict[str, Any]) -> None:
+    """An oversized document is refused from its base64's length (issue 25) — with the answer
+    decoding would give, and only where decoding would get that far."""
+    from eprom_verify.contract import DocumentShape
+    from eprom_verify.simulator.messages import _oversized_before_decoding
+
+    limit = 11
+    expected = _refusal_by_decoding(collection, limit)
+    shortcut = _oversized_before_decoding(DocumentShape(), collection, limit)
+    if shortcut is not None:
+        name, size = shortcut
+        assert expected == f"too big: {name} {size}", (
+            f"the shortcut refused {name!r} ({size} bytes); decoding says {expected!r}"
+        )
+
+
+def test_plain_base64_sizes_are_the_decoded_sizes() -> None:
+    from eprom_verify.simulator.messages import _plain_base64_size
+
+    rng = random.Random(25)
+    for n in range(200):
+        raw = bytes(rng.randrange(256) for _ in range(n % 40))
+        text = base64.b64encode(raw).decode()
+        assert _plain_base64_size(text) == len(raw), text
+    for text in ("", "eA==", "eHg=", "eHh4", "eB==", "eHh=", "/+/+"):
+        assert _plain_base64_size(text) == len(base64.b64decode(text, validate=True)), text
+    for text in ("e", "eA=", "eA===", "e===", "====", "=eHh", "eH=4", "eHh4\n", "eHh-"):
+        assert _plain_base64_size(text) is None, text
