@@ -152,6 +152,7 @@ def _read_answer(sock: socket.socket) -> bytes:
     return head
 
 
+@pytest.mark.slow  # 5.5 s idle by its nature (past uvicorn's 5 s); CI runs it, not the quick loop
 def test_a_connection_idle_longer_than_uvicorns_default_is_still_open(
     sim: RunningSimulator,
 ) -> None:
