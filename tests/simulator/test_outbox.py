@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -82,6 +83,11 @@ def test_a_receiver_that_is_down_gets_the_callback_when_it_comes_up() -> None:
         assert sim.control.order(order["id"]).callbacks[0].state == "delivered"
 
 
+def _attempts(sim: Any, order_id: str) -> list[Any]:
+    callbacks = sim.control.order(order_id).callbacks
+    return list(callbacks[0].attempts) if callbacks else []
+
+
 def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
     port = free_port()
     settings = settings_for(
@@ -90,8 +96,11 @@ def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
     with run_in_thread(settings) as sim:
         api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         order = api.post("/api/v2/formorder", json=order_body()).json()
-        time.sleep(1.2)
-        attempts = sim.control.order(order["id"]).callbacks[0].attempts
+        # five attempts: four gaps, the last two at the maximum (0.05, 0.1, 0.2, 0.2 s)
+        deadline = time.monotonic() + 30  # a bound for a loaded machine, not a timing
+        while len(attempts := _attempts(sim, order["id"])) < 5:
+            assert time.monotonic() < deadline, f"only {len(attempts)} attempts after 30 s"
+            time.sleep(0.15)  # seldom: asking the simulator must not hold back its retries
     from datetime import datetime
 
     moments = [datetime.fromisoformat(a.at).timestamp() for a in attempts]
