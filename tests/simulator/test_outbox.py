@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from eprom_verify.simulator import run_in_thread
+from eprom_verify.simulator import RunningSimulator, run_in_thread
 from eprom_verify.simulator.outbox import judge_answer
 
-from .conftest import KEY, order_body, place, settings_for
+from .conftest import KEY, order_body, place, settings_for, settled
 from .receiver import Receiver, free_port
 
 
@@ -48,14 +48,14 @@ def test_what_counts_as_an_acknowledgement(status: int, text: str, problem: str 
     ],
 )
 def test_failed_answers_are_retried_then_delivered_once(
-    api: httpx.Client, receiver: Receiver, answers: list[tuple[int, str]], sim: object
+    api: httpx.Client, receiver: Receiver, answers: list[tuple[int, str]], sim: RunningSimulator
 ) -> None:
     receiver.answers.extend(answers)
     order = place(api)
     got = receiver.wait_for(len(answers) + 1, timeout=5)
     assert {c.body["formOrderId"] for c in got} == {order["id"]}
-    assert len(receiver.settle(0.5)) == len(answers) + 1
-    [row] = sim.control.order(order["id"]).callbacks  # type: ignore[attr-defined]
+    assert len(settled(sim, receiver)) == len(answers) + 1
+    [row] = sim.control.order(order["id"]).callbacks
     assert row.state == "delivered"
     assert [a.acknowledged for a in row.attempts] == [False] * len(answers) + [True]
     assert row.attempts[0].error
