@@ -136,10 +136,24 @@ ONE_WORKER_MODULES = frozenset(
     }
 )
 
+#: the quick loop's modules with the longest single tests (2-5 s each: Hypothesis against a
+#: receiver, the simulator's CLI in a subprocess, the one whole observation), handed to the
+#: workers first: pytest-xdist deals tests out in collection order, and a 5-s test dealt last
+#: kept one worker busy while the other idled (longest first, docs/testing.md)
+LONG_FIRST_MODULES = (
+    "tests/test_strategies.py",
+    "tests/receiver/test_conformance.py",
+    "tests/receiver/test_documented_forms.py",
+    "tests/simulator/test_service.py",
+    "tests/observe/test_control_token.py",
+    "tests/simulator/test_delivery_lanes.py",
+)
+
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = config.rootpath
+    rank: dict[int, int] = {}
     for item in items:
         try:
             module = item.path.relative_to(root).as_posix()
@@ -149,6 +163,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if module in ONE_WORKER_MODULES:
             item.add_marker(pytest.mark.xdist_group(module))
+        if module in LONG_FIRST_MODULES:
+            rank[id(item)] = LONG_FIRST_MODULES.index(module)
+    if rank and config.pluginmanager.hasplugin("xdist"):  # the harness's own tests, not a run
+        # stable: each module's tests stay together and in their order
+        items.sort(key=lambda item: rank.get(id(item), len(LONG_FIRST_MODULES)))
     _xdist_groups_on_pytest_9(config, items)
 
 

@@ -35,10 +35,19 @@ def payload(name: str, **changes) -> dict:
     return data
 
 
-@pytest.fixture
-def listener():
+@pytest.fixture(scope="module")
+def running_listener():
+    """One listener a module: stopping one waits up to 0.5 s (werkzeug's poll interval)."""
     with CallbackListener(api_key=Secret(KEY)) as running:
         yield running
+
+
+@pytest.fixture
+def listener(running_listener):
+    """Empty for each test: ``clear()`` also starts the numbering again, as a fresh one."""
+    running_listener.clear()
+    yield running_listener
+    running_listener.clear()
 
 
 def put(listener: CallbackListener, path: str, body: dict, **headers: str) -> None:

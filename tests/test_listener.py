@@ -23,10 +23,19 @@ def payload(name: str, **changes) -> dict:
     return {**json.loads((PAYLOADS / f"{name}.json").read_text("utf-8")), **changes}
 
 
-@pytest.fixture
-def listener():
+@pytest.fixture(scope="module")
+def running_listener():
+    """One listener a module: stopping one waits up to 0.5 s (werkzeug's poll interval)."""
     with CallbackListener(api_key=Secret(KEY), path_prefix="/eprom") as running:
         yield running
+
+
+@pytest.fixture
+def listener(running_listener):
+    """Empty for each test: ``clear()`` also starts the numbering again, as a fresh one."""
+    running_listener.clear()
+    yield running_listener
+    running_listener.clear()
 
 
 def test_each_callback_is_parsed_numbered_and_acknowledged(listener):

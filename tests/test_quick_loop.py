@@ -92,7 +92,10 @@ def test_an_explicit_profile_wins(
 def test_the_slow_modules_exist() -> None:
     """A renamed module would silently fall back into the quick loop."""
     missing = sorted(m for m in root_conftest_modules() if not (ROOT / m).is_file())
-    assert not missing, f"SLOW_MODULES / ONE_WORKER_MODULES name files that do not exist: {missing}"
+    assert not missing, (
+        f"SLOW_MODULES / ONE_WORKER_MODULES / LONG_FIRST_MODULES name files that do not exist: "
+        f"{missing}"
+    )
 
 
 def root_conftest_modules() -> set[str]:
@@ -103,7 +106,8 @@ def root_conftest_modules() -> set[str]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     settings.load_profile(before or "default")
-    return set(module.SLOW_MODULES) | set(module.ONE_WORKER_MODULES)
+    names = set(module.SLOW_MODULES) | set(module.ONE_WORKER_MODULES)
+    return names | set(module.LONG_FIRST_MODULES)
 
 
 @pytest.fixture
@@ -197,3 +201,41 @@ def test_collection_moves_what_it_made_out_of_the_collectors_way(
     finally:
         if frozen:
             gc.freeze()
+
+
+class FakeItem:
+    def __init__(self, module: str, name: str) -> None:
+        self.path = ROOT / module
+        self.name = name
+        self.markers: list[pytest.MarkDecorator] = []
+
+    def add_marker(self, marker: pytest.MarkDecorator) -> None:
+        self.markers.append(marker)
+
+
+class FakeCollectConfig:
+    def __init__(self, *plugins: str) -> None:
+        self.rootpath = ROOT
+        self.pluginmanager = FakePlugins(*plugins)
+        self.option = type("Option", (), {"loadgroup": False})()
+
+
+def test_the_longest_tests_are_dealt_out_first(root_conftest: ModuleType) -> None:
+    """pytest-xdist deals tests out in collection order: the long ones first, each module whole."""
+    first, second = root_conftest.LONG_FIRST_MODULES[:2]
+    items = [
+        FakeItem("tests/test_a.py", "a1"),
+        FakeItem(second, "s1"),
+        FakeItem("tests/test_b.py", "b1"),
+        FakeItem(second, "s2"),
+        FakeItem(first, "f1"),
+        FakeItem("tests/test_a.py", "a2"),
+    ]
+    root_conftest.pytest_collection_modifyitems(FakeCollectConfig("xdist"), items)
+    order = [item.name for item in items]
+    assert order == ["f1", "s1", "s2", "a1", "b1", "a2"], (
+        f"expected the LONG_FIRST_MODULES first, in their order, the rest as collected; got {order}"
+    )
+    kept = items[::-1]
+    root_conftest.pytest_collection_modifyitems(FakeCollectConfig(), kept)
+    assert [item.name for item in kept] == order[::-1], "a run (no xdist) keeps its own order"

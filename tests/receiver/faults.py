@@ -89,9 +89,9 @@ class CrashesOnNorwegianFormData(_AsciiFormData):
 
 
 class Slow(CallbackReceiver):
-    """Takes 0.4 s to answer a letter callback (only those, to keep the test short)."""
+    """Takes 0.15 s to answer a letter callback (only those, to keep the test short)."""
 
-    delay_s = 0.4
+    delay_s = 0.15
 
     def handle(
         self, endpoint: Endpoint, body: bytes, authorization: str | None

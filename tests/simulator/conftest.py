@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from eprom_verify.simulator import (
     run_in_thread,
 )
 
-from .receiver import Receiver
+from .receiver import Received, Receiver
 
 TODAY = datetime.date(2026, 11, 22)
 _TEST_NUMBERS = itertools.count(1)
@@ -121,3 +122,23 @@ def place(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def settled(sim: RunningSimulator, receiver: Receiver, *, timeout: float = 30) -> list[Received]:
+    """Everything the simulator will ever send for this test, received: no fixed wait.
+
+    A callback is in the simulator's outbox before the request that caused it is answered
+    (``Engine.enqueue`` runs in the request's transaction, committed before the answer), and a
+    row stays ``pending`` until its last copy was answered by the receiver. So once nothing
+    is pending, nothing more can come: what the receiver holds is final — a duplicate, a
+    callback that should not exist, a retry. (Replaces ``receiver.settle(0.3)``, a guess.)
+    """
+    deadline = time.monotonic() + timeout  # a bound for a loaded machine, not a timing
+    while pending := sim.control.outbox(state="pending"):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{len(pending)} callbacks still pending after {timeout:g} s: "
+                + ", ".join(f"{row.kind} for {row.subject_id}" for row in pending[:5])
+            )
+        time.sleep(0.01)
+    return receiver.mine()

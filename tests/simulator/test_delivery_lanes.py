@@ -85,7 +85,9 @@ def test_a_hanging_receiver_delays_no_other_systems_callbacks(
 ) -> None:
     base, fast, hanging = two_systems
     with httpx.Client(base_url=base, timeout=30) as client:
-        for _ in range(6):  # more than the lane's workers: its queue backs up too
+        # two in flight, two queued, the fifth held by the full queue (ROOM_WAIT_SECONDS,
+        # each further order as long again): more than the lane's workers, its queue full
+        for _ in range(5):
             answer = client.post(
                 "/api/v2/formorder",
                 json=order_body(),

@@ -10,7 +10,7 @@ import pytest
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.outbox import FORGED_API_KEY
 
-from .conftest import KEY, PVK_RES, VERIFY, order_body, place
+from .conftest import KEY, PVK_RES, VERIFY, order_body, place, settled
 from .receiver import Receiver
 from .test_messages import letter
 
@@ -23,7 +23,7 @@ def test_duplicate_delivers_the_callback_twice(
     first, second = receiver.wait_for(2)
     assert first.body == second.body
     assert first.body["formOrderId"] == order["id"]
-    assert len(receiver.settle(0.3)) == 2
+    assert len(settled(sim, receiver)) == 2
     [row] = sim.control.outbox()
     assert row.faults == ["duplicate"]
     assert len(row.attempts) == 2
@@ -34,7 +34,7 @@ def test_drop_never_delivers_and_is_marked(
 ) -> None:
     sim.control.add_fault("drop")
     order = place(api)
-    assert receiver.settle(0.4) == []
+    assert settled(sim, receiver) == []
     [row] = sim.control.order(order["id"]).callbacks
     assert row.state == "dropped"
     assert row.attempts == []
@@ -135,7 +135,7 @@ def test_a_fault_narrowed_to_one_order(
     sim.control.expire(first["id"])
     sim.control.expire(second["id"])
     got = receiver.wait_for(3)
-    assert len(receiver.settle(0.3)) == 3
+    assert len(settled(sim, receiver)) == 3
     statuses = sorted(
         (c.body["formOrderId"] == first["id"], c.body["formOrderStatus"]) for c in got
     )

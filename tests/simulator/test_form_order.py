@@ -30,6 +30,7 @@ from .conftest import (
     VISIT,
     order_body,
     place,
+    settled,
 )
 from .receiver import Receiver
 
@@ -51,7 +52,7 @@ def test_order_echoes_the_request_and_adds_id_channel_and_login_url(api: httpx.C
 
 
 def test_status_callback_arrives_once_with_the_decided_channel(
-    api: httpx.Client, receiver: Receiver
+    api: httpx.Client, receiver: Receiver, sim: RunningSimulator
 ) -> None:
     order = place(api)
     [callback] = receiver.wait_for(1)
@@ -64,7 +65,7 @@ def test_status_callback_arrives_once_with_the_decided_channel(
     assert callback.body["timestamp"]
     assert callback.body["timestampUtc"].endswith("Z")
     FormOrderStatusCallback.from_wire(callback.body)
-    assert len(receiver.settle(0.3)) == 1
+    assert len(settled(sim, receiver)) == 1
 
 
 @pytest.mark.parametrize(
@@ -150,7 +151,7 @@ def test_a_person_not_in_the_registry_gets_the_nil_id_and_no_order(
     assert response.status_code == 200, response.text
     assert response.json()["id"] == NIL_GUID
     assert response.json()["notificationChannel"] == "None"
-    assert receiver.settle(0.3) == []
+    assert settled(sim, receiver) == []
     assert sim.control.outbox() == []
 
 
@@ -186,7 +187,7 @@ def test_test_mode_sends_the_status_callback_but_never_the_answer(
     [status] = receiver.wait_for(1)
     assert (status.body["formOrderId"], status.body["formOrderStatus"]) == (order["id"], "Ordered")
     sim.control.complete(order["id"])
-    assert [c.body["formOrderStatus"] for c in receiver.settle(0.4)] == ["Ordered"]
+    assert [c.body["formOrderStatus"] for c in settled(sim, receiver)] == ["Ordered"]
 
 
 # --- documented errors, verbatim ---------------------------------------------------------

@@ -25,6 +25,7 @@ from .conftest import (
     UNSECURE,
     VERIFY,
     settings_for,
+    settled,
 )
 from .receiver import Receiver
 
@@ -106,21 +107,23 @@ def test_an_unreachable_letter_is_the_nil_id_channel_none_and_no_callback(
     person = UNREACHABLE if priority else VERIFY
     body = send(api, nationalId=person, notificationPriorityList=priority).json()
     assert body == {"notificationChannel": "None", "messageToCitizenId": NIL_GUID}
-    assert receiver.settle(0.3) == []
+    assert settled(sim, receiver) == []
     assert sim.control.inbox(person).letters == []
 
 
 def test_unknown_person_gets_nil_id_channel_none_and_no_callback(
-    api: httpx.Client, receiver: Receiver
+    api: httpx.Client, receiver: Receiver, sim: RunningSimulator
 ) -> None:
     body = send(api, nationalId=NOT_REGISTERED).json()
     assert body == {"notificationChannel": "None", "messageToCitizenId": NIL_GUID}
-    assert receiver.settle(0.3) == []
+    assert settled(sim, receiver) == []
 
 
-def test_test_mode_letter_sends_no_callback(api: httpx.Client, receiver: Receiver) -> None:
+def test_test_mode_letter_sends_no_callback(
+    api: httpx.Client, receiver: Receiver, sim: RunningSimulator
+) -> None:
     assert send(api, testMode=True).json()["notificationChannel"] == "Helsenorge"
-    assert receiver.settle(0.3) == []
+    assert settled(sim, receiver) == []
 
 
 def test_main_document_missing(api: httpx.Client) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from eprom_verify.simulator import run_in_thread
+from eprom_verify.simulator import RunningSimulator, run_in_thread
 from eprom_verify.simulator.outbox import judge_answer
 
-from .conftest import KEY, order_body, place, settings_for
+from .conftest import KEY, order_body, place, settings_for, settled
 from .receiver import Receiver, free_port
 
 
@@ -47,14 +48,14 @@ def test_what_counts_as_an_acknowledgement(status: int, text: str, problem: str 
     ],
 )
 def test_failed_answers_are_retried_then_delivered_once(
-    api: httpx.Client, receiver: Receiver, answers: list[tuple[int, str]], sim: object
+    api: httpx.Client, receiver: Receiver, answers: list[tuple[int, str]], sim: RunningSimulator
 ) -> None:
     receiver.answers.extend(answers)
     order = place(api)
     got = receiver.wait_for(len(answers) + 1, timeout=5)
     assert {c.body["formOrderId"] for c in got} == {order["id"]}
-    assert len(receiver.settle(0.5)) == len(answers) + 1
-    [row] = sim.control.order(order["id"]).callbacks  # type: ignore[attr-defined]
+    assert len(settled(sim, receiver)) == len(answers) + 1
+    [row] = sim.control.order(order["id"]).callbacks
     assert row.state == "delivered"
     assert [a.acknowledged for a in row.attempts] == [False] * len(answers) + [True]
     assert row.attempts[0].error
@@ -82,6 +83,11 @@ def test_a_receiver_that_is_down_gets_the_callback_when_it_comes_up() -> None:
         assert sim.control.order(order["id"]).callbacks[0].state == "delivered"
 
 
+def _attempts(sim: Any, order_id: str) -> list[Any]:
+    callbacks = sim.control.order(order_id).callbacks
+    return list(callbacks[0].attempts) if callbacks else []
+
+
 def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
     port = free_port()
     settings = settings_for(
@@ -90,8 +96,13 @@ def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
     with run_in_thread(settings) as sim:
         api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         order = api.post("/api/v2/formorder", json=order_body()).json()
-        time.sleep(1.2)
-        attempts = sim.control.order(order["id"]).callbacks[0].attempts
+        # five attempts: four gaps, the last two at the maximum (0.05, 0.1, 0.2, 0.2 s); the
+        # first four are left alone (asking shares the simulator's event loop), then asked for
+        time.sleep(0.5)
+        deadline = time.monotonic() + 30  # a bound for a loaded machine, not a timing
+        while len(attempts := _attempts(sim, order["id"])) < 5:
+            assert time.monotonic() < deadline, f"only {len(attempts)} attempts after 30 s"
+            time.sleep(0.15)  # seldom: asking the simulator must not hold back its retries
     from datetime import datetime
 
     moments = [datetime.fromisoformat(a.at).timestamp() for a in attempts]

@@ -20,7 +20,7 @@ from eprom_verify.contract import NIL_GUID
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.portal import LOGIN_REFUSED
 
-from .conftest import CHILD, CONSENT, HANNE, VERIFY, place
+from .conftest import CHILD, CONSENT, HANNE, VERIFY, place, settled
 from .receiver import Receiver
 from .test_messages import PDF, send
 
@@ -170,7 +170,7 @@ def test_submitting_sends_the_answer_the_control_api_would(
     assert 'name="q.' not in done
     again = web.post(f"/proms/tasks/{by_portal['id']}", data=posted(RAND12_FIRST))
     assert again.status_code == 303  # a second submit changes nothing
-    assert len(receiver.settle(0.2)) == 4
+    assert len(settled(sim, receiver)) == 4
 
 
 def test_a_form_that_must_be_signed_shows_the_signing_text_and_delivers_signed(

@@ -149,6 +149,11 @@ def test_the_workers_option_is_checked() -> None:
 
 # --- processes --------------------------------------------------------------------------
 
+#: a supervisor and two or three workers started, killed and restarted (1-2 CPU-s each start,
+#: leases and settling waited out): 7-9 s a test, left out by the quick loop as
+#: tests/simulator/test_restart.py is (docs/testing.md); CI runs them
+PROCESSES = pytest.mark.slow
+
 
 @contextmanager
 def workers_process(
@@ -214,6 +219,7 @@ def pinned_clients(root: str, count: int, stack: ExitStack) -> dict[str, tuple[h
     raise AssertionError(f"400 connections reached only the workers {sorted(found)}")
 
 
+@PROCESSES
 def test_three_workers_deliver_every_callback_exactly_once(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     ids: list[str] = []
@@ -268,6 +274,7 @@ class _RefusingThenSlow(Receiver):
         return super().answer_for(item)
 
 
+@PROCESSES
 def test_a_killed_workers_callbacks_are_taken_over_and_delivered(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     with (
@@ -315,6 +322,7 @@ def test_a_killed_workers_callbacks_are_taken_over_and_delivered(tmp_path: Path)
     assert victim not in holders, f"rows still held by the killed worker {victim}: {holders}"
 
 
+@PROCESSES
 def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     with (
@@ -364,6 +372,7 @@ def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
             os.kill(pid, 0)
 
 
+@PROCESSES
 def test_one_answer_per_auto_completed_order_with_two_workers(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     auto = "autoComplete: {afterSeconds: 0}\n"
@@ -406,6 +415,7 @@ class _Switch(Receiver):
         return super().answer_for(item)
 
 
+@PROCESSES
 def test_three_workers_restarted_on_a_database_deliver_what_was_pending_once(
     tmp_path: Path,
 ) -> None:
