@@ -151,6 +151,7 @@ class PictureQueue:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._deadline: float | None = None
+        self._timeout_s = FINISH_S
         self._closed = False
         self.not_taken: list[NotTaken] = []
 
@@ -178,11 +179,8 @@ class PictureQueue:
     def _take(self, job: _Job, deadline: float | None) -> None:
         bound = PICTURE_S if deadline is None else min(PICTURE_S, deadline - time.monotonic())
         try:
-            if bound <= 0:
-                raise PortalCaptureError(
-                    f"the run's pictures were still being taken {FINISH_S:g} s after its "
-                    f"last test: {job.url} was not captured"
-                )
+            if bound <= 0:  # finish() gave up on it before it started: say what finish says
+                raise PortalCaptureError(_too_late(self._timeout_s))
             content = capture_png(
                 job.url, height=job.height, snapshot=job.snapshot, timeout_s=bound
             )
@@ -209,12 +207,11 @@ class PictureQueue:
 
     def _failed(self, job: _Job, reason: str) -> None:
         with self._cond:
-            if self._closed:
-                return
-            self.not_taken.append(
-                NotTaken(job.url, job.checkpoint_ids, job.test, job.order_id, reason)
-            )
-        job.future.set_exception(PortalCaptureError(reason))
+            if not self._closed:  # once closed, finish() has said why it is not in the report
+                self.not_taken.append(
+                    NotTaken(job.url, job.checkpoint_ids, job.test, job.order_id, reason)
+                )
+        job.future.set_exception(PortalCaptureError(reason))  # nobody waits on it for ever
 
     def finish(self, timeout_s: float = FINISH_S) -> list[NotTaken]:
         """Wait for every picture asked for (at most ``timeout_s``, then each one's own bound
@@ -222,6 +219,7 @@ class PictureQueue:
         deadline = time.monotonic() + timeout_s
         with self._cond:
             self._deadline = deadline
+            self._timeout_s = timeout_s
             jobs = list(self._jobs)
         for job in jobs:
             left = max(0.0, deadline - time.monotonic())
@@ -235,9 +233,15 @@ class PictureQueue:
                 if not job.future.done():
                     self.not_taken.append(
                         NotTaken(job.url, job.checkpoint_ids, job.test, job.order_id,
-                                 f"still being taken {timeout_s:g} s after the last test")
+                                 _too_late(timeout_s))
                     )  # fmt: skip
             return list(self.not_taken)
+
+
+def _too_late(timeout_s: float) -> str:
+    """Why a picture the report stopped waiting for is not in it (the same words whether it
+    was under way or had not started)."""
+    return f"still being taken {timeout_s:g} s after the last test"
 
 
 def picture_of_portal(

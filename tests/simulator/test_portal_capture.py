@@ -219,3 +219,29 @@ def test_the_report_waits_for_a_picture_only_so_long(
     assert missing.reason == "still being taken 0 s after the last test"
     assert harness.recorder is not None
     assert harness.recorder.finish().pictures == [], "a picture came after the report was made"
+
+
+def test_a_picture_not_yet_started_when_the_report_stops_waiting_is_said_the_same_way(
+    sim: RunningSimulator, tmp_path: Path, fake_chromium: FakeChromium,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The first picture is under way (Chromium held), the second still queued: both are
+    missing for the same reason, and the queued one's future ends instead of hanging."""
+    monkeypatch.setattr(portal_capture, "_END_MARGIN_S", 0.0)
+    harness = FakeHarness(sim, recorder(tmp_path))
+    under_way = picture_of_portal(harness, "", checkpoint_ids=("V2.4",), caption=CAPTION)
+    queued = picture_of_portal(
+        harness, "persons/verification-person", checkpoint_ids=("V2.1",), caption=CAPTION
+    )
+    assert under_way is not None
+    assert queued is not None
+    try:
+        missing = portal_capture.finish_pictures(harness, timeout_s=0.0)
+    finally:
+        fake_chromium.go.set()
+    assert sorted(m.checkpoint_ids for m in missing) == [("V2.1",), ("V2.4",)], missing
+    assert {m.reason for m in missing} == {"still being taken 0 s after the last test"}
+    with pytest.raises(PortalCaptureError, match="still being taken 0 s"):
+        queued.result(timeout=30)
+    assert harness.recorder is not None
+    assert harness.recorder.finish().pictures == [], "a picture came after the report was made"
