@@ -344,14 +344,13 @@ def _drive(argv: list[str], env: dict[str, str], timeout: float, out: TextIO) ->
         raise UsageError(f"--drive {argv[0]!r} cannot be run: {exc.strerror}") from None
     assert process.stdout is not None
     assert process.stderr is not None
-    pumps = [
-        threading.Thread(target=_pump, args=(process.stdout, out), daemon=True),
-        threading.Thread(target=_pump, args=(process.stderr, sys.stderr), daemon=True),
-    ]
-    for pump in pumps:
-        pump.start()
-    try:
+    pumps: list[threading.Thread] = []
+    try:  # from here on a signal, wherever it lands (a pump starting too), ends the group
         try:
+            for source, sink in ((process.stdout, out), (process.stderr, sys.stderr)):
+                pump = threading.Thread(target=_pump, args=(source, sink), daemon=True)
+                pump.start()
+                pumps.append(pump)  # only a started pump is joined
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             _say(out, f"the --drive command did not end within {timeout:g} s and was stopped")

@@ -77,3 +77,51 @@ def test_a_basic_header_split_by_a_flush_is_still_redacted():
     stream.write(credential[6:] + "\n")
     assert credential[:6] not in sink.getvalue()
     assert sink.getvalue() == "Authorization: Basic «redacted»\n"
+
+
+def test_a_signal_while_the_drive_pumps_start_still_ends_the_drive_group(monkeypatch):
+    """A signal lands between the --drive command's start and its wait (a pump thread
+    starting): the command's whole process group is ended all the same (CI once saw the
+    drive left running after `observe` exited on SIGINT)."""
+    import io
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    import pytest
+
+    from eprom_verify.cli import observe as observe_cli
+
+    children: list[subprocess.Popen[bytes]] = []
+    popen = subprocess.Popen
+
+    def record(*args, **kwargs):
+        children.append(popen(*args, **kwargs))
+        return children[-1]
+
+    started = threading.Thread.start
+    calls = []
+
+    def start(self):
+        calls.append(self)
+        if len(calls) == 2:  # the second pump: the signal arrives here
+            raise KeyboardInterrupt("SIGINT")
+        started(self)
+
+    monkeypatch.setattr(observe_cli.subprocess, "Popen", record)
+    monkeypatch.setattr(threading.Thread, "start", start)
+    argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            observe_cli._drive(argv, dict(os.environ), 60, io.StringIO())
+    finally:
+        monkeypatch.undo()
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+                pytest.fail("the --drive command was left running after the interrupt")
+    assert len(calls) == 2, "the interrupt came while the second pump started"
+    [child] = children
+    assert child.returncode is not None, "the --drive command was ended and waited for"
