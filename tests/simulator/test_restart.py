@@ -21,24 +21,17 @@ ORDERS = 20
 
 
 @contextmanager
-def simulator_process(port: int, db: Path, config: Path) -> Iterator[subprocess.Popen[bytes]]:
+def simulator_process(
+    port: int, db: Path, config: Path, *extra: str, stop: int = signal.SIGKILL
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``eprom-verify simulator`` as a process (``extra``: further options), ready to serve;
+    ended with ``stop`` (SIGKILL by default: a crash; SIGTERM lets a supervisor end its
+    workers), then killed if it has not ended within 20 s."""
     # its log goes to a file: a pipe nobody reads fills up and stops the simulator
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eprom_verify.simulator",
-            "--port",
-            str(port),
-            "--db",
-            str(db),
-            "--config",
-            str(config),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
+    command = [sys.executable, "-m", "eprom_verify.simulator", "--port", str(port)]
+    command += ["--db", str(db), "--config", str(config), *extra]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 60  # a bound for a loaded machine, not a timing
         while True:
@@ -57,7 +50,11 @@ def simulator_process(port: int, db: Path, config: Path) -> Iterator[subprocess.
         yield process
     finally:
         if process.poll() is None:
-            process.kill()
+            process.send_signal(stop)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
         process.wait(10)
         log.close()
 

@@ -16,13 +16,10 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import AbstractContextManager, ExitStack, closing
 from pathlib import Path
 
 import httpx
@@ -38,6 +35,7 @@ from eprom_verify.simulator.store import Store
 
 from .conftest import KEY, order_body
 from .receiver import Received, Receiver, free_port
+from .test_restart import simulator_process
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
 
@@ -155,41 +153,13 @@ def test_the_workers_option_is_checked() -> None:
 PROCESSES = pytest.mark.slow
 
 
-@contextmanager
 def workers_process(
     port: int, db: Path, config: Path, workers: int
-) -> Iterator[subprocess.Popen[bytes]]:
-    log = tempfile.TemporaryFile()
-    command = [sys.executable, "-m", "eprom_verify.simulator", "--port", str(port)]
-    command += ["--db", str(db), "--config", str(config), "--workers", str(workers)]
-    process = subprocess.Popen(
-        [*command, "--log-format", "off"], stdout=subprocess.DEVNULL, stderr=log
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """A supervisor and its workers, ended with SIGTERM (the supervisor ends its workers)."""
+    return simulator_process(
+        port, db, config, "--workers", str(workers), "--log-format", "off", stop=signal.SIGTERM
     )
-    try:
-        deadline = time.monotonic() + 60  # a bound for a loaded machine, not a timing
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_simulator/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    process.wait(10)
-                    log.seek(0)
-                    raise RuntimeError(
-                        f"the workers did not start: {log.read()[-2000:]!r}"
-                    ) from None
-                time.sleep(0.05)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-        log.close()
 
 
 def _config(folder: Path, receiver: Receiver, *, lease: float = 15, extra: str = "") -> Path:
