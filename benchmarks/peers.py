@@ -98,6 +98,11 @@ def _ratio(a: Any, b: Any) -> float | None:
     return float(a) / float(b)
 
 
+def _r(a: float | None, b: float | None) -> float | None:
+    """``a ÷ b`` to three places, 0 where it has no value (as the summary reads it)."""
+    return rounded(_ratio(a, b) or 0, 3)
+
+
 def measure_peers(
     folder: Path,
     *,
@@ -230,33 +235,18 @@ def _rounds(
             )
         for name in peers:
             rate = entry[name]["requests_per_s"]
-            for count in extra:
-                mine = entry[f"simulator_w{count}"]
-                entry[f"simulator_w{count}_to_{name}"] = rounded(
-                    _ratio(mine["orders_per_s"], rate) or 0, 3
-                )
-                entry[f"cpu_{name}_to_simulator_w{count}"] = rounded(
-                    _ratio(
-                        entry[name]["server_cpu_ms_per_request"],
-                        mine["simulator_cpu_ms_per_order"],
-                    )
-                    or 0,
-                    3,
-                )
-            entry[f"simulator_to_{name}"] = rounded(_ratio(simulator["orders_per_s"], rate) or 0, 3)
-            entry[f"simulator_answered_to_{name}"] = rounded(
-                _ratio(simulator["accepted_per_s"], rate) or 0, 3
-            )
             # CPU per answer, theirs ÷ ours (> 1: the simulator costs less): on a saturated
             # shared machine steadier than rates, which follow each process's CPU share
-            entry[f"cpu_{name}_to_simulator"] = rounded(
-                _ratio(
-                    entry[name]["server_cpu_ms_per_request"],
-                    simulator["simulator_cpu_ms_per_order"],
+            cpu = entry[name]["server_cpu_ms_per_request"]
+            for count in extra:
+                mine = entry[f"simulator_w{count}"]
+                entry[f"simulator_w{count}_to_{name}"] = _r(mine["orders_per_s"], rate)
+                entry[f"cpu_{name}_to_simulator_w{count}"] = _r(
+                    cpu, mine["simulator_cpu_ms_per_order"]
                 )
-                or 0,
-                3,
-            )
+            entry[f"simulator_to_{name}"] = _r(simulator["orders_per_s"], rate)
+            entry[f"simulator_answered_to_{name}"] = _r(simulator["accepted_per_s"], rate)
+            entry[f"cpu_{name}_to_simulator"] = _r(cpu, simulator["simulator_cpu_ms_per_order"])
         per_round.append(entry)
         time.sleep(0.5)
 
