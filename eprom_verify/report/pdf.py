@@ -323,6 +323,13 @@ class Snapshot:
         }
 
 
+#: the document as ``--dump-dom`` prints it: its doctype on a line, then the ``<html>`` element
+_SERIALIZED = (
+    "(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n' : '')"
+    " + document.documentElement.outerHTML"
+)
+
+
 class Browser:
     """One headless Chromium kept open over the DevTools pipe, for many screenshots.
 
@@ -400,7 +407,7 @@ class Browser:
                     found = cdp._call(
                         "Runtime.evaluate",
                         session,
-                        expression="document.documentElement.outerHTML",
+                        expression=_SERIALIZED,
                         returnByValue=True,
                     )
                 finally:

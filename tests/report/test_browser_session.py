@@ -7,6 +7,7 @@ for byte, and to a clear error when a page cannot be captured.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import threading
@@ -38,10 +39,16 @@ def pages(tmp_path: Path) -> list[Path]:
 
 
 @pytest.fixture
-def shared() -> Iterator[None]:
-    """The process's shared browser, closed after the test whatever happened."""
-    pdf.close_shared_browser()
-    yield
+def shared() -> None:
+    """The process's shared browser, as the run uses it: the one the tests before left open
+    (issue 25: one Chromium start for the module, not one a test). A test that breaks it
+    leaves it closed, and the next picture starts a new one — that is part of the claim."""
+
+
+@pytest.fixture
+def fresh() -> None:
+    """No shared browser open when the test starts: for the tests of its start and close.
+    The one it leaves open is the next tests' shared browser."""
     pdf.close_shared_browser()
 
 
@@ -71,7 +78,7 @@ def test_one_browser_takes_the_same_pictures_as_one_chromium_each(
     assert taken[0] != taken[1], "two different pages gave the same picture"
 
 
-def test_the_browser_is_shared_until_closed(pages: list[Path], shared: None) -> None:
+def test_the_browser_is_shared_until_closed(pages: list[Path], fresh: None) -> None:
     require_chromium()
     pdf.screenshot(pages[0].as_uri(), width=400, height=300)
     first = pdf._shared
@@ -159,7 +166,7 @@ def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.Monk
 
 
 def test_the_shared_browser_can_be_started_ahead_of_the_first_picture(
-    pages: list[Path], shared: None
+    pages: list[Path], fresh: None
 ) -> None:
     require_chromium()
     thread = pdf.warm_shared_browser()
@@ -262,12 +269,44 @@ def test_a_snapshot_s_page_fetches_nothing_else(shared: None) -> None:
         elsewhere = f"http://127.0.0.1:{silent.getsockname()[1]}/x.png"
         page = f'<!doctype html><body><img src="{elsewhere}"><p>text</p></body>'.encode()
         snapshot = pdf.Snapshot(200, (("Content-Type", "text/html; charset=utf-8"),), page)
-        browser = pdf.Browser()
-        try:
-            png = browser.screenshot(
-                "http://127.0.0.1:1/proms/", width=400, height=300, timeout_s=30,
-                snapshot=snapshot,
-            )  # fmt: skip
-        finally:
-            browser.close()
+        png = pdf.screenshot(
+            "http://127.0.0.1:1/proms/", width=400, height=300, timeout_s=30, snapshot=snapshot
+        )  # a request to `elsewhere` would hold the load event past the 30 s
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+#: a page that writes, as it loads, what the layout probes of the report tests read
+MEASURED = """<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div style="height: 3000px">tall</div><script>
+document.body.setAttribute("data-seen", JSON.stringify({
+  vw: document.documentElement.clientWidth, hash: location.hash
+}));
+</script></body></html>"""
+
+
+def _seen(dom: str) -> str:
+    found = re.search(r'data-seen="([^"]*)"', dom)
+    assert found, f"the page's script did not run: {dom[:300]}"
+    return found.group(1)
+
+
+def test_the_shared_browser_s_dom_is_chromium_s_dump_dom(tmp_path: Path, shared: None) -> None:
+    """``Browser.dom`` stands in for ``chromium --dump-dom`` in the report's layout tests:
+    the same DOM after the scripts ran, the same width with the scrollbar, and a page whose
+    ``#fragment`` changed is loaded again (its scripts see the new fragment)."""
+    require_chromium()
+    page = tmp_path / "measured.html"
+    page.write_text(MEASURED, encoding="utf-8")
+    url = page.as_uri() + "#first"
+    old = pdf.run_chromium("--window-size=1000,800", "--dump-dom", url)
+    assert old.returncode == 0, old.stderr[-300:]
+    new = pdf.dom(url, width=1000, height=800)
+    assert _seen(new) == _seen(old.stdout), (
+        f"the shared browser saw {_seen(new)}, chromium --dump-dom {_seen(old.stdout)}"
+    )
+    assert new.strip() == old.stdout.strip()
+    assert "&quot;vw&quot;:985" in _seen(new), "the probe must measure beside a scrollbar"
+    again = pdf.dom(page.as_uri() + "#second", width=1000, height=800)
+    assert "&quot;hash&quot;:&quot;#second&quot;" in _seen(again), (
+        f"only the fragment changed, and the page was not loaded again: {_seen(again)}"
+    )
