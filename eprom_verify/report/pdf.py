@@ -37,6 +37,7 @@ __all__ = [
     "ChromiumNotFound",
     "Snapshot",
     "close_shared_browser",
+    "dom",
     "find_chromium",
     "print_pdf",
     "run_chromium",
@@ -322,6 +323,13 @@ class Snapshot:
         }
 
 
+#: the document as ``--dump-dom`` prints it: its doctype on a line, then the ``<html>`` element
+_SERIALIZED = (
+    "(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n' : '')"
+    " + document.documentElement.outerHTML"
+)
+
+
 class Browser:
     """One headless Chromium kept open over the DevTools pipe, for many screenshots.
 
@@ -376,6 +384,40 @@ class Browser:
                 self._close()
                 raise
 
+    def dom(self, url: str, *, width: int, height: int, timeout_s: float = _TIMEOUT_S) -> str:
+        """The page's DOM after its load event, serialized, in a ``width`` × ``height`` window.
+
+        What ``chromium --headless --window-size=W,H --dump-dom URL`` prints, without a
+        Chromium start: scripts have run, scrollbars show (as they do there), and the
+        viewport is exactly ``width`` × ``height`` (``--dump-dom`` keeps room for a window
+        frame). The page is always loaded afresh, even when only the ``#fragment`` differs
+        from the page before. Errors as :meth:`screenshot`.
+        """
+        with self._lock:
+            if self.closed:
+                raise BrowserError("the browser is closed")
+            try:
+                cdp = self._cdp
+                cdp.deadline_in(timeout_s)
+                session = self._open_tab()
+                cdp._call("Emulation.setScrollbarsHidden", session, hidden=False)
+                try:
+                    self._load("about:blank", width=width, height=height)
+                    self._load(url, width=width, height=height)
+                    found = cdp._call(
+                        "Runtime.evaluate",
+                        session,
+                        expression=_SERIALIZED,
+                        returnByValue=True,
+                    )
+                finally:
+                    if not self.closed:
+                        cdp._call("Emulation.setScrollbarsHidden", session, hidden=True)
+                return str(found["result"]["value"])
+            except BaseException:
+                self._close()
+                raise
+
     def warm(self, timeout_s: float = _TIMEOUT_S) -> None:
         """Wait until Chromium answers and its tab is open: the first picture is then quick."""
         with self._lock:
@@ -409,7 +451,13 @@ class Browser:
         cdp = self._cdp
         cdp.deadline_in(timeout_s)
         self._open_tab()
-        session = self._session
+        self._load(url, width=width, height=height)
+        shot = cdp._call("Page.captureScreenshot", self._session, format="png")
+        return base64.b64decode(shot["data"])
+
+    def _load(self, url: str, *, width: int, height: int) -> None:
+        """``url`` in the open tab at ``width`` × ``height``, until its load event."""
+        cdp, session = self._cdp, self._session
         cdp._call(
             "Emulation.setDeviceMetricsOverride",
             session,
@@ -422,8 +470,6 @@ class Browser:
         if navigated.get("errorText"):
             raise BrowserError(f"{url}: {navigated['errorText']}")
         cdp._wait_for("Page.loadEventFired", session)
-        shot = cdp._call("Page.captureScreenshot", session, format="png")
-        return base64.b64decode(shot["data"])
 
     def _replayed(
         self, url: str, snapshot: Snapshot, *, width: int, height: int, timeout_s: float
@@ -505,6 +551,11 @@ def screenshot(
     return _shared_browser().screenshot(
         url, width=width, height=height, snapshot=snapshot, timeout_s=timeout_s
     )
+
+
+def dom(url: str, *, width: int, height: int, timeout_s: float = _TIMEOUT_S) -> str:
+    """:meth:`Browser.dom` in this process's shared browser (see :func:`screenshot`)."""
+    return _shared_browser().dom(url, width=width, height=height, timeout_s=timeout_s)
 
 
 def warm_shared_browser() -> threading.Thread | None:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from eprom_verify.report.pdf import find_chromium, run_chromium
+from eprom_verify.report import pdf as shared_browser
+from eprom_verify.report.pdf import find_chromium
 
 REQUIRE_ENV = "EPROM_REQUIRE_BROWSER"
 #: A4 minus the report's page margins (11 mm each side), in CSS pixels at 96 dpi.
@@ -87,32 +88,29 @@ def probe_layout(
         html = html.replace("@media print", "@media all")
     page = tmp / f"probe-{width}x{height}.html"
     page.write_text(html.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
-    layout = _probe(page, width, height + _FRAME.get(width, 0))
-    if layout["vh"] < height:  # headless --dump-dom keeps room for a window frame
-        _FRAME[width] = _FRAME.get(width, 0) + height - layout["vh"]
-        layout = _probe(page, width, height + _FRAME[width])
-    return layout
-
-
-#: per window width, how much taller than its viewport headless Chromium makes a window
-_FRAME: dict[int, int] = {}
-
-
-def _probe(page: Path, width: int, height: int) -> dict[str, Any]:
-    done = run_chromium(f"--window-size={width},{height}", "--dump-dom", page.as_uri())
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    found = re.search(r'data-probe="([^"]*)"', dump_dom(page.as_uri(), width=width, height=height))
     assert found, "the layout probe did not run"
     raw = found.group(1).replace("&quot;", '"').replace("&amp;", "&")
     return json.loads(raw)  # type: ignore[no-any-return]
 
 
+def dump_dom(url: str, *, width: int = 1400, height: int = 900) -> str:
+    """The page's DOM after it loaded, as ``chromium --dump-dom`` prints it.
+
+    In the worker's shared browser (``eprom_verify.report.pdf``, issue 25): one Chromium a
+    pytest process, not one a page; a new one starts after a failure.
+    """
+    require_chromium()
+    return shared_browser.dom(url, width=width, height=height)
+
+
 def screenshot(html_file: Path, png: Path, *, width: int = 1400, height: int = 900) -> Path:
-    shot = run_chromium(
-        "--hide-scrollbars", f"--window-size={width},{height}", f"--screenshot={png}",
-        html_file.resolve().as_uri(),
-    )  # fmt: skip
-    assert shot.returncode == 0, shot.stderr[-2000:]
+    """What ``chromium --screenshot`` takes (byte for byte: tests/report/test_browser_session.py),
+    in the worker's shared browser."""
+    require_chromium()
+    png.write_bytes(
+        shared_browser.screenshot(html_file.resolve().as_uri(), width=width, height=height)
+    )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     return png
 

@@ -7,6 +7,7 @@ for byte, and to a clear error when a page cannot be captured.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import threading
@@ -38,10 +39,16 @@ def pages(tmp_path: Path) -> list[Path]:
 
 
 @pytest.fixture
-def shared() -> Iterator[None]:
-    """The process's shared browser, closed after the test whatever happened."""
-    pdf.close_shared_browser()
-    yield
+def shared() -> None:
+    """The process's shared browser, as the run uses it: the one the tests before left open
+    (issue 25: one Chromium start for the module, not one a test). A test that breaks it
+    leaves it closed, and the next picture starts a new one — that is part of the claim."""
+
+
+@pytest.fixture
+def fresh() -> None:
+    """No shared browser open when the test starts: for the tests of its start and close.
+    The one it leaves open is the next tests' shared browser."""
     pdf.close_shared_browser()
 
 
@@ -53,6 +60,26 @@ def one_chromium_per_picture(url: str, tmp_path: Path, *, width: int, height: in
     )
     assert done.returncode == 0, done.stderr[-300:]
     return png.read_bytes()
+
+
+#: The order below spends the fewest Chromium starts (issue 25; pytest keeps a module's
+#: order): the warmed browser serves the tests that only take pictures, and the tests that
+#: close it (a stopped server, a start and close, a page that cannot load) come last.
+
+
+def test_the_shared_browser_can_be_started_ahead_of_the_first_picture(
+    pages: list[Path], fresh: None
+) -> None:
+    require_chromium()
+    thread = pdf.warm_shared_browser()
+    assert thread is not None
+    thread.join(timeout=120)
+    warmed = pdf._shared
+    assert warmed is not None
+    assert not warmed.closed
+    assert warmed._session is not None, "the tab was not opened ahead"
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    assert pdf._shared is warmed, "the first picture started another browser"
 
 
 def test_one_browser_takes_the_same_pictures_as_one_chromium_each(
@@ -69,50 +96,6 @@ def test_one_browser_takes_the_same_pictures_as_one_chromium_each(
             f"from chromium --screenshot's ({len(old)} bytes)"
         )
     assert taken[0] != taken[1], "two different pages gave the same picture"
-
-
-def test_the_browser_is_shared_until_closed(pages: list[Path], shared: None) -> None:
-    require_chromium()
-    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
-    first = pdf._shared
-    pdf.screenshot(pages[1].as_uri(), width=400, height=300)
-    assert pdf._shared is first, "the second picture started a second Chromium"
-    assert first is not None
-    process = first._process
-    pdf.close_shared_browser()
-    assert first.closed
-    assert process.poll() is not None, "Chromium still runs after close_shared_browser()"
-    assert not Path(first._profile.name).exists(), "the throw-away profile was left behind"
-    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
-    assert pdf._shared is not first, "a closed browser was used again"
-
-
-def test_a_page_that_cannot_load_is_a_clear_error_and_the_next_one_works(
-    pages: list[Path], shared: None
-) -> None:
-    require_chromium()
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/proms/"
-    with pytest.raises(pdf.BrowserError, match=rf"{url}: net::ERR_CONNECTION_REFUSED"):
-        pdf.screenshot(url, width=400, height=300)
-    assert pdf.screenshot(pages[0].as_uri(), width=400, height=300).startswith(b"\x89PNG")
-
-
-def test_a_page_that_never_answers_times_out(shared: None) -> None:
-    require_chromium()
-    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/proms/"
-        browser = pdf.Browser()
-        try:
-            with pytest.raises(subprocess.TimeoutExpired):
-                browser.screenshot(url, width=400, height=300, timeout_s=1.5)
-            assert browser.closed, "a browser that timed out is not used again"
-        finally:
-            browser.close()
 
 
 def test_threads_take_their_pictures_one_at_a_time(pages: list[Path], shared: None) -> None:
@@ -158,21 +141,6 @@ def test_a_failed_capture_names_the_page_and_the_reason(monkeypatch: pytest.Monk
         portal_capture.capture_png("http://127.0.0.1:1/proms/")
 
 
-def test_the_shared_browser_can_be_started_ahead_of_the_first_picture(
-    pages: list[Path], shared: None
-) -> None:
-    require_chromium()
-    thread = pdf.warm_shared_browser()
-    assert thread is not None
-    thread.join(timeout=120)
-    warmed = pdf._shared
-    assert warmed is not None
-    assert not warmed.closed
-    assert warmed._session is not None, "the tab was not opened ahead"
-    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
-    assert pdf._shared is warmed, "the first picture started another browser"
-
-
 def test_without_chromium_nothing_is_warmed(monkeypatch: pytest.MonkeyPatch, shared: None) -> None:
     monkeypatch.setattr(pdf, "find_chromium", lambda: None)
     assert pdf.warm_shared_browser() is None
@@ -198,6 +166,57 @@ def test_the_run_warms_the_browser_only_when_a_selected_test_takes_pictures(
     assert not takes_portal_pictures([])
     monkeypatch.setenv(portal_capture.OFF_ENV, "0")
     assert not takes_portal_pictures([_Item(with_pictures)])  # type: ignore[list-item]
+
+
+#: a page that writes, as it loads, what the layout probes of the report tests read
+MEASURED = """<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div style="height: 3000px">tall</div><script>
+document.body.setAttribute("data-seen", JSON.stringify({
+  vw: document.documentElement.clientWidth, hash: location.hash
+}));
+</script></body></html>"""
+
+
+def _seen(dom: str) -> str:
+    found = re.search(r'data-seen="([^"]*)"', dom)
+    assert found, f"the page's script did not run: {dom[:300]}"
+    return found.group(1)
+
+
+def test_the_shared_browser_s_dom_is_chromium_s_dump_dom(tmp_path: Path, shared: None) -> None:
+    """``Browser.dom`` stands in for ``chromium --dump-dom`` in the report's layout tests:
+    the same DOM after the scripts ran, the same width with the scrollbar, and a page whose
+    ``#fragment`` changed is loaded again (its scripts see the new fragment)."""
+    require_chromium()
+    page = tmp_path / "measured.html"
+    page.write_text(MEASURED, encoding="utf-8")
+    url = page.as_uri() + "#first"
+    old = pdf.run_chromium("--window-size=1000,800", "--dump-dom", url)
+    assert old.returncode == 0, old.stderr[-300:]
+    new = pdf.dom(url, width=1000, height=800)
+    assert _seen(new) == _seen(old.stdout), (
+        f"the shared browser saw {_seen(new)}, chromium --dump-dom {_seen(old.stdout)}"
+    )
+    assert new.strip() == old.stdout.strip()
+    assert "&quot;vw&quot;:985" in _seen(new), "the probe must measure beside a scrollbar"
+    again = pdf.dom(page.as_uri() + "#second", width=1000, height=800)
+    assert "&quot;hash&quot;:&quot;#second&quot;" in _seen(again), (
+        f"only the fragment changed, and the page was not loaded again: {_seen(again)}"
+    )
+
+
+def test_a_snapshot_s_page_fetches_nothing_else(shared: None) -> None:
+    require_chromium()
+    with socket.socket() as silent:  # would hang the page's load if it were asked
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        elsewhere = f"http://127.0.0.1:{silent.getsockname()[1]}/x.png"
+        page = f'<!doctype html><body><img src="{elsewhere}"><p>text</p></body>'.encode()
+        snapshot = pdf.Snapshot(200, (("Content-Type", "text/html; charset=utf-8"),), page)
+        png = pdf.screenshot(
+            "http://127.0.0.1:1/proms/", width=400, height=300, timeout_s=30, snapshot=snapshot
+        )  # a request to `elsewhere` would hold the load event past the 30 s
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
 @pytest.fixture
@@ -254,20 +273,43 @@ def test_a_snapshot_of_a_page_gives_the_live_page_s_picture_after_its_server_sto
         pdf.screenshot(url, width=400, height=300)
 
 
-def test_a_snapshot_s_page_fetches_nothing_else(shared: None) -> None:
+def test_the_browser_is_shared_until_closed(pages: list[Path], fresh: None) -> None:
     require_chromium()
-    with socket.socket() as silent:  # would hang the page's load if it were asked
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    first = pdf._shared
+    pdf.screenshot(pages[1].as_uri(), width=400, height=300)
+    assert pdf._shared is first, "the second picture started a second Chromium"
+    assert first is not None
+    process = first._process
+    pdf.close_shared_browser()
+    assert first.closed
+    assert process.poll() is not None, "Chromium still runs after close_shared_browser()"
+    assert not Path(first._profile.name).exists(), "the throw-away profile was left behind"
+    pdf.screenshot(pages[0].as_uri(), width=400, height=300)
+    assert pdf._shared is not first, "a closed browser was used again"
+
+
+def test_a_page_that_cannot_load_is_a_clear_error_and_the_next_one_works(
+    pages: list[Path], shared: None
+) -> None:
+    require_chromium()
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/proms/"
+    with pytest.raises(pdf.BrowserError, match=rf"{url}: net::ERR_CONNECTION_REFUSED"):
+        pdf.screenshot(url, width=400, height=300)
+    assert pdf.screenshot(pages[0].as_uri(), width=400, height=300).startswith(b"\x89PNG")
+
+
+def test_a_page_that_never_answers_times_out(shared: None) -> None:
+    require_chromium()
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        elsewhere = f"http://127.0.0.1:{silent.getsockname()[1]}/x.png"
-        page = f'<!doctype html><body><img src="{elsewhere}"><p>text</p></body>'.encode()
-        snapshot = pdf.Snapshot(200, (("Content-Type", "text/html; charset=utf-8"),), page)
-        browser = pdf.Browser()
-        try:
-            png = browser.screenshot(
-                "http://127.0.0.1:1/proms/", width=400, height=300, timeout_s=30,
-                snapshot=snapshot,
-            )  # fmt: skip
-        finally:
-            browser.close()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/proms/"
+        with pytest.raises(subprocess.TimeoutExpired):
+            pdf.screenshot(url, width=400, height=300, timeout_s=1.5)
+        timed_out = pdf._shared
+        assert timed_out is not None
+        assert timed_out.closed, "a browser that timed out is not used again"

@@ -18,6 +18,7 @@ import pytest
 from browser import (
     A4_CONTENT_PX,
     REQUIRE_ENV,
+    dump_dom,
     pdf_pages,
     probe_layout,
     require_chromium,
@@ -26,13 +27,12 @@ from browser import (
 )
 from markupsafe import escape
 from report_full import record_full, record_receiver
-from report_sample import T0, Sample
+from report_sample import T0, Sample, record_sample
 from test_report_cli import report
 
 from eprom_verify.checklist import CHECKPOINTS
 from eprom_verify.report import load_report, new_report_dir, render_html, verify_manifest
 from eprom_verify.report.i18n import strings
-from eprom_verify.report.pdf import run_chromium
 from eprom_verify.report.views import verdict
 
 #: set to a folder to keep the first-screen PNGs (docs/report-pass.png, docs/report-fail.png)
@@ -72,10 +72,27 @@ def page_text(dom: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
+@pytest.fixture(scope="module")
+def full_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
+    """The passing and the failing full report, each recorded once for the module (issue 25):
+    the tests only read them (the PDF test adds report.pdf beside them)."""
+    made = {}
+    for name in ("pass", "fail"):
+        folder = new_report_dir(tmp_path_factory.mktemp(f"full-{name}"), "simulator", now=T0)
+        made[name] = record_full(folder, failing=name == "fail")
+    return made
+
+
 @pytest.fixture(params=["pass", "fail"])
-def full(request, tmp_path: Path) -> Sample:
-    folder = new_report_dir(tmp_path / "reports", "simulator", now=T0)
-    return record_full(folder, failing=request.param == "fail")
+def full(request, full_reports: dict[str, Sample]) -> Sample:
+    return full_reports[request.param]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+    """conftest's sample, recorded once for the module: the tests here only read it."""
+    folder = tmp_path_factory.mktemp("sample") / "reports"
+    return record_sample(new_report_dir(folder, "test", now=T0))
 
 
 def test_a_receiver_runs_failing_row_is_on_the_first_screen(tmp_path: Path):
@@ -124,13 +141,12 @@ def test_a_missing_browser_skips_with_the_reason_or_fails_when_required(monkeypa
 def test_chromium_shows_every_checkpoint_row(sample: Sample):
     require_chromium()
     uri = (sample.report_dir / "report.html").resolve().as_uri()
-    dump = run_chromium("--dump-dom", uri)
-    assert dump.returncode == 0, dump.stderr[-2000:]
-    text = page_text(dump.stdout)
+    dump = dump_dom(uri)
+    text = page_text(dump)
     assert "ePROM-verifikasjonsrapport" in text
     for cp in CHECKPOINTS:
         assert f"{cp.id} {cp.title.nb}" in text, cp.id
-    assert network_references(dump.stdout) == []
+    assert network_references(dump) == []
 
 
 def test_first_screen_shows_the_verdict_and_the_checklist(full: Sample, tmp_path: Path):
@@ -303,24 +319,22 @@ def test_the_fit_check_can_fail(sample: Sample, tmp_path: Path):
     ], "the fit check must see a table wider than the page"
 
 
-def test_an_evidence_link_filters_the_appendix(tmp_path: Path):
+def test_an_evidence_link_filters_the_appendix(full_reports: dict[str, Sample]):
     require_chromium()
-    folder = new_report_dir(tmp_path / "reports", "simulator", now=T0)
-    full = record_full(folder)
+    full = full_reports["pass"]
     uri = (full.report_dir / "report.html").resolve().as_uri()
     order = full.data.evidence[0].order_id
     for fragment, keep in (
         (f"evidence-order-{order}", lambda cps, o: o == order),
         ("evidence-cp-V1.2", lambda cps, o: "V1.2" in cps.split()),
     ):
-        dump = run_chromium("--dump-dom", f"{uri}#{fragment}")
-        assert dump.returncode == 0, dump.stderr[-2000:]
+        dump = dump_dom(f"{uri}#{fragment}")
         rows = re.findall(
-            r'<tr id="ev-e\d+" data-cp="([^"]*)" data-order="([^"]*)"( hidden="")?>', dump.stdout
+            r'<tr id="ev-e\d+" data-cp="([^"]*)" data-order="([^"]*)"( hidden="")?>', dump
         )
         assert len(rows) == len(full.data.evidence)
         shown = [(cps, o) for cps, o, hidden in rows if not hidden]
         assert shown == [(cps, o) for cps, o, _ in rows if keep(cps, o)], fragment
         assert shown
-        assert '<details class="appendix" id="evidence" open="">' in dump.stdout
+        assert '<details class="appendix" id="evidence" open="">' in dump
     assert len([1 for cps, o, hidden in rows if o == order]) == 3  # sent, answered, callback

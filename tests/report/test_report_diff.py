@@ -20,6 +20,12 @@ from test_report_cli import report
 
 from eprom_verify.report.diff import diff_reports
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "run"))
+try:
+    from full_runs import V1, on_run, v1_passing  # the session's shared V1 run (issue 25)
+finally:
+    sys.path.pop(0)
+
 ORDER_A = "3f2b8c1e-1111-4a2b-9c3d-000000000001"
 ORDER_B = "3f2b8c1e-2222-4a2b-9c3d-000000000002"
 NODE = "suites/test_v1.py::test_v1_order[verification-person-Basic]"
@@ -212,7 +218,7 @@ def test_diff_needs_exactly_two_folders(tmp_path):
 
 # -- end to end: two real runs, one with a fault --------------------------------------------
 
-ONE_ORDER = "test_v1_order and verification-person-Basic"
+ONE_ORDER = V1
 
 
 def _run(tmp_path: Path, name: str, *args: str) -> Path:
@@ -228,10 +234,15 @@ def _run(tmp_path: Path, name: str, *args: str) -> Path:
     return made
 
 
-def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path):
+@on_run("v1-passing")
+def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path, tmp_path_factory):
+    """The clean run is the session's shared ``run -- -k V1`` (tests/run/full_runs.py, also
+    read by test_terminal_output.py and test_allure.py): the same command this test ran."""
     fault = {"type": "forge_key", "callback": "status", "times": None}
     (tmp_path / "faults.yaml").write_text(yaml.safe_dump({"faults": [fault]}))
-    clean = _run(tmp_path, "clean")
+    shared = v1_passing(tmp_path_factory)
+    assert shared["code"] in (0, 1), shared["out"][-3000:]
+    clean = shared["folder"]
     faulted = _run(tmp_path, "faulted", "--simulator-faults", str(tmp_path / "faults.yaml"))
     result = diff_reports(clean, faulted)
     assert [(s.checkpoint, s.old, s.new) for s in result.statuses] == [("V1.4", "passed", "failed")]
