@@ -51,19 +51,22 @@ def full_run(
     key: str | None = None,
     pictures: bool = False,
     env: dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``eprom-verify run`` with ``fault`` (applied by the embedded simulator) and ``args``.
 
-    ``fault`` is one fault or a list of them (one fault file with several entries); ``env``
-    more environment for the run.
+    ``fault`` is one fault or a list of them (one fault file with several entries);
+    ``settings`` more of the embedded simulator's settings in that file (such as
+    ``reportOwnPrivacyChanges``); ``env`` more environment for the run.
 
     Returns the exit code, stdout + stderr, the parsed ``report.json`` and its folder.
     """
     folder.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(folder / "r")]
-    if fault is not None:
-        faults = fault if isinstance(fault, list) else [fault]
-        (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
+    if fault is not None or settings:
+        faults = [] if fault is None else fault if isinstance(fault, list) else [fault]
+        simulator = {**(settings or {}), "faults": faults}
+        (folder / "faults.yaml").write_text(yaml.safe_dump(simulator), "utf-8")
         command += ["--simulator-faults", str(folder / "faults.yaml")]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
     environ["CI"] = "true"
@@ -138,16 +141,21 @@ def shared_run(
     *args: str,
     pictures: bool = False,
     key: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """:func:`full_run` once per session for ``name`` (:func:`shared`)."""
-    spec = {"fault": fault, "args": list(args), "pictures": pictures}
+    spec: dict[str, Any] = {"fault": fault, "args": list(args), "pictures": pictures}
     if key is not None:
         spec["key"] = _fingerprint(key)
+    if settings:
+        spec["settings"] = settings
     return shared(
         factory,
         name,
         spec,
-        lambda folder: full_run(folder, fault, *args, pictures=pictures, key=key),
+        lambda folder: full_run(
+            folder, fault, *args, pictures=pictures, key=key, settings=settings
+        ),
     )
 
 
