@@ -128,7 +128,6 @@ SLOW_MODULES = frozenset(
 #: worker (``--dist loadgroup``), so the fixture is made once, not once per worker
 ONE_WORKER_MODULES = frozenset(
     {
-        "tests/run/test_report_language.py",
         "tests/package/test_wheel.py",
         "tests/test_benchmarks_smoke.py",
         # one module fixture: a fresh interpreter that imports every old path (~5 s)

@@ -1,8 +1,10 @@
 """Every command × SIGTERM and SIGINT: children ended, the report sealed and marked
 interrupted (or, for the simulator, a clean stop: exit 0 on SIGTERM), exit 2, nothing unmasked.
 
-``run`` is also covered by tests/run/test_unattended.py (the terminal's words); here it is
-checked with the others for the stored national IDs.
+``run`` is checked here once per signal, for everything a stopped run must leave: the
+terminal's words (``stopped by …``, ``INTERRUPTED``), the sealed report with its HTML page, no
+temporary file and every stored national ID masked. (tests/run/test_unattended.py made the
+same two runs again for the terminal's words; issue 25 folded them into these.)
 """
 
 from __future__ import annotations
@@ -101,7 +103,10 @@ def test_run_stopped_while_it_waits_for_a_callback(tmp_path, signum):
     printed = "".join(seen) + _stop(process, signum)
     assert process.returncode == 2, printed
     assert f"stopped by {signal.Signals(signum).name}" in printed
+    assert "INTERRUPTED" in printed, printed  # the summary says what the report says
     _sealed_interrupted(tmp_path / "reports")
+    [folder] = (tmp_path / "reports").iterdir()
+    assert (folder / "report.html").is_file(), "the interrupted report is rendered, not only stored"
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)

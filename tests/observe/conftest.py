@@ -136,3 +136,56 @@ def observe(
     folders = sorted(reports.iterdir())
     report = json.loads((folders[-1] / "report.json").read_text(encoding="utf-8"))
     return Outcome(code, captured.out, captured.err, report, folders[-1])
+
+
+#: the language an observation is made in when the test does not say: ack-false's is the
+#: bokmål one test_report_language.py reads (the report holds both languages; ``--lang`` only
+#: decides which one is ``report.html``, and the terminal stays English)
+LANGUAGE: dict[tuple[str, ...], str] = {("ack-false",): "nb"}
+
+#: (faults, extra env, extra args, language) → the system and its observation made for it in
+#: this process (issue 25)
+_OBSERVED: dict[
+    tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...], str],
+    tuple[ExampleSystem, Outcome],
+] = {}
+
+
+def observation(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    faults: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    lang: str | None = None,
+) -> tuple[ExampleSystem, Outcome]:
+    """The example system with ``faults`` and its ``observe`` (driven by drive.py): made by
+    the first test to ask in this process, read by the others. An Outcome is only read; its
+    folder stays. The tests reading one observation carry :func:`on_observation`, so they
+    run on the worker that made it."""
+    if lang is None:
+        lang = LANGUAGE.get(tuple(faults), "en") if not env and not args else "en"
+    key = (tuple(faults), tuple(sorted((env or {}).items())), tuple(args), lang)
+    if key not in _OBSERVED:
+        system = example_system(*faults, **(env or {}))
+        _OBSERVED[key] = (system, observe(system, capsys, monkeypatch, *args, lang=lang))
+    return _OBSERVED[key]
+
+
+def observed(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    faults: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    lang: str | None = None,
+) -> Outcome:
+    """The Outcome of :func:`observation`."""
+    return observation(example_system, capsys, monkeypatch, faults, env, args, lang)[1]
+
+
+def on_observation(*faults: str) -> pytest.MarkDecorator:
+    """The tests that read one observation go to one pytest-xdist worker."""
+    return pytest.mark.xdist_group("observation-" + ("+".join(faults) or "none"))

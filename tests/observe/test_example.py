@@ -1,4 +1,8 @@
-"""observe against the example ordering system: it passes every checkpoint that can be judged."""
+"""observe against the example ordering system: it passes every checkpoint that can be judged.
+
+The passing observation is made once per worker and read by the first two tests here and by
+test_tables_agree.py (``conftest.observation``, issue 25).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,20 @@ from collections.abc import Callable
 
 import pytest
 
-from .conftest import ExampleSystem, observe
+from .conftest import ExampleSystem, observation, observe, observed, on_observation
 
 JUDGED = ["V1.1", "V1.2", "V1.3", "V1.4", "V3.1", "V3.2", "S2", "P1", "L1", "L2", "U1", "U2",
           "PV1"]  # fmt: skip
 ATTESTED = ["V2.1", "V2.2", "V2.3", "V2.4", "V2.5", "S1"]
 
 
+@on_observation()
 def test_the_example_system_passes(
     example_system: Callable[..., ExampleSystem],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    system = example_system()
-    outcome = observe(system, capsys, monkeypatch)
+    system, outcome = observation(example_system, capsys, monkeypatch)
     assert outcome.code == 0, outcome.out
     for checkpoint in JUDGED:
         assert outcome.status(checkpoint) == "passed", (checkpoint, outcome.row(checkpoint))
@@ -37,12 +41,13 @@ def test_the_example_system_passes(
     assert system.env["EPROM_API_KEY"] not in outcome.out + outcome.err
 
 
+@on_observation()
 def test_redelivery_is_judged(
     example_system: Callable[..., ExampleSystem],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    outcome = observe(example_system(), capsys, monkeypatch)
+    outcome = observed(example_system, capsys, monkeypatch)
     names = {c["name"] for c in outcome.report["checks"] if c["outcome"] == "passed"}
     assert any(n.endswith("redelivered-status") for n in names), names
     assert any(n.endswith("redelivered-answer") for n in names), names

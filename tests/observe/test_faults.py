@@ -2,10 +2,13 @@
 
 The fault → checkpoint table of docs/observe.md is this list.
 
-An observation several tests only read is made once per worker (:func:`observed`): the two
-rows of ``redelivery-5xx`` here, and the ``ack-false`` and ``double-order`` observations
-test_tables_agree.py re-derives (issue 25). The tests that read one observation share an
-xdist group (:func:`on_observation`), so they run on the worker that made it.
+An observation several tests only read is made once per worker (``conftest.observed``):
+the two rows of ``redelivery-5xx`` here, the ``ack-false`` and ``double-order`` observations
+test_tables_agree.py re-derives, and ``ack-false`` in bokmål, which test_report_language.py
+reads (issue 25: the report holds both languages, ``--lang nb`` only decides which is
+``report.html``; the messages read here are the English ones, as the terminal's). The tests
+that read one observation share an xdist group (``conftest.on_observation``), so they run on
+the worker that made it.
 """
 
 from __future__ import annotations
@@ -14,35 +17,11 @@ from collections.abc import Callable
 
 import pytest
 
-from .conftest import ExampleSystem, Outcome, observe
+from .conftest import ExampleSystem, observed, on_observation
 
-#: (faults, extra env, extra args) → the observation made for it in this process
-_OBSERVED: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]], Outcome] = {}
-
-
-def observed(
-    example_system: Callable[..., ExampleSystem],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    faults: tuple[str, ...],
-    env: dict[str, str] | None = None,
-    args: tuple[str, ...] = (),
-) -> Outcome:
-    """``observe`` of the example system with ``faults``: made by the first test to ask in
-    this process, read by the others (an Outcome is only read; its folder stays)."""
-    key = (tuple(faults), tuple(sorted((env or {}).items())), tuple(args))
-    if key not in _OBSERVED:
-        _OBSERVED[key] = observe(example_system(*faults, **(env or {})), capsys, monkeypatch, *args)
-    return _OBSERVED[key]
-
-
-def on_observation(*faults: str) -> pytest.MarkDecorator:
-    """The tests that read one observation go to one pytest-xdist worker."""
-    return pytest.mark.xdist_group("observation-" + ("+".join(faults) or "none"))
-
-
-#: observations read by more than one test
-SHARED = {("double-order",), ("ack-false",), ("redelivery-5xx",)}
+#: observations read by more than one test: () is the passing one (test_example.py's two
+#: tests and test_tables_agree.py)
+SHARED = {(), ("double-order",), ("ack-false",), ("redelivery-5xx",)}
 
 FAULTS = [
     # (EXAMPLE_FAULT, checkpoint, step named, words of the message, extra env, extra args)

@@ -13,13 +13,13 @@ from tables_agree import disagreements
 from eprom_verify.checklist import CHECKPOINTS, How
 from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
-from .conftest import ExampleSystem, free_ports, observe
-from .test_faults import SHARED, observed, on_observation
+from .conftest import ExampleSystem, free_ports, observe, observed, on_observation
+from .test_faults import SHARED
 
 OBSERVATIONS = [(), ("ack-false",), ("double-order",)]
 
 
-#: the faulty observations are the ones test_faults.py reads too (made once per worker)
+#: the observations test_faults.py and test_example.py read too (made once per worker)
 @pytest.mark.parametrize(
     "faults",
     [pytest.param(f, id=str(f), marks=[on_observation(*f)] if f in SHARED else [])

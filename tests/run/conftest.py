@@ -2,69 +2,25 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
 import pytest
-import yaml
+from separate_simulator import FAKE_KEY, SeparateSimulator, free_port
 
-FAKE_KEY = "sk-FAKE-0123456789-ABCDEFGHIJKLMNOP"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["FAKE_KEY", "free_port"]
 
 
 @pytest.fixture
 def separate_simulator_factory(tmp_path):
     """Start the simulator as its own process: ``start(extra_settings) → (base, port, key)``."""
-    processes = []
+    started: list[SeparateSimulator] = []
 
     def start(extra: dict | None = None):
-        sim_port, listen_port = free_port(), free_port()
-        folder = tmp_path / f"simulator-{len(processes)}"
-        folder.mkdir()
-        settings = {
-            "orderingSystems": [
-                {
-                    "name": "Testregisteret",
-                    "apiKey": FAKE_KEY,
-                    "callbackBaseUrl": f"http://127.0.0.1:{listen_port}",
-                }
-            ],
-            **(extra or {}),
-        }
-        (folder / "simulator.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-        log = (folder / "simulator.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "eprom_verify", "simulator", "--port", str(sim_port),
-             "--config", str(folder / "simulator.yaml"), "--db", str(folder / "sim.sqlite3")],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        processes.append((process, log))
-        base = f"http://127.0.0.1:{sim_port}"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            process.kill()
-            pytest.fail("the simulator did not start: " + (folder / "simulator.log").read_text())
-        return base + "/promswebapi", listen_port, FAKE_KEY
+        simulator = SeparateSimulator(tmp_path / f"simulator-{len(started)}", extra)
+        started.append(simulator)
+        return simulator.base_url, simulator.listen_port, FAKE_KEY
 
     yield start
-    for process, log in processes:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    for simulator in started:
+        simulator.stop()
 
 
 @pytest.fixture

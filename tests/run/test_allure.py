@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from full_runs import V1, on_run, v1_passing
+from full_runs import on_run, v1_forged_key_allure, v1_passing
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify.config.settings import RunSettings
-
-ONE_CHECK = V1
-
-
-def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ.update({"CI": "true", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(tmp_path / "r"),
-         *args, "--", "-k", ONE_CHECK],
-        capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=300,
-    )  # fmt: skip
-
-
-def _folder(tmp_path: Path) -> Path:
-    (folder,) = (tmp_path / "r").iterdir()
-    return folder
 
 
 @on_run("v1-passing")
@@ -42,10 +20,14 @@ def test_a_default_run_writes_no_allure_results(tmp_path_factory):
     assert not list(folder.parent.parent.rglob("allure-results"))  # the run's working folder
 
 
-def test_allure_on_writes_them_into_the_sealed_report_folder(tmp_path: Path):
-    done = _run(tmp_path, "--allure", "on")
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    folder = _folder(tmp_path)
+@on_run("v1-forged-key-allure")
+def test_allure_on_writes_them_into_the_sealed_report_folder(tmp_path_factory):
+    """Reads the shared ``--allure on`` V1 run test_trust.py looks for the key in
+    (``full_runs.v1_forged_key_allure``): its forged key fails V1.4 (exit 1), and a run that
+    failed seals its Allure results as a passing one does."""
+    result = v1_forged_key_allure(tmp_path_factory)
+    assert result["code"] == 1, result["out"][-4000:]
+    folder = result["folder"]
     results = list((folder / "allure-results").glob("*-result.json"))
     assert results, "allure-pytest wrote no result"
     assert "  allure-results/" in (folder / "MANIFEST.sha256").read_text()

@@ -1,12 +1,17 @@
 """The suites say their failures in both report languages.
 
-Two full runs against the embedded simulator, each with several faults at once, so that
-together they fail (or leave *not run*) a check of every suite module: a wrong key on the
-S1 status and the patient-initiated answer, a duplicate letter status and privacy change,
-a PVK 502 (run A); a 502 on the first order and a 504 on the first letter, every status on
-the wrong channel, every answer dropped (run B). Every failing row's failure must carry a
-bokmål message that differs from the English one and leaves no English word of ours in
-it; ``report.html`` shows the bokmål, ``report.en.html`` the English.
+Full runs against the embedded simulator with faults, read once each (issue 25): the eight
+runs of the fault matrix (tests/run/test_whole_run.py: every fault kind on every callback
+kind, made once a session) and run B here, with faults no matrix case has: a 502 on the
+first order and a 504 on the first letter, every status on the wrong channel, every answer
+dropped (with the portal pictures, so their captions are on the bokmål page too). B alone
+fails (or leaves *not run*) a check of every suite module. Every failing row's failure must
+carry a bokmål message that differs from the English one and leaves no English word of ours
+in it; ``report.html`` shows the bokmål, ``report.en.html`` the English.
+
+(A second run of its own, A, had five faults that are each a case of the matrix — a wrong
+key on the first status and the first answer, a duplicate letter status and privacy change,
+a PVK 502 — so the matrix's runs say the same failures and more.)
 
 The fast tests below call the suites' helpers and the attestation path directly.
 """
@@ -16,14 +21,14 @@ from __future__ import annotations
 import html
 import importlib.util
 import re
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType, SimpleNamespace
 
 import pytest
-import yaml
-from full_runs import full_run
+from full_runs import on_run, shared_run
 from markupsafe import escape
+from test_whole_run import MATRIX, _matrix_run
+from test_whole_run import RUNS as MATRIX_RUNS
 
 from eprom_verify import ApiError, CheckFailure
 from eprom_verify._exceptions import AttestationMissing
@@ -35,31 +40,35 @@ from eprom_verify.run.manual import ManualSteps, answered_no
 from eprom_verify.wording import Text
 from tests.bokmal import english_left_in
 
-#: run → (faults, extra options, the checkpoint rows that must fail)
-RUNS: dict[str, tuple[list[dict], list[str], set[str]]] = {
-    "A": (
-        [
-            {"type": "forge_key", "callback": "status", "times": 1},
-            {"type": "forge_key", "callback": "answer", "times": 1},
-            {"type": "duplicate", "callback": "letter", "times": 1},
-            {"type": "duplicate", "callback": "privacy", "times": 1},
-            {"type": "pvk_502", "callback": "privacy", "times": 1},
-        ],
-        [],
-        {"V1.4", "S1", "P1", "L1", "L2", "PV1", "PV3"},
-    ),
-    "B": (
-        [
-            {"type": "helsenorge_502", "callback": "status", "times": 1},
-            {"type": "helsenorge_504", "callback": "letter", "times": 1},
-            {"type": "wrong_channel", "callback": "status", "times": None},
-            {"type": "drop", "callback": "answer", "times": None},
-        ],
-        ["--callback-timeout", "4"],  # room for a loaded machine; answers are dropped
-        {"V1.1", "V1.3", "V3.1", "S1", "S2", "P1", "L1", "L2"},
-    ),
+#: run B: its faults, extra options and the checkpoint rows that must fail
+B_FAULTS = [
+    {"type": "helsenorge_502", "callback": "status", "times": 1},
+    {"type": "helsenorge_504", "callback": "letter", "times": 1},
+    {"type": "wrong_channel", "callback": "status", "times": None},
+    {"type": "drop", "callback": "answer", "times": None},
+]
+B_ARGS = ["--callback-timeout", "4"]  # room for a loaded machine; answers are dropped
+B_FAILS = {"V1.1", "V1.3", "V3.1", "S1", "S2", "P1", "L1", "L2"}
+
+
+def _run_b(factory: pytest.TempPathFactory) -> dict:
+    """Run B, made once a session, with the portal pictures (their captions in bokmål)."""
+    return shared_run(factory, "language-B", B_FAULTS, *B_ARGS, pictures=True)
+
+
+def _matrix(name: str) -> Callable[[pytest.TempPathFactory], dict]:
+    return lambda factory: _matrix_run(factory, name)
+
+
+#: run → (how to get it, the checkpoint rows that must fail)
+RUNS: dict[str, tuple[Callable[[pytest.TempPathFactory], dict], set[str]]] = {
+    **{
+        name: (_matrix(name), set().union(*(MATRIX[case] for case in cases)))
+        for name, cases in MATRIX_RUNS.items()
+    },
+    "language-B": (_run_b, B_FAILS),
 }
-#: suite modules whose failures (or *not run* reasons) the two runs must show
+#: suite modules whose failures (or *not run* reasons) run B must show
 SUITES = {
     "test_v1_order.py",
     "test_v2_v3_fill_and_answer.py",
@@ -69,23 +78,15 @@ SUITES = {
 }
 
 
-def _run(base: Path, name: str) -> dict:
-    faults, args, _ = RUNS[name]
-    folder = base / name
-    folder.mkdir(parents=True)
-    (folder / "faults.yaml").write_text(yaml.safe_dump({"faults": faults}), "utf-8")
-    # with the portal pictures: EPROM_PORTAL_PICTURES=0 leaves an English-only fact
-    # ("… no pictures of the portal") on the bokmål page
-    faults_file = str(folder / "faults.yaml")
-    return full_run(folder, None, "--simulator-faults", faults_file, *args, pictures=True)
+def _by_run(test: Callable[..., None]) -> Callable[..., None]:
+    """Parametrize ``test`` over :data:`RUNS`, each in the xdist group of its run."""
+    return pytest.mark.parametrize(
+        "name", [pytest.param(name, marks=[on_run(name)]) for name in RUNS]
+    )(test)
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, dict]:
-    base = tmp_path_factory.mktemp("language")
-    with ThreadPoolExecutor(max_workers=len(RUNS)) as pool:
-        futures = {name: pool.submit(_run, base, name) for name in RUNS}
-        return {name: future.result() for name, future in futures.items()}
+def _result(factory: pytest.TempPathFactory, name: str) -> dict:
+    return RUNS[name][0](factory)
 
 
 def _bokmal_problem(nb: str, en: str) -> str | None:
@@ -95,13 +96,13 @@ def _bokmal_problem(nb: str, en: str) -> str | None:
     return f"English words {left}" if left else None
 
 
-@pytest.mark.parametrize("name", list(RUNS))
-def test_every_failure_is_said_in_bokmal_and_english(runs, name):
-    result = runs[name]
+@_by_run
+def test_every_failure_is_said_in_bokmal_and_english(tmp_path_factory, name):
+    result = _result(tmp_path_factory, name)
     report, out = result["report"], result["out"][-3000:]
     assert result["code"] == 1, out
     failed = {r["id"] for r in report["rows"] if r["status"] == "failed"}
-    assert failed == RUNS[name][2], out
+    assert failed == RUNS[name][1], out
     problems, said = [], 0
     for row in report["rows"]:
         for failure in row["failures"]:
@@ -123,10 +124,10 @@ def test_every_failure_is_said_in_bokmal_and_english(runs, name):
 _GLOSSES = ("(callback)",)
 
 
-@pytest.mark.parametrize("name", list(RUNS))
-def test_the_bokmal_page_reads_as_bokmal(runs, name):
+@_by_run
+def test_the_bokmal_page_reads_as_bokmal(tmp_path_factory, name):
     """Everything a reviewer reads on report.html outside payloads and code is bokmål."""
-    page = (runs[name]["folder"] / "report.html").read_text("utf-8")
+    page = (_result(tmp_path_factory, name)["folder"] / "report.html").read_text("utf-8")
     page = re.sub(r"<(script|style|pre|code)[^>]*>.*?</\1>", " ", page, flags=re.S)
     lines = html.unescape(re.sub(r"<[^>]+>", "\n", page)).splitlines()
     left = {
@@ -135,28 +136,39 @@ def test_the_bokmal_page_reads_as_bokmal(runs, name):
     assert not left, left
 
 
-def test_the_runs_reach_every_suite_module(runs):
-    """Failed or *not run* in a suite module: its own sentences, in both languages."""
+@_by_run
+def test_every_check_not_passed_is_said_in_both_languages(tmp_path_factory, name):
+    """Failed or *not run*: each check's own sentence, in bokmål and in English."""
+    checks = [
+        check
+        for check in _result(tmp_path_factory, name)["report"]["checks"]
+        if check["outcome"] in ("failed", "not_run") and check["message"]
+    ]
+    assert checks
+    for check in checks:
+        messages = check["messages"]
+        assert messages.get("nb"), check["nodeid"]
+        assert messages["nb"] != messages.get("en"), check["nodeid"]
+
+
+@on_run("language-B")
+def test_run_b_reaches_every_suite_module(tmp_path_factory):
+    """Failed or *not run* in each suite module, so each module's sentences are read."""
     reached = set()
-    for result in runs.values():
-        for check in result["report"]["checks"]:
-            if check["outcome"] not in ("failed", "not_run") or not check["message"]:
-                continue
-            module = check["nodeid"].split("::")[0].rsplit("/", 1)[-1]
-            messages = check["messages"]
-            assert messages.get("nb"), check["nodeid"]
-            assert messages["nb"] != messages.get("en"), check["nodeid"]
-            reached.add(module)
+    for check in _run_b(tmp_path_factory)["report"]["checks"]:
+        if check["outcome"] in ("failed", "not_run") and check["message"]:
+            reached.add(check["nodeid"].split("::")[0].rsplit("/", 1)[-1])
     assert reached >= SUITES, SUITES - reached
 
 
-@pytest.mark.parametrize("name", list(RUNS))
-def test_each_report_shows_its_language(runs, name):
-    folder = runs[name]["folder"]
+@_by_run
+def test_each_report_shows_its_language(tmp_path_factory, name):
+    result = _result(tmp_path_factory, name)
+    folder = result["folder"]
     nb = (folder / "report.html").read_text("utf-8")
     en = (folder / "report.en.html").read_text("utf-8")
     shown = 0
-    for row in runs[name]["report"]["rows"]:
+    for row in result["report"]["rows"]:
         for failure in row["failures"]:
             messages = failure["messages"]
             if not messages:

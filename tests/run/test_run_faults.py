@@ -6,14 +6,13 @@ what the failure says. This is the proof that each check can fail.
 
 Fewer full runs (issue 25): cases whose faults touch different callbacks — a status fault on
 the V1 order beside an answer fault on the patient-initiated order (which has no status
-callback), an answer fault on the V2/V3 order beside a letter fault — share one run
-(:data:`SHARED_BY`), made once a session (``full_runs.shared_run``); ``duplicate-status``
-reads the V1 run test_terminal_output.py reads. Each case is still its
+callback), an answer fault on the V2/V3 order beside a letter fault and a 502 on the first
+V1 order — share one run (:data:`SHARED_BY`), made once a session (``full_runs.shared_run``);
+``duplicate-status`` reads the V1 run test_terminal_output.py reads. Each case is still its
 own test: its rows failed with its phrases, AND the run failed no row outside the union of
-its group's rows. Three cases keep a run of their own: ``delayed-past-timeout``, where
+its group's rows. Two cases keep a run of their own: ``delayed-past-timeout``, where
 isolation is the claim (its one-second callback timeout would hold every callback of the run
-to it), and ``helsenorge-502`` and ``helsenorge-504``, status faults with no case on another
-callback kind left to pair with. The fault-free baseline and the 2023 enum
+to it), and ``helsenorge-504``, a status fault with no group left without one. The fault-free baseline and the 2023 enum
 style read the full runs test_whole_run.py makes.
 """
 
@@ -93,8 +92,11 @@ SHARED_BY: dict[str, str] = {
     "duplicate-patient-initiated": "faults-forged-key-and-pi-duplicate",
     "dropped-status": "faults-dropped-status-and-pi",
     "dropped-patient-initiated": "faults-dropped-status-and-pi",
-    "duplicate-answer": "faults-duplicate-answer-and-letter",
-    "duplicate-letter": "faults-duplicate-answer-and-letter",
+    # three: a 502 on the first V1 order (times 1; the fill and letter tests place theirs
+    # later) beside the answer and letter faults, each on its own callback kind
+    "helsenorge-502": "faults-502-duplicate-answer-and-letter",
+    "duplicate-answer": "faults-502-duplicate-answer-and-letter",
+    "duplicate-letter": "faults-502-duplicate-answer-and-letter",
     "wrong-channel": "faults-wrong-channel-and-dropped-answer",
     "dropped-answer": "faults-wrong-channel-and-dropped-answer",
 }

@@ -13,6 +13,8 @@ import sys
 
 import pytest
 import yaml
+from full_runs import on_run
+from separate_simulator import separate_run
 
 from eprom_verify.config import load_patients
 
@@ -20,27 +22,17 @@ from eprom_verify.config import load_patients
 FAKE_KEY = "sk-FAKE-0123456789-ABCDEFGHIJKLMNOP"
 
 
-def test_run_against_a_separate_server_leaks_nothing(tmp_path, separate_simulator):
-    base_url, listen_port = separate_simulator
-    reports = tmp_path / "reports"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ["EPROM_API_KEY"] = FAKE_KEY
-    done = subprocess.run(
-        [sys.executable, "-m", "eprom_verify", "run", "--base-url", base_url,
-         "--callback-listen", f"127.0.0.1:{listen_port}", "--callback-timeout", "10",
-         "--duplicate-window", "0.3", "--fill", "skip", "--ordering-system", "Testregisteret",
-         "--report-dir", str(reports), "--",
-         "-k", "test_v1_order and (verification-person or unreachable or mailbox-only) "
-               "or test_letter_refused or test_unsecure_message or test_documented_refusal"],
-        capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=240,
-    )  # fmt: skip
-    printed = done.stdout + done.stderr
-    assert done.returncode == 0, printed
-    assert f"http://127.0.0.1:{listen_port}" in printed, (
+@on_run("separate-simulator")
+def test_run_against_a_separate_server_leaks_nothing(tmp_path_factory):
+    """Reads the run made once a session (``separate_simulator.separate_run``):
+    test_run_tables_agree.py re-derives its tables."""
+    result = separate_run(tmp_path_factory)
+    printed, folder = result["out"], result["folder"]
+    assert result["code"] == 0, printed
+    assert f"http://127.0.0.1:{result['listen_port']}" in printed, (
         "the run must say which ApiBaseUrl to register"
     )
-    folder = next(reports.iterdir())
-    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    report = result["report"]
     passed = {r["id"] for r in report["rows"] if r["status"] == "passed"}
     assert {"V1.1", "V1.2", "V1.3", "V1.4", "L3", "U1"} <= passed
     assert report["run"]["api_key_fingerprint"].startswith("sha256:")

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from full_runs import TRUST_KEY, on_run, v1_forged_key_allure
 
 from eprom_verify.config.settings import RunSettings
 from eprom_verify.contract import CallbackKind
 from eprom_verify.run.session import open_harness
 
-KEY = "sk-TRUST-9f8e7d6c5b4a-QWERTYUIOPASDFGH"
+KEY = TRUST_KEY
 FORMS = ("test_special_cases or test_v1_order and verification-person-Basic "
          "or test_patient_initiated")  # fmt: skip
 
@@ -38,25 +39,26 @@ def _run(tmp_path: Path, *args: str, faults: list[dict] | None = None, env=None,
     )  # fmt: skip
 
 
-def _every_output(tmp_path: Path, done: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    shown = {"stdout": done.stdout, "stderr": done.stderr}
-    for path in (tmp_path / "r").rglob("*"):
-        if path.is_file():
-            shown[str(path.relative_to(tmp_path))] = path.read_bytes().decode("utf-8", "replace")
+def _every_output(result: dict) -> dict[str, str]:
+    """What the run printed and every file in its working folder (reports included)."""
+    shown = {"stdout and stderr": result["out"]}
+    work = result["folder"].parent.parent  # <work>/r/<report folder>
+    for path in work.rglob("*"):
+        if path.is_file() and path.name != "result.json":  # the tests' own record of the run
+            shown[str(path.relative_to(work))] = path.read_bytes().decode("utf-8", "replace")
     return shown
 
 
-def test_a_failing_key_check_prints_no_key_anywhere(tmp_path):
-    """The forged-key fault fails V1.4; long tracebacks with locals still show no key."""
-    done = _run(
-        tmp_path, "--allure", "on",
-        "--", "-k", "test_v1_order and verification-person-Basic", "--tb=long", "--showlocals",
-        faults=[{"type": "forge_key", "callback": "status", "times": None}],
-        env={"EPROM_API_KEY": KEY},
-    )  # fmt: skip
-    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "wrong API key" in done.stdout
-    outputs = _every_output(tmp_path, done)
+@on_run("v1-forged-key-allure")
+def test_a_failing_key_check_prints_no_key_anywhere(tmp_path_factory):
+    """The forged-key fault fails V1.4; long tracebacks with locals still show no key.
+
+    The run (``full_runs.v1_forged_key_allure``, Allure on) is made once a session:
+    test_allure.py reads its Allure results."""
+    result = v1_forged_key_allure(tmp_path_factory)
+    assert result["code"] == 1, result["out"][-4000:]
+    assert "wrong API key" in result["out"]
+    outputs = _every_output(result)
     assert any(name.endswith("junit.xml") for name in outputs)
     assert any("allure-results" in name for name in outputs)
     forms = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -255,50 +254,10 @@ def test_closed_port_remote_run_exits_2_within_15_s(tmp_path):
 # --- signals ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_leaves_a_complete_sealed_interrupted_report(tmp_path, signum):
-    from eprom_verify.report.manifest import verify_manifest
-
-    faults = tmp_path / "faults.yaml"
-    faults.write_text(
-        yaml.safe_dump({"faults": [{"type": "delay", "callback": "status", "seconds": 60}]}),
-        encoding="utf-8",
-    )
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ["CI"] = "true"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(tmp_path / "reports"),
-         "--simulator-faults", str(faults), "--callback-timeout", "120",
-         "--", "-k", "test_v1_order and verification-person-Basic"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=environ,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert process.stdout is not None
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            seen.append(line)
-            if line.startswith("waiting for the status callback") or not line:
-                break
-        assert any(s.startswith("waiting for") for s in seen), "".join(seen)
-        process.send_signal(signum)
-        rest, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    printed = "".join(seen) + rest
-    assert process.returncode == 2, printed
-    assert f"stopped by {signal.Signals(signum).name}" in printed
-    assert "INTERRUPTED" in printed
-    [folder] = (tmp_path / "reports").iterdir()
-    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    assert report["run"]["interrupted"] is True
-    assert (folder / "report.html").is_file()
-    assert verify_manifest(folder) == []
-    assert not [p for p in folder.rglob("*") if p.name.startswith(".")], "no temporary files"
+# ``run`` stopped by SIGTERM/SIGINT while it waits for a callback (exit 2, "stopped by …",
+# INTERRUPTED, a sealed report marked interrupted, no temporary file) is
+# tests/cli/test_signals.py::test_run_stopped_while_it_waits_for_a_callback: one run per
+# signal for both modules (issue 25), where this module made the same two runs again.
 
 
 def test_a_signal_before_pytest_began_leaves_no_folder(no_env, monkeypatch, capsys):

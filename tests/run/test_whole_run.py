@@ -105,6 +105,11 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
                  ("pvk_502", "privacy")],
     "matrix-6": [("helsenorge_504", "letter")],
 }  # fmt: skip
+#: the embedded simulator's settings of a run besides its faults: matrix-6, the one run
+#: without a privacy fault, has the simulator report the run's own privacy changes back
+#: (two callbacks more): test_privacy_replication.py reads PV1 and PV3 passing in it, and
+#: the cases here show those callbacks fail no other row
+SIMULATOR: dict[str, dict] = {"matrix-6": {"reportOwnPrivacyChanges": True}}
 RUNS: dict[str, list[tuple[str, str]]] = {
     **{name: [case] for name, case in ALONE.items()},
     **GROUPS,
@@ -138,7 +143,8 @@ def run_args(cases: list[tuple[str, str]]) -> list[str]:
 def _matrix_run(factory: pytest.TempPathFactory, name: str) -> dict:
     """The full run ``name`` of :data:`RUNS`: its cases' faults, each applied once."""
     cases = RUNS[name]
-    return shared_run(factory, name, [matrix_fault(c) for c in cases], *run_args(cases))
+    faults = [matrix_fault(c) for c in cases]
+    return shared_run(factory, name, faults, *run_args(cases), settings=SIMULATOR.get(name))
 
 
 def failed_rows(report: dict) -> set[str]:
@@ -155,6 +161,8 @@ def test_the_groups_share_no_callback_kind_and_no_row():
         assert len(kinds) == len(set(kinds)), (name, kinds)
         rows = [row for case in cases for row in MATRIX[case]]
         assert len(rows) == len(set(rows)), (name, rows)
+        if SIMULATOR.get(name, {}).get("reportOwnPrivacyChanges"):
+            assert "privacy" not in kinds, f"{name}: its own privacy changes come back"
 
 
 @pytest.mark.parametrize(
