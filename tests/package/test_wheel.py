@@ -161,11 +161,11 @@ def test_the_package_comes_from_the_wheel(installed: Installed, empty: Path) -> 
     _assert_comes_from(installed.root, str(installed.bin / "python"), empty, installed.env())
 
 
-def test_the_wheel_check_fails_for_the_checkout(empty: Path) -> None:
-    """The check above, on this environment (eprom-verify installed editable from the checkout)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+def test_the_wheel_check_fails_for_the_checkout(installed: Installed, empty: Path) -> None:
+    """The check above, with the checkout put before the wheel (``PYTHONPATH``): it must fail."""
+    env = {**installed.env(), "PYTHONPATH": str(REPO)}
     with pytest.raises(AssertionError, match=r"^eprom_verify imported from .+, not from "):
-        _assert_comes_from(Path(sys.prefix), sys.executable, empty, env)
+        _assert_comes_from(installed.root, str(installed.bin / "python"), empty, env)
 
 
 def test_run_from_an_empty_folder(installed: Installed, empty: Path) -> None:
