@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the figures only show that everything works",
     )
     parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the smallest run through every code path (the test suite's smoke test, a few "
+        "seconds); its figures mean nothing",
+    )
+    parser.add_argument(
         "--only",
         action="append",
         default=None,
@@ -58,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE",
         help=f"where to write the results (default {RESULTS_FILE.name} for a full run, "
-        f"{LOCAL_RESULTS_FILE.name} for --quick/--only)",
+        f"{LOCAL_RESULTS_FILE.name} for --quick/--smoke/--only)",
     )
     parser.add_argument(
         "--baseline",
@@ -99,7 +105,11 @@ def _selected(only: list[str] | None) -> list[str]:
 def _output(args: argparse.Namespace) -> Path:
     if args.output is not None:
         return Path(args.output)
-    return LOCAL_RESULTS_FILE if (args.quick or args.only) else RESULTS_FILE
+    return (
+        LOCAL_RESULTS_FILE
+        if (args.quick or getattr(args, "smoke", False) or args.only)
+        else RESULTS_FILE
+    )
 
 
 def _measure(name: str, plan: Any, folder: Path, say: Any) -> dict[str, Any]:
@@ -126,9 +136,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the selected measurements, write the results file, print the summary table."""
     from . import report  # noqa: PLC0415
     from .machine import git_state, load_average, machine_info, utc_now  # noqa: PLC0415
-    from .plan import FULL, QUICK  # noqa: PLC0415
+    from .plan import FULL, QUICK, SMOKE  # noqa: PLC0415
 
-    plan = QUICK if args.quick else FULL
+    plan = SMOKE if getattr(args, "smoke", False) else QUICK if args.quick else FULL
     if getattr(args, "baseline", None):
         plan = dataclasses.replace(plan, baseline=args.baseline)
     if getattr(args, "workers", None):

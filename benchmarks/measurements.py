@@ -198,6 +198,7 @@ def measure_orders(plan: Plan, folder: Path) -> dict[str, Any]:
             max_orders=plan.orders_per_level,
             max_seconds=plan.seconds_per_level,
             workers=workers,
+            warmup_orders=plan.warmup_orders,
         )
 
     first, *more = plan.workers

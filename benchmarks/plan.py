@@ -1,4 +1,5 @@
-"""How much each measurement does: the full run (< 10 min on 2 cores) and ``--quick`` (< 60 s).
+"""How much each measurement does: the full run (< 10 min on 2 cores), ``--quick`` (< 60 s)
+and ``--smoke`` (the test suite's: every code path once, figures without meaning).
 
 Every loop in the benchmarks is bounded twice, by a count and by seconds; the figures say
 how many requests a number rests on.
@@ -6,9 +7,10 @@ how many requests a number rests on.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["FULL", "QUICK", "Plan"]
+__all__ = ["FULL", "QUICK", "SMOKE", "Plan"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Plan:
     #: ``--workers``: the worker counts this tree's simulator runs with (the first is
     #: "simulator"; each further one "simulator_wN") in ``orders`` and ``peers``
     workers: tuple[int, ...] = (1,)
+    #: orders at N = 8 before the order levels are measured
+    warmup_orders: int = 50
 
 
 _MB = 1024 * 1024
@@ -86,4 +90,18 @@ QUICK = Plan(
     profile_orders=400,
     profile_seconds=3.0,
     peer_rounds=1,
+)
+
+#: ``--smoke``: the smallest run that still goes through every code path — each order level
+#: (64 orders: one per client at N = 64), each receiver level with its raw-client peer (32
+#: callbacks: one per client at N = 32), a warm-up — for tests/test_benchmarks_smoke.py.
+#: Its figures rest on a few dozen requests: they show the shape, never a speed.
+SMOKE = dataclasses.replace(
+    QUICK,
+    name="smoke",
+    orders_per_level=64,
+    seconds_per_level=2.0,
+    callbacks_per_level=32,
+    receiver_seconds=2.0,
+    warmup_orders=8,
 )

@@ -165,11 +165,12 @@ def measure_orders(
     max_orders: int,
     max_seconds: float,
     workers: int = 1,
+    warmup_orders: int = _WARMUP_ORDERS,
 ) -> list[dict[str, Any]]:
     """Throughput at each concurrency against one simulator (``workers`` processes; warmed
     up first)."""
     with running_stack(folder, workers=workers) as stack:
-        run_orders(stack, concurrency=8, max_orders=_WARMUP_ORDERS, max_seconds=10)
+        run_orders(stack, concurrency=8, max_orders=warmup_orders, max_seconds=10)
         return [
             run_orders(stack, concurrency=n, max_orders=max_orders, max_seconds=max_seconds)
             for n in concurrencies

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     output = tmp_path_factory.mktemp("bench") / "results.json"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "orders,receiver,prism",
+        [sys.executable, "-m", "benchmarks", "--smoke", "--only", "orders,receiver,prism",
          "--output", str(output)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -47,7 +47,7 @@ def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_results_top_level_shape(quick_results: dict[str, Any]) -> None:
     assert quick_results["schema"] == 1
-    assert quick_results["plan"] == "quick"
+    assert quick_results["plan"] == "smoke"
     assert quick_results["selected"] == ["orders", "receiver", "prism"]
     dt.datetime.fromisoformat(quick_results["date"].replace("Z", "+00:00"))
     assert set(quick_results["git"]) >= {"commit", "dirty"}
@@ -85,7 +85,7 @@ def test_receiver_figures(quick_results: dict[str, Any]) -> None:
 
 def test_prism_records_why_it_did_not_run_or_a_ratio(quick_results: dict[str, Any]) -> None:
     prism = quick_results["measurements"]["prism"]
-    if prism["status"] == "not run":  # --quick never installs it
+    if prism["status"] == "not run":  # --smoke (as --quick) never installs it
         assert "not installed" in prism["reason"]
     else:
         assert prism["status"] == "ok", prism

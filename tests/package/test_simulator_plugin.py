@@ -4,6 +4,15 @@ Installing eprom-verify registers two pytest plugins (entry points ``eprom_verif
 ``eprom_verify_simulator``). A project that uses neither must collect and run exactly as
 without them; a project that uses ``eprom_simulator`` gets one simulator per session, reset
 before each test, with settings from a fixture it can override.
+
+Cost (issue 25): the pytest each test starts loads only our plugins, by their entry points,
+and pytest-httpserver (``OTHERS`` keeps the rest of this environment's plugins out); one
+``-v`` run with and one without our plugins show the same tests in the same order with the
+same outcomes (four runs before, two of them ``--collect-only``). Where a fresh interpreter is
+the claim — nothing heavy imported, a user's whole session with its simulator, the plugins
+found by a user's pytest — the run is a subprocess; the two tests of the user's config file
+run in-process (``runpytest_inprocess``: the same entry points and the same config file in
+the project folder, without an interpreter start).
 """
 
 from __future__ import annotations
@@ -16,6 +25,16 @@ from _user_project import USER_CONFTEST, USER_OUTCOMES, USER_TESTS
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 WITHOUT = ("-p", "no:eprom_verify", "-p", "no:eprom_verify_simulator")
+
+#: the other installed plugins, which these projects do not use, stay out of every pytest the
+#: tests start (schemathesis alone costs ~0.7 s to import); ours are still loaded the way a
+#: user's pytest loads them, by their entry points
+OTHERS = tuple(
+    arg
+    for name in ("schemathesis", "typeguard", "xdist", "xdist.looponfail", "allure_pytest",
+                 "hypothesispytest", "anyio", "platformdirs", "randomly", "cacheprovider")
+    for arg in ("-p", f"no:{name}")
+)  # fmt: skip
 
 PLAIN_CONFTEST = """
 import pytest
@@ -55,12 +74,13 @@ class TestGroup:
 """
 
 
-def _outcome_lines(result: pytest.RunResult) -> list[str]:
-    return sorted(
-        line.split(" - ")[0]
+def _outcomes(result: pytest.RunResult) -> list[tuple[str, str]]:
+    """Each test and its outcome, in the order they ran (``-v``: the collection order)."""
+    return [
+        (found[1], found[2])
         for line in result.outlines
-        if re.match(r"^(PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS) ", line)
-    )
+        if (found := re.match(r"^(\S+::\S+) (PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)\b", line))
+    ]
 
 
 def test_a_project_without_our_fixtures_runs_exactly_as_before(pytester: pytest.Pytester) -> None:
@@ -68,23 +88,18 @@ def test_a_project_without_our_fixtures_runs_exactly_as_before(pytester: pytest.
     pytester.makepyfile(test_plain=PLAIN_TESTS)
     pytester.makeini("[pytest]\naddopts = --strict-markers\nfilterwarnings = error\n")
 
-    with_plugins = pytester.runpytest_subprocess("-rA", "-p", "no:randomly")
-    without = pytester.runpytest_subprocess("-rA", "-p", "no:randomly", *WITHOUT)
-    collected = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:randomly")
-    collected_without = pytester.runpytest_subprocess(
-        "--collect-only", "-q", "-p", "no:randomly", *WITHOUT
-    )
+    with_plugins = pytester.runpytest_subprocess("-v", *OTHERS)
+    without = pytester.runpytest_subprocess("-v", *OTHERS, *WITHOUT)
 
     with_plugins.assert_outcomes(passed=4, failed=1, skipped=1)
     without.assert_outcomes(passed=4, failed=1, skipped=1)
-    assert _outcome_lines(with_plugins) == _outcome_lines(without)
-    nodes = [line for line in collected.outlines if "::" in line]
-    assert nodes == [line for line in collected_without.outlines if "::" in line]
-    assert len(nodes) == 6
+    # the same tests collected, in the same order, with the same outcomes
+    assert _outcomes(with_plugins) == _outcomes(without)
+    assert len(_outcomes(with_plugins)) == 6, with_plugins.outlines
 
 
 def test_the_plugins_are_loaded_in_a_users_project(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--fixtures")
+    result = pytester.runpytest_subprocess("--fixtures", *OTHERS)
 
     result.stdout.fnmatch_lines(["*eprom_simulator_settings*", "*eprom_simulator*"])
 
@@ -94,7 +109,7 @@ def test_eprom_simulator_in_a_users_test_suite(pytester: pytest.Pytester) -> Non
     pytester.makepyfile(test_ordering_system=USER_TESTS)
     pytester.makeini("[pytest]\nfilterwarnings = error\naddopts = --strict-markers\n")
 
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+    result = pytester.runpytest_subprocess("-q", *OTHERS)
 
     result.assert_outcomes(**USER_OUTCOMES)
 
@@ -125,7 +140,7 @@ def test_default_settings_come_from_the_users_config_file(pytester: pytest.Pytes
     pytester.mkdir(".git")
     pytester.makepyfile(test_configured=CONFIGURED_TEST)
 
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+    result = pytester.runpytest_inprocess("-q", *OTHERS)
 
     result.assert_outcomes(passed=1)
 
@@ -135,7 +150,7 @@ def test_a_bad_config_file_is_one_line_for_the_fixture(pytester: pytest.Pytester
     pytester.mkdir(".git")
     pytester.makepyfile(test_configured=CONFIGURED_TEST)
 
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+    result = pytester.runpytest_inprocess("-q", *OTHERS)
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(

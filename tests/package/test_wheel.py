@@ -1,12 +1,15 @@
 """The wheel, installed the way an integrator installs it: outside any checkout.
 
-One module, marked ``slow`` (it still runs with ``python -m pytest``): ``python -m build``
-makes the sdist and, from it, the wheel, once, from a clean copy of this checkout; the
-wheel is installed into a fresh virtual environment in a temporary folder outside the
-repository, and every command runs there from an empty folder — so nothing can come from
-the checkout. The virtual environment sits in ``.venv/`` of a user's repository whose
-``conftest.py`` and pytest configuration would break any run they reached. pip resolves the
-dependencies through its configured local wheel folders and cache.
+One module, marked ``slow`` (it still runs with ``python -m pytest``): ``python -m build
+--no-isolation`` makes the sdist and, from it, the wheel, once, from a clean copy of this
+checkout (with the build backend of the test environment: an isolated build spent ~5 CPU-s
+making a virtual environment for setuptools); the wheel is installed into a fresh virtual
+environment in a temporary folder outside the repository, and every command runs there from
+an empty folder — so nothing can come from the checkout. The virtual environment sits in
+``.venv/`` of a user's repository whose ``conftest.py`` and pytest configuration would break
+any run they reached. pip installs the wheel with ``--no-index``: the dependencies come from
+a wheelhouse packed from the test environment's own installed distributions
+(``_wheelhouse.py``), never from an index or the network; eprom-verify is not in it.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from pathlib import Path
 
 import pytest
 from _user_project import USER_CONFTEST, USER_OUTCOMES, USER_TESTS
+from _wheelhouse import wheelhouse
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
+PACKAGE = "eprom-verify"
 
 
 @dataclass(frozen=True)
@@ -74,22 +79,36 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     assert REPO not in base.parents, f"{base} must be outside the repository"
     dist = base / "dist"
     source = _clean_copy(base / "source")
-    _check(
-        subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
-            capture_output=True, text=True, timeout=240,
-        )
-    )  # fmt: skip
+    build = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(source)]
+    _check(subprocess.run(build, capture_output=True, text=True, timeout=240))
     sdists = list(dist.glob("eprom_verify-*.tar.gz"))
     wheels = list(dist.glob("eprom_verify-*.whl"))  # built from the sdist by python -m build
     assert (len(sdists), len(wheels)) == (1, 1), f"expected an sdist and a wheel: {sdists + wheels}"
+    wheelhouse(PACKAGE, base / "wheelhouse")
     _as_a_users_repository(base)
     target = Installed(base / ".venv")
-    venv.create(target.root, with_pip=True)
-    python = str(target.bin / "python")
-    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])]
-    _check(target.run(*install, cwd=base, timeout=300))
+    venv.create(target.root)  # pip comes from this environment (``pip --python``), not ensurepip
+    _check(subprocess.run(_pip_install(target, wheels[0], base / "wheelhouse"),
+                          cwd=base, env=_pip_env(), capture_output=True, text=True, timeout=300))  # fmt: skip
     return target
+
+
+def _pip_install(target: Installed, wheel: Path, wheelhouse: Path) -> list[str]:
+    """pip of the test environment installing into ``target``: the wheel, deps from the house.
+
+    ``--no-compile``: the commands below compile what they import into the virtual
+    environment's own ``__pycache__`` (compiling every dependency up front cost ~4 CPU-s).
+    """
+    python = str(target.bin / "python")
+    return [sys.executable, "-m", "pip", "--python", python, "install", "-q",
+            "--disable-pip-version-check", "--no-index", "--find-links", str(wheelhouse),
+            "--no-compile", str(wheel)]  # fmt: skip
+
+
+def _pip_env() -> dict[str, str]:
+    """No pip configuration of the machine (indexes, find-links, constraints) takes part."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
+    return {**keep, "PIP_CONFIG_FILE": os.devnull}
 
 
 def _clean_copy(target: Path) -> Path:
@@ -120,17 +139,33 @@ def empty(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_package_comes_from_the_wheel(installed: Installed, empty: Path) -> None:
-    code = (
-        "import eprom_verify, eprom_verify._paths as p; "
-        "print(eprom_verify.__file__); print(p.fixtures_dir()); print(p.suites_dir())"
-    )
-    out = _check(installed.run("python", "-c", code, cwd=empty)).splitlines()
+#: what the interpreter imports: the package, its fixtures and its suites
+_WHERE = (
+    "import eprom_verify, eprom_verify._paths as p; "
+    "print(eprom_verify.__file__); print(p.fixtures_dir()); print(p.suites_dir())"
+)
 
+
+def _assert_comes_from(prefix: Path, python: str, cwd: Path, env: dict[str, str]) -> None:
+    """``python`` imports eprom_verify, its fixtures and suites from inside ``prefix``."""
+    result = subprocess.run([python, "-c", _WHERE], cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    out = _check(result).splitlines()
     package = Path(out[0]).parent
-    assert installed.root in package.parents, f"imported from {package}, not the venv"
-    assert Path(out[1]) == package / "_fixtures"
-    assert Path(out[2]) == package / "_suites"
+    assert prefix in package.parents, f"eprom_verify imported from {package}, not from {prefix}"
+    assert Path(out[1]) == package / "_fixtures", f"fixtures from {out[1]}, not from {package}"
+    assert Path(out[2]) == package / "_suites", f"suites from {out[2]}, not from {package}"
+
+
+def test_the_package_comes_from_the_wheel(installed: Installed, empty: Path) -> None:
+    _assert_comes_from(installed.root, str(installed.bin / "python"), empty, installed.env())
+
+
+def test_the_wheel_check_fails_for_the_checkout(installed: Installed, empty: Path) -> None:
+    """The check above, with the checkout put before the wheel (``PYTHONPATH``): it must fail."""
+    env = {**installed.env(), "PYTHONPATH": str(REPO)}
+    with pytest.raises(AssertionError, match=r"^eprom_verify imported from .+, not from "):
+        _assert_comes_from(installed.root, str(installed.bin / "python"), empty, env)
 
 
 def test_run_from_an_empty_folder(installed: Installed, empty: Path) -> None:
@@ -147,10 +182,9 @@ def test_init_then_run_uses_its_files(installed: Installed, empty: Path) -> None
     assert (empty / "eprom-verify.toml").is_file()
     assert (empty / ".github/workflows/eprom-verify.yml").is_file()
 
-    # the whole run is the test above; here the V1 checks are enough to show the file is used
-    _check(
-        installed.run("eprom-verify", "run", "--", "-k", "test_v1_order", cwd=empty, timeout=240)
-    )
+    # the whole run is the test above; here one order is enough to show the file is used
+    one_order = "test_order_reaches_eprom and verification-person-Basic"
+    _check(installed.run("eprom-verify", "run", "--", "-k", one_order, cwd=empty, timeout=240))
     (report,) = (empty / "reports").glob("*-simulator/report.json")
     document = json.loads(report.read_text(encoding="utf-8"))
     assert document["run"]["ordering_system"] == "Min Journal"  # from eprom-verify.toml
