@@ -41,6 +41,7 @@ __all__ = [
     "print_pdf",
     "run_chromium",
     "screenshot",
+    "shared_browser_open",
     "warm_shared_browser",
 ]
 
@@ -526,6 +527,12 @@ def warm_shared_browser() -> threading.Thread | None:
     thread = threading.Thread(target=warm, name="eprom-chromium-warm", daemon=True)
     thread.start()
     return thread
+
+
+def shared_browser_open() -> bool:
+    """The shared browser of :func:`screenshot` is started (or starting) and not closed."""
+    with _shared_lock:
+        return _shared is not None and not _shared.closed
 
 
 def close_shared_browser() -> None:
