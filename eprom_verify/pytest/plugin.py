@@ -189,7 +189,7 @@ def pictures_browser(*, takes: bool) -> None:
     """Chromium for the portal pictures, once the selected tests are known.
 
     ``takes``: it is started (in the background, on the other core) unless ``eprom-verify
-    run`` started it already, before collection (``portal_capture.start_browser_early``).
+    run`` started it already, before collection (``report.pdf.start_browser_early``).
     Otherwise one started early is ended, in the background: no test will use it.
     """
     if takes:

@@ -25,7 +25,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -33,11 +33,11 @@ from typing import Any
 
 from eprom_verify.report.model import Picture
 from eprom_verify.report.pdf import (
+    PICTURES_OFF_ENV,
     BrowserError,
     Snapshot,
     find_chromium,
     screenshot,
-    warm_shared_browser,
 )
 from eprom_verify.wording import Text
 
@@ -51,12 +51,11 @@ __all__ = [
     "capture_png",
     "finish_pictures",
     "picture_of_portal",
-    "start_browser_early",
 ]
 
 REQUIRE_ENV = "EPROM_REQUIRE_BROWSER"
 #: ``EPROM_PORTAL_PICTURES=0`` turns the captures off (a run saves 1–4 s of Chromium each)
-OFF_ENV = "EPROM_PORTAL_PICTURES"
+OFF_ENV = PICTURES_OFF_ENV
 #: How long the report waits, at most, for the pictures still being taken.
 FINISH_S = 120.0
 #: One picture's bound inside that (Chromium's load and screenshot of one page).
@@ -69,57 +68,6 @@ _REQUIRED = (
     f"{REQUIRE_ENV}=1 requires it for the portal pictures"
 )
 _lock = threading.Lock()
-
-
-#: pytest arguments that choose tests: with one, the run may take no picture, so Chromium is
-#: left to the ``eprom`` fixture, which starts it once the selection is known
-_SELECTING = (
-    "-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--lf", "--last-failed",
-    "--sw", "--stepwise", "--pyargs", "--co", "--collect-only",
-)  # fmt: skip
-
-
-def start_browser_early(pytest_args: Sequence[str] = ()) -> threading.Thread | None:
-    """Start the pictures' Chromium now, at the very beginning of a run (issue 25).
-
-    ``eprom-verify run`` calls this before pytest starts: Chromium's start (about a second
-    of CPU) then runs on the second core while the run imports and collects on the first,
-    instead of when the ``eprom`` fixture is set up. Only when the run is going to take
-    pictures as far as can be told before collection: the pictures are not off
-    (``EPROM_PORTAL_PICTURES=0``), Chromium is installed, and no argument in
-    ``pytest_args`` (the ones passed after ``--``) chooses tests — a ``-k`` run may take
-    none, and then the fixture starts it if one of its tests does. When the collected
-    tests take no picture after all, the fixture ends it; it is ended as always when the
-    session ends, at exit, and — its DevTools pipe closing — when this process dies.
-    Returns the thread starting it, or None.
-    """
-    if os.environ.get(OFF_ENV) == "0" or _chooses_tests(pytest_args):
-        return None
-    return warm_shared_browser()
-
-
-#: options whose value may follow as the next argument (it is not a path then)
-_WITH_VALUE = ("-p", "-W", "-o", "-r", "--tb", "--maxfail", "--durations", "--color")
-
-
-def _chooses_tests(args: Sequence[str]) -> bool:
-    value_next = False
-    for arg in args:
-        if value_next:
-            value_next = False
-            continue
-        if arg == "--":
-            continue
-        if not arg.startswith("-"):
-            return True  # a path or a node id
-        if arg in _WITH_VALUE:
-            value_next = True
-            continue
-        for flag in _SELECTING:
-            short = len(flag) == 2 and arg.startswith(flag)  # -kEXPR
-            if arg == flag or arg.startswith(flag + "=") or short:
-                return True
-    return False
 
 
 class PortalCaptureError(RuntimeError):

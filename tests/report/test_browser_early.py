@@ -21,8 +21,8 @@ from browser import require_chromium
 
 from eprom_verify.pytest.plugin import pictures_browser
 from eprom_verify.report import pdf
+from eprom_verify.report.pdf import _chooses_tests, start_browser_early
 from eprom_verify.simulator import portal_capture
-from eprom_verify.simulator.portal_capture import _chooses_tests, start_browser_early
 
 #: how long a Chromium gets to go away after the process that started it ended (a bound on
 #: a wait, not a timing asserted: it normally goes within a second)
@@ -65,7 +65,7 @@ def test_no_early_start_when_pictures_are_off_tests_are_chosen_or_chromium_is_mi
     monkeypatch: pytest.MonkeyPatch, shared: None
 ) -> None:
     started: list[str] = []
-    monkeypatch.setattr(portal_capture, "warm_shared_browser", lambda: started.append("warm"))
+    monkeypatch.setattr(pdf, "warm_shared_browser", lambda: started.append("warm"))
     monkeypatch.setenv(portal_capture.OFF_ENV, "0")
     assert start_browser_early([]) is None
     monkeypatch.delenv(portal_capture.OFF_ENV)
@@ -108,7 +108,7 @@ def test_the_early_browser_is_the_one_the_pictures_use_or_is_ended_when_none_is_
 _STARTER = """
 import sys, time
 from eprom_verify.report import pdf
-from eprom_verify.simulator.portal_capture import start_browser_early
+from eprom_verify.report.pdf import start_browser_early
 start_browser_early([]).join(timeout=120)
 browser = pdf._shared
 assert browser is not None and not browser.closed
