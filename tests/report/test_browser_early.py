@@ -9,6 +9,7 @@ clean-up — Chromium must not outlive it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def test_chromium_started_early_ends_when_the_run_is_stopped(sig: signal.Signals
         text=True,
         env=environ,
     )
+    profile = ""
     try:
         assert starter.stdout is not None
         line = starter.stdout.readline().split()
@@ -173,3 +175,5 @@ def test_chromium_started_early_ends_when_the_run_is_stopped(sig: signal.Signals
         if starter.poll() is None:
             starter.kill()
             starter.wait()
+        if profile:  # a killed starter could not remove its Chromium's profile: we do
+            shutil.rmtree(profile, ignore_errors=True)
