@@ -177,3 +177,23 @@ def test_chromium_started_early_ends_when_the_run_is_stopped(sig: signal.Signals
             starter.wait()
         if profile:  # a killed starter could not remove its Chromium's profile: we do
             shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embedded", "remote"])
+def test_the_run_command_starts_chromium_before_pytest_only_against_the_simulator(
+    monkeypatch: pytest.MonkeyPatch, embedded: bool
+) -> None:
+    import argparse
+    from types import SimpleNamespace
+
+    from eprom_verify.cli import run
+
+    order: list[str] = []
+    settings = SimpleNamespace(embedded=embedded, env="simulator", base_url=None)
+    monkeypatch.setattr(run, "_prepare", lambda *_a, **_k: order.append("prepare") or settings)
+    monkeypatch.setattr(pdf, "start_browser_early", lambda args: order.append(f"chromium {args}"))
+    monkeypatch.setattr(run, "_execute", lambda *_a, **_k: order.append("pytest") or 0)
+    args = argparse.Namespace(pytest_args=["--", "-x"])
+    assert run.run_verification(args) == 0
+    expected = ["prepare", "chromium ['--', '-x']", "pytest"] if embedded else ["prepare", "pytest"]
+    assert order == expected, f"expected {expected}, received {order}"
