@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+from pydantic_core import to_json
 
 from eprom_verify._exceptions import ApiError, TransportError
 from eprom_verify.config.settings import Secret
@@ -277,7 +278,9 @@ class EpromClient:
             headers["Authorization"] = f"Basic {self.__key.reveal()}"
         if body_key and isinstance(body, dict):
             body = {**body, "apiKey": self.__key.reveal()}
-        content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        # pydantic-core's serializer: the same JSON as json.dumps(ensure_ascii=False), compact,
+        # in a third of the time — L3's 40 MB letter costs ~0.1 CPU-s instead of ~0.3 (issue 25)
+        content = None if body is None else to_json(body)
         for attempt in range(1, _CONNECT_ATTEMPTS + 1):
             try:
                 return self._http.request(method, url, content=content, headers=headers)

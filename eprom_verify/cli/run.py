@@ -398,6 +398,10 @@ def _exit_code(code: int) -> int:
 
 def run_verification(args: argparse.Namespace) -> int:
     settings = _prepare(args, RUN_OPTIONS, receiver=False)
+    if settings.embedded:  # Chromium starts on the other core while pytest imports and collects
+        from eprom_verify.report.pdf import start_browser_early
+
+        start_browser_early(args.pytest_args or ())
     extra = _pytest_args(args, RUN_OPTIONS) + ["-m", "not receiver"]
     label = settings.env if settings.base_url is None else "custom"
     return _execute(args, settings, extra, env_label=label)

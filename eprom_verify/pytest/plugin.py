@@ -172,10 +172,8 @@ def eprom(
     stream = TerminalStream(pytestconfig)
     with open_harness(eprom_settings, recorder=recorder, stream=stream) as harness:
         pytestconfig.stash[HARNESS_KEY] = harness
-        if harness.simulator is not None and takes_portal_pictures(request.session.items):
-            from eprom_verify.report.pdf import warm_shared_browser
-
-            warm_shared_browser()  # Chromium starts on another core while the tests go on
+        pictures_browser(takes=harness.simulator is not None and
+                         takes_portal_pictures(request.session.items))  # fmt: skip
         yield harness
         capture = sys.modules.get("eprom_verify.simulator.portal_capture")
         if capture is not None:  # the pictures still being taken, before the report
@@ -185,6 +183,27 @@ def eprom(
 
 #: a portal picture was asked for and not taken (portal_capture.finish_pictures)
 _PICTURES_LOST = pytest.StashKey[bool]()
+
+
+def pictures_browser(*, takes: bool) -> None:
+    """Chromium for the portal pictures, once the selected tests are known.
+
+    ``takes``: it is started (in the background, on the other core) unless ``eprom-verify
+    run`` started it already, before collection (``report.pdf.start_browser_early``).
+    Otherwise one started early is ended, in the background: no test will use it.
+    """
+    if takes:
+        from eprom_verify.report.pdf import warm_shared_browser
+
+        warm_shared_browser()  # the shared browser, if it was started early
+        return
+    pdf = sys.modules.get("eprom_verify.report.pdf")
+    if pdf is not None and pdf.shared_browser_open():
+        import threading
+
+        threading.Thread(
+            target=pdf.close_shared_browser, name="eprom-chromium-close", daemon=True
+        ).start()
 
 
 def takes_portal_pictures(items: list[pytest.Item]) -> bool:

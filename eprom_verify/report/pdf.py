@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,6 +32,7 @@ from eprom_verify._exceptions import UsageError
 
 __all__ = [
     "BROWSERS",
+    "PICTURES_OFF_ENV",
     "CHROMIUM_FLAGS",
     "Browser",
     "ChromiumNotFound",
@@ -42,6 +43,8 @@ __all__ = [
     "print_pdf",
     "run_chromium",
     "screenshot",
+    "shared_browser_open",
+    "start_browser_early",
     "warm_shared_browser",
 ]
 
@@ -60,6 +63,8 @@ NOT_FOUND = (
     "or open report.html in a browser and print"
 )
 _TIMEOUT_S = 120
+#: ``EPROM_PORTAL_PICTURES=0`` turns the portal pictures off (``simulator/portal_capture.py``)
+PICTURES_OFF_ENV = "EPROM_PORTAL_PICTURES"
 
 
 class ChromiumNotFound(UsageError):
@@ -579,9 +584,67 @@ def warm_shared_browser() -> threading.Thread | None:
     return thread
 
 
+def shared_browser_open() -> bool:
+    """The shared browser of :func:`screenshot` is started (or starting) and not closed."""
+    with _shared_lock:
+        return _shared is not None and not _shared.closed
+
+
 def close_shared_browser() -> None:
     """End the shared browser of :func:`screenshot`, if one is open."""
     with _shared_lock:
         browser = _shared
     if browser is not None:
         browser.close()
+
+
+#: pytest arguments that choose tests: with one, the run may take no picture, so Chromium is
+#: left to the ``eprom`` fixture, which starts it once the selection is known
+_SELECTING = (
+    "-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--lf", "--last-failed",
+    "--sw", "--stepwise", "--pyargs", "--co", "--collect-only",
+)  # fmt: skip
+
+
+def start_browser_early(pytest_args: Sequence[str] = ()) -> threading.Thread | None:
+    """Start the pictures' Chromium now, at the very beginning of a run (issue 25).
+
+    ``eprom-verify run`` calls this before pytest starts, and imports only this light module
+    for it (not the simulator, where the pictures are taken): Chromium's start (about a
+    second of CPU) then runs on the second core while the run imports and collects on the
+    first, instead of when the ``eprom`` fixture is set up. Only when the run is going to
+    take pictures as far as can be told before collection: the pictures are not off
+    (``EPROM_PORTAL_PICTURES=0``), Chromium is installed, and no argument in
+    ``pytest_args`` (the ones passed after ``--``) chooses tests — a ``-k`` run may take
+    none, and then the fixture starts it if one of its tests does. When the collected
+    tests take no picture after all, the fixture ends it; it is ended as always when the
+    session ends, at exit, and — its DevTools pipe closing — when this process dies.
+    Returns the thread starting it, or None.
+    """
+    if os.environ.get(PICTURES_OFF_ENV) == "0" or _chooses_tests(pytest_args):
+        return None
+    return warm_shared_browser()
+
+
+#: options whose value may follow as the next argument (it is not a path then)
+_WITH_VALUE = ("-p", "-W", "-o", "-r", "--tb", "--maxfail", "--durations", "--color")
+
+
+def _chooses_tests(args: Sequence[str]) -> bool:
+    value_next = False
+    for arg in args:
+        if value_next:
+            value_next = False
+            continue
+        if arg == "--":
+            continue
+        if not arg.startswith("-"):
+            return True  # a path or a node id
+        if arg in _WITH_VALUE:
+            value_next = True
+            continue
+        for flag in _SELECTING:
+            short = len(flag) == 2 and arg.startswith(flag)  # -kEXPR
+            if arg == flag or arg.startswith(flag + "=") or short:
+                return True
+    return False

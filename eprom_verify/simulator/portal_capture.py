@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eprom_verify.report.model import Picture
-from eprom_verify.report.pdf import BrowserError, Snapshot, find_chromium, screenshot
+from eprom_verify.report.pdf import (
+    PICTURES_OFF_ENV,
+    BrowserError,
+    Snapshot,
+    find_chromium,
+    screenshot,
+)
 from eprom_verify.wording import Text
 
 __all__ = [
@@ -49,7 +55,7 @@ __all__ = [
 
 REQUIRE_ENV = "EPROM_REQUIRE_BROWSER"
 #: ``EPROM_PORTAL_PICTURES=0`` turns the captures off (a run saves 1–4 s of Chromium each)
-OFF_ENV = "EPROM_PORTAL_PICTURES"
+OFF_ENV = PICTURES_OFF_ENV
 #: How long the report waits, at most, for the pictures still being taken.
 FINISH_S = 120.0
 #: One picture's bound inside that (Chromium's load and screenshot of one page).
