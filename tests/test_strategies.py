@@ -82,6 +82,33 @@ def find(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) -> 
     raise AssertionError(f"no example met the condition in {FIND.max_examples} tries")
 
 
+def find_each(
+    strategy: st.SearchStrategy[Any], conditions: dict[str, Callable[[Any], bool]]
+) -> None:
+    """Each condition met by some example of ``strategy``: one pass of at most
+    ``FIND.max_examples`` examples for all of them, each example asked every condition not met
+    yet (drawing an example costs more than asking it); fails naming the ones never met."""
+    waiting = dict(conditions)
+
+    @FIND
+    @given(strategy)
+    def look(value: Any) -> None:
+        for name, condition in list(waiting.items()):
+            if condition(value):
+                del waiting[name]
+        if not waiting:
+            raise _Found
+
+    try:
+        look()
+    except _Found:
+        return
+    raise AssertionError(
+        f"no example met {sorted(waiting)} in {FIND.max_examples} tries "
+        f"(met: {sorted(set(conditions) - set(waiting))})"
+    )
+
+
 def _parse(callback: GeneratedCallback) -> Any:
     data = json.loads(json.dumps(callback.body, ensure_ascii=False))  # as it goes on the wire
     if callback.kind in (CallbackKind.STATUS, CallbackKind.ANSWER):
@@ -288,16 +315,22 @@ def test_form_orders_cover_the_order_parameters() -> None:
             assert isinstance(request.metadata_object(), dict)
 
     check()
-    for kind in NationalIdKind:
-        find(orders, lambda o, kind=kind: classify(o["nationalId"]) is kind)
-    find(orders, lambda o: o["formId"] not in form_ids)
-    find(
+    find_each(
         orders,
-        lambda o: o.get("onBehalfOfNationalId") is not None and o.get("mustBeSigned") is True,
+        {
+            **{
+                f"a {kind.name}": lambda o, kind=kind: classify(o["nationalId"]) is kind
+                for kind in NationalIdKind
+            },
+            "an unknown formId": lambda o: o["formId"] not in form_ids,
+            "signed on behalf of someone": lambda o: (
+                o.get("onBehalfOfNationalId") is not None and o.get("mustBeSigned") is True
+            ),
+            "a physicalAddress": lambda o: o.get("physicalAddress") is not None,
+            "metadata that is not JSON": lambda o: _bad_json(o.get("metadata")),
+            "NoDistribution": lambda o: o.get("distributionRule") in ("NoDistribution", 2, "2"),
+        },
     )
-    find(orders, lambda o: o.get("physicalAddress") is not None)
-    find(orders, lambda o: _bad_json(o.get("metadata")))
-    find(orders, lambda o: o.get("distributionRule") in ("NoDistribution", 2, "2"))
 
 
 def _bad_json(text: Any) -> bool:
@@ -365,3 +398,8 @@ def test_each_kind_s_callback_strategy_is_made_once() -> None:
     assert expand(CallbackKind.STATUS) is expand(CallbackKind.STATUS), (
         "malformed_callbacks makes a new strategy for every example it draws"
     )
+
+
+def test_find_each_names_the_conditions_no_example_met() -> None:
+    with pytest.raises(AssertionError, match=r"no example met \['above one'\].*met: \['one'\]"):
+        find_each(st.just(1), {"one": lambda v: v == 1, "above one": lambda v: v > 1})

@@ -61,7 +61,10 @@ def _order_national_ids(
         known = by_kind.get(kind)
         return st.one_of(st.sampled_from(known), generated) if known else generated
 
-    return st.sampled_from(kinds).flatmap(for_kind)
+    # built once, not once a draw: ``national_ids`` defines an ``st.composite``, and Hypothesis
+    # reads and parses its source at every definition (a quarter of a form order's draw)
+    per_kind = {kind: for_kind(kind) for kind in kinds}
+    return st.sampled_from(kinds).flatmap(per_kind.__getitem__)
 
 
 def form_order_requests(

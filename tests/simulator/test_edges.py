@@ -14,7 +14,7 @@ from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.app import create_app
 from eprom_verify.simulator.server import KEEP_ALIVE_SECONDS, bind, uvicorn_config
 
-from .conftest import SIDE_EFFECTS, VISIT, order_body, place, settings_for, settled
+from .conftest import LOOPBACK, SIDE_EFFECTS, VISIT, order_body, place, settings_for, settled
 from .receiver import Receiver
 
 
@@ -62,7 +62,7 @@ def test_an_expired_answer_is_not_stamped_before_the_order(
 
 def test_unknown_paths_are_a_plain_text_404(sim: RunningSimulator) -> None:
     for url in (f"{sim.base_url}/api/v2/nothing", f"{sim.root_url}/nothing"):
-        response = httpx.get(url)
+        response = LOOPBACK.get(url)
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/plain")
         assert "detail" not in response.text
@@ -70,7 +70,7 @@ def test_unknown_paths_are_a_plain_text_404(sim: RunningSimulator) -> None:
 
 
 def test_a_wrong_method_is_a_plain_text_405_listing_every_method(sim: RunningSimulator) -> None:
-    response = httpx.get(f"{sim.base_url}/api/v2/formorder", headers={"Authorization": "x"})
+    response = LOOPBACK.get(f"{sim.base_url}/api/v2/formorder", headers={"Authorization": "x"})
     assert response.status_code == 405
     assert response.headers["content-type"].startswith("text/plain")
     assert response.headers["allow"] == "POST"
@@ -97,7 +97,7 @@ def test_the_401_comes_before_reading_the_body(
     if authorization is not None:
         headers["Authorization"] = authorization
     for content in (b'{"formId": "\xff\xfe"}', b"not json", b""):
-        response = httpx.post(f"{sim.base_url}{path}", content=content, headers=headers)
+        response = LOOPBACK.post(f"{sim.base_url}{path}", content=content, headers=headers)
         assert response.status_code == 401, response.text
         assert response.headers["content-type"].startswith("text/plain")
 
@@ -248,7 +248,7 @@ def test_enums_still_take_a_name_in_any_case_or_a_number(api: httpx.Client) -> N
 
 
 def test_the_control_api_is_strict_too(sim: RunningSimulator) -> None:
-    response = httpx.post(
+    response = LOOPBACK.post(
         f"{sim.root_url}/_simulator/faults", json={"type": "delay", "seconds": False}
     )
     assert (response.status_code, response.text) == (

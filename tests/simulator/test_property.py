@@ -47,7 +47,7 @@ def simulator() -> Iterator[RunningSimulator]:
         yield running
 
 
-def _fuzz(operation: Any, checks: list[Any], failures: list[str]) -> None:
+def _fuzz(operation: Any, checks: list[Any], failures: list[str], session: Any) -> None:
     @given(case=operation.as_strategy())
     @settings(
         max_examples=EXAMPLES,
@@ -59,7 +59,9 @@ def _fuzz(operation: Any, checks: list[Any], failures: list[str]) -> None:
     )
     def run(case: Any) -> None:
         try:
-            case.call_and_validate(headers={"Authorization": f"Basic {KEY}"}, checks=checks)
+            case.call_and_validate(
+                session=session, headers={"Authorization": f"Basic {KEY}"}, checks=checks
+            )
         except Exception as exc:  # a failure (group) of schemathesis' checks
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:600]}")
 
@@ -67,6 +69,7 @@ def _fuzz(operation: Any, checks: list[Any], failures: list[str]) -> None:
 
 
 def test_no_server_errors_and_answers_match_the_schema(simulator: RunningSimulator) -> None:
+    import requests
     import schemathesis
 
     schema = schemathesis.openapi.from_url(f"{simulator.root_url}/openapi.json")
@@ -74,8 +77,11 @@ def test_no_server_errors_and_answers_match_the_schema(simulator: RunningSimulat
     tested = [op for op in operations if not op.path.startswith(SKIPPED)]
     failures: list[str] = []
     checks = _checks()
-    for operation in tested:
-        _fuzz(operation, checks, failures)
+    # one kept-alive session for every request (without one, each case opened a session and
+    # a connection of its own: ~12 % of the test's CPU)
+    with requests.Session() as session:
+        for operation in tested:
+            _fuzz(operation, checks, failures, session)
     assert len(tested) >= 20
     assert not failures, "\n\n".join(failures[:5])
     simulator.check_errors()

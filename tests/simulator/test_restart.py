@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import KEY, order_body
+from .conftest import KEY, LOOPBACK, order_body
 from .receiver import Receiver, free_port
 
 ORDERS = 20
@@ -36,7 +36,7 @@ def simulator_process(
         deadline = time.monotonic() + 60  # a bound for a loaded machine, not a timing
         while True:
             try:
-                httpx.get(f"http://127.0.0.1:{port}/_simulator/ordering-systems", timeout=1)
+                LOOPBACK.get(f"http://127.0.0.1:{port}/_simulator/ordering-systems", timeout=1)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -74,14 +74,14 @@ def test_pending_callbacks_survive_sigkill_and_are_delivered_once(tmp_path: Path
 
     with simulator_process(port, db, config) as first_life:
         ids = [
-            httpx.post(
+            LOOPBACK.post(
                 f"{base}/promswebapi/api/v2/formorder", json=order_body(), headers=headers
             ).json()["id"]
             for _ in range(ORDERS)
         ]
         deadline = time.monotonic() + 10
         while True:  # every callback has failed at least once: the receiver is down
-            rows = httpx.get(f"{base}/_simulator/outbox").json()
+            rows = LOOPBACK.get(f"{base}/_simulator/outbox").json()
             if len(rows) == ORDERS and all(row["attempts"] for row in rows):
                 break
             assert time.monotonic() < deadline, rows
@@ -97,5 +97,5 @@ def test_pending_callbacks_survive_sigkill_and_are_delivered_once(tmp_path: Path
             assert len(receiver.settle(0.5)) == ORDERS
         with simulator_process(port, db, config):  # a third life owes nothing
             assert len(receiver.settle(0.8)) == ORDERS
-            states = {row["state"] for row in httpx.get(f"{base}/_simulator/outbox").json()}
+            states = {row["state"] for row in LOOPBACK.get(f"{base}/_simulator/outbox").json()}
             assert states == {"delivered"}

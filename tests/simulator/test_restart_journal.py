@@ -14,9 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
-
-from .conftest import KEY, order_body
+from .conftest import KEY, LOOPBACK, order_body
 from .receiver import Received, Receiver, free_port
 from .test_restart import simulator_process
 
@@ -50,7 +48,7 @@ def test_the_journal_accounts_for_every_put_after_five_sigkills(tmp_path: Path) 
         for _ in range(LIVES):
             with simulator_process(port, db, config) as life:
                 for _ in range(ORDERS_PER_LIFE):
-                    answer = httpx.post(
+                    answer = LOOPBACK.post(
                         f"{base}/promswebapi/api/v2/formorder", json=order_body(), headers=headers
                     )
                     assert answer.status_code == 200, answer.text
@@ -61,7 +59,7 @@ def test_the_journal_accounts_for_every_put_after_five_sigkills(tmp_path: Path) 
         with simulator_process(port, db, config):  # the last life delivers what is owed
             deadline = time.monotonic() + 30
             while True:
-                rows = httpx.get(f"{base}/_simulator/outbox", params={"limit": 100_000}).json()
+                rows = LOOPBACK.get(f"{base}/_simulator/outbox", params={"limit": 100_000}).json()
                 if rows and all(row["state"] == "delivered" for row in rows):
                     break
                 assert time.monotonic() < deadline, "the outbox was not delivered in 30 s"

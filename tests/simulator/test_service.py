@@ -24,7 +24,16 @@ from eprom_verify.simulator import OrderingSystem, RunningSimulator, run_in_thre
 from eprom_verify.simulator.service import ACCESS_LOGGER, AccessFormatter, health_of
 from eprom_verify.simulator.settings import resolve_service
 
-from .conftest import KEY, RAND12, UNSECURE, VERIFY, order_body, settings_for
+from .conftest import (
+    KEY,
+    LOOPBACK,
+    RAND12,
+    UNSECURE,
+    VERIFY,
+    loopback_client,
+    order_body,
+    settings_for,
+)
 from .receiver import Receiver
 
 OTHER_KEY = "other-key-7c1e9b0a2d4f6e83"
@@ -53,7 +62,7 @@ def own_sim(shared_receiver: Receiver) -> Iterator[RunningSimulator]:
 
 
 def _api(sim: RunningSimulator, key: str = KEY) -> httpx.Client:
-    return httpx.Client(
+    return loopback_client(
         base_url=sim.base_url, headers={"Authorization": f"Basic {key}"}, timeout=30
     )
 
@@ -63,7 +72,7 @@ def _api(sim: RunningSimulator, key: str = KEY) -> httpx.Client:
 
 def test_health_is_ready_while_the_store_and_the_outbox_run(own_sim: RunningSimulator) -> None:
     for path in ("/_simulator/health", "/health"):
-        answer = httpx.get(own_sim.root_url + path)
+        answer = LOOPBACK.get(own_sim.root_url + path)
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "ready"
         assert answer.json()["outbox"] == "running"
@@ -76,7 +85,7 @@ def test_health_is_503_when_the_outbox_stopped(own_sim: RunningSimulator) -> Non
     loop = tasks[0].get_loop()
     for task in tasks:
         loop.call_soon_threadsafe(task.cancel)
-    answer = httpx.get(own_sim.root_url + "/_simulator/health")
+    answer = LOOPBACK.get(own_sim.root_url + "/_simulator/health")
     assert answer.status_code == 503, answer.text
     assert answer.json() == {
         "status": "unavailable",
@@ -88,7 +97,7 @@ def test_health_is_503_when_the_outbox_stopped(own_sim: RunningSimulator) -> Non
 
 def test_health_is_503_when_the_store_is_closed(own_sim: RunningSimulator) -> None:
     own_sim.engine.store.close()
-    answer = httpx.get(own_sim.root_url + "/health")
+    answer = LOOPBACK.get(own_sim.root_url + "/health")
     assert answer.status_code == 503, answer.text
     assert answer.json()["store"] == "not answering"
     own_sim.engine.errors.clear()  # whatever touched the closed store meanwhile
@@ -133,13 +142,13 @@ def test_every_url_the_banner_prints_answers_and_each_request_is_one_log_line() 
         served = [url for url in urls if ":9/" not in url]
         assert len(served) >= 6, banner
         for url in served:
-            answer = httpx.get(url, follow_redirects=True)
+            answer = LOOPBACK.get(url, follow_redirects=True)
             assert answer.status_code == 200, f"{url} answered {answer.status_code}"
         root = served[0].rsplit("/", 1)[0]
-        docs = httpx.get(root + "/docs")
+        docs = LOOPBACK.get(root + "/docs")
         assert (docs.status_code, docs.headers["location"]) == (307, "/swagger")
-        assert "promswebapi" in httpx.get(root + "/").text
-        httpx.post(
+        assert "promswebapi" in LOOPBACK.get(root + "/").text
+        LOOPBACK.post(
             root + "/promswebapi/api/v2/formorder",
             json=order_body(),
             headers={"Authorization": f"Basic {key}"},
@@ -166,10 +175,10 @@ def test_json_access_log_by_environment_variable_never_holds_the_key() -> None:
         [key] = re.findall(r"apiKey (demo-\S+)", banner)
         root = re.findall(r"http://127\.0\.0\.1:\d+", banner)[0]
         sms = {"apiKey": key, "smsText": "Hei", "nationalId": UNSECURE}
-        assert httpx.post(root + "/promswebapi/api/unsecuremessagesms", json=sms).json() == {
+        assert LOOPBACK.post(root + "/promswebapi/api/unsecuremessagesms", json=sms).json() == {
             "success": True
         }
-        httpx.get(root + "/promswebapi/api/v2/nothing-here")
+        LOOPBACK.get(root + "/promswebapi/api/v2/nothing-here")
     finally:
         log = _stop(process)
     records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
@@ -191,13 +200,13 @@ def test_log_format_off_writes_no_access_line_but_still_journals() -> None:
     try:
         [key] = re.findall(r"apiKey (demo-\S+)", banner)
         root = re.findall(r"http://127\.0\.0\.1:\d+", banner)[0]
-        answer = httpx.post(
+        answer = LOOPBACK.post(
             root + "/promswebapi/api/v2/formorder",
             json=order_body(),
             headers={"Authorization": f"Basic {key}"},
         )
         assert answer.status_code == 200, answer.text
-        journal = httpx.get(root + "/_simulator/requests").json()["requests"]
+        journal = LOOPBACK.get(root + "/_simulator/requests").json()["requests"]
     finally:
         log = _stop(process)
     assert [e["path"] for e in journal] == ["/promswebapi/api/v2/formorder"]
@@ -362,7 +371,7 @@ def test_the_journal_filters_by_system_path_method_and_time(own_sim: RunningSimu
     assert control.requests(method="GET") == []
     assert control.requests(since="2999-01-01T00:00:00Z") == []
     assert len(control.requests(since="2000-01-01T00:00:00")) == 3
-    bad = httpx.get(own_sim.root_url + "/_simulator/requests", params={"since": "0.5"})
+    bad = LOOPBACK.get(own_sim.root_url + "/_simulator/requests", params={"since": "0.5"})
     assert (bad.status_code, bad.text) == (
         400,
         "since '0.5' is not a time: use ISO 8601, e.g. 2026-12-03T10:00:00Z",
@@ -377,7 +386,7 @@ def test_the_journal_is_bounded_and_drops_the_oldest(own_sim: RunningSimulator) 
     with _api(own_sim) as api:
         for number in range(7):
             api.get(f"/api/ExternalDocument/{number}")
-    answer = httpx.get(own_sim.root_url + "/_simulator/requests", params={"limit": 100}).json()
+    answer = LOOPBACK.get(own_sim.root_url + "/_simulator/requests", params={"limit": 100}).json()
     assert (answer["total"], answer["capacity"]) == (5, 5)
     assert answer["dropped"] >= 2
     paths = [entry["path"] for entry in answer["requests"]]
@@ -398,7 +407,7 @@ def test_the_journal_never_serves_a_key_in_any_form(own_sim: RunningSimulator) -
             json={"apiKey": "production-key-sent-by-mistake", "nationalId": VERIFY},
         )
     assert "production-key-sent-by-mistake" in wrong.text  # ePROM's text echoes it…
-    served = httpx.get(own_sim.root_url + "/_simulator/requests").text
+    served = LOOPBACK.get(own_sim.root_url + "/_simulator/requests").text
     for secret in (KEY, base64.b64encode(KEY.encode()).decode(), "production-key-sent"):
         assert secret not in served  # …the journal does not
     entries = json.loads(served)["requests"]

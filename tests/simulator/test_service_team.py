@@ -13,7 +13,7 @@ from eprom_verify.cli.simulator import main
 from eprom_verify.simulator import OrderingSystem, RunningSimulator, run_in_thread
 from eprom_verify.simulator.settings import is_loopback
 
-from .conftest import KEY, order_body, settings_for
+from .conftest import KEY, LOOPBACK, loopback_client, order_body, settings_for
 from .receiver import Receiver
 
 TOKEN = "team-token-0b9c8d7e6f5a4b3c"
@@ -32,7 +32,7 @@ def guarded(shared_receiver: Receiver) -> Iterator[RunningSimulator]:
 
 def test_the_control_api_refuses_without_the_token(guarded: RunningSimulator) -> None:
     root = guarded.root_url
-    missing = httpx.post(root + "/_simulator/reset")
+    missing = LOOPBACK.post(root + "/_simulator/reset")
     assert missing.status_code == 401
     assert missing.text == (
         "the control API needs the control token: send 'Authorization: Bearer <token>' "
@@ -46,27 +46,29 @@ def test_the_control_api_refuses_without_the_token(guarded: RunningSimulator) ->
         TOKEN,
         f"Bearer {TOKEN[:-1]}",
     ):
-        wrong = httpx.get(root + "/_simulator/outbox", headers={"Authorization": authorization})
+        wrong = LOOPBACK.get(root + "/_simulator/outbox", headers={"Authorization": authorization})
         assert wrong.status_code == 401, authorization
         assert wrong.text.startswith("the control token is wrong")
     assert TOKEN not in missing.text + wrong.text
     for path in ("/_simulator/ordering-systems", "/_simulator/requests", "/_simulator/faults"):
-        assert httpx.get(root + path).status_code == 401, path
+        assert LOOPBACK.get(root + path).status_code == 401, path
 
 
 def test_the_control_api_accepts_the_token(guarded: RunningSimulator) -> None:
     root = guarded.root_url
-    answer = httpx.get(root + "/_simulator/outbox", headers={"Authorization": f"Bearer {TOKEN}"})
+    answer = LOOPBACK.get(root + "/_simulator/outbox", headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status_code == 200
     assert guarded.control.reset() == 1  # the client of run_in_thread sends the token
-    with httpx.Client(base_url=guarded.base_url, headers={"Authorization": f"Basic {KEY}"}) as api:
+    with loopback_client(
+        base_url=guarded.base_url, headers={"Authorization": f"Basic {KEY}"}
+    ) as api:
         assert api.post("/api/v2/formorder", json=order_body()).status_code == 200
 
 
 def test_health_and_the_index_need_no_token(guarded: RunningSimulator) -> None:
     for path in ("/_simulator/health", "/health", "/_simulator", "/", "/openapi.json"):
-        assert httpx.get(guarded.root_url + path).status_code == 200, path
-    index = httpx.get(guarded.root_url + "/_simulator").json()
+        assert LOOPBACK.get(guarded.root_url + path).status_code == 200, path
+    index = LOOPBACK.get(guarded.root_url + "/_simulator").json()
     assert index["token"].startswith("required")
     assert "POST /_simulator/reset" in index["controlApi"]
 
@@ -117,7 +119,7 @@ def test_beyond_loopback_with_a_token_the_control_api_requires_it(
     settings = settings_for(shared_receiver.base_url, control_token=TOKEN)
     with run_in_thread(settings, host="0.0.0.0") as sim:
         root = f"http://127.0.0.1:{sim.port}"
-        assert httpx.get(root + "/_simulator/outbox").status_code == 401
+        assert LOOPBACK.get(root + "/_simulator/outbox").status_code == 401
         assert sim.control.outbox() == []
 
 
@@ -136,7 +138,7 @@ def test_cors_only_on_eproms_paths(sim: RunningSimulator) -> None:
         assert answer.status_code == 200, path
         assert answer.headers["access-control-allow-origin"] in ("*", "http://localhost:3000")
     assert (
-        httpx.get(sim.root_url + "/openapi.json", headers=origin).headers[
+        LOOPBACK.get(sim.root_url + "/openapi.json", headers=origin).headers[
             "access-control-allow-origin"
         ]
         == "*"
@@ -144,23 +146,23 @@ def test_cors_only_on_eproms_paths(sim: RunningSimulator) -> None:
     control = httpx.options(sim.root_url + "/_simulator/reset", headers=preflight)
     assert "access-control-allow-origin" not in control.headers
     assert control.status_code in (403, 405)
-    swagger = httpx.get(sim.root_url + "/swagger", headers=origin)
+    swagger = LOOPBACK.get(sim.root_url + "/swagger", headers=origin)
     assert "access-control-allow-origin" not in swagger.headers
 
 
 def test_without_a_token_a_page_of_another_origin_cannot_drive_the_control_api(
     sim: RunningSimulator,
 ) -> None:
-    evil = httpx.post(sim.root_url + "/_simulator/reset", headers={"Origin": "http://evil.test"})
+    evil = LOOPBACK.post(sim.root_url + "/_simulator/reset", headers={"Origin": "http://evil.test"})
     assert evil.status_code == 403
     assert "another origin (http://evil.test)" in evil.text
-    own = httpx.post(sim.root_url + "/_simulator/reset", headers={"Origin": sim.root_url})
+    own = LOOPBACK.post(sim.root_url + "/_simulator/reset", headers={"Origin": sim.root_url})
     assert own.status_code == 200
-    assert httpx.post(sim.root_url + "/_simulator/reset").status_code == 200  # no browser
+    assert LOOPBACK.post(sim.root_url + "/_simulator/reset").status_code == 200  # no browser
 
 
 def test_with_a_token_the_control_api_sends_no_cors_headers(guarded: RunningSimulator) -> None:
-    answer = httpx.get(
+    answer = LOOPBACK.get(
         guarded.root_url + "/_simulator/outbox",
         headers={"Origin": "http://localhost:3000", "Authorization": f"Bearer {TOKEN}"},
     )
@@ -178,7 +180,7 @@ def test_a_reset_of_one_ordering_system_leaves_the_others(receiver: Receiver) ->
     with run_in_thread(settings) as sim:
         orders = {}
         for name, key in (("test-system", KEY), ("other", OTHER_KEY)):
-            with httpx.Client(
+            with loopback_client(
                 base_url=sim.base_url, headers={"Authorization": f"Basic {key}"}
             ) as api:
                 answer = api.post("/api/v2/formorder", json=order_body())
@@ -188,7 +190,7 @@ def test_a_reset_of_one_ordering_system_leaves_the_others(receiver: Receiver) ->
         sim.control.wait_for_idle()
         assert sim.control.reset(ordering_system="other") >= 2  # the order and its callback
         assert sim.control.order(orders["test-system"]).id == orders["test-system"]
-        gone = httpx.get(f"{sim.root_url}/_simulator/orders/{orders['other']}")
+        gone = LOOPBACK.get(f"{sim.root_url}/_simulator/orders/{orders['other']}")
         assert gone.status_code == 404
         assert {row.ordering_system for row in sim.control.outbox()} == {"test-system"}
         journal = sim.control.requests()
@@ -196,11 +198,11 @@ def test_a_reset_of_one_ordering_system_leaves_the_others(receiver: Receiver) ->
             "/_simulator/reset"  # the reset itself, nothing from before it
         ]
         assert any(e["orderingSystem"] == "test-system" for e in journal)
-        registered = httpx.get(sim.root_url + "/_simulator/ordering-systems").json()
+        registered = LOOPBACK.get(sim.root_url + "/_simulator/ordering-systems").json()
         assert [system["name"] for system in registered] == ["test-system", "other"]  # kept
 
 
 def test_a_reset_of_an_unknown_ordering_system_is_404(sim: RunningSimulator) -> None:
-    answer = httpx.post(sim.root_url + "/_simulator/reset", params={"orderingSystem": "nobody"})
+    answer = LOOPBACK.post(sim.root_url + "/_simulator/reset", params={"orderingSystem": "nobody"})
     assert answer.status_code == 404
     assert answer.text.startswith("no ordering system named 'nobody' — registered: test-system")

@@ -33,7 +33,7 @@ from eprom_verify.simulator.outbox import UNKNOWN_OUTCOME
 from eprom_verify.simulator.settings import resolve_service
 from eprom_verify.simulator.store import Store
 
-from .conftest import KEY, order_body
+from .conftest import KEY, LOOPBACK, loopback_client, order_body
 from .receiver import Received, Receiver, free_port
 from .test_restart import simulator_process
 
@@ -179,7 +179,7 @@ def pinned_clients(root: str, count: int, stack: ExitStack) -> dict[str, tuple[h
     found: dict[str, tuple[httpx.Client, int]] = {}
     for _ in range(400):  # new connections until the kernel gave some to each worker
         client = stack.enter_context(
-            httpx.Client(base_url=root, headers={"Authorization": f"Basic {KEY}"}, timeout=30)
+            loopback_client(base_url=root, headers={"Authorization": f"Basic {KEY}"}, timeout=30)
         )
         health = client.get("/_simulator/health").json()
         if health["worker"] not in found:
@@ -197,7 +197,7 @@ def test_three_workers_deliver_every_callback_exactly_once(tmp_path: Path) -> No
     failures: list[str] = []
 
     def client_load(root: str) -> None:
-        with httpx.Client(base_url=root, headers={"Authorization": f"Basic {KEY}"}) as client:
+        with loopback_client(base_url=root, headers={"Authorization": f"Basic {KEY}"}) as client:
             for _ in range(40):
                 answer = client.post(ORDER, json=order_body())
                 if answer.status_code != 200:
@@ -262,7 +262,7 @@ def test_a_killed_workers_callbacks_are_taken_over_and_delivered(tmp_path: Path)
         deadline = time.monotonic() + 60  # a bound for a loaded machine, not a timing
         while True:
             try:  # a connection the dying worker had accepted is reset: ask again
-                rows = httpx.get(f"{root}/_simulator/outbox", params={"limit": 1000}).json()
+                rows = LOOPBACK.get(f"{root}/_simulator/outbox", params={"limit": 1000}).json()
             except httpx.TransportError:
                 rows = []
             mine = [row for row in rows if row["subjectId"] in ids]
@@ -349,7 +349,7 @@ def test_one_answer_per_auto_completed_order_with_two_workers(tmp_path: Path) ->
     with (
         Receiver() as receiver,
         workers_process(port, db, _config(tmp_path, receiver, extra=auto), workers=2),
-        httpx.Client(
+        loopback_client(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Basic {KEY}"}
         ) as client,
     ):
@@ -394,7 +394,7 @@ def test_three_workers_restarted_on_a_database_deliver_what_was_pending_once(
         receiver.accepted = []  # type: ignore[attr-defined]
         config = _config(tmp_path, receiver)
         with workers_process(port, db, config, workers=1) as one:
-            with httpx.Client(
+            with loopback_client(
                 base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Basic {KEY}"}
             ) as client:
                 ids = [client.post(ORDER, json=order_body()).json()["id"] for _ in range(30)]
