@@ -106,8 +106,13 @@ def test_the_early_browser_is_the_one_the_pictures_use_or_is_ended_when_none_is_
     assert not pdf.shared_browser_open()
 
 
+#: A stand-in for the run: it starts Chromium early and then waits. A process started in the
+#: background by a non-interactive shell inherits SIGINT ignored, and Python then keeps it
+#: ignored; the run installs its own handlers (``_signals_end_the_run``), so the stand-in
+#: sets Python's default one itself.
 _STARTER = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from eprom_verify.report import pdf
 from eprom_verify.report.pdf import start_browser_early
 start_browser_early([]).join(timeout=120)
