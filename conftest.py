@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -48,6 +49,31 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if "not slow" in (config.getoption("markexpr", default="") or ""):
         settings.load_profile("quick")
+
+
+#: entry-point plugins no test here uses: ``addopts`` blocks them in this session (``-p no:``),
+#: and :func:`pytester` in the sessions the tests run inside it
+UNUSED_PLUGINS = ("schemathesis", "typeguard", "anyio", "allure_pytest")
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester whose in-process runs leave out :data:`UNUSED_PLUGINS`.
+
+    A pytester run reads no ``addopts`` of ours and autoloads every installed plugin; its
+    ``sys.modules`` snapshot then drops what the run imported, so each run imported
+    schemathesis and typeguard anew: ~1 CPU-s a run, three quarters of the tests of
+    tests/run/test_plugin.py. A test that needs one of them names it (``-p NAME`` wins over
+    an earlier ``-p no:NAME``).
+    """
+    inline_run = pytester.inline_run
+    blocked = [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
+
+    def lean_inline_run(*args: str | os.PathLike[str], **kwargs: Any) -> pytest.HookRecorder:
+        return inline_run(*blocked, *args, **kwargs)
+
+    monkeypatch.setattr(pytester, "inline_run", lean_inline_run)
+    return pytester
 
 
 def share_the_bytecode_cache(environ: MutableMapping[str, str]) -> str | None:

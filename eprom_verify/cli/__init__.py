@@ -151,6 +151,7 @@ def _wire(parser: argparse.ArgumentParser, module: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command: its output redacted, SIGINT and SIGTERM ending it with exit 2."""
+    _without_httpx_cli()
     from eprom_verify.cli import interrupts, output
 
     output.protect(os.environ.get("EPROM_API_KEY"))
@@ -161,6 +162,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = interrupts.stopped_by() or "SIGINT"
             sys.stderr.write(f"eprom-verify: stopped by {name}: nothing was left running\n")
             return ExitCode.INTERRUPTED
+
+
+def _without_httpx_cli() -> None:
+    """``import httpx`` also imports httpx's own command line, and with it click, rich and
+    pygments (~0.05 CPU-s, a sixtieth of ``check-receiver``), whenever they are installed —
+    uvicorn brings click, we bring rich. Our commands never run httpx's command line: marking
+    its module absent (``None`` in ``sys.modules``, Python's own "not importable") makes
+    httpx fall back to a stub, as it does where click is missing. Only when httpx is not
+    imported yet, i.e. in the command's own process."""
+    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]  # Python's "absent"
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -104,9 +104,10 @@ def _runs_shipped_suites(args: Sequence[str]) -> bool:
         if arg.startswith("-"):
             continue
         try:
-            return Path(arg).resolve() == shipped
+            path = Path(arg).resolve()
         except OSError:  # pragma: no cover - an unreadable path: not ours
             return False
+        return path == shipped or shipped in path.parents  # the folder, or a module of it
     return False
 
 

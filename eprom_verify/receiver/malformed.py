@@ -108,16 +108,22 @@ def _not_objects(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
 
 
 def _wrong_types(kind: CallbackKind) -> st.SearchStrategy[MalformedCallback]:
+    payloads, coins, wrong_values = (
+        callback_payloads(kind),
+        st.booleans(),
+        st.sampled_from(_WRONG_VALUES),
+    )  # made once: hypothesis validates every new strategy object it draws
+
     @st.composite
     def draw_wrong(draw: st.DrawFn) -> MalformedCallback:
-        body = dict(draw(callback_payloads(kind)).body)
+        body = dict(draw(payloads).body)
         fields = sorted(k for k in body if k != "apiKey")
         name = draw(st.sampled_from(fields))
-        if draw(st.booleans()):
+        if draw(coins):
             body.pop(name)
             said = Text(en=f"{name} left out", nb=f"{name} utelatt")
             return MalformedCallback(kind, said, must_refuse=False, body=body)
-        value = draw(st.sampled_from(_WRONG_VALUES))
+        value = draw(wrong_values)
         body[name] = value
         shown = json.dumps(value, ensure_ascii=False)
         said = Text(en=f"{name} set to {shown}", nb=f"{name} satt til {shown}")

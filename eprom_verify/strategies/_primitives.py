@@ -108,13 +108,20 @@ def national_ids(
         except ValueError as exc:
             raise InvalidArgument(f"age={age}: {exc}") from None
 
+    # made once, not on every draw: hypothesis validates each new strategy object it draws
+    kinds_drawn, coins, rngs = (
+        st.sampled_from(chosen),
+        st.booleans(),
+        st.randoms(use_true_random=False),
+    )
+
     @st.composite
     def draw_id(draw: st.DrawFn) -> str:
-        kind = draw(st.sampled_from(chosen))
+        kind = draw(kinds_drawn)
         fake = False if kind in REFUSED_KINDS else synthetic
         if fake is None:
-            fake = draw(st.booleans())
-        rng = draw(st.randoms(use_true_random=False))
+            fake = draw(coins)
+        rng = draw(rngs)
         return generate(kind, age=age, today=day, synthetic=fake, rng=rng)
 
     return draw_id()
@@ -154,11 +161,17 @@ def enum_values(
     chosen = nonempty("forms", forms, "(WireForm.NAME,)")
     check_members("forms", chosen, WireForm)
 
+    members, wire_forms, coins = (
+        st.sampled_from(list(enum_cls)),
+        st.sampled_from(chosen),
+        st.booleans(),
+    )
+
     @st.composite
     def draw_value(draw: st.DrawFn) -> int | str:
-        member = draw(st.sampled_from(list(enum_cls)))
-        value = member.wire(draw(st.sampled_from(chosen)))
-        if isinstance(value, int) and numeric_strings and draw(st.booleans()):
+        member = draw(members)
+        value = member.wire(draw(wire_forms))
+        if isinstance(value, int) and numeric_strings and draw(coins):
             return str(value)
         return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -38,9 +39,17 @@ def _exchange(
     return exchange
 
 
+@functools.cache
+def _people_and_forms() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The shipped patients and forms, read once: the YAML parse is ~40 ms, and test_wording.py
+    builds its cases (19 scenarios) at import, i.e. in every pytest-xdist worker's collection."""
+    return tuple(config.load_patients().patients), tuple(config.load_forms().forms)
+
+
 def _scenario() -> Scenario:
+    patients, forms = _people_and_forms()
     return build_scenario(proms_api_base_url="http://front/promswebapi",
-                          system_callback_url="http://system")  # fmt: skip
+                          system_callback_url="http://system", patients=patients, forms=forms)  # fmt: skip
 
 
 def _order(step_id: str, *, status: int = 200, answer: Any = None, **changes: Any) -> Exchange:

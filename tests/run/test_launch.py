@@ -113,3 +113,21 @@ def test_what_lives_as_long_as_the_run_is_kept_out_of_the_collectors_way(tmp_pat
     assert frozen["before the tests"] > frozen["collected"], (
         f"not frozen after collection: {frozen}"
     )
+
+
+def test_check_receiver_collects_only_the_receiver_module_of_the_shipped_suites(tmp_path):
+    from eprom_verify.cli.run import RECEIVER_MODULE, _collected
+
+    shipped = suites_dir()
+    module = shipped / RECEIVER_MODULE
+    assert module.is_file()
+    # the other suite modules import the simulator and FastAPI for tests -m receiver drops
+    assert _collected(shipped, custom=False, receiver=True) == module
+    assert _collected(shipped, custom=False, receiver=False) == shipped  # `run`: all of them
+    assert _collected(shipped, custom=True, receiver=True) == shipped  # --suites DIR: whole
+    (tmp_path / RECEIVER_MODULE).write_text("")
+    assert _collected(tmp_path, custom=True, receiver=True) == tmp_path
+    # a module of the shipped suites is still "the shipped suites": the checkout's addopts
+    # (-n auto, for the harness's tests) stay out
+    assert "addopts=" in launch.plugin_args([str(module), "-q"])
+    assert "addopts=" not in launch.plugin_args([str(tmp_path / RECEIVER_MODULE), "-q"])

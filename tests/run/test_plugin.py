@@ -132,3 +132,14 @@ def test_whole_run_checks_go_last_and_survive_k_for_the_selected_areas(pytester)
             "*test_whole_run?LC1? PASSED*",
         ]
     )
+
+
+def test_pytester_runs_leave_out_the_plugins_no_test_uses(pytester):
+    # conftest.py's pytester: each in-process run would import schemathesis and typeguard
+    # anew (~1 CPU-s a run); a test that wants one names it with -p
+    pytester.makepyfile("def test_x():\n    pass\n")
+    recorder = pytester.inline_run("-p", "no:cacheprovider")
+    manager = recorder.getcall("pytest_sessionstart").session.config.pluginmanager
+    loaded = [name for name in ("schemathesis", "typeguard", "anyio") if manager.has_plugin(name)]
+    assert loaded == [], f"expected no unused plugin loaded; received {loaded}"
+    assert manager.has_plugin("eprom_verify")  # the plugins the tests use are still there
