@@ -51,6 +51,25 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile("quick")
 
 
+#: pytest-xdist workers a core for ``-n auto``: the harness's tests wait about half their time
+#: (the runs, observations and servers they start in subprocesses, callbacks, Chromium), so
+#: one worker a core left the cores idle half the time (the suite at 98 % of one core's CPU
+#: on two; issue 25, docs/testing.md "Two workers a core")
+WORKERS_PER_CORE = 2
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # a run's pytest has no xdist
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` is two workers a core; ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return WORKERS_PER_CORE * max(cores, 1)
+
+
 #: entry-point plugins no test here uses: ``addopts`` blocks them in this session (``-p no:``),
 #: and :func:`pytester` in the sessions the tests run inside it
 UNUSED_PLUGINS = ("schemathesis", "typeguard", "anyio", "allure_pytest")
