@@ -166,7 +166,13 @@ class FormOrderFastPath:
     def _root_url(self, scope: Scope) -> str:
         """``str(request.base_url).rstrip("/")`` — remembered per host, scheme and root path."""
         host = next((v for k, v in scope["headers"] if k == b"host"), None)
-        key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path", ""))
+        server = scope.get("server")  # [host, port]: a list under some ASGI servers and clients
+        key = (
+            scope.get("scheme"),
+            host,
+            tuple(server) if server is not None else None,
+            scope.get("root_path", ""),
+        )
         root = self._roots.get(key)
         if root is None:
             if len(self._roots) > 256:

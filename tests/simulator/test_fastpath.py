@@ -206,3 +206,29 @@ def test_the_key_spliced_in_is_the_key_dumped_in(body: str) -> None:
     data = json.loads(body)
     for key in ('k-ø-"quoted"-\\', "plain-key"):
         assert _with_key(body, key) == json.dumps({"apiKey": key, **data}, ensure_ascii=False)
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_a_form_order_through_an_asgi_client_that_gives_the_server_as_a_list() -> None:
+    """The ASGI spec lets ``scope["server"]`` be any two-item iterable; Starlette's TestClient
+    (and so a Python integrator testing against the app in-process) gives a list. The hot
+    path keyed a dict on it and answered every form order with a 500 (Schemathesis's
+    ``from_asgi`` found it)."""
+    from starlette.testclient import TestClient
+
+    from eprom_verify.simulator.app import create_app
+
+    app = create_app(settings_for("http://127.0.0.1:9/nowhere", retry_base_seconds=60))
+    with TestClient(app, raise_server_exceptions=True) as client:
+        answer = client.post(
+            "/promswebapi/api/v2/formorder",
+            json=order_body(),
+            headers={"Authorization": f"Basic {KEY}"},
+        )
+        again = client.post(  # the second order reads the remembered root URL
+            "/promswebapi/api/v2/formorder",
+            json=order_body(),
+            headers={"Authorization": f"Basic {KEY}"},
+        )
+    assert (answer.status_code, again.status_code) == (200, 200), answer.text
+    assert answer.json()["loginUrl"].startswith("http://testserver/"), answer.json()
