@@ -73,6 +73,23 @@ def accessible(page: Any) -> None:
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 
+#: how long a check waits for the page a click leads to (a busy CI machine, four workers)
+WAIT_MS = 30_000
+
+
+def shown(locator: Any) -> None:
+    """Wait until ``locator`` is visible: a click that submits a form or follows a link
+    returns before the next page is there, and ``is_visible()`` would read the old one."""
+    from playwright.sync_api import expect  # noqa: PLC0415 - optional test dep
+
+    expect(locator).to_be_visible(timeout=WAIT_MS)
+
+
+def arrived(page: Any, path: str) -> None:
+    """Wait until the page's URL ends with ``path`` (the page a click led to)."""
+    page.wait_for_url(lambda url: url.endswith(path), timeout=WAIT_MS)
+
+
 def answer_rand12(page: Any) -> None:
     """Tick the first answer of every question, as a person would, by its label."""
     for fieldset in page.locator("form fieldset").all():
@@ -88,16 +105,16 @@ def test_log_in_fill_in_and_submit(
     page.get_by_role("link", name="Hemits verifikasjonsperson").click()
     accessible(page)
     page.get_by_role("link", name="Spørreskjema om helse (RAND-12)").click()
-    assert page.url.endswith(f"/proms/tasks/{order['id']}")
-    assert page.get_by_text("Hei! Vi ber deg svare").is_visible()
+    arrived(page, f"/proms/tasks/{order['id']}")
+    shown(page.get_by_text("Hei! Vi ber deg svare"))
     accessible(page)
     page.get_by_role("button", name="Send inn").click()  # nothing answered: refused
-    assert page.locator("#form-errors").is_visible()
+    shown(page.locator("#form-errors"))
     assert page.locator(".field-error").count() == 12
     accessible(page)
     answer_rand12(page)
     page.get_by_role("button", name="Send inn").click()
-    assert page.get_by_text("Skjemaet er levert.").is_visible()
+    shown(page.get_by_text("Skjemaet er levert."))
     accessible(page)
     answer = answers_of(receiver, order["id"])
     assert json.loads(answer["formData"])["HealthGeneral"] == 1
@@ -138,7 +155,7 @@ def test_answer_on_behalf_of_someone_and_log_in_with_a_single_use_code(
     answer = answers_of(receiver, order["id"])
     assert answer["filledOutBy"]["filledOutByActType"] == "Foreldrerepresentasjon"
     page.goto("/proms/persons/child-10/archive")
-    assert page.locator(f'#copies [data-order="{order["id"]}"]').is_visible()
+    shown(page.locator(f'#copies [data-order="{order["id"]}"]'))
     accessible(page)
 
     coded = place(api, nationalId=HANNE, distributionRule="NoDistribution")
@@ -151,4 +168,4 @@ def test_answer_on_behalf_of_someone_and_log_in_with_a_single_use_code(
     accessible(page)
     page.get_by_label("Fødselsdato").fill("12.06.1984")
     page.get_by_role("button", name="Logg inn").click()
-    assert page.url.endswith(f"/proms/tasks/{coded['id']}")
+    arrived(page, f"/proms/tasks/{coded['id']}")
