@@ -208,7 +208,9 @@ def pictures_browser(*, takes: bool) -> None:
 
 def takes_portal_pictures(items: list[pytest.Item]) -> bool:
     """A selected test's module uses ``picture_of_portal``, and the pictures are not off."""
-    if os.environ.get("EPROM_PORTAL_PICTURES") == "0":  # portal_capture.OFF_ENV
+    from eprom_verify.report.pdf import PICTURES_OFF_ENV
+
+    if os.environ.get(PICTURES_OFF_ENV) == "0":
         return False
     return any(
         getattr(getattr(item, "module", None), "picture_of_portal", None) is not None

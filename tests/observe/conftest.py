@@ -173,17 +173,9 @@ def observation(
     return _OBSERVED[key]
 
 
-def observed(
-    example_system: Callable[..., ExampleSystem],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    faults: tuple[str, ...] = (),
-    env: dict[str, str] | None = None,
-    args: tuple[str, ...] = (),
-    lang: str | None = None,
-) -> Outcome:
-    """The Outcome of :func:`observation`."""
-    return observation(example_system, capsys, monkeypatch, faults, env, args, lang)[1]
+def observed(*args: Any, **kwargs: Any) -> Outcome:
+    """The Outcome of :func:`observation` (same arguments)."""
+    return observation(*args, **kwargs)[1]
 
 
 def on_observation(*faults: str) -> pytest.MarkDecorator:
