@@ -420,13 +420,21 @@ def _exit_code(code: int) -> int:
 
 def run_verification(args: argparse.Namespace) -> int:
     settings = _prepare(args, RUN_OPTIONS, receiver=False)
-    if settings.embedded:  # Chromium starts on the other core while pytest imports and collects
-        from eprom_verify.report.pdf import start_browser_early
-
-        start_browser_early(args.pytest_args or ())
     extra = _pytest_args(args, RUN_OPTIONS) + ["-m", "not receiver"]
     label = settings.env if settings.base_url is None else "custom"
-    return _execute(args, settings, extra, env_label=label)
+    if not settings.embedded:
+        return _execute(args, settings, extra, env_label=label)
+    from eprom_verify.report.pdf import start_browser_early
+    from eprom_verify.simulator.child import discard_early_process, start_simulator_early
+
+    # On the other core while this process imports and collects: the simulator's process
+    # (forked first, while this process has one thread) and the pictures' Chromium.
+    start_simulator_early()
+    try:
+        start_browser_early(args.pytest_args or ())
+        return _execute(args, settings, extra, env_label=label)
+    finally:
+        discard_early_process()  # a run that never opened its session
 
 
 def run_check_receiver(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -167,7 +167,7 @@ def open_harness(
         simulator = None
         base_url = resolve_base_url(settings)
         if settings.embedded:
-            from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
+            from eprom_verify.simulator import OrderingSystem, SimulatorSettings
 
             sim_settings = SimulatorSettings(
                 ordering_systems=[
@@ -183,7 +183,7 @@ def open_harness(
                 faults=load_faults(settings.simulator_faults),
                 report_own_privacy_changes=reports_own_privacy_changes(settings.simulator_faults),
             )
-            simulator = stack.enter_context(run_in_thread(sim_settings))
+            simulator = stack.enter_context(serve_embedded(sim_settings))
             base_url = simulator.base_url
             if recorder is not None and hasattr(recorder, "report_dir"):
                 # runs before the simulator stops (an ExitStack ends in reverse order)
@@ -213,6 +213,19 @@ def open_harness(
         harness_ref.append(harness)
         stack.callback(harness.client.close)
         yield harness
+
+
+def serve_embedded(settings: Any) -> AbstractContextManager[Any]:
+    """The run's embedded simulator: in the process ``eprom-verify run`` forked for it at its
+    start (:mod:`eprom_verify.simulator.child`, on the other core), else in a thread."""
+    from eprom_verify.simulator.child import run_in_process, take_early_process
+
+    process = take_early_process()
+    if process is not None:
+        return run_in_process(process, settings)
+    from eprom_verify.simulator.server import run_in_thread
+
+    return run_in_thread(settings)
 
 
 def save_simulator_journal(simulator: Any, report_dir: Path) -> Path | None:

@@ -11,15 +11,42 @@ patient and injects faults. See docs/simulator.md.
 
 from __future__ import annotations
 
-from eprom_verify.contract import CallbackKind
-from eprom_verify.simulator.actors import generate_answers
-from eprom_verify.simulator.app import create_app
-from eprom_verify.simulator.control import ControlClient
-from eprom_verify.simulator.errors import Refusal, SimulatorError
-from eprom_verify.simulator.faults import Fault, FaultBook, FaultTarget, FaultType
-from eprom_verify.simulator.portal_capture import picture_of_portal
-from eprom_verify.simulator.server import PortInUse, RunningSimulator, run_in_thread
-from eprom_verify.simulator.settings import OrderingSystem, SimulatorSettings, load_settings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eprom_verify.contract import CallbackKind
+    from eprom_verify.simulator.actors import generate_answers
+    from eprom_verify.simulator.app import create_app
+    from eprom_verify.simulator.control import ControlClient
+    from eprom_verify.simulator.errors import Refusal, SimulatorError
+    from eprom_verify.simulator.faults import Fault, FaultBook, FaultTarget, FaultType
+    from eprom_verify.simulator.portal_capture import picture_of_portal
+    from eprom_verify.simulator.server import PortInUse, RunningSimulator, run_in_thread
+    from eprom_verify.simulator.settings import OrderingSystem, SimulatorSettings, load_settings
+
+#: where each name lives: imported when first asked for (PEP 562), so that a process that
+#: needs the settings, the control client or the portal pictures does not import the server
+#: (FastAPI, uvicorn: half a second) — the run serves its simulator from a child process
+_HOMES = {
+    "CallbackKind": "eprom_verify.contract",
+    "ControlClient": "eprom_verify.simulator.control",
+    "Fault": "eprom_verify.simulator.faults",
+    "FaultBook": "eprom_verify.simulator.faults",
+    "FaultTarget": "eprom_verify.simulator.faults",
+    "FaultType": "eprom_verify.simulator.faults",
+    "OrderingSystem": "eprom_verify.simulator.settings",
+    "PortInUse": "eprom_verify.simulator.server",
+    "Refusal": "eprom_verify.simulator.errors",
+    "RunningSimulator": "eprom_verify.simulator.server",
+    "SimulatorError": "eprom_verify.simulator.errors",
+    "SimulatorSettings": "eprom_verify.simulator.settings",
+    "create_app": "eprom_verify.simulator.app",
+    "generate_answers": "eprom_verify.simulator.actors",
+    "load_settings": "eprom_verify.simulator.settings",
+    "picture_of_portal": "eprom_verify.simulator.portal_capture",
+    "run_in_thread": "eprom_verify.simulator.server",
+}
 
 __all__ = [
     "CallbackKind",
@@ -40,3 +67,16 @@ __all__ = [
     "picture_of_portal",
     "run_in_thread",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -48,6 +48,16 @@ def _stop(process: subprocess.Popen[str], signum: int) -> str:
     return out + (err or "")
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def _sealed_interrupted(reports: Path) -> dict[str, object]:
     [folder] = reports.iterdir()
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
@@ -100,9 +110,14 @@ def test_run_stopped_while_it_waits_for_a_callback(tmp_path, signum):
         process.kill()
         process.communicate(timeout=10)
         raise
+    children = _children(process.pid)
+    command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+    forked = [c for c in children if Path(f"/proc/{c}/cmdline").read_bytes() == command]
+    assert forked, "the embedded simulator serves from a process the run forked"
     printed = "".join(seen) + _stop(process, signum)
     assert process.returncode == 2, printed
     assert f"stopped by {signal.Signals(signum).name}" in printed
+    assert all(gone(child) for child in children), "the simulator's process ended with the run"
     assert "INTERRUPTED" in printed, printed  # the summary says what the report says
     _sealed_interrupted(tmp_path / "reports")
     [folder] = (tmp_path / "reports").iterdir()
