@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from eprom_verify.cli import main
@@ -191,3 +192,57 @@ def observed(*args: Any, **kwargs: Any) -> Outcome:
 def on_observation(*faults: str) -> pytest.MarkDecorator:
     """The tests that read one observation go to one pytest-xdist worker."""
     return pytest.mark.xdist_group("observation-" + ("+".join(faults) or "none"))
+
+
+#: the control token of the simulator the relay observation goes toward
+CONTROL_TOKEN = "observe-control-token-5f2c9a1e"
+
+
+@dataclass
+class Relayed:
+    """An observation relayed toward a simulator upstream that guards its control API with
+    :data:`CONTROL_TOKEN` (given to observe): the system, the outcome, the simulator's
+    promsApiBaseUrl, the URL observe took callbacks on and the simulator's outbox after."""
+
+    system: ExampleSystem
+    outcome: Outcome
+    upstream: str
+    relay_callbacks: str
+    outbox: Any
+
+
+_RELAYED: list[Relayed] = []
+
+
+def relayed(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Relayed:
+    """The passing example system observed through the relay (``--upstream``): made by the
+    first test to ask in this process, read by test_relay.py's and test_control_token.py's
+    (issue 25; they carry ``on_observation("relay")``). The token is the only difference
+    from an unguarded simulator, and it is what lets observe play the patient there."""
+    from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
+
+    if not _RELAYED:
+        system = example_system()
+        callback_port = next(p for p in free_ports(2) if p != system.api_port)
+        relay_callbacks = f"http://127.0.0.1:{callback_port}"
+        upstream = SimulatorSettings(
+            ordering_systems=[OrderingSystem(
+                name="registered-at-hemit", api_key=system.env["EPROM_API_KEY"],
+                callback_base_url=relay_callbacks,
+            )],
+            control_token=CONTROL_TOKEN,
+        )  # fmt: skip
+        monkeypatch.setenv("EPROM_SIM_CONTROL_TOKEN", CONTROL_TOKEN)
+        with run_in_thread(upstream) as sim:
+            outcome = observe(system, capsys, monkeypatch, "--upstream", sim.base_url,
+                              "--callback-listen", f"127.0.0.1:{callback_port}")  # fmt: skip
+            outbox = httpx.get(
+                f"{sim.base_url.rsplit('/', 1)[0]}/_simulator/outbox",
+                headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}, trust_env=False,
+            ).json()  # fmt: skip
+        _RELAYED.append(Relayed(system, outcome, sim.base_url, relay_callbacks, outbox))
+    return _RELAYED[0]
