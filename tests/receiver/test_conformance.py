@@ -1,5 +1,6 @@
 """The receiver checks against the reference receiver (all pass) and against receivers seeded
-with one fault each (the check meant for the fault fails, with the offending JSON)."""
+with faults (the check meant for each fault fails, with the offending JSON; faults whose
+checks cannot meet share one receiver, ``GROUPS``)."""
 
 from __future__ import annotations
 
