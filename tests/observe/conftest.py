@@ -21,7 +21,11 @@ from eprom_verify.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ordering_system"
 KEY = "observe-test-key-3b9d1f0a7c2e"
+#: the example's own drive: a process per step, as a user runs it
 DRIVE = f"{sys.executable} {EXAMPLE / 'drive.py'}"
+#: the same drive.py with its steps in one interpreter (drive_in_one.py, issue 25): for the
+#: observations whose claim is a fault or a leg, not the example's command line
+STEPS_IN_ONE = f"{sys.executable} {Path(__file__).with_name('drive_in_one.py')}"
 
 
 def free_ports(count: int) -> list[int]:
@@ -95,12 +99,12 @@ def example_system(tmp_path: Path) -> Iterator[Callable[..., ExampleSystem]]:
         started.append(process)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10
-        while True:
-            try:
-                httpx.get(url, timeout=1, trust_env=False)
+        while True:  # listening: the server binds and listens before it serves (a connect is
+            try:  # enough; an httpx.get costs ~30 ms of CPU for its TLS context, issue 25)
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.05)
         return ExampleSystem(url, api_port, env, tmp_path)
@@ -117,10 +121,11 @@ def observe(
     monkeypatch: pytest.MonkeyPatch,
     *extra: str,
     settle: float = 2.0,
-    drive: str = DRIVE,
+    drive: str = STEPS_IN_ONE,
     lang: str = "en",
 ) -> Outcome:
-    """Run ``eprom-verify observe`` in-process against ``system``, driving it with drive.py."""
+    """Run ``eprom-verify observe`` in-process against ``system``, driving it with drive.py
+    (its steps in one interpreter unless ``drive`` says otherwise)."""
     for name in ("EPROM_API_KEY", "EPROM_PROMS_API_BASE_URL", "EXAMPLE_DB", "EXAMPLE_DOCUMENTS",
                  "EXAMPLE_FAULT", "EXAMPLE_WAIT_SECONDS", "EXAMPLE_SLOW_SECONDS"):  # fmt: skip
         if name in system.env:
@@ -138,10 +143,13 @@ def observe(
     return Outcome(code, captured.out, captured.err, report, folders[-1])
 
 
-#: the language an observation is made in when the test does not say: ack-false's is the
-#: bokmål one test_report_language.py reads (the report holds both languages; ``--lang`` only
-#: decides which one is ``report.html``, and the terminal stays English)
-LANGUAGE: dict[tuple[str, ...], str] = {("ack-false",): "nb"}
+#: the faults observed together with ``ack-false`` (test_faults.py's GROUPS)
+ACK_FALSE_GROUP = ("ack-false", "double-order", "letter-404")
+
+#: the language an observation is made in when the test does not say: ack-false's group's is
+#: the bokmål one test_report_language.py reads (the report holds both languages; ``--lang``
+#: only decides which one is ``report.html``, and the terminal stays English)
+LANGUAGE: dict[tuple[str, ...], str] = {ACK_FALSE_GROUP: "nb"}
 
 #: (faults, extra env, extra args, language) → the system and its observation made for it in
 #: this process (issue 25)
@@ -160,16 +168,19 @@ def observation(
     args: tuple[str, ...] = (),
     lang: str | None = None,
 ) -> tuple[ExampleSystem, Outcome]:
-    """The example system with ``faults`` and its ``observe`` (driven by drive.py): made by
-    the first test to ask in this process, read by the others. An Outcome is only read; its
-    folder stays. The tests reading one observation carry :func:`on_observation`, so they
-    run on the worker that made it."""
+    """The example system with ``faults`` and its ``observe``: made by the first test to ask
+    in this process, read by the others. An Outcome is only read; its folder stays. The tests
+    reading one observation carry :func:`on_observation`, so they run on the worker that made
+    it. The passing observation is driven by the example's own drive.py, a process per step
+    (test_example.py's claim); the faulty ones by :data:`STEPS_IN_ONE`."""
     if lang is None:
         lang = LANGUAGE.get(tuple(faults), "en") if not env and not args else "en"
     key = (tuple(faults), tuple(sorted((env or {}).items())), tuple(args), lang)
     if key not in _OBSERVED:
         system = example_system(*faults, **(env or {}))
-        _OBSERVED[key] = (system, observe(system, capsys, monkeypatch, *args, lang=lang))
+        drive = DRIVE if key == ((), (), (), "en") else STEPS_IN_ONE
+        _OBSERVED[key] = (system, observe(system, capsys, monkeypatch, *args, lang=lang,
+                                          drive=drive))  # fmt: skip
     return _OBSERVED[key]
 
 
@@ -181,3 +192,57 @@ def observed(*args: Any, **kwargs: Any) -> Outcome:
 def on_observation(*faults: str) -> pytest.MarkDecorator:
     """The tests that read one observation go to one pytest-xdist worker."""
     return pytest.mark.xdist_group("observation-" + ("+".join(faults) or "none"))
+
+
+#: the control token of the simulator the relay observation goes toward
+CONTROL_TOKEN = "observe-control-token-5f2c9a1e"
+
+
+@dataclass
+class Relayed:
+    """An observation relayed toward a simulator upstream that guards its control API with
+    :data:`CONTROL_TOKEN` (given to observe): the system, the outcome, the simulator's
+    promsApiBaseUrl, the URL observe took callbacks on and the simulator's outbox after."""
+
+    system: ExampleSystem
+    outcome: Outcome
+    upstream: str
+    relay_callbacks: str
+    outbox: Any
+
+
+_RELAYED: list[Relayed] = []
+
+
+def relayed(
+    example_system: Callable[..., ExampleSystem],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Relayed:
+    """The passing example system observed through the relay (``--upstream``): made by the
+    first test to ask in this process, read by test_relay.py's and test_control_token.py's
+    (issue 25; they carry ``on_observation("relay")``). The token is the only difference
+    from an unguarded simulator, and it is what lets observe play the patient there."""
+    from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
+
+    if not _RELAYED:
+        system = example_system()
+        callback_port = next(p for p in free_ports(2) if p != system.api_port)
+        relay_callbacks = f"http://127.0.0.1:{callback_port}"
+        upstream = SimulatorSettings(
+            ordering_systems=[OrderingSystem(
+                name="registered-at-hemit", api_key=system.env["EPROM_API_KEY"],
+                callback_base_url=relay_callbacks,
+            )],
+            control_token=CONTROL_TOKEN,
+        )  # fmt: skip
+        monkeypatch.setenv("EPROM_SIM_CONTROL_TOKEN", CONTROL_TOKEN)
+        with run_in_thread(upstream) as sim:
+            outcome = observe(system, capsys, monkeypatch, "--upstream", sim.base_url,
+                              "--callback-listen", f"127.0.0.1:{callback_port}")  # fmt: skip
+            outbox = httpx.get(
+                f"{sim.base_url.rsplit('/', 1)[0]}/_simulator/outbox",
+                headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}, trust_env=False,
+            ).json()  # fmt: skip
+        _RELAYED.append(Relayed(system, outcome, sim.base_url, relay_callbacks, outbox))
+    return _RELAYED[0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from eprom_verify._exceptions import UsageError
@@ -19,9 +18,17 @@ from eprom_verify.cli import main
 from eprom_verify.observe.session import _control_of
 from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
-from .conftest import KEY, ExampleSystem, free_ports, observe
+from .conftest import (
+    CONTROL_TOKEN,
+    KEY,
+    ExampleSystem,
+    free_ports,
+    observe,
+    on_observation,
+    relayed,
+)
 
-TOKEN = "observe-control-token-5f2c9a1e"
+TOKEN = CONTROL_TOKEN
 
 
 @pytest.fixture
@@ -114,22 +121,16 @@ def test_observe_without_the_token_is_one_line_and_exit_2(
     assert not reports.exists() or not any(reports.iterdir())  # nothing half-written
 
 
+@on_observation("relay")
 def test_observe_with_the_token_plays_the_patient(
     example_system: Callable[..., ExampleSystem],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    system, callback_port, upstream = _system_for(example_system)
-    monkeypatch.setenv("EPROM_SIM_CONTROL_TOKEN", TOKEN)
-    with run_in_thread(upstream) as sim:
-        outcome = observe(
-            system, capsys, monkeypatch, "--upstream", sim.base_url,
-            "--callback-listen", f"127.0.0.1:{callback_port}",
-        )  # fmt: skip
-        outbox = httpx.get(
-            f"{sim.base_url.rsplit('/', 1)[0]}/_simulator/outbox",
-            headers={"Authorization": f"Bearer {TOKEN}"}, trust_env=False,
-        ).json()  # fmt: skip
+    # the relay toward a guarded simulator, EPROM_SIM_CONTROL_TOKEN set (test_relay.py reads
+    # the same observation; conftest.relayed)
+    seen = relayed(example_system, capsys, monkeypatch)
+    outcome, outbox = seen.outcome, seen.outbox
     assert outcome.code == 0, outcome.out + outcome.err
     # the patient answered: an answer callback went out (sent only after the control API
     # completed an order), and the answer checkpoint passed

@@ -10,27 +10,20 @@ from eprom_verify.checklist import How
 from eprom_verify.checklist import checkpoint as checkpoint_of
 from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
-from .conftest import ExampleSystem, free_ports, observe
+from .conftest import ExampleSystem, free_ports, observe, on_observation, relayed
 from .test_example import ATTESTED, JUDGED
 
 
+@on_observation("relay")
 def test_relay_toward_a_simulator_upstream(
     example_system: Callable[..., ExampleSystem],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    system = example_system()
-    callback_port = next(p for p in free_ports(2) if p != system.api_port)
-    relay_callbacks = f"http://127.0.0.1:{callback_port}"
-    upstream = SimulatorSettings(ordering_systems=[OrderingSystem(
-        name="registered-at-hemit", api_key=system.env["EPROM_API_KEY"],
-        callback_base_url=relay_callbacks,
-    )])  # fmt: skip
-    with run_in_thread(upstream) as sim:
-        outcome = observe(
-            system, capsys, monkeypatch, "--upstream", sim.base_url,
-            "--callback-listen", f"127.0.0.1:{callback_port}",
-        )  # fmt: skip
+    # the relay toward a simulator that guards its control API (test_control_token.py reads
+    # the same observation; conftest.relayed)
+    seen = relayed(example_system, capsys, monkeypatch)
+    outcome, relay_callbacks, system = seen.outcome, seen.relay_callbacks, seen.system
     assert outcome.code == 0, outcome.out
     for cp in JUDGED:
         # toward Hemit, what a person must also see (S2 signing, P1) waits for an attestation
@@ -44,7 +37,7 @@ def test_relay_toward_a_simulator_upstream(
     order_legs = [e for e in evidence if "/api/v2/formorder" in e["title"]]
     assert any(e["title"].startswith("#") and "system → eprom-verify" in e["title"]
                for e in order_legs)  # fmt: skip
-    assert any(e["url"].startswith(sim.base_url) and "eprom-verify → ePROM" in e["title"]
+    assert any(e["url"].startswith(seen.upstream) and "eprom-verify → ePROM" in e["title"]
                for e in order_legs)  # fmt: skip
     callback_legs = [e for e in evidence if "callback" in e["title"]]
     assert any(e["url"].startswith(relay_callbacks) for e in callback_legs)

@@ -14,9 +14,11 @@ from eprom_verify.checklist import CHECKPOINTS, How
 from eprom_verify.simulator import OrderingSystem, SimulatorSettings, run_in_thread
 
 from .conftest import ExampleSystem, free_ports, observe, observed, on_observation
-from .test_faults import SHARED
+from .test_faults import GROUPS, SHARED
 
-OBSERVATIONS = [(), ("ack-false",), ("double-order",)]
+#: the passing observation and test_faults.py's two shared groups (ack-false with
+#: double-order and two more; redelivery-5xx with no-download)
+OBSERVATIONS = [(), GROUPS[0], GROUPS[1]]
 
 
 #: the observations test_faults.py and test_example.py read too (made once per worker)

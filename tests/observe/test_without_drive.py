@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import EXAMPLE, ExampleSystem
+from .conftest import STEPS_IN_ONE, ExampleSystem
 
 
 def test_observe_waits_for_the_system_and_reports_each_step(
@@ -30,8 +31,8 @@ def test_observe_waits_for_the_system_and_reports_each_step(
             lines.append(line)
         scenario = line.removeprefix("scenario: ").strip()
         env = {**system.env, "EPROM_SCENARIO": scenario}
-        drive = subprocess.run(  # noqa: S603 - the user performing the steps
-            [sys.executable, str(EXAMPLE / "drive.py")], env=env, capture_output=True,
+        drive = subprocess.run(  # noqa: S603 - the user performing the steps (drive.py, its
+            shlex.split(STEPS_IN_ONE), env=env, capture_output=True,  # steps in one interpreter)
             timeout=60, check=False,
         )  # fmt: skip
         assert drive.returncode == 0, drive.stdout

@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
 from examples.reference_receiver import CallbackStore, build_app
 
 from .faults import FAULTS
 
-__all__ = ["check_faulty_receiver", "serve"]
+__all__ = ["check_faulty_receiver", "serve", "shared_check", "SHARED_FAULTS", "SHARED_KEY"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,12 +47,14 @@ def serve(app: Any, *, start_timeout_s: float = 10.0) -> Iterator[str]:
 
 
 def check_faulty_receiver(
-    fault: str, key: str, report_dir: Path, *, max_examples: int
+    fault: str | tuple[str, ...], key: str, report_dir: Path, *, max_examples: int
 ) -> tuple[subprocess.CompletedProcess[str], str]:
     """``eprom-verify check-receiver`` (CLI, CI=true) against the reference receiver with
-    ``fault``; it must exit 1. Returns the finished process (its stdout is the terminal)
-    and the receiver's URL."""
-    app = build_app(FAULTS[fault](key, CallbackStore(":memory:")))
+    ``fault`` (or several, a class made of theirs); it must exit 1. Returns the finished
+    process (its stdout is the terminal) and the receiver's URL."""
+    faults = (fault,) if isinstance(fault, str) else fault
+    receiver = type("_".join(faults), tuple(FAULTS[f] for f in faults), {})
+    app = build_app(receiver(key, CallbackStore(":memory:")))
     with serve(app) as url:
         command = [
             sys.executable, "-m", "eprom_verify", "check-receiver", "--receiver-url", url,
@@ -63,3 +66,25 @@ def check_faulty_receiver(
         )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     return done, url
+
+
+#: the one check-receiver run test_report_evidence.py and test_report_languages.py read
+#: (issue 25): a receiver that crashes on malformed JSON (R4's check fails) and refuses
+#: unknown fields (R1's four generated checks fail) — no check fails for both
+SHARED_FAULTS = ("crashes_on_bad_json", "refuses_unknown_fields")
+SHARED_KEY = "report-key-5d1c8e7a0f93"
+SHARED_GROUP = pytest.mark.xdist_group("check-receiver-" + "+".join(SHARED_FAULTS))
+_SHARED: dict[str, tuple[subprocess.CompletedProcess[str], str, Path]] = {}
+
+
+def shared_check(
+    factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], str, Path]:
+    """The process, the receiver's URL and the report folder of the shared run: made by the
+    first test to ask in this process (the readers carry ``SHARED_GROUP``, one worker)."""
+    if "run" not in _SHARED:
+        folder = factory.mktemp("check-receiver-shared")
+        done, url = check_faulty_receiver(SHARED_FAULTS, SHARED_KEY, folder, max_examples=3)
+        [report_dir] = [p for p in folder.iterdir() if p.is_dir()]
+        _SHARED["run"] = (done, url, report_dir)
+    return _SHARED["run"]

@@ -1,6 +1,10 @@
 """check-receiver through the CLI against a faulty receiver: the report says our sentences in
 its language (bokmål in report.html, English in report.en.html) and shows the payload sent
-and the receiver's answer as they were, in both (issue 14)."""
+and the receiver's answer as they were, in both (issue 14).
+
+The run is the one test_report_evidence.py reads too (``servers.shared_check``, issue 25):
+the receiver refuses unknown fields (R1's generated checks, read here) and crashes on
+malformed JSON (R4's check, which no check here shares)."""
 
 from __future__ import annotations
 
@@ -8,15 +12,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from markupsafe import escape
 
 from eprom_verify.report.model import CheckResult
 
-from .servers import check_faulty_receiver
+from .servers import SHARED_GROUP, SHARED_KEY, shared_check
 from .wording import english_words
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "lang-key-3e8b1f6c2d90"
+KEY = SHARED_KEY
+#: the shared run's other failure: the malformed JSON (test_report_evidence.py reads it)
+MALFORMED = "test_receiver[no_5xx_on_malformed]"
 EXTRA_ID = "c0ffee00-0000-4000-8000-000000000000"  # the unknown extra field the corners send
 FAILING = {
     f"test_receiver[accepts_generated_{k}_callbacks]": noun
@@ -29,11 +36,10 @@ FAILING = {
 }
 
 
-def _check_receiver(tmp_path: Path) -> Path:
-    done, _ = check_faulty_receiver("refuses_unknown_fields", KEY, tmp_path, max_examples=3)
+def _check_receiver(factory: pytest.TempPathFactory) -> Path:
+    done, _, report_dir = shared_check(factory)
     assert "was not acknowledged" in done.stdout  # the terminal stays English
     assert "ble ikke godtatt" not in done.stdout
-    [report_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     return report_dir
 
 
@@ -41,17 +47,18 @@ def _html_lines(text: str) -> list[str]:
     return [str(escape(line)) for line in text.splitlines()]
 
 
+@SHARED_GROUP
 def test_the_report_says_our_sentences_in_its_language_and_the_payload_as_sent(
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    report_dir = _check_receiver(tmp_path)
+    report_dir = _check_receiver(tmp_path_factory)
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     nb_html = (report_dir / "report.html").read_text(encoding="utf-8")
     en_html = (report_dir / "report.en.html").read_text(encoding="utf-8")
     checks: dict[str, dict[str, Any]] = {
         c["name"]: c for c in data["checks"] if c["outcome"] == "failed"
     }
-    assert set(checks) == set(FAILING)
+    assert set(checks) == {*FAILING, MALFORMED}
     for name, noun in FAILING.items():
         check = checks[name]
         row = CheckResult.model_validate(check)
@@ -95,7 +102,8 @@ def test_the_report_says_our_sentences_in_its_language_and_the_payload_as_sent(
     assert EXTRA_ID in nb_html
     assert EXTRA_ID in en_html
     # the evidence titles are ours too (evidence/<id>.json; the table shows method and path)
-    failing = [e for e in data["evidence"] if "failing" in e["title"]]
+    failing = [e for e in data["evidence"]
+               if "failing" in e["title"] and e["test"].rsplit("::", 1)[-1] in FAILING]  # fmt: skip
     assert len(failing) == len(FAILING)
     for evidence in failing:
         assert "— den feilende utvekslingen;" in evidence["titles"]["nb"]

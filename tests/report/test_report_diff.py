@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from test_report_cli import report
 
 from eprom_verify.report.diff import diff_reports
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "run"))
 try:
-    from full_runs import V1, on_run, v1_passing  # the session's shared V1 run (issue 25)
+    from full_runs import on_run, v1_duplicate_status, v1_passing  # shared (issue 25)
 finally:
     sys.path.pop(0)
 
@@ -218,42 +215,31 @@ def test_diff_needs_exactly_two_folders(tmp_path):
 
 # -- end to end: two real runs, one with a fault --------------------------------------------
 
-ONE_ORDER = V1
-
-
-def _run(tmp_path: Path, name: str, *args: str) -> Path:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("EPROM_")}
-    environ["CI"] = "true"
-    done = subprocess.run(
-        [sys.executable, "-m", "eprom_verify", "run", "--report-dir", str(tmp_path / name),
-         *args, "--", "-k", ONE_ORDER],
-        capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=300,
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr[-2000:]
-    (made,) = (tmp_path / name).iterdir()
-    return made
-
 
 @on_run("v1-passing")
-def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path, tmp_path_factory):
-    """The clean run is the session's shared ``run -- -k V1`` (tests/run/full_runs.py, also
-    read by test_terminal_output.py and test_allure.py): the same command this test ran."""
-    fault = {"type": "forge_key", "callback": "status", "times": None}
-    (tmp_path / "faults.yaml").write_text(yaml.safe_dump({"faults": [fault]}))
+def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path_factory):
+    """Both runs are the session's shared ``run -- -k V1`` (tests/run/full_runs.py): without a
+    fault (also read by test_terminal_output.py and test_allure.py) and with one status
+    callback delivered twice (read by test_terminal_output.py and test_run_faults.py)."""
     shared = v1_passing(tmp_path_factory)
     assert shared["code"] in (0, 1), shared["out"][-3000:]
     clean = shared["folder"]
-    faulted = _run(tmp_path, "faulted", "--simulator-faults", str(tmp_path / "faults.yaml"))
+    with_fault = v1_duplicate_status(tmp_path_factory)
+    assert with_fault["code"] in (0, 1), with_fault["out"][-3000:]
+    faulted = with_fault["folder"]
     result = diff_reports(clean, faulted)
     assert [(s.checkpoint, s.old, s.new) for s in result.statuses] == [("V1.4", "passed", "failed")]
     assert {f.checkpoint for f in result.added} == {"V1.4"}
-    assert {f.check for f in result.added} == {
-        "suites/test_run_ledger.py::test_whole_run[V1.4]",  # the ledger's view of the run
+    # the ledger's view of the run always has it; the order's own test only when the copy
+    # came before it looked (the run-wide duplicate window, tests/run/test_run_faults.py)
+    checks = {f.check for f in result.added}
+    assert "suites/test_run_ledger.py::test_whole_run[V1.4]" in checks, checks
+    assert checks <= {
+        "suites/test_run_ledger.py::test_whole_run[V1.4]",
         "suites/test_v1_order.py::test_no_errors_no_duplicates[verification-person-Basic]",
-        "suites/test_v1_order.py::test_no_errors_no_duplicates[verification-person-BasicOrPaper]",
-    }
+    }, checks
     assert result.resolved == []
-    recorded = {"type": "forge_key", "callback": "status"}  # as run.faults_injected keeps it
+    recorded = {"type": "duplicate", "callback": "status", "times": 1}  # as the run keeps it
     assert [(r.field, r.old, r.new) for r in result.run] == [
         ("run.faults_injected", [], [recorded])
     ]
@@ -261,8 +247,8 @@ def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path, tmp_pa
     code, out, err = report("diff", str(clean), str(faulted))
     assert (code, err) == (0, "")
     assert "V1.4" in out
-    assert "wrong API key" in out
-    assert "forge_key" in out
+    assert "2 status callbacks for order" in out
+    assert '"type": "duplicate"' in out
 
 
 def test_the_command_line_routes_report_diff(tmp_path, capsys):
