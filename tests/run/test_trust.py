@@ -189,5 +189,5 @@ def test_a_green_run_stays_green_with_the_cpu_saturated(tmp_path, attempt):
     )
     where = f"pinned with a busy loop to core {core}" if core is not None else "every core busy"
     assert done.returncode == 0, (
-        f"attempt {attempt} ({took:.0f} s, {where}):\n" + done.stdout[-4000:]
+        f"attempt {attempt} ({took:.0f} s, {where}):\n" + done.stdout[-4000:] + done.stderr[-2000:]
     )
