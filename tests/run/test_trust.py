@@ -169,7 +169,7 @@ def test_a_green_run_stays_green_with_the_cpu_saturated(tmp_path, attempt):
     process it starts inherit the affinity — and ONE busy loop are pinned to the same single
     core: the run gets about half a core (harsher than a busy loop per core beside a run free
     to use every core, which left it ~2/3 of one on two cores), and the machine's other cores
-    stay free for the rest of the suite, which no longer pays a busy loop per core (~19 → ~10
+    stay free for the rest of the suite, which no longer pays a busy loop per core (~16 → ~12
     CPU-s, docs/testing.md "cputail"). Elsewhere: a busy loop on every core, as before.
     """
     core = _one_core()
