@@ -139,10 +139,10 @@ def test_checklist_names_an_uncovered_checkpoint(tmp_path, capsys):
     source = target.read_text(encoding="utf-8")
     assert '@pytest.mark.checkpoint("S1")\n' in source
     target.write_text(source.replace('@pytest.mark.checkpoint("S1")\n', ""), encoding="utf-8")
-    # In this process, not a fresh one: the shipped suites' modules (imported by the check
-    # above, by the same basenames: no package, pytest's "prepend" import mode) are set
-    # aside for the copy's and put back afterwards, with sys.path, so neither sees the other.
-    with _modules_set_aside():
+    # In this process, not a fresh one: the modules by the copy's names (the shipped suites',
+    # imported by the check above: no package, pytest's "prepend" import mode names them by
+    # their file) are set aside for the copy's run and put back afterwards, with sys.path.
+    with _modules_set_aside(copy):
         code = main(["checklist", "--suites", str(copy)])
     err = capsys.readouterr().err
     assert code == 1, err
@@ -155,14 +155,13 @@ def test_checklist_names_an_uncovered_checkpoint(tmp_path, capsys):
 
 
 @contextlib.contextmanager
-def _modules_set_aside() -> Iterator[None]:
-    """sys.modules and sys.path as they were before the block, whatever it imported."""
+def _modules_set_aside(folder: Path) -> Iterator[None]:
+    """The modules named as ``folder``'s files out of sys.modules for the block (whichever
+    folder they came from: the shipped suites or another copy); sys.modules and sys.path
+    as they were before it afterwards, whatever it imported."""
     modules, path = dict(sys.modules), list(sys.path)
-    shipped = SUITES.resolve()
-    for name, module in modules.items():
-        where = getattr(module, "__file__", None)
-        if where and Path(where).resolve().parent == shipped:
-            del sys.modules[name]
+    for name in {file.stem for file in folder.glob("*.py")}:
+        sys.modules.pop(name, None)
     try:
         yield
     finally:
