@@ -237,6 +237,7 @@ def measure_receiver(plan: Plan, folder: Path) -> dict[str, Any]:
         concurrencies=plan.receiver_concurrencies,
         max_callbacks=plan.callbacks_per_level,
         max_seconds=plan.receiver_seconds,
+        warmup=plan.receiver_warmup,
     )
     return {"levels": levels}
 

@@ -43,6 +43,8 @@ class Plan:
     workers: tuple[int, ...] = (1,)
     #: orders at N = 8 before the order levels are measured
     warmup_orders: int = 50
+    #: callbacks before each receiver level is measured (the harness, then the raw client)
+    receiver_warmup: int = 20
 
 
 _MB = 1024 * 1024
@@ -93,15 +95,18 @@ QUICK = Plan(
 )
 
 #: ``--smoke``: the smallest run that still goes through every code path — each order level
-#: (64 orders: one per client at N = 64), each receiver level with its raw-client peer (32
-#: callbacks: one per client at N = 32), a warm-up — for tests/test_benchmarks_smoke.py.
-#: Its figures rest on a few dozen requests: they show the shape, never a speed.
+#: (N = 1, 8, 64: a level's clients beyond its 16 orders start and find nothing left to send),
+#: each receiver level with its raw-client peer (8 callbacks; at concurrency 32 the other
+#: threads likewise), every warm-up with 4 — for tests/test_benchmarks_smoke.py.
+#: Its figures rest on a few requests: they show the shape, never a speed. (64 orders, 32
+#: callbacks and warm-ups of 8 and 20 before: ~0.5 CPU-s and ~2 s more, docs/testing.md.)
 SMOKE = dataclasses.replace(
     QUICK,
     name="smoke",
-    orders_per_level=64,
+    orders_per_level=16,
     seconds_per_level=2.0,
-    callbacks_per_level=32,
+    callbacks_per_level=8,
     receiver_seconds=2.0,
-    warmup_orders=8,
+    warmup_orders=4,
+    receiver_warmup=4,
 )

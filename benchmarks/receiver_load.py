@@ -101,10 +101,16 @@ def _drive(
 
 
 def _one_level(
-    receiver: Server, api_key: str, *, concurrency: int, max_callbacks: int, max_seconds: float
+    receiver: Server,
+    api_key: str,
+    *,
+    concurrency: int,
+    max_callbacks: int,
+    max_seconds: float,
+    warmup: int = 20,
 ) -> dict[str, Any]:
     with ReceiverTarget(receiver.root_url, api_key, timeout_s=10.0) as target:
-        _drive(target, concurrency=concurrency, max_callbacks=20, max_seconds=5)  # warm-up
+        _drive(target, concurrency=concurrency, max_callbacks=warmup, max_seconds=5)  # warm-up
         target.exchanges.clear()
         own, theirs = cpu_seconds(os.getpid()), cpu_seconds(receiver.pid)
         sent, seconds = _drive(
@@ -134,7 +140,13 @@ def _one_level(
 
 
 def _raw_level(
-    receiver: Server, api_key: str, *, concurrency: int, max_callbacks: int, max_seconds: float
+    receiver: Server,
+    api_key: str,
+    *,
+    concurrency: int,
+    max_callbacks: int,
+    max_seconds: float,
+    warmup: int = 20,
 ) -> dict[str, Any]:
     """The peer: the same callbacks PUT by the raw-socket client (no redaction, no record)."""
     bodies = _bodies()
@@ -160,7 +172,7 @@ def _raw_level(
             )
         )  # fmt: skip
 
-    drive(20, 5)  # warm-up
+    drive(warmup, 5)  # warm-up
     own, theirs = cpu_seconds(os.getpid()), cpu_seconds(receiver.pid)
     sent = drive(max_callbacks, max_seconds)
     own, theirs = cpu_seconds(os.getpid()) - own, cpu_seconds(receiver.pid) - theirs
@@ -176,14 +188,24 @@ def _raw_level(
 
 
 def measure_receiver(
-    folder: Path, *, concurrencies: tuple[int, ...], max_callbacks: int, max_seconds: float
+    folder: Path,
+    *,
+    concurrencies: tuple[int, ...],
+    max_callbacks: int,
+    max_seconds: float,
+    warmup: int = 20,
 ) -> list[dict[str, Any]]:
     """Callbacks/s and latency at each concurrency against one reference receiver process."""
     api_key = f"bench-{secrets.token_urlsafe(24)}"
     levels = []
     with reference_receiver(folder, api_key) as receiver:
         for n in concurrencies:
-            bounds = {"concurrency": n, "max_callbacks": max_callbacks, "max_seconds": max_seconds}
+            bounds = {
+                "concurrency": n,
+                "max_callbacks": max_callbacks,
+                "max_seconds": max_seconds,
+                "warmup": warmup,
+            }
             level = _one_level(receiver, api_key, **bounds)  # type: ignore[arg-type]
             raw = _raw_level(receiver, api_key, **bounds)  # type: ignore[arg-type]
             level["raw_client"] = raw

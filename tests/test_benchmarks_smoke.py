@@ -8,7 +8,9 @@ the targets say "NO" when a figure misses one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
@@ -31,16 +33,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``python -m benchmarks --smoke``'s run, through its ``main`` in this process.
+
+    Everything but the interpreter start is the command's: the same ``main`` parses the
+    same arguments, and its servers (sink, simulator, reference receiver) are processes of
+    their own as there. A fresh interpreter only repeated this process's imports (~0.8
+    CPU-s); the command itself, ``python -m``, is run by
+    ``test_the_command_line_entry_refuses_an_unknown_measurement``."""
     output = tmp_path_factory.mktemp("bench") / "results.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--smoke", "--only", "orders,receiver,prism",
-         "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, (
-        f"exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
-    )
-    assert "targets (from the brief)" in done.stdout
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)  # the servers are ``python -m benchmarks.sink``, … from here
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            code = cli.main(["--smoke", "--only", "orders,receiver,prism", "--output", str(output)])
+    text = printed.getvalue()
+    assert code == 0, f"exit {code}\n{text[-4000:]}"
+    assert "targets (from the brief)" in text
     data: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     return data
 
@@ -109,6 +117,20 @@ def test_a_failing_measurement_is_recorded_and_fails_the_run(
     entry = json.loads(output.read_text())["measurements"]["orders"]
     assert entry["status"] == "failed"
     assert entry["reason"] == "RuntimeError: injected fault"
+
+
+def test_the_command_line_entry_refuses_an_unknown_measurement(tmp_path: Path) -> None:
+    """``python -m benchmarks`` itself: a usage error is one line on stderr and exit 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--only", "ordrs", "--output", str(tmp_path / "r")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        "benchmarks: error: --only ordrs: no such measurement — choose from verification, "
+        "check_receiver, persons, orders, letters, receiver, prism, peers, memory, profile"
+    ], done.stderr
+    assert not (tmp_path / "r").exists()
 
 
 def test_unknown_measurement_is_a_usage_error() -> None:

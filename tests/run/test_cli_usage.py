@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -136,15 +139,35 @@ def test_checklist_names_an_uncovered_checkpoint(tmp_path, capsys):
     source = target.read_text(encoding="utf-8")
     assert '@pytest.mark.checkpoint("S1")\n' in source
     target.write_text(source.replace('@pytest.mark.checkpoint("S1")\n', ""), encoding="utf-8")
-    # a fresh process: this one has imported the shipped suites' modules already
-    import subprocess
-    import sys
+    # In this process, not a fresh one: the modules by the copy's names (the shipped suites',
+    # imported by the check above: no package, pytest's "prepend" import mode names them by
+    # their file) are set aside for the copy's run and put back afterwards, with sys.path.
+    with _modules_set_aside(copy):
+        code = main(["checklist", "--suites", str(copy)])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "checkpoint(s) with no test: S1" in err
+    # and nothing of the copy is left behind: the shipped suites still cover every checkpoint
+    code = main(["checklist", "--suites", str(SUITES)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "NO TEST" not in out.out
 
-    done = subprocess.run(
-        [sys.executable, "-m", "eprom_verify", "checklist", "--suites", str(copy)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 1, done.stderr
-    assert "checkpoint(s) with no test: S1" in done.stderr
+
+@contextlib.contextmanager
+def _modules_set_aside(folder: Path) -> Iterator[None]:
+    """The modules named as ``folder``'s files out of sys.modules for the block (whichever
+    folder they came from: the shipped suites or another copy); sys.modules and sys.path
+    as they were before it afterwards, whatever it imported."""
+    modules, path = dict(sys.modules), list(sys.path)
+    for name in {file.stem for file in folder.glob("*.py")}:
+        sys.modules.pop(name, None)
+    try:
+        yield
+    finally:
+        for name in [name for name in sys.modules if name not in modules]:
+            del sys.modules[name]
+        for name, module in modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+        sys.path[:] = path
