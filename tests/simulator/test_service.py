@@ -76,7 +76,7 @@ def test_health_is_ready_while_the_store_and_the_outbox_run(own_sim: RunningSimu
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "ready"
         assert answer.json()["outbox"] == "running"
-    assert httpx.head(own_sim.root_url + "/_simulator/health").status_code == 200
+    assert LOOPBACK.head(own_sim.root_url + "/_simulator/health").status_code == 200
     assert own_sim.control.health()[0] == 200
 
 
