@@ -34,6 +34,7 @@ from eprom_verify.simulator.settings import resolve_service
 from eprom_verify.simulator.store import Store
 
 from .conftest import KEY, LOOPBACK, loopback_client, order_body
+from .forked import Forked
 from .receiver import Received, Receiver, free_port
 from .test_restart import simulator_process
 
@@ -155,7 +156,7 @@ PROCESSES = pytest.mark.slow
 
 def workers_process(
     port: int, db: Path, config: Path, workers: int
-) -> AbstractContextManager[subprocess.Popen[bytes]]:
+) -> AbstractContextManager[subprocess.Popen[bytes] | Forked]:
     """A supervisor and its workers, ended with SIGTERM (the supervisor ends its workers)."""
     return simulator_process(
         port, db, config, "--workers", str(workers), "--log-format", "off", stop=signal.SIGTERM
