@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 #: what the server imports once (the uvicorn parts a server loads when it starts, too)
 PRELOAD = [
     "eprom_verify.cli.simulator",
@@ -37,6 +39,10 @@ PRELOAD = [
     "uvicorn.lifespan.on",
     "uvicorn.loops.asyncio",
 ]
+
+#: the tests that fork simulators run on one pytest-xdist worker: one server (~1.2 CPU-s to
+#: start and import) for all of them, not one on each worker
+ONE_SERVER = pytest.mark.xdist_group("simulator-forkserver")
 
 _context: multiprocessing.context.ForkServerContext | None = None
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import httpx
 
 from .conftest import KEY, LOOPBACK, order_body
-from .forked import Forked, start_simulator
+from .forked import ONE_SERVER, Forked, start_simulator
 from .receiver import Receiver, free_port
+
+pytestmark = ONE_SERVER
 
 ORDERS = 20
 
