@@ -26,6 +26,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +65,15 @@ def _stop() -> None:
     multiprocessing.forkserver._forkserver._stop()
 
 
-def _child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None:
+def _child(argv: list[str], env: dict[str, str], cwd: str, out: str, err: str) -> None:
     """In the forked process: the environment, folder and output of a started process."""
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    for path, target in ((out, 1), (err, 2)):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.dup2(fd, target)
+        os.close(fd)
     for sig in (signal.SIGINT, signal.SIGTERM):  # as a fresh interpreter has them
         signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
     from eprom_verify.cli.simulator import main
@@ -116,13 +118,33 @@ class Forked:
         self.send_signal(signal.SIGKILL)
 
 
-def start_simulator(argv: list[str], log: Path) -> Forked:
-    """``eprom-verify simulator <argv>`` as a process of its own; stdout and stderr to ``log``."""
+def start_simulator(
+    argv: list[str], log: Path, *, stderr: Path | None = None, env: dict[str, str] | None = None
+) -> Forked:
+    """``eprom-verify simulator <argv>`` as a process of its own, in this process's folder and
+    environment (``env`` added); its stdout to ``log``, its stderr to ``stderr`` or ``log``."""
     process = _forkserver().Process(
         target=_child,
-        args=(argv, dict(os.environ), os.getcwd(), str(log)),
+        args=(argv, {**os.environ, **(env or {})}, os.getcwd(), str(log), str(stderr or log)),
         name="eprom-verify simulator",
         daemon=True,  # ended with the test process should a test leave it running
     )
     process.start()
     return Forked(process, ["eprom-verify", "simulator", *argv])
+
+
+def read_until(
+    process: Forked, out: Path, last: Callable[[str], bool], *, timeout_s: float = 60
+) -> str:
+    """What ``process`` wrote to ``out`` up to the first line ``last`` accepts (a banner)."""
+    deadline = time.monotonic() + timeout_s  # a bound for a loaded machine, not a timing
+    while True:
+        text = out.read_text(encoding="utf-8") if out.exists() else ""
+        lines = text.splitlines(keepends=True)
+        for number, line in enumerate(lines):
+            if line.endswith("\n") and last(line):
+                return "".join(lines[: number + 1])
+        if process.poll() is not None or time.monotonic() > deadline:
+            ended = "ended" if process.poll() is not None else "still runs"
+            raise AssertionError(f"{process.args}: no such line, {ended}; it wrote {text!r}")
+        time.sleep(0.02)
