@@ -11,6 +11,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+#: with test_wings.py on one pytest-xdist worker: the graph is read once (``import_graph``)
+pytestmark = pytest.mark.xdist_group("import-graph")
+
 PACKAGE = Path(__file__).resolve().parents[2] / "eprom_verify"
 ROOT = "eprom_verify"
 
