@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Installed:
     """A fresh virtual environment with the wheel installed."""
 
     root: Path
+    wheel: Path
 
     @property
     def bin(self) -> Path:
@@ -86,7 +88,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     assert (len(sdists), len(wheels)) == (1, 1), f"expected an sdist and a wheel: {sdists + wheels}"
     wheelhouse(PACKAGE, base / "wheelhouse")
     _as_a_users_repository(base)
-    target = Installed(base / ".venv")
+    target = Installed(base / ".venv", wheels[0])
     venv.create(target.root)  # pip comes from this environment (``pip --python``), not ensurepip
     _check(subprocess.run(_pip_install(target, wheels[0], base / "wheelhouse"),
                           cwd=base, env=_pip_env(), capture_output=True, text=True, timeout=300))  # fmt: skip
@@ -168,8 +170,60 @@ def test_the_wheel_check_fails_for_the_checkout(installed: Installed, empty: Pat
         _assert_comes_from(installed.root, str(installed.bin / "python"), empty, env)
 
 
+#: What the portal pictures of a run are made of, beside Chromium: the pages pictured (the
+#: portal's templates), the code that reads and pictures them, and the report's part that
+#: shows them. The run from the wheel below leaves the pictures out (``EPROM_PORTAL_PICTURES=0``:
+#: Chromium's start and five screenshots were ~3.3 of its ~8.3 CPU-s); these files are shown
+#: to be in the wheel, byte for byte, and the pictures themselves are taken from the checkout
+#: by tests/run's passing shared run (``test_a_full_run_shows_the_portal_pictures``).
+PICTURE_FILES = (
+    "eprom_verify/simulator/portal_templates/*",
+    "eprom_verify/simulator/portal.py",
+    "eprom_verify/simulator/portal_capture.py",
+    "eprom_verify/report/pdf.py",
+    "eprom_verify/report/templates/*",
+)
+
+
+def _not_in_wheel(wheel: Path, patterns: tuple[str, ...]) -> list[str]:
+    """Each checkout file matching ``patterns`` that the wheel lacks or holds otherwise."""
+    files = sorted({path for pattern in patterns for path in REPO.glob(pattern)})
+    assert files, f"no file of the checkout matches {patterns}"
+    with zipfile.ZipFile(wheel) as archive:
+        held = set(archive.namelist())
+        wrong = []
+        for path in files:
+            name = path.relative_to(REPO).as_posix()
+            if name not in held:
+                wrong.append(f"{name}: not in {wheel.name}")
+            elif archive.read(name) != path.read_bytes():
+                wrong.append(f"{name}: in {wheel.name}, but not the checkout's bytes")
+    return wrong
+
+
+def test_the_wheel_holds_what_the_portal_pictures_are_made_of(installed: Installed) -> None:
+    assert _not_in_wheel(installed.wheel, PICTURE_FILES) == []
+
+
+def test_the_picture_files_check_fails_for_a_wheel_without_a_template(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The check above, on a copy of the wheel without the portal's inbox page: it must fail."""
+    gone = "eprom_verify/simulator/portal_templates/inbox.html.j2"
+    doctored = tmp_path / installed.wheel.name
+    with zipfile.ZipFile(installed.wheel) as source, zipfile.ZipFile(doctored, "w") as copy:
+        for item in source.infolist():
+            if item.filename != gone:
+                copy.writestr(item, source.read(item))
+    assert _not_in_wheel(doctored, PICTURE_FILES) == [f"{gone}: not in {doctored.name}"]
+
+
 def test_run_from_an_empty_folder(installed: Installed, empty: Path) -> None:
-    result = installed.run("eprom-verify", "run", cwd=empty, timeout=240)
+    """A whole run, every shipped suite, fixture and template read from the wheel; without
+    the portal pictures (what they are made of: the two tests above)."""
+    result = installed.run(
+        "eprom-verify", "run", cwd=empty, timeout=240, env={"EPROM_PORTAL_PICTURES": "0"}
+    )
 
     _check(result)
     reports = list((empty / "reports").glob("*-simulator/report.html"))

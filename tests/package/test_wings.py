@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from test_imports import import_graph
 
+#: with test_imports.py on one pytest-xdist worker: the graph is read once (``import_graph``)
+pytestmark = pytest.mark.xdist_group("import-graph")
+
 PACKAGE = Path(__file__).resolve().parents[2] / "eprom_verify"
 
 #: which wings a wing must never import: the run side, observe and the receiver check sit

@@ -122,7 +122,7 @@ def sim(shared_sim: RunningSimulator, receiver: Receiver) -> Iterator[RunningSim
 
 @pytest.fixture
 def api(sim: RunningSimulator) -> Iterator[httpx.Client]:
-    with httpx.Client(
+    with loopback_client(
         base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"}, timeout=30
     ) as client:
         yield client
@@ -131,7 +131,7 @@ def api(sim: RunningSimulator) -> Iterator[httpx.Client]:
 @pytest.fixture
 def anon(sim: RunningSimulator) -> Iterator[httpx.Client]:
     """A client without credentials."""
-    with httpx.Client(base_url=sim.base_url, timeout=30) as client:
+    with loopback_client(base_url=sim.base_url, timeout=30) as client:
         yield client
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from eprom_verify.simulator import RunningSimulator
 
-from .conftest import KEY, PVK_RES, RAND12, UNSECURE, VERIFY, order_body, place
+from .conftest import KEY, LOOPBACK, PVK_RES, RAND12, UNSECURE, VERIFY, order_body, place
 
 WARNINGS = "eprom_verify.simulator"
 
@@ -199,14 +199,14 @@ def test_a_letter_key_without_basic_is_accepted_with_a_warning(
 
 def test_a_warning_is_in_the_request_journal(api: httpx.Client, sim: RunningSimulator) -> None:
     placed = place(api, expiryDate="2020-01-01T00:00:00")
-    journal = httpx.get(
+    journal = LOOPBACK.get(
         f"{sim.root_url}/_simulator/requests", params={"path": "/promswebapi/api/v2/formorder"}
     ).json()["requests"]
     newest = journal[0]
     assert placed["id"] in newest["response"]["body"]
     assert [w for w in newest["warnings"] if "expiryDate 2020-01-01T00:00:00" in w], newest
     clean = place(api)
-    again = httpx.get(
+    again = LOOPBACK.get(
         f"{sim.root_url}/_simulator/requests", params={"path": "/promswebapi/api/v2/formorder"}
     ).json()["requests"]
     assert clean["id"] in again[0]["response"]["body"]

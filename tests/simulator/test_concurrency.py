@@ -14,8 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .conftest import KEY, order_body
+from .forked import ONE_SERVER
 from .receiver import Receiver, free_port
 from .test_restart import simulator_process
+
+pytestmark = ONE_SERVER
 
 ORDERS = 1000
 CLIENTS = 64

@@ -17,6 +17,7 @@ from .conftest import (
     DRAFT,
     HANNE,
     KEY,
+    LOOPBACK,
     PAPER,
     RAND12,
     SIDE_EFFECTS,
@@ -263,8 +264,8 @@ def test_forms_have_a_public_url_when_patient_orderable(sim: RunningSimulator) -
     forms = {form.id: form for form in sim.control.forms()}
     assert forms[RAND12].public_url == f"{sim.root_url}/_simulator/forms/{RAND12}/public"
     assert forms[VISIT].public_url is None
-    assert httpx.get(str(forms[RAND12].public_url)).json()["name"] == "RAND-12"
-    assert httpx.get(f"{sim.root_url}/_simulator/forms/{VISIT}/public").status_code == 404
+    assert LOOPBACK.get(str(forms[RAND12].public_url)).json()["name"] == "RAND-12"
+    assert LOOPBACK.get(f"{sim.root_url}/_simulator/forms/{VISIT}/public").status_code == 404
 
 
 def test_reset_forgets_orders_but_keeps_ordering_systems(
@@ -306,6 +307,6 @@ def test_patients_listing_masks_national_ids(sim: RunningSimulator) -> None:
 
 
 def test_control_validation_errors_are_400(sim: RunningSimulator) -> None:
-    response = httpx.post(f"{sim.root_url}/_simulator/faults", json={"type": "explode"})
+    response = LOOPBACK.post(f"{sim.root_url}/_simulator/faults", json={"type": "explode"})
     assert response.status_code == 400
     assert response.text.startswith("type: Input should be")

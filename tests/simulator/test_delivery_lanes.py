@@ -13,12 +13,11 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
 import pytest
 
 from eprom_verify.simulator import OrderingSystem, run_in_thread
 
-from .conftest import KEY, order_body, settings_for
+from .conftest import KEY, LOOPBACK, loopback_client, order_body, settings_for
 from .receiver import Receiver
 
 SLOW_KEY = "slow-key-7c1f2a9e4b6d8035"
@@ -84,7 +83,7 @@ def test_a_hanging_receiver_delays_no_other_systems_callbacks(
     two_systems: tuple[str, Receiver, HangingReceiver],
 ) -> None:
     base, fast, hanging = two_systems
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with loopback_client(base_url=base, timeout=30) as client:
         # two in flight, two queued, the fifth held by the full queue (ROOM_WAIT_SECONDS,
         # each further order as long again): more than the lane's workers, its queue full
         for _ in range(5):
@@ -110,7 +109,7 @@ def test_a_hanging_receiver_delays_no_other_systems_callbacks(
             "receiver hung: the hanging system holds the delivery workers of every system"
         )
     assert got[0].body["formOrderId"] == fast_order.json()["id"]
-    health = httpx.get(base.removesuffix("/promswebapi") + "/_simulator/health")
+    health = LOOPBACK.get(base.removesuffix("/promswebapi") + "/_simulator/health")
     assert health.status_code == 200, f"a hanging lane is still a running outbox: {health.text}"
 
 
@@ -139,7 +138,7 @@ def test_a_receiver_answer_that_echoes_the_key_is_stored_redacted(answer: str) -
     with Receiver() as receiver:
         receiver.answers = [(200, answer)]
         with run_in_thread(settings_for(receiver.base_url)) as sim:
-            with httpx.Client(base_url=sim.base_url, timeout=30) as client:
+            with loopback_client(base_url=sim.base_url, timeout=30) as client:
                 placed = client.post(
                     "/api/v2/formorder",
                     json=order_body(),
@@ -148,7 +147,7 @@ def test_a_receiver_answer_that_echoes_the_key_is_stored_redacted(answer: str) -
                 assert placed.status_code == 200, placed.text
                 receiver.wait_for(1)
                 sim.control.wait_for_idle()
-                listing = httpx.get(f"{sim.root_url}/_simulator/outbox").text
+                listing = LOOPBACK.get(f"{sim.root_url}/_simulator/outbox").text
                 stored = sim.app.state.engine.store.deliveries()
     journal = json.dumps([d.__dict__ for d in stored])
     for form in _key_forms(KEY):

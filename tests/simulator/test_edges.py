@@ -75,7 +75,7 @@ def test_a_wrong_method_is_a_plain_text_405_listing_every_method(sim: RunningSim
     assert response.headers["content-type"].startswith("text/plain")
     assert response.headers["allow"] == "POST"
     assert response.text == "GET is not allowed on /promswebapi/api/v2/formorder: use POST"
-    faults = httpx.request("OPTIONS", f"{sim.root_url}/_simulator/faults")  # no Origin
+    faults = LOOPBACK.request("OPTIONS", f"{sim.root_url}/_simulator/faults")  # no Origin
     assert faults.status_code == 405
     assert faults.headers["allow"] == "DELETE, GET, POST"
 

@@ -32,6 +32,7 @@ from .conftest import (
     UNKNOWN,
     UNREACHABLE,
     VERIFY,
+    loopback_client,
     order_body,
     settings_for,
 )
@@ -63,7 +64,7 @@ def _masked(text: str) -> str:
 
 
 def _send(sim: RunningSimulator, content: bytes, headers: dict[str, str]) -> httpx.Response:
-    with httpx.Client(timeout=30) as client:
+    with loopback_client(timeout=30) as client:
         return client.post(f"{sim.base_url}/api/v2/formorder", content=content, headers=headers)
 
 

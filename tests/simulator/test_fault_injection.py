@@ -10,7 +10,7 @@ import pytest
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.outbox import FORGED_API_KEY
 
-from .conftest import KEY, PVK_RES, VERIFY, order_body, place, settled
+from .conftest import KEY, LOOPBACK, PVK_RES, VERIFY, order_body, place, settled
 from .receiver import Receiver
 from .test_messages import letter
 
@@ -151,7 +151,7 @@ def test_faults_can_be_listed_and_cleared(sim: RunningSimulator) -> None:
         ("drop", "any", None),
         ("delay", "letter", 1),
     ]
-    response = httpx.delete(f"{sim.root_url}/_simulator/faults/{listed[0].id}")
+    response = LOOPBACK.delete(f"{sim.root_url}/_simulator/faults/{listed[0].id}")
     assert response.json() == {"cleared": 1}
     assert sim.control.clear_faults() == 1
     assert sim.control.faults() == []

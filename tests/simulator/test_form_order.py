@@ -18,6 +18,7 @@ from .conftest import (
     HANNE,
     KEY,
     LIMITED,
+    LOOPBACK,
     NOT_REGISTERED,
     PAPER,
     RAND12,
@@ -118,7 +119,7 @@ def test_unreachable_is_accepted_then_error_patient_unreachable(
     order = place(api, nationalId=person, distributionRule=rule)
     assert sim.control.order(order["id"]).status == "Error"
     assert sim.control.inbox(person).tasks == []
-    refused = httpx.post(f"{sim.root_url}/_simulator/orders/{order['id']}/complete")
+    refused = LOOPBACK.post(f"{sim.root_url}/_simulator/orders/{order['id']}/complete")
     assert refused.status_code == 409
     assert order["id"] != NIL_GUID
     assert order["notificationChannel"] == "None"
@@ -348,7 +349,7 @@ def test_a_key_sent_in_the_body_is_not_echoed_nor_unknown_fields(api: httpx.Clie
 def test_paths_are_case_insensitive_and_webapi_is_an_alias(
     sim: RunningSimulator, path: str
 ) -> None:
-    response = httpx.post(
+    response = LOOPBACK.post(
         sim.root_url + path, json=order_body(), headers={"Authorization": f"Basic {KEY}"}
     )
     assert response.status_code == 200, response.text

@@ -7,9 +7,11 @@ import httpx
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.app import swagger_assets
 
+from .conftest import LOOPBACK
+
 
 def test_openapi_lists_every_endpoint_and_the_webhooks(sim: RunningSimulator) -> None:
-    schema = httpx.get(f"{sim.root_url}/openapi.json").json()
+    schema = LOOPBACK.get(f"{sim.root_url}/openapi.json").json()
     paths = set(schema["paths"])
     assert {
         "/promswebapi/api/v2/formorder",
@@ -37,14 +39,14 @@ def test_openapi_lists_every_endpoint_and_the_webhooks(sim: RunningSimulator) ->
 
 def test_swagger_ui_is_served_from_local_files(sim: RunningSimulator) -> None:
     assert swagger_assets() is not None, "install swagger-ui-bundle-v2 for an offline Swagger UI"
-    page = httpx.get(f"{sim.root_url}/swagger")
+    page = LOOPBACK.get(f"{sim.root_url}/swagger")
     assert page.status_code == 200
     assert "/swagger/static/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()
-    bundle = httpx.get(f"{sim.root_url}/swagger/static/swagger-ui-bundle.js")
+    bundle = LOOPBACK.get(f"{sim.root_url}/swagger/static/swagger-ui-bundle.js")
     assert bundle.status_code == 200
     assert len(bundle.content) > 100_000
-    assert httpx.get(f"{sim.root_url}/PromsWebApi/swagger/index.html").status_code == 200
+    assert LOOPBACK.get(f"{sim.root_url}/PromsWebApi/swagger/index.html").status_code == 200
 
 
 def test_cors_preflight_and_simple_requests_for_any_origin(sim: RunningSimulator) -> None:
@@ -60,13 +62,13 @@ def test_cors_preflight_and_simple_requests_for_any_origin(sim: RunningSimulator
     assert preflight.headers["access-control-allow-origin"] in ("*", "http://localhost:3000")
     assert "POST" in preflight.headers["access-control-allow-methods"]
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
-    simple = httpx.post(
+    simple = LOOPBACK.post(
         f"{sim.base_url}/api/v2/formorder", json={}, headers={"Origin": "https://example.org"}
     )
     assert simple.headers["access-control-allow-origin"] == "*"
 
 
 def test_the_login_url_page_exists(sim: RunningSimulator) -> None:
-    page = httpx.get(f"{sim.root_url}/proms/")
+    page = LOOPBACK.get(f"{sim.root_url}/proms/")
     assert page.status_code == 200
     assert "simulert" in page.text

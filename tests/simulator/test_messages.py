@@ -24,6 +24,7 @@ from .conftest import (
     UNREACHABLE,
     UNSECURE,
     VERIFY,
+    loopback_client,
     settings_for,
     settled,
 )
@@ -165,7 +166,7 @@ def test_the_key_may_come_in_the_body_as_the_parameter_list_names_it(
 def test_a_document_over_the_limit_is_refused_naming_file_and_size(receiver: Receiver) -> None:
     settings = settings_for(receiver.base_url, max_document_bytes=1000)
     with run_in_thread(settings) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         big = {"mainDocument": document(), "attachments": [document(b"x" * 1001, "vedlegg.pdf")]}
         response = api.post("/api/v2/messagetocitizen", json=letter(documentCollection=big))
         assert response.status_code == 400

@@ -15,7 +15,7 @@ from eprom_verify.contract import TimestampStyle
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.openapi import REFUSES_WELL_FORMED, in_written_form, published_text
 
-from .conftest import KEY, SIDE_EFFECTS, VERIFY, order_body
+from .conftest import KEY, LOOPBACK, SIDE_EFFECTS, VERIFY, order_body
 from .receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def errors(document: dict[str, Any], schema: dict[str, Any], payload: Any) -> li
 
 
 def test_the_published_file_is_what_the_server_serves(sim: RunningSimulator) -> None:
-    served = httpx.get(f"{sim.root_url}/openapi.json").json()
+    served = LOOPBACK.get(f"{sim.root_url}/openapi.json").json()
     assert PUBLISHED.read_text(encoding="utf-8") == published_text(served), (
         "docs/eprom-openapi.json is out of date: regenerate it with "
         "`eprom-verify simulator --write-openapi docs/eprom-openapi.json`"
@@ -231,7 +231,7 @@ def test_the_fault_schema_and_the_simulator_agree(
 ) -> None:
     found = errors(document, {"$ref": "#/components/schemas/Fault"}, fault)
     assert (found == []) is valid, found
-    answer = httpx.post(f"{sim.root_url}/_simulator/faults", json=fault)
+    answer = LOOPBACK.post(f"{sim.root_url}/_simulator/faults", json=fault)
     assert answer.status_code == (200 if valid else 400), answer.text
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from eprom_verify.simulator import SimulatorSettings, run_in_thread
 from eprom_verify.simulator.openapi import CONTROL_SCHEME
 
+from .conftest import loopback_client
+
 TOKEN = "swagger-control-token-8d41"
 CONTROL = "/_simulator"
 PUBLIC = {"/_simulator/health"}
+#: no proxy from the environment; one TLS context shared (``httpx.get`` built one a call)
+_PLAIN = loopback_client(trust_env=False)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,7 @@ def guarded() -> Iterator[tuple[str, dict[str, Any]]]:
     """A simulator with a control token: its root URL and the document it serves."""
     with run_in_thread(SimulatorSettings(control_token=TOKEN)) as sim:
         root = sim.base_url.rsplit("/", 1)[0]
-        yield root, httpx.get(f"{root}/openapi.json", trust_env=False).json()
+        yield root, _PLAIN.get(f"{root}/openapi.json").json()
 
 
 def _control_operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -75,10 +78,8 @@ def test_the_documented_401_is_what_a_control_call_gets(
     forms = document["paths"]["/_simulator/forms"]["get"]
     texts = [e["value"] for e in
              forms["responses"]["401"]["content"]["text/plain"]["examples"].values()]  # fmt: skip
-    none = httpx.get(f"{root}/_simulator/forms", trust_env=False)
-    wrong = httpx.get(
-        f"{root}/_simulator/forms", headers={"Authorization": "Bearer wrong"}, trust_env=False
-    )
+    none = _PLAIN.get(f"{root}/_simulator/forms")
+    wrong = _PLAIN.get(f"{root}/_simulator/forms", headers={"Authorization": "Bearer wrong"})
     assert (none.status_code, wrong.status_code) == (401, 401)
     assert [none.text, wrong.text] == texts
 
@@ -88,6 +89,5 @@ def test_what_authorize_sends_passes(guarded: tuple[str, dict[str, Any]]) -> Non
     root, document = guarded
     scheme = document["components"]["securitySchemes"][CONTROL_SCHEME]["scheme"]
     header = f"{scheme.capitalize()} {TOKEN}"
-    answer = httpx.get(f"{root}/_simulator/forms", headers={"Authorization": header},
-                       trust_env=False)  # fmt: skip
+    answer = _PLAIN.get(f"{root}/_simulator/forms", headers={"Authorization": header})  # fmt: skip
     assert answer.status_code == 200, answer.text

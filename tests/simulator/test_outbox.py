@@ -11,7 +11,7 @@ import pytest
 from eprom_verify.simulator import RunningSimulator, run_in_thread
 from eprom_verify.simulator.outbox import judge_answer
 
-from .conftest import KEY, order_body, place, settings_for, settled
+from .conftest import KEY, loopback_client, order_body, place, settings_for, settled
 from .receiver import Receiver, free_port
 
 
@@ -67,7 +67,7 @@ def test_a_receiver_that_is_down_gets_the_callback_when_it_comes_up() -> None:
         f"http://127.0.0.1:{port}/cb", retry_base_seconds=0.05, retry_max_seconds=0.1
     )
     with run_in_thread(settings) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         order = api.post("/api/v2/formorder", json=order_body()).json()
         deadline = time.monotonic() + 5
         while len(sim.control.order(order["id"]).callbacks[0].attempts) < 3:
@@ -94,7 +94,7 @@ def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
         f"http://127.0.0.1:{port}/cb", retry_base_seconds=0.05, retry_max_seconds=0.2
     )
     with run_in_thread(settings) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         order = api.post("/api/v2/formorder", json=order_body()).json()
         # five attempts: four gaps, the last two at the maximum (0.05, 0.1, 0.2, 0.2 s); the
         # first four are left alone (asking shares the simulator's event loop), then asked for
@@ -115,7 +115,7 @@ def test_backoff_grows_exponentially_up_to_the_maximum() -> None:
 
 def test_callback_delay_setting(receiver: Receiver) -> None:
     with run_in_thread(settings_for(receiver.base_url, callback_delay_seconds=0.5)) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         started = time.monotonic()
         api.post("/api/v2/formorder", json=order_body())
         receiver.wait_for(1, timeout=5)
@@ -124,7 +124,7 @@ def test_callback_delay_setting(receiver: Receiver) -> None:
 
 def test_auto_complete_and_expiry(receiver: Receiver) -> None:
     with run_in_thread(settings_for(receiver.base_url, auto_complete_after_seconds=0.1)) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         answered = api.post("/api/v2/formorder", json=order_body()).json()
         got = receiver.wait_for(2, timeout=5)
         assert [c.body["formOrderStatus"] for c in got] == ["Ordered", "Completed"]

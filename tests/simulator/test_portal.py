@@ -20,7 +20,7 @@ from eprom_verify.contract import NIL_GUID
 from eprom_verify.simulator import RunningSimulator
 from eprom_verify.simulator.portal import LOGIN_REFUSED
 
-from .conftest import CHILD, CONSENT, HANNE, VERIFY, place, settled
+from .conftest import CHILD, CONSENT, HANNE, VERIFY, loopback_client, place, settled
 from .receiver import Receiver
 from .test_messages import PDF, send
 
@@ -37,7 +37,7 @@ RAND12_FIRST = {
 @pytest.fixture
 def web(sim: RunningSimulator) -> Iterator[httpx.Client]:
     """A browser without JavaScript: follows no redirects by itself."""
-    with httpx.Client(base_url=sim.root_url, timeout=30) as client:
+    with loopback_client(base_url=sim.root_url, timeout=30) as client:
         yield client
 
 

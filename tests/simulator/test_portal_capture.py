@@ -17,7 +17,7 @@ from eprom_verify.simulator import RunningSimulator, portal_capture
 from eprom_verify.simulator.portal_capture import PortalCaptureError, picture_of_portal
 from eprom_verify.wording import Text
 
-from .conftest import place
+from .conftest import LOOPBACK, place
 from .test_portal_browser import _missing
 
 CAPTION = Text(en="The form task in the inbox", nb="Skjemaoppgaven i innboksen")
@@ -138,14 +138,14 @@ def test_no_test_waits_for_a_picture_and_it_shows_the_page_as_it_was_read(
     order = place(api)
     harness = FakeHarness(sim, recorder(tmp_path))
     page = "persons/verification-person"
-    before = httpx.get(f"{sim.root_url}/proms/{page}").text
+    before = LOOPBACK.get(f"{sim.root_url}/proms/{page}").text
     assert order["id"] in before
     # the picture cannot be taken until the test lets it go: picture_of_portal returns first
     pending = picture_of_portal(harness, page, checkpoint_ids=("V2.4",), caption=CAPTION)
     assert pending is not None
     assert not pending.done()
     sim.control.reset()  # the simulator moves on: the order is gone from the live page
-    assert order["id"] not in httpx.get(f"{sim.root_url}/proms/{page}").text
+    assert order["id"] not in LOOPBACK.get(f"{sim.root_url}/proms/{page}").text
     fake_chromium.go.set()
     assert portal_capture.finish_pictures(harness) == []
     [(url, snapshot)] = fake_chromium.snapshots

@@ -8,7 +8,7 @@ import pytest
 from eprom_verify.contract import PersonvernInnstillingCallback
 from eprom_verify.simulator import RunningSimulator, run_in_thread
 
-from .conftest import KEY, PVK_RES, PVK_SAM, VERIFY, settings_for
+from .conftest import KEY, LOOPBACK, PVK_RES, PVK_SAM, VERIFY, loopback_client, settings_for
 from .receiver import Receiver
 
 GET = "/api/v2/getpersonverninnstilling"
@@ -38,7 +38,7 @@ def test_set_then_get_then_set_again(api: httpx.Client) -> None:
 
 def test_residents_are_paged(receiver: Receiver) -> None:
     with run_in_thread(settings_for(receiver.base_url, residents_page_size=2)) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         people = ["12718410019", "26670271527", "26073941651", "21669020160", "17769630120"]
         for person in people:
             api.post(SET, json={"nationalId": person, "pvkId": PVK_SAM, "type": 1, "status": 1})
@@ -124,7 +124,7 @@ def test_citizen_change_calls_back_with_the_key_in_the_header(
 
 
 def test_citizen_change_must_match_the_definition_type(sim: RunningSimulator) -> None:
-    response = httpx.post(
+    response = LOOPBACK.post(
         f"{sim.root_url}/_simulator/personvern/change",
         json={"nationalId": VERIFY, "pvkId": PVK_RES, "status": "SAM"},
     )
@@ -133,14 +133,14 @@ def test_citizen_change_must_match_the_definition_type(sim: RunningSimulator) ->
 
 
 def test_citizen_change_tells_every_ordering_system_by_default(sim: RunningSimulator) -> None:
-    systems = httpx.get(f"{sim.root_url}/_simulator/ordering-systems").json()
+    systems = LOOPBACK.get(f"{sim.root_url}/_simulator/ordering-systems").json()
     ids = sim.control.change_personvern(VERIFY, PVK_SAM, "SAM")
     assert len(ids) == len(systems)
     assert {c.ordering_system for c in sim.control.outbox()} == {s["name"] for s in systems}
 
 
 def test_the_ordering_systems_own_change_is_not_told_by_default(sim: RunningSimulator) -> None:
-    api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+    api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
     body = {"nationalId": VERIFY, "pvkId": PVK_RES, "type": 0, "status": 1}
     assert api.post(SET, json=body).json() == {"instansEndret": 1}
     assert sim.control.outbox() == []
@@ -152,7 +152,7 @@ def test_report_own_privacy_changes_tells_each_change_not_a_same_status(
     """``reportOwnPrivacyChanges``: a remote ePROM that replicates every change back."""
     settings = settings_for(receiver.base_url, report_own_privacy_changes=True)
     with run_in_thread(settings) as sim:
-        api = httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
+        api = loopback_client(base_url=sim.base_url, headers={"Authorization": f"Basic {KEY}"})
         for status in (1, 1, 0):  # set, the same again (no change), restore
             api.post(
                 SET, json={"nationalId": VERIFY, "pvkId": PVK_SAM, "type": 1, "status": status}

@@ -15,8 +15,11 @@ from collections import Counter
 from pathlib import Path
 
 from .conftest import KEY, LOOPBACK, order_body
+from .forked import ONE_SERVER
 from .receiver import Received, Receiver, free_port
 from .test_restart import simulator_process
+
+pytestmark = ONE_SERVER
 
 LIVES = 5
 ORDERS_PER_LIFE = 30

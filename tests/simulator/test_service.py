@@ -34,6 +34,7 @@ from .conftest import (
     order_body,
     settings_for,
 )
+from .forked import ONE_SERVER, Forked, read_until, start_simulator
 from .receiver import Receiver
 
 OTHER_KEY = "other-key-7c1e9b0a2d4f6e83"
@@ -76,7 +77,7 @@ def test_health_is_ready_while_the_store_and_the_outbox_run(own_sim: RunningSimu
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "ready"
         assert answer.json()["outbox"] == "running"
-    assert httpx.head(own_sim.root_url + "/_simulator/health").status_code == 200
+    assert LOOPBACK.head(own_sim.root_url + "/_simulator/health").status_code == 200
     assert own_sim.control.health()[0] == 200
 
 
@@ -134,6 +135,28 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return out
 
 
+def _fork_cli(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[Forked, str, Path]:
+    """As :func:`_start_cli`, forked from the pre-imported server (``forked.py``, ~1 CPU-s
+    less a start): (process, banner, its stdout's file)."""
+    out = folder / "simulator.out"
+    process = start_simulator(["--port", "0", *args], out, stderr=folder / "simulator.err", env=env)
+    try:
+        banner = read_until(process, out, lambda line: "apiKey" in line)
+    except BaseException:
+        process.kill()
+        raise
+    return process, banner, out
+
+
+def _stop_forked(process: Forked, out: Path, banner: str) -> str:
+    """Its stdout after the banner (as :func:`_stop` reads on from the banner's end)."""
+    process.terminate()
+    process.wait(15)
+    return out.read_text(encoding="utf-8").removeprefix(banner)
+
+
 def test_every_url_the_banner_prints_answers_and_each_request_is_one_log_line() -> None:
     process, banner = _start_cli("--callback-url", "http://127.0.0.1:9/cb")
     try:
@@ -169,8 +192,9 @@ def test_every_url_the_banner_prints_answers_and_each_request_is_one_log_line() 
     assert any(re.search(r" GET /docs 307 [\d.]+ms -$", line) for line in lines), log
 
 
-def test_json_access_log_by_environment_variable_never_holds_the_key() -> None:
-    process, banner = _start_cli(env={"EPROM_SIM_LOG_FORMAT": "json"})
+@ONE_SERVER
+def test_json_access_log_by_environment_variable_never_holds_the_key(tmp_path: Path) -> None:
+    process, banner, out = _fork_cli(tmp_path, env={"EPROM_SIM_LOG_FORMAT": "json"})
     try:
         [key] = re.findall(r"apiKey (demo-\S+)", banner)
         root = re.findall(r"http://127\.0\.0\.1:\d+", banner)[0]
@@ -180,7 +204,7 @@ def test_json_access_log_by_environment_variable_never_holds_the_key() -> None:
         }
         LOOPBACK.get(root + "/promswebapi/api/v2/nothing-here")
     finally:
-        log = _stop(process)
+        log = _stop_forked(process, out, banner)
     records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert records, log
     sms_line = next(r for r in records if r["path"].endswith("unsecuremessagesms"))
@@ -195,8 +219,9 @@ def test_json_access_log_by_environment_variable_never_holds_the_key() -> None:
     assert key not in log
 
 
-def test_log_format_off_writes_no_access_line_but_still_journals() -> None:
-    process, banner = _start_cli("--log-format", "off")
+@ONE_SERVER
+def test_log_format_off_writes_no_access_line_but_still_journals(tmp_path: Path) -> None:
+    process, banner, out = _fork_cli(tmp_path, "--log-format", "off")
     try:
         [key] = re.findall(r"apiKey (demo-\S+)", banner)
         root = re.findall(r"http://127\.0\.0\.1:\d+", banner)[0]
@@ -208,7 +233,7 @@ def test_log_format_off_writes_no_access_line_but_still_journals() -> None:
         assert answer.status_code == 200, answer.text
         journal = LOOPBACK.get(root + "/_simulator/requests").json()["requests"]
     finally:
-        log = _stop(process)
+        log = _stop_forked(process, out, banner)
     assert [e["path"] for e in journal] == ["/promswebapi/api/v2/formorder"]
     assert "POST /promswebapi" not in log, f"an access line with --log-format off: {log!r}"
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from eprom_verify.simulator.paths import canonical_segments, normalise_path
 from eprom_verify.simulator.settings import DEFAULT_CALLBACK_URL
 
 from .conftest import KEY
+from .forked import ONE_SERVER, read_until, start_simulator
 
 
 def test_defaults_load_fixtures_and_a_demo_system() -> None:
@@ -104,28 +103,19 @@ def test_cli_exit_2_when_the_port_is_in_use(capsys: pytest.CaptureFixture[str]) 
     )
 
 
+@ONE_SERVER
 def test_cli_banner_prints_the_demo_key_once(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eprom_verify.simulator",
-            "--port",
-            "0",
-            "--callback-url",
-            "http://127.0.0.1:9/cb",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    """The banner of a started ``eprom-verify simulator`` (forked from the pre-imported server,
+    forked.py; test_service.py reads a fresh interpreter's banner)."""
+    out = tmp_path / "simulator.out"
+    argv = ["--port", "0", "--callback-url", "http://127.0.0.1:9/cb"]
+    process = start_simulator(argv, out, stderr=tmp_path / "simulator.err")
     try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(7)]
+        text = read_until(process, out, lambda line: "apiKey" in line)  # the banner's last
     finally:
         process.terminate()
         process.wait(10)
-    text = "".join(lines)
+    lines = text.splitlines(keepends=True)
     assert "promsApiBaseUrl http://127.0.0.1:" in text
     assert "callbacks to http://127.0.0.1:9/cb/api/…" in text
     assert sum("apiKey demo-" in line for line in lines) == 1

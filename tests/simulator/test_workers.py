@@ -34,6 +34,7 @@ from eprom_verify.simulator.settings import resolve_service
 from eprom_verify.simulator.store import Store
 
 from .conftest import KEY, LOOPBACK, loopback_client, order_body
+from .forked import ONE_SERVER, Forked
 from .receiver import Received, Receiver, free_port
 from .test_restart import simulator_process
 
@@ -147,15 +148,16 @@ def test_the_workers_option_is_checked() -> None:
 
 # --- processes --------------------------------------------------------------------------
 
-#: a supervisor and two or three workers started, killed and restarted (1-2 CPU-s each start,
-#: leases and settling waited out): 7-9 s a test, left out by the quick loop as
-#: tests/simulator/test_restart.py is (docs/testing.md); CI runs them
+#: a supervisor and two or three workers started, killed and restarted (forked from the
+#: pre-imported server of forked.py, ``ONE_SERVER``), leases and settling waited out: 1-4 s a
+#: test, left out by the quick loop as tests/simulator/test_restart.py is (docs/testing.md);
+#: CI runs them
 PROCESSES = pytest.mark.slow
 
 
 def workers_process(
     port: int, db: Path, config: Path, workers: int
-) -> AbstractContextManager[subprocess.Popen[bytes]]:
+) -> AbstractContextManager[subprocess.Popen[bytes] | Forked]:
     """A supervisor and its workers, ended with SIGTERM (the supervisor ends its workers)."""
     return simulator_process(
         port, db, config, "--workers", str(workers), "--log-format", "off", stop=signal.SIGTERM
@@ -190,6 +192,7 @@ def pinned_clients(root: str, count: int, stack: ExitStack) -> dict[str, tuple[h
 
 
 @PROCESSES
+@ONE_SERVER
 def test_three_workers_deliver_every_callback_exactly_once(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     ids: list[str] = []
@@ -253,6 +256,7 @@ class _RefusingThenSlow(Receiver):
 
 
 @PROCESSES
+@ONE_SERVER
 def test_a_killed_workers_callbacks_are_taken_over_and_delivered(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     with (
@@ -301,6 +305,7 @@ def test_a_killed_workers_callbacks_are_taken_over_and_delivered(tmp_path: Path)
 
 
 @PROCESSES
+@ONE_SERVER
 def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     with (
@@ -351,6 +356,7 @@ def test_what_one_worker_writes_another_reads(tmp_path: Path) -> None:
 
 
 @PROCESSES
+@ONE_SERVER
 def test_one_answer_per_auto_completed_order_with_two_workers(tmp_path: Path) -> None:
     port, db = free_port(), tmp_path / "sim.db"
     auto = "autoComplete: {afterSeconds: 0}\n"
@@ -394,6 +400,7 @@ class _Switch(Receiver):
 
 
 @PROCESSES
+@ONE_SERVER
 def test_three_workers_restarted_on_a_database_deliver_what_was_pending_once(
     tmp_path: Path,
 ) -> None:
