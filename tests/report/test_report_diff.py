@@ -231,13 +231,16 @@ def test_diff_of_two_real_runs_names_exactly_the_injected_fault(tmp_path_factory
     assert [(s.checkpoint, s.old, s.new) for s in result.statuses] == [("V1.4", "passed", "failed")]
     assert {f.checkpoint for f in result.added} == {"V1.4"}
     # the ledger's view of the run always has it; the order's own test only when the copy
-    # came before it looked (the run-wide duplicate window, tests/run/test_run_faults.py)
+    # came before it looked (the run-wide duplicate window, tests/run/test_run_faults.py).
+    # The run's orders go out together (suites/test_v1_order.py), so the callback delivered
+    # twice is that of whichever order called back first: one of the selected persons'.
     checks = {f.check for f in result.added}
-    assert "suites/test_run_ledger.py::test_whole_run[V1.4]" in checks, checks
-    assert checks <= {
-        "suites/test_run_ledger.py::test_whole_run[V1.4]",
-        "suites/test_v1_order.py::test_no_errors_no_duplicates[verification-person-Basic]",
-    }, checks
+    ledger = "suites/test_run_ledger.py::test_whole_run[V1.4]"
+    assert ledger in checks, checks
+    order_tests = checks - {ledger}
+    own = "suites/test_v1_order.py::test_no_errors_no_duplicates[verification-person-{}]"
+    assert order_tests <= {own.format("Basic"), own.format("BasicOrPaper")}, checks
+    assert len(order_tests) <= 1, f"one callback delivered twice failed two orders: {checks}"
     assert result.resolved == []
     recorded = {"type": "duplicate", "callback": "status", "times": 1}  # as the run keeps it
     assert [(r.field, r.old, r.new) for r in result.run] == [
