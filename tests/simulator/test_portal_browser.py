@@ -91,7 +91,11 @@ def arrived(page: Any, path: str) -> None:
 
 
 def answer_rand12(page: Any) -> None:
-    """Tick the first answer of every question, as a person would, by its label."""
+    """Tick the first answer of every question, as a person would, by its label.
+
+    ``all()`` does not wait: right after the click that opens the form, it could list the
+    previous page's (no) fieldsets, and the form would go in unanswered and be refused."""
+    page.locator("form fieldset").first.wait_for(timeout=WAIT_MS)
     for fieldset in page.locator("form fieldset").all():
         fieldset.locator("input[type=radio]").first.check()
 
@@ -150,8 +154,10 @@ def test_answer_on_behalf_of_someone_and_log_in_with_a_single_use_code(
     page.goto("/proms/persons/helsenorge-adult")
     assert page.locator('[data-test="on-behalf"]').first.inner_text().count("Bjørn Barn") == 2
     page.get_by_role("link", name="Spørreskjema om helse (RAND-12)").click()
+    arrived(page, f"/proms/tasks/{order['id']}")
     answer_rand12(page)
     page.get_by_role("button", name="Send inn").click()
+    shown(page.get_by_text("Skjemaet er levert."))
     answer = answers_of(receiver, order["id"])
     assert answer["filledOutBy"]["filledOutByActType"] == "Foreldrerepresentasjon"
     page.goto("/proms/persons/child-10/archive")
