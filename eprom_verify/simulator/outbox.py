@@ -319,8 +319,7 @@ class Outbox:
         problem: str,
         delivery: int | None = None,
     ) -> float:
-        delay = min(self._max, self._base * 2.0 ** min(attempts, 40))
-        next_due = time.time() + delay
+        next_due = time.time() + retry_delay(attempts, self._base, self._max)
         with self._store.grouped():  # not awaited, as an acknowledgement's
             self._store.record_attempt(
                 outbox_id,
@@ -332,6 +331,12 @@ class Outbox:
                 delivery_id=delivery,
             )
         return next_due
+
+
+def retry_delay(attempts: int, base: float, cap: float) -> float:
+    """Seconds from a failed attempt to the next: ``base`` after the first failure, doubled
+    for each earlier attempt of the row (``attempts``), never more than ``cap``."""
+    return min(cap, base * 2.0 ** min(attempts, 40))
 
 
 def _with_key(body: str, key: str) -> str:
