@@ -6,6 +6,8 @@ children and writes its report marked interrupted — unless the command is insi
 :func:`writing` (a report being written): then the signal is noted and the writing goes on.
 Every further signal is noted and ignored, so a report is never left half-written. The
 command then exits with :attr:`~eprom_verify.cli.exit_codes.ExitCode.INTERRUPTED` (2).
+Inside :func:`deferred` (a server starting and serving) a signal is noted and handed to a
+callback that stops the server, instead of raising at whatever line the main thread is.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
-__all__ = ["handled", "stopped_by", "writing"]
+__all__ = ["deferred", "handled", "stopped_by", "writing"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -26,6 +28,7 @@ class _State:
     def __init__(self) -> None:
         self.stopped: str | None = None
         self.writing = 0
+        self.on_signal: Callable[[], None] | None = None
 
 
 _state = _State()
@@ -38,6 +41,10 @@ def stopped_by() -> str | None:
 
 def _handler(signum: int, _frame: FrameType | None) -> None:
     name = signal.Signals(signum).name
+    if _state.on_signal is not None:  # a server stops itself, at a line of its choosing
+        _state.stopped = _state.stopped or name
+        _state.on_signal()
+        return
     if _state.stopped is not None:
         sys.stderr.write(f"eprom-verify: {name} again: still finishing, please wait\n")
         return
@@ -57,6 +64,7 @@ def handled() -> Iterator[None]:
     previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
     _state.stopped = None
     _state.writing = 0
+    _state.on_signal = None
     for sig in _SIGNALS:
         signal.signal(sig, _handler)
     try:
@@ -74,3 +82,14 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _state.writing -= 1
+
+
+@contextlib.contextmanager
+def deferred(stop: Callable[[], None]) -> Iterator[None]:
+    """A signal inside this block is noted and ``stop()`` called (it may raise where that is
+    safe: :class:`~eprom_verify.simulator.server.SignalStop`); the handler raises nothing."""
+    previous, _state.on_signal = _state.on_signal, stop
+    try:
+        yield
+    finally:
+        _state.on_signal = previous

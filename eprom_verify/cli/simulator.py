@@ -29,7 +29,7 @@ from eprom_verify.config import ConfigError
 from eprom_verify.config.settings import check_database
 from eprom_verify.simulator.app import create_app, swagger_assets
 from eprom_verify.simulator.openapi import published_text
-from eprom_verify.simulator.server import bind, uvicorn_config
+from eprom_verify.simulator.server import SignalStop, bind, uvicorn_config
 from eprom_verify.simulator.service import ACCESS_LOGGER, AccessFormatter
 from eprom_verify.simulator.settings import (
     DEMO_SYSTEM,
@@ -77,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; 2 with one line on stderr for bad input or a busy port."""
     if getattr(args, "write_openapi", None) is not None:
         return _write_openapi(args.write_openapi)
+    stop = SignalStop()  # a signal at any line from here on ends the server cleanly
+    with interrupts.deferred(stop):
+        return _serve(args, stop)
+
+
+def _serve(args: argparse.Namespace, stop: SignalStop) -> int:
     given = {opt.dest: getattr(args, opt.dest, None) for opt in SIMULATOR_OPTIONS}
     try:
         db = given.get("db") or os.environ.get("EPROM_SIM_DB")
@@ -89,25 +95,36 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, UsageError) as exc:
         sys.stderr.write(f"eprom-verify simulator: {exc}\n")
         return 2
-    port = sock.getsockname()[1]
-    # listen before the banner: a client that reads the banner and connects at once is
-    # queued until uvicorn accepts, not refused (uvicorn's own listen() is then a no-op)
-    sock.listen(2048)
-    _log_to_stdout(service.log_format)
-    _print_banner(settings, service, port)
+    if stop.requested:  # while the options were checked: nothing announced, nothing served
+        sock.close()
+        return _stopped(started=False)
     try:
+        port = sock.getsockname()[1]
+        # listen before the banner: a client that reads the banner and connects at once is
+        # queued until uvicorn accepts, not refused (uvicorn's own listen() is then a no-op)
+        sock.listen(2048)
+        _log_to_stdout(service.log_format)
+        _print_banner(settings, service, port)
         if service.workers > 1:  # N processes on this socket and one database
-            code = serve_workers(settings, sock, service.workers)
+            code = serve_workers(settings, sock, service.workers, stop)
             if code:
                 return code
         else:
-            server = uvicorn.Server(uvicorn_config(create_app(settings)))
-            server.run(sockets=[sock])  # uvicorn stops cleanly, then re-raises the signal
-    except KeyboardInterrupt:
+            stop.serve(uvicorn.Server(uvicorn_config(create_app(settings))), sock)
+    except KeyboardInterrupt:  # only from a wait the stop may wake (the supervisor's)
         pass
     finally:
         sock.close()
+    return _stopped(started=True)
+
+
+def _stopped(*, started: bool) -> int:
+    """The end of a server a signal stopped: SIGTERM exit 0, SIGINT exit 2; exit 2 for
+    either before the banner (nothing was served: docs/exit-codes.md)."""
     name = interrupts.stopped_by() or "SIGINT"
+    if not started:
+        sys.stderr.write(f"eprom-verify simulator: stopped by {name} before it started\n")
+        return ExitCode.INTERRUPTED
     if name == "SIGTERM":  # a service manager's stop: the normal end of a service
         sys.stderr.write("eprom-verify simulator: stopped by SIGTERM, shut down cleanly\n")
         return ExitCode.OK
@@ -188,4 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eprom-verify simulator", description=__doc__)
     add_arguments(parser)
     with interrupts.handled():
-        return run(parser.parse_args(argv))
+        try:
+            return run(parser.parse_args(argv))
+        except KeyboardInterrupt:  # while the options were read, before run() defers signals
+            return _stopped(started=False)

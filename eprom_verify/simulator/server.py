@@ -30,6 +30,7 @@ __all__ = [
     "KEEP_ALIVE_SECONDS",
     "PortInUse",
     "RunningSimulator",
+    "SignalStop",
     "bind",
     "run_in_thread",
     "uvicorn_config",
@@ -73,6 +74,56 @@ def uvicorn_config(app: FastAPI) -> uvicorn.Config:
         backlog=2048,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+class SignalStop:
+    """A SIGTERM or SIGINT ends a foreground server gracefully, whenever it comes.
+
+    A Python signal handler runs between two bytecodes of the main thread, wherever it is.
+    Raising there (:class:`KeyboardInterrupt`) is safe in a loop of our own, not while
+    FastAPI builds its validators (pydantic turns the exception into a ``SchemaError``), an
+    event loop is set up (uvloop is left "already running") or a weakref callback runs
+    (Python ignores the exception: the signal is lost and the server runs on). A service
+    manager may stop a service at any time, just after its start included. So a signal
+    handler calls this object, which only *notes* the request and asks the server to stop
+    (uvicorn's ``should_exit``, checked every tick, also before its main loop): the server
+    finishes starting, then shuts down cleanly. Only inside :meth:`interruptible` — a wait
+    of our own, such as a supervisor's ``waitpid`` — does the call raise
+    :class:`KeyboardInterrupt` to wake it. Once uvicorn serves it catches the signals
+    itself, and raises the signal again to this handler once it has stopped.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._server: uvicorn.Server | None = None
+        self._waiting = False
+
+    def __call__(self) -> None:
+        """From a signal handler: note the stop, end the server, wake a wait."""
+        self.requested = True
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._waiting:
+            self._waiting = False
+            raise KeyboardInterrupt
+
+    def serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        """Run ``server`` on ``sock`` unless a stop came first; returns when it stopped."""
+        self._server = server  # before the check: a signal after it still ends the server
+        if not self.requested:
+            server.run(sockets=[sock])
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """A blocking wait that a stop ends with :class:`KeyboardInterrupt` (also one that
+        came before it)."""
+        self._waiting = True  # first: a signal from here on raises, none is missed
+        try:
+            if self.requested:
+                raise KeyboardInterrupt
+            yield
+        finally:
+            self._waiting = False
 
 
 @dataclass

@@ -15,7 +15,9 @@ of them, as uvicorn's and gunicorn's workers share theirs) and on the *same SQLi
   callbacks the dead one held are taken over by a living worker once its claims run out
   (``worker_lease_seconds``) and sent again: the at-least-once a restart gives.
 * **SIGTERM or SIGINT** to the supervisor is passed to every worker as SIGTERM; each
-  finishes its requests in flight and closes the database, as one process does.
+  finishes its requests in flight and closes the database, as one process does — also a
+  worker that is still starting (:class:`~.server.SignalStop`; the signals are blocked
+  across the fork, so a worker never runs the supervisor's handler).
 
 POSIX only (``os.fork``); the container is Linux.
 """
@@ -36,7 +38,7 @@ import uvicorn
 
 from eprom_verify.simulator.app import create_app
 from eprom_verify.simulator.outbox import UNKNOWN_OUTCOME
-from eprom_verify.simulator.server import uvicorn_config
+from eprom_verify.simulator.server import SignalStop, uvicorn_config
 from eprom_verify.simulator.settings import SimulatorSettings
 from eprom_verify.simulator.shared_faults import seed_faults
 from eprom_verify.simulator.store import Store
@@ -62,25 +64,31 @@ def prepare_database(settings: SimulatorSettings) -> None:
         store.close()
 
 
-def serve_workers(settings: SimulatorSettings, sock: socket.socket, count: int) -> int:
-    """Run ``count`` workers on ``sock`` until a signal; 0, or 2 when workers keep crashing.
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
-    Raises :class:`KeyboardInterrupt` (from the CLI's signal handler) after the workers
-    stopped, as the single-process server does.
-    """
+
+def serve_workers(
+    settings: SimulatorSettings, sock: socket.socket, count: int, stop: SignalStop
+) -> int:
+    """Run ``count`` workers on ``sock`` until ``stop`` is called (from the CLI's signal
+    handler); 0, or 2 when workers keep crashing. The supervisor's wait for its workers is
+    the one place the stop raises :class:`KeyboardInterrupt`, re-raised here once every
+    worker has stopped."""
     folder: Path | None = None
     if settings.db_path is None:  # the workers need one file to share
         folder = Path(tempfile.mkdtemp(prefix="eprom-sim-"))
         settings = settings.model_copy(update={"db_path": folder / "simulator.sqlite3"})
     try:
         prepare_database(settings)
-        return _supervise(settings, sock, count)
+        return _supervise(settings, sock, count, stop)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _supervise(settings: SimulatorSettings, sock: socket.socket, count: int) -> int:
+def _supervise(
+    settings: SimulatorSettings, sock: socket.socket, count: int, stop: SignalStop
+) -> int:
     children: dict[int, tuple[int, float]] = {}  # pid → (slot, started at)
     generation = 0
     quick_deaths = 0
@@ -89,18 +97,24 @@ def _supervise(settings: SimulatorSettings, sock: socket.socket, count: int) -> 
         nonlocal generation
         generation += 1
         name = f"w{slot}.{generation}"
-        pid = os.fork()
-        if pid == 0:  # the worker
-            # one sweeper (expiry, auto-complete): two would race for the same orders
-            mine = {"worker": name, "sweeper": slot == 1}
-            _run_worker(settings.model_copy(update=mine), sock)
-        children[pid] = (slot, time.monotonic())
+        # blocked across the fork: a signal waits until the worker has its own handler
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the worker
+                # one sweeper (expiry, auto-complete): two would race for the same orders
+                mine = {"worker": name, "sweeper": slot == 1}
+                _run_worker(settings.model_copy(update=mine), sock)
+            children[pid] = (slot, time.monotonic())
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
 
     try:
         for slot in range(1, count + 1):
             spawn(slot)
         while True:
-            pid, status = os.waitpid(-1, 0)
+            with stop.interruptible():
+                pid, status = os.waitpid(-1, 0)
             if pid not in children:
                 continue
             slot, started = children.pop(pid)
@@ -146,15 +160,17 @@ def _stop(children: dict[int, tuple[int, float]]) -> None:
 
 
 def _run_worker(settings: SimulatorSettings, sock: socket.socket) -> None:
-    """The forked worker: the whole simulator on the shared socket; never returns."""
+    """The forked worker (its signals blocked): the whole simulator on the shared socket;
+    never returns."""
     code = 0
     try:
-        # uvicorn catches SIGINT/SIGTERM to shut down gracefully, then raises the signal
-        # again to the handler found before: that one must end nothing (the supervisor's
-        # handler raises KeyboardInterrupt).
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: None)
-        uvicorn.Server(uvicorn_config(create_app(settings))).run(sockets=[sock])
+        # a signal stops the worker gracefully whenever it comes, while it starts too;
+        # uvicorn, once serving, catches it itself and raises it again to this handler
+        stop = SignalStop()
+        for sig in _SIGNALS:
+            signal.signal(sig, lambda *_: stop())
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        stop.serve(uvicorn.Server(uvicorn_config(create_app(settings))), sock)
     except BaseException as exc:  # noqa: BLE001 - one line, then the supervisor decides
         sys.stderr.write(f"eprom-verify simulator: worker {settings.worker}: {exc!r}\n")
         code = 1

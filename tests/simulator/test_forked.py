@@ -39,9 +39,12 @@ def test_its_environment_and_a_sigkill(tmp_path: Path) -> None:
     assert process.wait(10) == -signal.SIGKILL
 
 
-def test_a_sigterm_ends_it_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_sigterm_ends_it_cleanly(tmp_path: Path, workers: str) -> None:
+    """Just after the banner: the server is starting (with 2, the supervisor is forking its
+    workers); test_stop_any_time.py sends the signal at each such place in turn."""
     out, err = tmp_path / "out", tmp_path / "err"
-    process = start_simulator(["--port", "0"], out, stderr=err)
+    process = start_simulator(["--port", "0", "--workers", workers], out, stderr=err)
     read_until(process, out, lambda line: "apiKey" in line)
 
     process.terminate()
