@@ -133,14 +133,8 @@ def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str, Apply]]:
 
             yield node, "negate-condition", negate
         elif isinstance(node, ast.comprehension) and node.ifs:
-            for i in range(len(node.ifs)):
-
-                def negate_filter(n: ast.AST, i: int = i) -> ast.AST:
-                    assert isinstance(n, ast.comprehension)
-                    n.ifs[i] = ast.UnaryOp(op=ast.Not(), operand=n.ifs[i])
-                    return n
-
-                yield node.ifs[i], "negate-filter", negate_filter
+            for condition in node.ifs:  # the filter itself is replaced (in the ifs list)
+                yield condition, "negate-filter", _negated
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             yield node, "drop-not", lambda n: n.operand  # type: ignore[attr-defined,no-any-return]
         elif isinstance(node, ast.Return | ast.Raise):
@@ -158,6 +152,11 @@ def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str, Apply]]:
                     return ast.Constant(value=n.value + delta)
 
                 yield node, f"{node.value}→{node.value + delta}", shift
+
+
+def _negated(n: ast.AST) -> ast.AST:
+    assert isinstance(n, ast.expr)
+    return ast.UnaryOp(op=ast.Not(), operand=n)
 
 
 def _mutable_nodes(tree: ast.Module) -> Iterator[ast.AST]:
@@ -218,15 +217,20 @@ def mutants(module: str) -> list[Mutant]:
     return out
 
 
-def mutated_code(module: str, index: int) -> types.CodeType:
-    path = _path(module)
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def mutated_tree(module: str, index: int) -> ast.Module:
+    """The module's syntax tree with mutant ``index`` applied."""
+    tree = ast.parse(_path(module).read_text(encoding="utf-8"))
     for n, (node, _operator, apply) in enumerate(_sites(tree)):
         if n == index:
             _replace(tree, node, apply(node))
             break
+    return tree
+
+
+def mutated_code(module: str, index: int) -> types.CodeType:
+    tree = mutated_tree(module, index)
     ast.fix_missing_locations(tree)
-    return compile(tree, str(path), "exec")
+    return compile(tree, str(_path(module)), "exec")
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST | None) -> None:
@@ -320,6 +324,7 @@ class _Loop:
                 os.dup2(devnull, 1)
                 os.dup2(devnull, 2)
                 if index is not None:
+                    code = _NOT_MADE  # until it is installed: a runner's error is no kill
                     _install(self.module, mutated_code(self.module, index))
                 code = _run_items(session)
             finally:
@@ -328,12 +333,17 @@ class _Loop:
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+                code = os.waitstatus_to_exitcode(status)
+                return {0: "survived", _NOT_MADE: "not made"}.get(code, "killed")
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return "timeout"
             time.sleep(0.01)
+
+
+#: a child's exit code when the mutant could not be made or installed (a runner bug)
+_NOT_MADE = 86
 
 
 def _run_items(session: Any) -> int:
@@ -392,6 +402,13 @@ def main(argv: list[str] | None = None) -> int:
                      "--no-header", "-o", "console_output_style=classic"], plugins=[loop])  # fmt: skip
         if loop.baseline != "survived":
             print(f"{module}: the tests fail without a mutant — fix them first", file=sys.stderr)
+            return 2
+        not_made = [m for m in found if loop.results.get(m.index) == "not made"]
+        if not_made:  # counted as killed they would inflate the score (negate-filter did)
+            for m in not_made:
+                print(f"  not made {m.key}  {m.source}", file=sys.stderr)
+            print(f"{module}: {len(not_made)} mutants could not be made — fix the runner",
+                  file=sys.stderr)  # fmt: skip
             return 2
         survivors = [m for m in found if loop.results.get(m.index) == "survived"]
         found_total = len(found) + skipped
