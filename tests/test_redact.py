@@ -211,3 +211,14 @@ def test_a_remembered_text_is_redacted_again_once_a_secret_is_added():
     redactor.add_secret("late-secret-0123456789")
     assert "late-secret" not in redactor.text(line)
     assert redactor.text(line) == redactor.text(line)  # and remembered redacted
+
+
+def test_forms_are_every_form_a_secret_is_found_in_longest_first(redactor: Redactor) -> None:
+    """What the terminal stream holds back at a line's end (cli/output.py): a tail that may
+    still grow into one of these is not written yet."""
+    forms = redactor.forms()
+    assert isinstance(forms, tuple), "a copy: the stream must not change the redactor"
+    assert {KEY, PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD)} <= set(forms)
+    assert base64.b64encode(KEY.encode()).decode().rstrip("=") in forms
+    assert list(forms) == sorted(forms, key=len, reverse=True), "longest first"
+    assert Redactor().forms() == ()
