@@ -31,11 +31,18 @@ from eprom_verify.cli import simulator as command
 from eprom_verify.simulator.server import SignalStop
 from eprom_verify.simulator.service import ACCESS_LOGGER
 
-SAID = {signal.SIGTERM: (0, "stopped by SIGTERM, shut down cleanly"),
-        signal.SIGINT: (2, "stopped by SIGINT")}  # fmt: skip
-#: before the banner nothing was served: either signal is exit 2 (docs/exit-codes.md)
-NOT_STARTED = {signal.SIGTERM: (2, "stopped by SIGTERM before it started"),
-               signal.SIGINT: (2, "stopped by SIGINT before it started")}  # fmt: skip
+SIGNALS = [signal.SIGTERM, signal.SIGINT]
+
+
+def _expected(signum: int, *, started: bool) -> tuple[int, str]:
+    """The exit code and the one line; before the banner nothing was served, so either
+    signal is exit 2 (docs/exit-codes.md)."""
+    name = signal.Signals(signum).name
+    if not started:
+        return 2, f"stopped by {name} before it started"
+    if signum == signal.SIGTERM:
+        return 0, "stopped by SIGTERM, shut down cleanly"
+    return 2, f"stopped by {name}"
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +130,7 @@ def _threads_end(before: set[threading.Thread]) -> list[str]:
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("signum", list(SAID), ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
 @pytest.mark.parametrize("where", list(WHERE))
 def test_a_signal_ends_the_simulator_cleanly_wherever_it_lands(
     where: str,
@@ -143,7 +150,7 @@ def test_a_signal_ends_the_simulator_cleanly_wherever_it_lands(
     out, err = capsys.readouterr()
     assert not watchdog.is_set(), "the signal was lost: the server served on for 30 s"
     before_banner = where in ("reading-its-options", "checking-its-settings")
-    expected_code, said = (NOT_STARTED if before_banner else SAID)[signal.Signals(signum)]
+    expected_code, said = _expected(signum, started=not before_banner)
     assert ("promsApiBaseUrl" in out) is not before_banner, out
     assert (code, err) == (expected_code, f"eprom-verify simulator: {said}\n"), out
     if "promsApiBaseUrl" in out:  # it had bound its port: it is closed again
