@@ -62,6 +62,28 @@ def one_chromium_per_picture(url: str, tmp_path: Path, *, width: int, height: in
     return png.read_bytes()
 
 
+#: How many ``chromium --screenshot`` pictures of one page a comparison may take. That
+#: command can capture before every raster tile is painted when the machine is busy (seen in
+#: the project's CI, 1 of 120 here with both cores busy: the page's bottom 130 rows still
+#: blank), while ``Page.captureScreenshot``, which the shared browser uses, waits for a whole
+#: frame. So the old way is asked again, not the new way excused: the shared browser's
+#: picture must be byte for byte one that ``chromium --screenshot`` takes.
+REFERENCE_TRIES = 3
+
+
+def references_until_equal(
+    new: bytes, url: str, tmp_path: Path, *, width: int, height: int
+) -> list[bytes]:
+    """``chromium --screenshot`` of ``url`` until one equals ``new``, at most
+    :data:`REFERENCE_TRIES` pictures; all of them, the last the one that matched if any."""
+    taken: list[bytes] = []
+    while len(taken) < REFERENCE_TRIES:
+        taken.append(one_chromium_per_picture(url, tmp_path, width=width, height=height))
+        if taken[-1] == new:
+            break
+    return taken
+
+
 #: The order below spends the fewest Chromium starts (issue 25; pytest keeps a module's
 #: order): the warmed browser serves the tests that only take pictures, and the tests that
 #: close it (a stopped server, a start and close, a page that cannot load) come last.
@@ -89,11 +111,12 @@ def test_one_browser_takes_the_same_pictures_as_one_chromium_each(
     sizes = [(pages[0], 1400), (pages[1], 800), (pages[0], 900)]
     taken = [pdf.screenshot(p.as_uri(), width=1000, height=h) for p, h in sizes]
     for (page, height), new in zip(sizes, taken, strict=True):
-        old = one_chromium_per_picture(page.as_uri(), tmp_path, width=1000, height=height)
         assert new.startswith(b"\x89PNG\r\n\x1a\n")
-        assert new == old, (
+        old = references_until_equal(new, page.as_uri(), tmp_path, width=1000, height=height)
+        assert new in old, (
             f"{page.name} at 1000×{height}: the shared browser's PNG ({len(new)} bytes) differs "
-            f"from chromium --screenshot's ({len(old)} bytes)"
+            f"from each of {len(old)} chromium --screenshot pictures "
+            f"({', '.join(str(len(o)) for o in old)} bytes)"
         )
     assert taken[0] != taken[1], "two different pages gave the same picture"
 
