@@ -18,15 +18,14 @@ import contextlib
 import dataclasses
 import json
 import os
-import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from eprom_verify._exceptions import UsageError
 from eprom_verify._paths import SUITES_ENV_VAR, pytest_isolation, suites_dir
+from eprom_verify.cli import interrupts
 from eprom_verify.cli.exit_codes import ExitCode
 from eprom_verify.config.settings import (
     OPTIONS,
@@ -269,20 +268,23 @@ def _execute(
     if environ_key:
         os.environ["EPROM_API_KEY"] = environ_key
     os.environ.setdefault("EPROM_COMMAND", "eprom-verify " + " ".join(_safe_argv()))
-    with _signals_end_the_run() as stopped:
+    # SIGTERM (a CI runner's cancel) ends the run as Ctrl-C does: pytest ends the session and
+    # the plugin writes the report marked interrupted; a second signal is only noted.
+    with interrupts.handled():
         try:
             code = run_pytest(pytest_args)
         except KeyboardInterrupt:  # before pytest's session began: no test ran
             code = INTERRUPTED
+    stopped = interrupts.stopped_by()
     written = (report_dir / "report.json").exists()
     if not written and code in (USAGE_ERROR, INTERRUPTED):
         _remove_empty(report_dir, parent=made_base)  # pytest refused its args, or never began
         if stopped:
-            sys.stderr.write(f"eprom-verify: stopped by {stopped[0]} before any test ran\n")
+            sys.stderr.write(f"eprom-verify: stopped by {stopped} before any test ran\n")
         return ExitCode.USAGE
     if stopped:
         sys.stderr.write(
-            f"eprom-verify: stopped by {stopped[0]}: the report is written and marked "
+            f"eprom-verify: stopped by {stopped}: the report is written and marked "
             "interrupted (exit 2)\n"
         )
         code = INTERRUPTED
@@ -358,35 +360,6 @@ def _print_summary(
         title=title,
     )
     sys.stdout.flush()
-
-
-@contextlib.contextmanager
-def _signals_end_the_run() -> Iterator[list[str]]:
-    """SIGTERM (a CI runner's cancel) ends the run as Ctrl-C does; a second one waits.
-
-    The first SIGINT or SIGTERM raises KeyboardInterrupt in the main thread: pending waits
-    stop, pytest ends the session and the plugin writes the report marked interrupted.
-    Further signals while the report is written are noted and ignored, so it is never
-    left half-written.
-    """
-    stopped: list[str] = []
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if stopped:
-            sys.stderr.write(f"eprom-verify: {name} again: still writing the report\n")
-            return
-        stopped.append(name)
-        raise KeyboardInterrupt(name)
-
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield stopped
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _safe_argv() -> list[str]:

@@ -108,7 +108,7 @@ def test_the_early_browser_is_the_one_the_pictures_use_or_is_ended_when_none_is_
 
 #: A stand-in for the run: it starts Chromium early and then waits. A process started in the
 #: background by a non-interactive shell inherits SIGINT ignored, and Python then keeps it
-#: ignored; the run installs its own handlers (``_signals_end_the_run``), so the stand-in
+#: ignored; every command installs its handlers (``cli.interrupts.handled``), so the stand-in
 #: sets Python's default one itself.
 _STARTER = """
 import signal, sys, time
