@@ -29,8 +29,11 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fo
 KEY = "sk-CHILD-5e4d3c2b1a-ZXCVBNMASDFG"
 
 _SERVE = """
-import json, os, sys, time
+import json, os, signal, sys, time
 import httpx
+# As the run does (cli/interrupts.py): Ctrl-C raises KeyboardInterrupt, also where this
+# script inherited SIGINT ignored (a background job of a shell without job control).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from pathlib import Path
 from eprom_verify.simulator.child import start_simulator_early
 from eprom_verify.run.session import serve_embedded
