@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from eprom_verify.simulator import SimulatorSettings, run_in_thread
@@ -21,8 +22,10 @@ from .conftest import loopback_client
 TOKEN = "swagger-control-token-8d41"
 CONTROL = "/_simulator"
 PUBLIC = {"/_simulator/health"}
-#: no proxy from the environment; one TLS context shared (``httpx.get`` built one a call)
-_PLAIN = loopback_client(trust_env=False)
+#: no proxy from the environment; one TLS context shared (``httpx.get`` built one a call);
+#: no connection kept open between calls, so none is left for the interpreter's exit to
+#: find unclosed (the module's tests may run in several workers, so no fixture closes it)
+_PLAIN = loopback_client(trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
 
 
 @pytest.fixture(scope="module")
