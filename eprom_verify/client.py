@@ -29,6 +29,7 @@ import httpx
 from pydantic_core import to_json
 
 from eprom_verify._exceptions import ApiError, TransportError
+from eprom_verify._http import SharedClient
 from eprom_verify.config.settings import Secret
 from eprom_verify.contract import (
     DocumentShape,
@@ -113,7 +114,9 @@ class EpromClient:
         self.document_shape = document_shape or DocumentShape()
         self.on_exchange = on_exchange
         limits = httpx.Limits(keepalive_expiry=_KEEPALIVE_EXPIRY_S)
-        self._http = httpx.Client(timeout=timeout_s, transport=transport, limits=limits)
+        # the harness places orders from several threads at once: a client per request in
+        # flight (eprom_verify/_http.py says why one httpx.Client for all is not safe)
+        self._http = SharedClient(timeout=timeout_s, transport=transport, limits=limits)
 
     def __repr__(self) -> str:
         return f"EpromClient(base_url={self.base_url!r}, api_key={REDACTED})"

@@ -9,6 +9,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from eprom_verify._exceptions import ApiError, CallbackTimeout
+from eprom_verify._http import SharedClient
 from eprom_verify.simulator.views import (
     CallbackView,
     Cleared,
@@ -38,7 +39,8 @@ class ControlClient:
     ) -> None:
         self.root_url = root_url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else None
-        self._http = httpx.Client(
+        # the suites fill forms from several threads at once (eprom_verify/_http.py)
+        self._http = SharedClient(
             base_url=f"{self.root_url}/_simulator",
             timeout=30,
             transport=transport,
