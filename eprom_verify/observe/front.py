@@ -10,7 +10,8 @@ Two of them run during ``observe``:
   how long it took, then hands the upstream the system's answer unchanged.
 
 Each exchange is one :class:`Exchange`, kept in a :class:`Log`. Servers are stdlib
-``ThreadingHTTPServer`` in daemon threads; forwarding uses one ``httpx.Client``.
+``ThreadingHTTPServer`` in daemon threads; forwarding uses one
+:class:`~eprom_verify._http.SharedClient` (a client per request in flight).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Literal
 import httpx
 
 from eprom_verify._exceptions import UsageError
+from eprom_verify._http import SharedClient
 
 __all__ = ["Exchange", "Front", "Leg", "Log", "forward_exchange"]
 
@@ -95,7 +97,7 @@ class Log:
 
 
 def forward_exchange(
-    client: httpx.Client, log: Log, exchange: Exchange, *, timeout_s: float
+    client: SharedClient, log: Log, exchange: Exchange, *, timeout_s: float
 ) -> Exchange:
     """Send ``exchange``'s request to its outbound URL and record the answer."""
     headers = {k: v for k, v in exchange.request_headers.items() if k.lower() not in _HOP_BY_HOP}
@@ -128,7 +130,7 @@ class Front:
         *,
         leg: Leg,
         log: Log,
-        client: httpx.Client,
+        client: SharedClient,
         target: Callable[[str], str],
         timeout_s: float,
         host: str = "127.0.0.1",

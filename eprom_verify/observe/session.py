@@ -23,6 +23,7 @@ from types import TracebackType
 import httpx
 
 from eprom_verify._exceptions import UsageError
+from eprom_verify._http import SharedClient
 from eprom_verify.contract import FormOrderStatus
 from eprom_verify.contract.callbacks import acknowledgement_problem as judge_answer
 from eprom_verify.observe.front import Exchange, Front, Log, forward_exchange
@@ -88,7 +89,9 @@ class Observation:
     def _start(self) -> None:
         s = self.settings
         timeout = s.time_limit_s + 20.0
-        client = self._stack.enter_context(httpx.Client(trust_env=False, timeout=timeout))
+        # both fronts forward from a thread per request: a client per request in flight
+        # (eprom_verify/_http.py says why one httpx.Client for all is not safe)
+        client = self._stack.enter_context(SharedClient(trust_env=False, timeout=timeout))
         system = s.system_callback_url.rstrip("/")
         callbacks = Front(
             leg="callback", log=self.log, client=client, timeout_s=timeout,
