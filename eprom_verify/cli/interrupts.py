@@ -29,6 +29,7 @@ class _State:
         self.stopped: str | None = None
         self.writing = 0
         self.on_signal: Callable[[], None] | None = None
+        self.depth = 0  # how many handled() blocks are open
 
 
 _state = _State()
@@ -57,14 +58,22 @@ def _handler(signum: int, _frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def handled() -> Iterator[None]:
-    """SIGINT and SIGTERM end the command as described above (no-op off the main thread)."""
+    """SIGINT and SIGTERM end the command as described above (no-op off the main thread).
+
+    Read :func:`stopped_by` inside the block: when the outermost block ends, the state is as
+    before it began, so a command run after it in the same process (a test calling a
+    command's function directly) starts unstopped. A nested block (``run`` inside the CLI's
+    ``main``) hands its stop on to the block around it.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    before = (_state.stopped, _state.writing, _state.on_signal)
     _state.stopped = None
     _state.writing = 0
     _state.on_signal = None
+    _state.depth += 1
     for sig in _SIGNALS:
         signal.signal(sig, _handler)
     try:
@@ -72,6 +81,10 @@ def handled() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        _state.depth -= 1
+        stopped = _state.stopped if _state.depth else None
+        _state.stopped, _state.writing, _state.on_signal = before
+        _state.stopped = stopped or _state.stopped
 
 
 @contextlib.contextmanager

@@ -275,7 +275,7 @@ def _execute(
             code = run_pytest(pytest_args)
         except KeyboardInterrupt:  # before pytest's session began: no test ran
             code = INTERRUPTED
-    stopped = interrupts.stopped_by()
+        stopped = interrupts.stopped_by()
     written = (report_dir / "report.json").exists()
     if not written and code in (USAGE_ERROR, INTERRUPTED):
         _remove_empty(report_dir, parent=made_base)  # pytest refused its args, or never began

@@ -47,6 +47,27 @@ def test_the_handlers_are_restored_afterwards():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+def test_a_stop_does_not_outlive_the_command_that_was_stopped():
+    """A command called after a stopped one in the same process (the tests call commands'
+    functions directly) starts unstopped: seen as ``report`` saying "stopped by SIGTERM" in
+    CI, after a test had stopped another command in the same pytest worker."""
+    with interrupts.handled():
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert interrupts.stopped_by() is None
+
+
+def test_a_nested_command_hands_its_stop_to_the_one_around_it():
+    """``run`` inside the CLI's ``main``: main still knows the run was stopped."""
+    with interrupts.handled():
+        with interrupts.handled():
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGINT)
+            assert interrupts.stopped_by() == "SIGINT"
+        assert interrupts.stopped_by() == "SIGINT"
+    assert interrupts.stopped_by() is None
+
+
 def _stream(key: str) -> tuple[RedactingStream, io.StringIO]:
     sink = io.StringIO()
     return RedactingStream(sink, Redactor(secrets=[key], mask_national_ids=False)), sink
