@@ -82,9 +82,10 @@ def handled() -> Iterator[None]:
         for sig, old in previous.items():
             signal.signal(sig, old)
         _state.depth -= 1
-        stopped = _state.stopped if _state.depth else None
+        inner = _state.stopped
         _state.stopped, _state.writing, _state.on_signal = before
-        _state.stopped = stopped or _state.stopped
+        if _state.depth:  # nested: the block around it learns of the stop
+            _state.stopped = inner or _state.stopped
 
 
 @contextlib.contextmanager
